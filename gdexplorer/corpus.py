@@ -1,0 +1,261 @@
+"""Reading a corpus folder: article files, the optional manifest, and decoding.
+
+A corpus is ``ROOT/articles/[category/]NAME.txt`` (line 1 the headline, a blank line, the body),
+an optional ``ROOT/manifest.jsonl`` and ``ROOT/annotations/**/*.yaml``. A bare folder of ``.txt``
+files opens too. An article's id is its path relative to ROOT, with forward slashes.
+
+Nothing here writes: the corpus belongs to the user.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gdexplorer.errors import CorpusError, Problem, Severity
+from gdexplorer.model import Article, ArticleInfo
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.jsonl"
+ARTICLES = "articles"
+ANNOTATIONS = "annotations"
+# Bodies past this are cut for indexing and display; a reader gets a warning, not a frozen app.
+MAX_ARTICLE_BYTES = 8 * 1024 * 1024
+_KNOWN_KEYS = ("file", "title", "category", "date", "url", "source", "byline")
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """An article file as found on disk; mtime and size tell whether it changed."""
+
+    id: str
+    path: Path
+    mtime_ns: int
+    size: int
+
+    @property
+    def signature(self) -> str:
+        return f"{self.mtime_ns}:{self.size}"
+
+
+class Corpus:
+    """A corpus folder. Cheap to create; ``scan()`` walks it, ``read()`` reads one article."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise CorpusError(str(root), "not a folder (a corpus is a folder of articles)")
+        articles = self.root / ARTICLES
+        self.articles_dir = articles if articles.is_dir() else self.root
+        self.name = self.root.name
+        self._manifest: dict[str, dict[str, object]] | None = None
+        self._manifest_problems: list[Problem] = []
+
+    def __repr__(self) -> str:
+        return f"Corpus({str(self.root)!r})"
+
+    @property
+    def default_annotations_dir(self) -> Path:
+        return self.root / ANNOTATIONS
+
+    # -- the files ---------------------------------------------------------------------------
+
+    def scan(self) -> dict[str, FileStat]:
+        """Every article file, by id. Symlinked folders are not followed (no loops)."""
+        found: dict[str, FileStat] = {}
+        for path, stat in _walk_txt(self.articles_dir, skip=self._skipped_dirs()):
+            article_id = path.relative_to(self.root).as_posix()
+            found[article_id] = FileStat(article_id, path, stat.st_mtime_ns, stat.st_size)
+        return found
+
+    def _skipped_dirs(self) -> set[Path]:
+        # In a bare folder the annotations live beside the articles: never index them as text.
+        if self.articles_dir == self.root:
+            return {self.root / ANNOTATIONS, self.root / ".git"}
+        return set()
+
+    def path_of(self, article_id: str) -> Path:
+        path = (self.root / article_id).resolve()
+        if not path.is_relative_to(self.root):
+            raise CorpusError(article_id, "article path leaves the corpus folder")
+        return path
+
+    def exists(self, article_id: str) -> bool:
+        try:
+            return self.path_of(article_id).is_file()
+        except CorpusError:
+            return False
+
+    def read(self, article_id: str) -> Article:
+        """Read and decode one article; raises ``CorpusError`` when it cannot be read."""
+        article, _ = self.read_checked(article_id)
+        return article
+
+    def read_checked(self, article_id: str) -> tuple[Article, list[Problem]]:
+        """Read one article and report what was odd about it (bad bytes, no body...)."""
+        path = self.path_of(article_id)
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_ARTICLE_BYTES + 1)
+        except OSError as e:
+            raise CorpusError(article_id, f"cannot read: {e.strerror or e}") from e
+        problems: list[Problem] = []
+        if len(data) > MAX_ARTICLE_BYTES:
+            data = data[:MAX_ARTICLE_BYTES]
+            problems.append(
+                Problem(article_id, 0, 0, f"larger than {MAX_ARTICLE_BYTES >> 20} MB; only the start is used",
+                        Severity.WARNING)
+            )
+        if b"\x00" in data[:8192]:
+            raise CorpusError(article_id, "binary data, not text (it has NUL bytes)")
+        text, bad = decode(data)
+        if bad is not None:
+            line, col = bad
+            problems.append(
+                Problem(article_id, line, col, "not valid UTF-8; undecodable bytes were replaced with \ufffd",
+                        Severity.WARNING)
+            )
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        article = make_article(article_id, text, self.manifest().get(article_id, {}))
+        if not article.body.strip():
+            problems.append(Problem(article_id, 0, 0, "the article has no body", Severity.WARNING))
+        return article, problems
+
+    # -- the manifest ------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, dict[str, object]]:
+        """Manifest records by article id ({} when there is no manifest)."""
+        if self._manifest is None:
+            self._manifest, self._manifest_problems = read_manifest(self.root)
+        return self._manifest
+
+    def manifest_problems(self) -> list[Problem]:
+        self.manifest()
+        return list(self._manifest_problems)
+
+    def info(self, article_id: str, title: str) -> ArticleInfo:
+        """Metadata for an article whose headline is already known."""
+        return make_info(article_id, title, self.manifest().get(article_id, {}))
+
+
+def _walk_txt(top: Path, skip: set[Path]) -> Iterator[tuple[Path, os.stat_result]]:
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            log.warning("cannot list %s: %s", folder, e.strerror or e)
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if Path(entry.path) not in skip:
+                        subdirs.append(Path(entry.path))
+                elif entry.name.lower().endswith(".txt") and entry.is_file():
+                    yield Path(entry.path), entry.stat()
+            except OSError as e:  # a dangling link, a file that vanished mid-walk
+                log.warning("skipping %s: %s", entry.path, e.strerror or e)
+        stack.extend(reversed(subdirs))
+
+
+def decode(data: bytes) -> tuple[str, tuple[int, int] | None]:
+    """Decode UTF-8 (a BOM is dropped); on bad bytes, replace them and say where the first was."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as e:
+        before = data[: e.start]
+        line = before.count(b"\n") + 1
+        column = e.start - (before.rfind(b"\n") + 1) + 1
+        return data.decode("utf-8-sig", errors="replace"), (line, column)
+
+
+def split_headline(text: str) -> tuple[str, int]:
+    """The headline (first non-empty line) and where the body starts."""
+    offset = 0
+    while offset < len(text) and text[offset] == "\n":
+        offset += 1
+    end = text.find("\n", offset)
+    if end < 0:
+        return text[offset:].strip(), len(text)
+    headline = text[offset:end].strip()
+    body = end + 1
+    while body < len(text) and text[body] == "\n":
+        body += 1
+    return headline, body
+
+
+def make_article(article_id: str, text: str, meta: dict[str, object]) -> Article:
+    headline, body_offset = split_headline(text)
+    return Article(make_info(article_id, headline, meta), text, body_offset)
+
+
+def make_info(article_id: str, headline: str, meta: dict[str, object]) -> ArticleInfo:
+    def text_of(key: str) -> str | None:
+        value = meta.get(key)
+        return None if value is None or value == "" else str(value)
+
+    extra = tuple(
+        (key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+        for key, value in meta.items()
+        if key not in _KNOWN_KEYS and value is not None
+    )
+    category = text_of("category")
+    if category is None:
+        parts = article_id.split("/")
+        # articles/<category>/NAME.txt: the folder is the category when the manifest has none.
+        if len(parts) == 3 and parts[0] == ARTICLES:
+            category = parts[1]
+    return ArticleInfo(
+        id=article_id,
+        title=text_of("title") or headline or Path(article_id).stem,
+        category=category,
+        date=text_of("date"),
+        url=text_of("url"),
+        source=text_of("source"),
+        byline=text_of("byline"),
+        extra=extra,
+    )
+
+
+def read_manifest(root: Path) -> tuple[dict[str, dict[str, object]], list[Problem]]:
+    """Parse ``manifest.jsonl``; bad lines become problems and are skipped."""
+    path = root / MANIFEST
+    records: dict[str, dict[str, object]] = {}
+    problems: list[Problem] = []
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return records, problems
+    except OSError as e:
+        return records, [Problem(MANIFEST, 0, 0, f"cannot read: {e.strerror or e}")]
+    text, bad = decode(data)
+    if bad is not None:
+        problems.append(Problem(MANIFEST, bad[0], bad[1], "not valid UTF-8", Severity.WARNING))
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            problems.append(Problem(MANIFEST, number, e.colno, f"not JSON: {e.msg}"))
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("file"), str):
+            problems.append(Problem(MANIFEST, number, 1, 'each line must be an object with a "file" key'))
+            continue
+        file = str(record["file"]).replace("\\", "/").lstrip("./") if record["file"] else ""
+        if not (root / file).is_file():
+            problems.append(
+                Problem(MANIFEST, number, 1, f"names a missing file: {record['file']}", Severity.WARNING)
+            )
+            continue
+        records[file] = record
+    return records, problems

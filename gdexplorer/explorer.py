@@ -1,0 +1,235 @@
+"""The one door: ``Explorer`` holds a corpus, its annotations and its index.
+
+The CLI and the window hold an ``Explorer`` and nothing below it. Methods are safe to call from
+worker threads (each thread gets its own Whoosh searcher); the object never calls back into
+whoever holds it except through the progress callback and cancel event it is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from gdexplorer.annotations import AnnotationSet, load_annotations
+from gdexplorer.corpus import ARTICLES, MANIFEST, Corpus
+from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError
+from gdexplorer.index import SearchIndex, analyzer_for
+from gdexplorer.mentions import MentionMatcher
+from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, IndexStats, SearchResult
+from gdexplorer.paths import index_dir_for
+from gdexplorer.query import QueryParser, highlight_spans, run_search
+
+log = logging.getLogger(__name__)
+
+_ENTITY_FILTER = re.compile(r'\bentity:("([^"]*)"|(\S+))')
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    """A mention of an entity at a place in an article's text."""
+
+    start: int
+    end: int
+    entity_id: str
+
+
+class Explorer:
+    """A corpus with its annotations and index; what the CLI and the window talk to."""
+
+    def __init__(self, corpus_root: Path | str, annotations_dir: Path | str | None = None,
+                 cache_dir: Path | None = None) -> None:
+        self.corpus = Corpus(corpus_root)
+        if annotations_dir is None:
+            self.annotations_dir = self.corpus.default_annotations_dir
+            self.annotation_corpus = self.corpus
+        else:
+            self.annotations_dir = Path(annotations_dir).resolve()
+            home = self.annotations_dir.parent
+            # An annotation set borrowed from another corpus cites that corpus's articles.
+            if home != self.corpus.root and ((home / ARTICLES).is_dir() or (home / MANIFEST).is_file()):
+                self.annotation_corpus = Corpus(home)
+            else:
+                self.annotation_corpus = self.corpus
+        self.index = SearchIndex(index_dir_for(self.corpus.root, self.annotations_dir, cache_dir))
+        self.annotations = AnnotationSet()
+        self.index_problems: tuple[Problem, ...] = ()
+        self._lock = threading.Lock()
+        self.reload_annotations()
+
+    def __repr__(self) -> str:
+        return f"Explorer({str(self.corpus.root)!r})"
+
+    @property
+    def name(self) -> str:
+        return self.corpus.name
+
+    @property
+    def foreign_annotations(self) -> bool:
+        return self.annotation_corpus is not self.corpus
+
+    # -- annotations -------------------------------------------------------------------------
+
+    def reload_annotations(self) -> AnnotationSet:
+        """(Re)read the annotation files; the index picks up changed mentions on its next update."""
+        base = self.corpus.root if self.annotations_dir.is_relative_to(self.corpus.root) else None
+        loaded = load_annotations(self.annotations_dir, self.annotation_corpus, display_base=base)
+        with self._lock:
+            self.annotations = loaded
+            self.__dict__.pop("matcher", None)
+        return loaded
+
+    @cached_property
+    def matcher(self) -> MentionMatcher:
+        return MentionMatcher(self.annotations.entities.values())
+
+    def problems(self) -> list[Problem]:
+        """Everything wrong that a user should see: manifest, annotations, unreadable articles."""
+        return [*self.corpus.manifest_problems(), *self.annotations.problems, *self.index_problems]
+
+    def entities(self, kind: EntityKind | None = None) -> list[Entity]:
+        """Entities sorted by type (vocabulary order) then name."""
+        order = {k: i for i, k in enumerate(EntityKind)}
+        found = [e for e in self.annotations.entities.values() if kind is None or e.kind is kind]
+        return sorted(found, key=lambda e: (order[e.kind], e.name.casefold()))
+
+    def entity(self, key: str) -> Entity | None:
+        """Look an entity up by id, then by name or alias (case-insensitive)."""
+        entities = self.annotations.entities
+        if key in entities:
+            return entities[key]
+        folded = " ".join(key.split()).casefold()
+        for entity in entities.values():
+            if entity.id.casefold() == folded or any(n.casefold() == folded for n in entity.names):
+                return entity
+        return None
+
+    def relations_to(self, entity_id: str) -> list[tuple[Entity, str]]:
+        """Incoming relations: (subject entity, predicate) pairs that point at ``entity_id``."""
+        found = []
+        for entity in self.entities():
+            for rel in entity.relations:
+                if rel.object == entity_id:
+                    found.append((entity, rel.predicate))
+        return found
+
+    def _fact_articles(self) -> dict[str, tuple[str, ...]]:
+        if self.foreign_annotations:
+            return {}
+        cited: dict[str, dict[str, None]] = {}
+        for entity in self.annotations.entities.values():
+            for item in (*entity.facts, *entity.relations):
+                cited.setdefault(item.article, {})[entity.id] = None
+        return {article: tuple(ids) for article, ids in cited.items()}
+
+    # -- index -------------------------------------------------------------------------------
+
+    def update_index(self, progress=None, cancel: threading.Event | None = None) -> IndexStats:
+        """Build or update the index; see ``SearchIndex.update``."""
+        stats = self.index.update(self.corpus, self.matcher, self._fact_articles(), progress, cancel)
+        self.index_problems = stats.problems
+        return stats
+
+    def index_ready(self) -> bool:
+        return self.index.is_usable()
+
+    # -- search ------------------------------------------------------------------------------
+
+    @cached_property
+    def _parser(self) -> QueryParser:
+        return QueryParser(self.index.schema())
+
+    @property
+    def analyzer(self):
+        return analyzer_for(self.index.language)
+
+    def search(self, text: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
+               snippets: bool = True) -> SearchResult:
+        """Run a query; raises ``QueryError`` (one sentence) for a bad one."""
+        if not self.index.is_usable():
+            raise SearchIndexError("the index is not built yet")
+        query = self._parser.parse(self._resolve_entity_names(text))
+        searcher = self.index.searcher()
+        return run_search(searcher, query, text, self._body, self.analyzer, limit=limit, offset=offset,
+                          with_snippets=snippets, sort=sort)
+
+    def _resolve_entity_names(self, text: str) -> str:
+        """Let ``entity:EHang`` or ``entity:"GAC Group"`` stand for the entity's id."""
+
+        def swap(m: re.Match[str]) -> str:
+            key = m.group(2) if m.group(2) is not None else m.group(3)
+            entity = self.entity(key)
+            if entity is None:
+                raise QueryError(f"no entity called '{key}' (try `gdexplorer entities` for the list)")
+            return f"entity:{entity.id}"
+
+        return _ENTITY_FILTER.sub(swap, text)
+
+    def _body(self, article_id: str) -> str | None:
+        try:
+            return self.corpus.read(article_id).body
+        except CorpusError:
+            return None
+
+    def highlight(self, text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
+        """Where ``terms`` (from a ``SearchResult``) occur in an article's text."""
+        return highlight_spans(text, terms, self.analyzer)
+
+    # -- articles and mentions ---------------------------------------------------------------
+
+    def article(self, article_id: str) -> Article:
+        """Read an article of this corpus, or one cited by a borrowed annotation set."""
+        if self.foreign_annotations and not self.corpus.exists(article_id):
+            return self.annotation_corpus.read(article_id)
+        return self.corpus.read(article_id)
+
+    def entity_refs(self, text: str) -> list[EntityRef]:
+        """Where annotated entities are named in a text, for linking them in a viewer."""
+        return [EntityRef(s, e, i) for s, e, i in self.matcher.spans(text)]
+
+    def entities_in(self, article_id: str) -> list[Entity]:
+        """Entities the article mentions (from the index, so this is instant)."""
+        ids: list[str] = []
+        if self.index.is_usable():
+            searcher = self.index.searcher()
+            docnum = searcher.document_number(path=article_id)
+            if docnum is not None:
+                stored = searcher.stored_fields(docnum)
+                ids = [i for i in str(stored.get("entity") or "").split(",") if i]
+        if not ids:
+            try:
+                ids = list(self.matcher.find(self.article(article_id).text))
+            except CorpusError:
+                ids = []
+        entities = self.annotations.entities
+        return [entities[i] for i in ids if i in entities]
+
+    def mentions_of(self, entity_id: str, limit: int | None = None) -> list[ArticleInfo]:
+        """Articles that mention the entity, newest first where dates exist."""
+        if not self.index.is_usable():
+            return []
+        from whoosh.query import Term
+
+        from gdexplorer.index import info_from_stored
+
+        searcher = self.index.searcher()
+        results = searcher.search(Term("entity", entity_id.lower()), limit=limit, sortedby="path")
+        return [info_from_stored(hit.fields()) for hit in results]
+
+    def mention_counts(self) -> dict[str, int]:
+        """How many articles mention each entity (document frequency in the index)."""
+        if not self.index.is_usable():
+            return {}
+        reader = self.index.searcher().reader()
+        return {
+            entity_id: reader.doc_frequency("entity", entity_id.lower())
+            for entity_id in self.annotations.entities
+        }
+
+    def article_count(self) -> int:
+        if not self.index.is_usable():
+            return 0
+        return self.index.searcher().doc_count()

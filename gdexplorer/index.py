@@ -1,0 +1,372 @@
+"""The Whoosh index of a corpus: schema, building, incremental updates, and readers.
+
+One index per (corpus, annotation set), in the per-user cache dir, so a read-only corpus works.
+``meta.json`` beside the Whoosh files stamps the schema version, the language, the signature of the
+entity names used for mentions, and whether the last build completed: a mismatch or a broken index
+means a rebuild, an incomplete build is continued, never served as complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import fields, index
+from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
+from whoosh.analysis.analyzers import Analyzer
+from whoosh.searching import Searcher
+from whoosh.writing import LockError
+
+from gdexplorer.corpus import Corpus, FileStat
+from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
+from gdexplorer.mentions import MentionMatcher
+from gdexplorer.model import ArticleInfo, IndexStats, Progress
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+META = "meta.json"
+COMMIT_EVERY = 2000  # documents: a long first build becomes searchable as it goes
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def analyzer_for(language: str) -> Analyzer:
+    """The text analyzer for a corpus language ('en' or 'zh')."""
+    if language == "zh":
+        from gdexplorer.chinese import chinese_analyzer
+
+        return chinese_analyzer()
+    return StemmingAnalyzer()
+
+
+def make_schema(language: str) -> fields.Schema:
+    text = analyzer_for(language)
+    return fields.Schema(
+        path=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(stored=True, analyzer=text, field_boost=2.0),
+        # Bodies are not stored: snippets are cut from the article file for the visible hits only,
+        # which keeps the index small and the writer fast.
+        body=fields.TEXT(analyzer=text, phrase=True),
+        category=fields.ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
+        date=fields.DATETIME(stored=True, sortable=True),
+        entity=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=False),
+        sig=fields.STORED(),
+        info=fields.STORED(),
+    )
+
+
+def parse_date(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    value = text.strip().replace("Z", "+00:00")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = dt.datetime.strptime(value[:10], "%Y-%m-%d")
+        except ValueError:
+            return None
+    # Whoosh compares naive datetimes; keep the wall-clock time in UTC.
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def detect_language(corpus: Corpus, files: dict[str, FileStat], sample: int = 40) -> str:
+    """'zh' when the sampled articles are mostly CJK characters, else 'en'."""
+    ids = sorted(files)
+    step = max(1, len(ids) // sample)
+    cjk = letters = 0
+    for article_id in ids[::step][:sample]:
+        try:
+            text = corpus.read(article_id).text[:2000]
+        except CorpusError:
+            continue
+        for ch in text:
+            if ch.isalpha():
+                letters += 1
+                if "\u3400" <= ch <= "\u9fff":
+                    cjk += 1
+    return "zh" if letters and cjk / letters > 0.3 else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexMeta:
+    schema_version: int
+    language: str
+    mentions: str  # MentionMatcher.signature the entity field was computed with
+    complete: bool
+
+    def dump(self) -> str:
+        return json.dumps(
+            {"schema_version": self.schema_version, "language": self.language,
+             "mentions": self.mentions, "complete": self.complete},
+            indent=1,
+        )
+
+
+def info_from_stored(stored: dict[str, object]) -> ArticleInfo:
+    extra = stored.get("info") or {}
+    assert isinstance(extra, dict)
+    return ArticleInfo(
+        id=str(stored["path"]),
+        title=str(stored.get("title") or ""),
+        category=extra.get("category"),
+        date=extra.get("date"),
+        url=extra.get("url"),
+        source=extra.get("source"),
+        byline=extra.get("byline"),
+    )
+
+
+class SearchIndex:
+    """A corpus's index folder. Thread-safe for readers; one writer at a time (Whoosh's lock)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._ix: index.Index | None = None
+        self._meta: IndexMeta | None = None
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+
+    # -- state -------------------------------------------------------------------------------
+
+    def meta(self) -> IndexMeta | None:
+        try:
+            raw = json.loads((self.folder / META).read_text(encoding="utf-8"))
+            return IndexMeta(int(raw["schema_version"]), str(raw["language"]), str(raw["mentions"]),
+                             bool(raw["complete"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write_meta(self, meta: IndexMeta) -> None:
+        tmp = self.folder / (META + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(meta.dump())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.folder / META)
+        self._meta = meta
+
+    @property
+    def language(self) -> str:
+        meta = self._meta or self.meta()
+        return meta.language if meta else "en"
+
+    def is_usable(self) -> bool:
+        """An index exists that can answer queries (perhaps while it is still being completed)."""
+        return self._open() is not None
+
+    def is_complete(self) -> bool:
+        meta = self.meta()
+        return bool(meta and meta.complete and meta.schema_version == SCHEMA_VERSION)
+
+    def _open(self) -> index.Index | None:
+        if self._ix is not None:
+            return self._ix
+        meta = self.meta()
+        if meta is None or meta.schema_version != SCHEMA_VERSION:
+            return None
+        try:
+            if not index.exists_in(str(self.folder)):
+                return None
+            self._ix = index.open_dir(str(self.folder))
+            self._meta = meta
+        except Exception as e:  # a truncated or corrupted file: Whoosh raises many kinds
+            log.warning("index at %s cannot be opened (%s); it will be rebuilt", self.folder, e)
+            return None
+        return self._ix
+
+    def schema(self) -> fields.Schema:
+        ix = self._open()
+        if ix is None:
+            raise SearchIndexError("the index is not built yet")
+        return ix.schema
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """This thread's long-lived searcher, refreshed to the latest commit (cheap if unchanged)."""
+        ix = self._open()
+        if ix is None:
+            raise SearchIndexError("the index is not built yet")
+        current: Searcher | None = getattr(self._local, "searcher", None)
+        if current is None or current.ixreader is None:
+            current = ix.searcher()
+        else:
+            try:
+                current = current.refresh()
+            except Exception as e:
+                log.info("refreshing the searcher failed (%s); reopening", e)
+                current = ix.searcher()
+        self._local.searcher = current
+        return current
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            with contextlib.suppress(Exception):
+                searcher.close()
+            self._local.searcher = None
+
+    def stored_signatures(self) -> dict[str, str]:
+        ix = self._open()
+        if ix is None:
+            return {}
+        with ix.reader() as reader:
+            return {str(f["path"]): str(f.get("sig", "")) for f in reader.all_stored_fields()}
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def update(
+        self,
+        corpus: Corpus,
+        matcher: MentionMatcher,
+        fact_articles: dict[str, tuple[str, ...]] | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IndexStats:
+        """Bring the index up to date with the corpus: only what changed is (re)indexed.
+
+        ``fact_articles`` maps article ids to entities whose facts cite them, so those count as
+        mentions even when the article words the name differently.
+        """
+        if not self._write_lock.acquire(blocking=False):
+            raise IndexBusyError("this index is already being updated")
+        try:
+            return self._update(corpus, matcher, fact_articles or {}, progress, cancel)
+        finally:
+            self._write_lock.release()
+
+    def _update(self, corpus: Corpus, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]],
+                progress: ProgressCallback | None, cancel: threading.Event | None) -> IndexStats:
+        started = time.perf_counter()
+        report = progress or (lambda p: None)
+        report(Progress(0, 0, "Scanning articles"))
+        files = corpus.scan()
+        meta = self.meta()
+        reason = ""
+        ix = self._open()
+        if meta is None:
+            reason = "no index yet" if not (self.folder / META).exists() else "index metadata unreadable"
+        elif meta.schema_version != SCHEMA_VERSION:
+            reason = f"index schema {meta.schema_version} is older than {SCHEMA_VERSION}"
+        elif ix is None:
+            reason = "index files are damaged"
+        rebuilt = bool(reason)
+        if rebuilt:
+            if meta is not None or self.folder.exists():
+                log.warning("rebuilding the index at %s: %s", self.folder, reason)
+            language = detect_language(corpus, files)
+            ix = self._create(language)
+            meta = IndexMeta(SCHEMA_VERSION, language, matcher.signature, complete=False)
+            self._write_meta(meta)
+            known: dict[str, str] = {}
+        else:
+            assert meta is not None and ix is not None
+            known = self.stored_signatures()
+        remention = meta.mentions != matcher.signature
+        if remention:
+            self._write_meta(IndexMeta(meta.schema_version, meta.language, matcher.signature, complete=False))
+        todo = [f for i, f in files.items() if remention or known.get(i) != f.signature + _fact_sig(fact_articles, i)]
+        deleted = [i for i in known if i not in files]
+        added = sum(1 for f in todo if f.id not in known)
+        problems: list[Problem] = []
+        done = 0
+        total = len(todo)
+        cancelled = False
+        if todo or deleted or not meta.complete:
+            self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=False))
+            report(Progress(0, total, "Indexing"))
+            writer = self._writer(ix)
+            try:
+                for article_id in deleted:
+                    writer.delete_by_term("path", article_id)
+                for stat in todo:
+                    if cancel is not None and cancel.is_set():
+                        cancelled = True
+                        break
+                    doc = self._document(corpus, stat, matcher, fact_articles, problems)
+                    if doc is not None:
+                        if stat.id in known:
+                            writer.update_document(**doc)
+                        else:
+                            writer.add_document(**doc)
+                    elif stat.id in known:
+                        writer.delete_by_term("path", stat.id)
+                    done += 1
+                    if done % COMMIT_EVERY == 0:
+                        writer.commit(merge=False)
+                        writer = self._writer(ix)
+                    if done % 50 == 0 or done == total:
+                        report(Progress(done, total, "Indexing"))
+                report(Progress(done, total, "Saving the index"))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            if not cancelled:
+                self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=True))
+        seconds = time.perf_counter() - started
+        return IndexStats(
+            added=min(added, done), updated=max(0, done - added), deleted=len(deleted),
+            unchanged=len(files) - len(todo), seconds=seconds, rebuilt=rebuilt, cancelled=cancelled,
+            reason=reason, problems=tuple(problems),
+        )
+
+    def _writer(self, ix: index.Index):
+        try:
+            return ix.writer(limitmb=128)
+        except LockError as e:
+            raise IndexBusyError("another gdexplorer is updating this index; try again when it is done") from e
+
+    def _create(self, language: str) -> index.Index:
+        self.close()
+        self._ix = None
+        if self.folder.exists():
+            shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._ix = index.create_in(str(self.folder), make_schema(language))
+        except OSError as e:
+            raise SearchIndexError(f"cannot create the index in {self.folder}: {e.strerror or e}") from e
+        return self._ix
+
+    def _document(self, corpus: Corpus, stat: FileStat, matcher: MentionMatcher,
+                  fact_articles: dict[str, tuple[str, ...]], problems: list[Problem]) -> dict[str, object] | None:
+        try:
+            article, found = corpus.read_checked(stat.id)
+        except CorpusError as e:
+            problems.append(Problem(e.path, e.line, e.column, e.message, Severity.WARNING))
+            return None
+        problems.extend(found)
+        info = article.info
+        entities = dict.fromkeys(matcher.find(article.text))
+        entities.update(dict.fromkeys(fact_articles.get(stat.id, ())))
+        doc: dict[str, object] = {
+            "path": stat.id,
+            "title": info.title,
+            "body": article.body,
+            "category": (info.category or "").lower() or None,
+            "date": parse_date(info.date),
+            "entity": ",".join(entities) or None,
+            "sig": stat.signature + _fact_sig(fact_articles, stat.id),
+            "info": {"category": info.category, "date": info.date, "url": info.url,
+                     "source": info.source, "byline": info.byline},
+        }
+        return {k: v for k, v in doc.items() if v is not None}
+
+
+def _fact_sig(fact_articles: dict[str, tuple[str, ...]], article_id: str) -> str:
+    cited = fact_articles.get(article_id)
+    return "|" + ",".join(cited) if cited else ""

@@ -1,0 +1,183 @@
+"""The domain: articles, entities, facts, relations, search hits. Plain frozen dataclasses.
+
+Nothing here knows about files, Whoosh or Qt; the other layers build and consume these.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from gdexplorer.errors import Problem
+
+
+class EntityKind(enum.Enum):
+    """The fixed vocabulary of entity types, in display order."""
+
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    PLACE = "place"
+    TECHNOLOGY = "technology"
+    PRODUCT = "product"
+    EVENT = "event"
+
+    @property
+    def plural(self) -> str:
+        return {
+            EntityKind.PERSON: "People",
+            EntityKind.ORGANIZATION: "Organizations",
+            EntityKind.PLACE: "Places",
+            EntityKind.TECHNOLOGY: "Technologies",
+            EntityKind.PRODUCT: "Products",
+            EntityKind.EVENT: "Events",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpan:
+    """Where something was written in an annotation file (1-based)."""
+
+    path: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """An article's metadata: what a result row and the index need, without the body."""
+
+    id: str  # path relative to the corpus root, with forward slashes
+    title: str
+    category: str | None = None
+    date: str | None = None  # ISO 8601 date or datetime as the source gave it
+    url: str | None = None
+    source: str | None = None
+    byline: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # other manifest keys, as display strings
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article with its text. ``body_offset`` is where the body starts in ``text``."""
+
+    info: ArticleInfo
+    text: str  # headline + blank line + body, exactly as read (decoding aside)
+    body_offset: int
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_offset :]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A curated statement, tied to the exact words of the article it came from."""
+
+    text: str
+    article: str
+    quote: str
+    where: SourceSpan
+    # Character range of the quote in the article's text; None when it was not found.
+    span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A curated, sourced link from one entity to another."""
+
+    subject: str
+    predicate: str
+    object: str
+    article: str
+    quote: str
+    where: SourceSpan
+    span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A curated entity and everything written about it."""
+
+    id: str
+    kind: EntityKind
+    name: str
+    aliases: tuple[str, ...] = ()
+    title: str | None = None
+    description: str | None = None
+    facts: tuple[Fact, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    where: SourceSpan | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of a snippet; ``match`` marks a query hit."""
+
+    text: str
+    match: bool = False
+
+
+Snippet = tuple[Segment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result, copied out of Whoosh so nothing it owns leaks out."""
+
+    info: ArticleInfo
+    score: float
+    rank: int
+    snippet: Snippet = ()
+    entities: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return self.info.id
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """A page of hits for a query, with the total count and the time it took."""
+
+    query: str
+    total: int
+    took_ms: float
+    hits: tuple[Hit, ...] = ()
+    terms: tuple[str, ...] = ()  # the words to highlight in an opened article
+    partial: bool = False  # a time-limited search was cut short; totals are a lower bound
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """What an index update did."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+    cancelled: bool = False
+    reason: str = ""
+    problems: tuple[Problem, ...] = ()  # articles that were odd or unreadable
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A progress report from a long task; ``total`` 0 means unknown."""
+
+    done: int
+    total: int
+    stage: str = ""
+
+
+@dataclass(slots=True)
+class Mentions:
+    """Which entities each article mentions, and the reverse. Built at index time."""
+
+    by_article: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_entity: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -1,0 +1,48 @@
+"""Where things live: the bundled seeds and resources, and the per-user cache for indexes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "gdexplorer"
+# Tests and CI point this at a temporary folder so that nothing touches the user's dirs.
+CACHE_ENV = "GDEXPLORER_CACHE_DIR"
+
+_SOURCE_TREE = Path(__file__).resolve().parent.parent
+
+
+def _bundled(folder: str, package: str) -> Path:
+    # Running from a checkout (or an editable install): the top-level folder is right there.
+    candidate = _SOURCE_TREE / folder
+    if candidate.is_dir() and (_SOURCE_TREE / "pyproject.toml").is_file():
+        return candidate
+    return Path(str(resources.files(package)))
+
+
+def seeds_dir() -> Path:
+    """The bundled seeds corpus (two Guangdong articles and their curated annotations)."""
+    return _bundled("seeds", "gdexplorer._seeds")
+
+
+def resources_dir() -> Path:
+    return _bundled("resources", "gdexplorer._resources")
+
+
+def cache_dir() -> Path:
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def index_dir_for(corpus_root: Path, annotations_dir: Path | None, base: Path | None = None) -> Path:
+    """One index folder per (corpus, annotation set): readable name plus a hash of both paths."""
+    key = f"{corpus_root.resolve()}\n{annotations_dir.resolve() if annotations_dir else ''}"
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in corpus_root.name)[:40] or "corpus"
+    return (base or cache_dir()) / "indexes" / f"{safe}-{digest}"
