@@ -223,9 +223,12 @@ class Explorer:
         """How many articles mention each entity (document frequency in the index)."""
         if not self.index.is_usable():
             return {}
-        reader = self.index.searcher().reader()
+        from whoosh.query import Term
+
+        # Not reader.doc_frequency(): it still counts documents deleted by an update until a merge.
+        searcher = self.index.searcher()
         return {
-            entity_id: reader.doc_frequency("entity", entity_id.lower())
+            entity_id: sum(1 for _ in searcher.docs_for_query(Term("entity", entity_id.lower())))
             for entity_id in self.annotations.entities
         }
 
