@@ -25,7 +25,7 @@ from gdexplorer.model import Entity, EntityKind, Fact, Relation, SourceSpan
 log = logging.getLogger(__name__)
 
 MAX_ANNOTATION_BYTES = 8 * 1024 * 1024
-MAX_ALIASES = 100  # YAML anchors referenced; real annotation files use a handful at most
+MAX_ALIASES = 64  # YAML aliases (*name) in one file; real annotation files use a handful at most
 MAX_NODES = 200_000  # nodes visited after alias expansion
 
 _STR = "tag:yaml.org,2002:str"
@@ -299,9 +299,8 @@ def read_file(path: Path, display: str) -> tuple[list[_Raw], list[Problem]]:
         line, col = (e.mark.line + 1, e.mark.column + 1) if e.mark else (0, 0)
         return [], [*reader.problems, Problem(display, line, col, e.message)]
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+        mark, message = _yaml_message(e)
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = _yaml_message(e)
         return [], [Problem(display, line, col, message)]
     except yaml.YAMLError as e:
         return [], [Problem(display, 0, 0, f"invalid YAML: {e}")]
@@ -310,13 +309,18 @@ def read_file(path: Path, display: str) -> tuple[list[_Raw], list[Problem]]:
     return raws, reader.problems
 
 
-def _yaml_message(e: yaml.MarkedYAMLError) -> str:
+def _yaml_message(e: yaml.MarkedYAMLError) -> tuple[yaml.Mark | None, str]:
+    """PyYAML's message, said the way a person editing the file thinks of it, and where."""
     problem = (e.problem or "").strip()
-    if "'\\t'" in problem or "\\t" in problem:
-        return "a tab character: YAML indents with spaces only"
-    parts = [p for p in (e.context, problem) if p]
-    message = "; ".join(parts) if parts else "invalid YAML"
-    return f"invalid YAML: {message}"
+    context = (e.context or "").strip()
+    if "'\\t'" in problem:
+        return e.problem_mark, "a tab character: YAML indents with spaces only"
+    if "quoted scalar" in context and "end of stream" in problem:
+        return e.context_mark, "unclosed quote: the text that starts here never ends"
+    if "expected <block end>" in problem:
+        return e.problem_mark, "bad indentation: this line does not line up with the lines above it"
+    parts = [p for p in (context, problem) if p]
+    return e.problem_mark or e.context_mark, "invalid YAML: " + ("; ".join(parts) if parts else "cannot parse")
 
 
 # -- the whole set ----------------------------------------------------------------------------

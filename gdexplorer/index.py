@@ -226,6 +226,13 @@ class SearchIndex:
         with ix.reader() as reader:
             return {str(f["path"]): str(f.get("sig", "")) for f in reader.all_stored_fields()}
 
+    def drop(self) -> None:
+        """Throw the index away (the next update rebuilds it)."""
+        self.close()
+        self._ix = None
+        self._meta = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     # -- writing -----------------------------------------------------------------------------
 
     def update(

@@ -1,0 +1,341 @@
+"""The ``gdexplorer`` command: bare, it opens the window; subcommands work on the same core.
+
+Every subcommand takes ``--corpus DIR`` (default: the bundled seeds) and builds or updates the
+index on first use, so ``gdexplorer search hydrogen`` works on a fresh install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import html
+import json
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from gdexplorer import __version__
+from gdexplorer.errors import GdxError, QueryError
+from gdexplorer.model import Entity, EntityKind, Hit, IndexStats, Progress, SearchResult, Snippet
+
+log = logging.getLogger(__name__)
+
+
+class Exit(enum.IntEnum):
+    OK = 0
+    FAILED = 1  # a domain error, or `check` found errors
+    USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=Path, metavar="DIR",
+                        help="corpus folder (articles/, manifest.jsonl, annotations/); default: the bundled seeds")
+    common.add_argument("--annotations", type=Path, metavar="DIR",
+                        help="annotation folder to use instead of the corpus's own annotations/")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
+
+    parser = argparse.ArgumentParser(
+        prog="gdexplorer", parents=[common],
+        description="Explore a news corpus: instant search, curated entities with sourced facts. "
+                    "Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"gdexplorer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", parents=[common], help="build or update the search index (with a progress bar)")
+    p.add_argument("--rebuild", action="store_true", help="throw the index away and build it from scratch")
+
+    p = sub.add_parser("search", parents=[common], help="search the articles")
+    p.add_argument("query", nargs="?", help='Whoosh query: words (ANDed), OR, NOT, "phrase", pre*, fuzzy~, '
+                                           "title:, category:, date:[2010 TO 2012], entity:ID")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="how many hits to show (default 10)")
+    p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance",
+                   help="order of the hits (default relevance)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--batch", type=str, metavar="FILE",
+                   help="answer every query in FILE (one per line, '-' for stdin), one JSON line each")
+
+    p = sub.add_parser("entities", parents=[common], help="list the curated entities")
+    p.add_argument("--type", choices=[k.value for k in EntityKind], help="only entities of this type")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+    p = sub.add_parser("entity", parents=[common], help="show one entity: facts with quotes, relations, mentions")
+    p.add_argument("key", metavar="ID_OR_NAME", help="an entity id, name or alias")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    sub.add_parser("check", parents=[common], help="validate the annotations; exit 1 if there are errors")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 for --help
+        return int(e.code or 0)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        from gdexplorer.gui.app import run
+
+        return run(corpus=args.corpus, annotations=args.annotations)
+    try:
+        return COMMANDS[args.command](args)
+    except GdxError as e:
+        print(f"gdexplorer: {e}", file=sys.stderr)
+        return Exit.FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _explorer(args: argparse.Namespace, index: bool = True):
+    from gdexplorer.explorer import Explorer
+    from gdexplorer.paths import seeds_dir
+
+    explorer = Explorer(args.corpus or seeds_dir(), args.annotations)
+    if index:
+        stats = _update(explorer, quiet=True)
+        if stats.rebuilt and stats.reason not in ("no index yet",):
+            print(f"gdexplorer: index rebuilt ({stats.reason})", file=sys.stderr)
+    return explorer
+
+
+def _update(explorer, quiet: bool) -> IndexStats:
+    """Update the index with a progress bar on a terminal (quiet: only if it takes a while)."""
+    from tqdm import tqdm
+
+    bar: tqdm | None = None
+    show = sys.stderr.isatty()
+
+    def progress(p: Progress) -> None:
+        nonlocal bar
+        if not show or p.total == 0:
+            return
+        if bar is None:
+            if quiet and p.total < 200:
+                return
+            bar = tqdm(total=p.total, unit="doc", desc="Indexing", file=sys.stderr, leave=not quiet)
+        bar.n = p.done
+        bar.refresh()
+
+    cancel = threading.Event()
+    try:
+        return explorer.update_index(progress, cancel)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from gdexplorer.explorer import Explorer
+    from gdexplorer.paths import seeds_dir
+
+    explorer = Explorer(args.corpus or seeds_dir(), args.annotations)
+    if args.rebuild:
+        explorer.index.drop()
+    stats = _update(explorer, quiet=False)
+    what = "built" if stats.rebuilt else "updated"
+    print(f"{explorer.name}: index {what} in {stats.seconds:.1f} s: {stats.added} added, {stats.updated} changed, "
+          f"{stats.deleted} removed, {stats.unchanged} unchanged ({explorer.article_count()} articles)")
+    for problem in stats.problems:
+        print(problem, file=sys.stderr)
+    return Exit.OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.batch is None and not args.query:
+        print("gdexplorer search: give a QUERY or --batch FILE", file=sys.stderr)
+        return Exit.USAGE
+    if args.limit < 0:
+        print("gdexplorer search: --limit must be 0 or more", file=sys.stderr)
+        return Exit.USAGE
+    explorer = _explorer(args)
+    if args.batch is not None:
+        return _batch(explorer, args)
+    result = explorer.search(args.query, limit=args.limit, sort=args.sort)
+    if args.json:
+        print(json.dumps(result_json(result), ensure_ascii=False, indent=1))
+    else:
+        _print_result(result, sys.stdout)
+    return Exit.OK
+
+
+def _batch(explorer, args: argparse.Namespace) -> int:
+    stream: TextIO
+    if args.batch == "-":
+        stream = sys.stdin
+    else:
+        try:
+            stream = open(args.batch, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as e:
+            print(f"gdexplorer search: cannot read {args.batch}: {e.strerror or e}", file=sys.stderr)
+            return Exit.FAILED
+    failed = False
+    try:
+        for line in stream:
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                out = result_json(explorer.search(text, limit=args.limit, sort=args.sort))
+            except QueryError as e:
+                out = {"query": text, "error": str(e)}
+                failed = True
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    return Exit.FAILED if failed else Exit.OK
+
+
+def snippet_html(snippet: Snippet) -> str:
+    """HTML-escaped snippet text with matches in ``<mark>`` (as JSON output carries it)."""
+    return "".join(f"<mark>{html.escape(s.text)}</mark>" if s.match else html.escape(s.text) for s in snippet)
+
+
+def result_json(result: SearchResult) -> dict[str, object]:
+    return {
+        "query": result.query,
+        "total": result.total,
+        "took_ms": round(result.took_ms, 2),
+        "hits": [hit_json(h) for h in result.hits],
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, object]:
+    return {
+        "path": hit.path,
+        "title": hit.info.title,
+        "score": round(hit.score, 4),
+        "snippet": snippet_html(hit.snippet),
+        "date": hit.info.date,
+        "category": hit.info.category,
+        "entities": list(hit.entities),
+    }
+
+
+def _style(text: str, code: str, on: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if on else text
+
+
+def _print_result(result: SearchResult, out: TextIO) -> None:
+    color = out.isatty()
+    shown = len(result.hits)
+    print(f"{result.total} result{'s' if result.total != 1 else ''} for {result.query!r} "
+          f"in {result.took_ms:.0f} ms" + (f" (showing {shown})" if shown < result.total else ""), file=out)
+    for hit in result.hits:
+        meta = " · ".join(x for x in (hit.info.date and hit.info.date[:10], hit.info.category) if x)
+        print(f"\n{hit.rank:>3}. {_style(hit.info.title, '1', color)}" + (f"  ({meta})" if meta else ""), file=out)
+        print(f"     {hit.path}", file=out)
+        text = "".join(_style(s.text, "1;33", color) if s.match else s.text for s in hit.snippet)
+        if not color:
+            text = "".join(f"[{s.text}]" if s.match else s.text for s in hit.snippet)
+        if text:
+            print(f"     {text}", file=out)
+
+
+def entity_json(explorer, entity: Entity) -> dict[str, object]:
+    return {
+        "id": entity.id,
+        "name": entity.name,
+        "type": entity.kind.value,
+        "aliases": list(entity.aliases),
+        "title": entity.title,
+        "description": entity.description,
+        "facts": [{"text": f.text, "article": f.article, "quote": f.quote} for f in entity.facts],
+        "relations": [
+            {"predicate": r.predicate, "object": r.object, "article": r.article, "quote": r.quote}
+            for r in entity.relations
+        ],
+        "mentions": [info.id for info in explorer.mentions_of(entity.id)],
+    }
+
+
+def cmd_entities(args: argparse.Namespace) -> int:
+    explorer = _explorer(args)
+    kind = EntityKind(args.type) if args.type else None
+    entities = explorer.entities(kind)
+    if args.json:
+        print(json.dumps([entity_json(explorer, e) for e in entities], ensure_ascii=False, indent=1))
+        return Exit.OK
+    counts = explorer.mention_counts()
+    current = None
+    for entity in entities:
+        if entity.kind is not current:
+            current = entity.kind
+            n = sum(1 for e in entities if e.kind is current)
+            print(f"\n{current.plural} ({n})")
+        mentions = counts.get(entity.id, 0)
+        print(f"  {entity.name:<48} {entity.id:<40} {mentions} article{'s' if mentions != 1 else ''}")
+    return Exit.OK
+
+
+def cmd_entity(args: argparse.Namespace) -> int:
+    explorer = _explorer(args)
+    entity = explorer.entity(args.key)
+    if entity is None:
+        print(f"gdexplorer entity: no entity with id, name or alias {args.key!r}", file=sys.stderr)
+        return Exit.FAILED
+    if args.json:
+        print(json.dumps(entity_json(explorer, entity), ensure_ascii=False, indent=1))
+        return Exit.OK
+    out = sys.stdout
+    bold = out.isatty()
+    print(f"{_style(entity.name, '1', bold)}  [{entity.kind.value}]  id: {entity.id}", file=out)
+    if entity.title:
+        print(f"  {entity.title}", file=out)
+    if entity.aliases:
+        print(f"  also: {', '.join(entity.aliases)}", file=out)
+    if entity.description:
+        print(f"  {entity.description}", file=out)
+    if entity.facts:
+        print(f"\nFacts ({len(entity.facts)})", file=out)
+        for fact in entity.facts:
+            print(f"  - {fact.text}", file=out)
+            print(f"    “{fact.quote}” — {fact.article}", file=out)
+    names = explorer.annotations.entities
+    if entity.relations:
+        print(f"\nRelations ({len(entity.relations)})", file=out)
+        for rel in entity.relations:
+            target = names[rel.object].name if rel.object in names else rel.object
+            print(f"  - {rel.predicate} {target}  “{rel.quote}” — {rel.article}", file=out)
+    incoming = explorer.relations_to(entity.id)
+    if incoming:
+        print(f"\nReferenced by ({len(incoming)})", file=out)
+        for subject, predicate in incoming:
+            print(f"  - {subject.name} {predicate} {entity.name}", file=out)
+    mentions = explorer.mentions_of(entity.id)
+    print(f"\nMentioned in {len(mentions)} article{'s' if len(mentions) != 1 else ''}", file=out)
+    for info in mentions[:20]:
+        print(f"  - {info.title}  ({info.id})", file=out)
+    if len(mentions) > 20:
+        print(f"  … and {len(mentions) - 20} more", file=out)
+    return Exit.OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    explorer = _explorer(args, index=False)
+    problems = explorer.problems()
+    for problem in problems:
+        print(problem)
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    a = explorer.annotations
+    summary = (f"{len(a.files)} file{'s' if len(a.files) != 1 else ''}, {len(a.entities)} entities, "
+               f"{a.facts_count} facts, {a.relations_count} relations: "
+               f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    print(summary, file=sys.stderr)
+    return Exit.FAILED if errors else Exit.OK
+
+
+COMMANDS = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "entities": cmd_entities,
+    "entity": cmd_entity,
+    "check": cmd_check,
+}

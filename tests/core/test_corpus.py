@@ -1,0 +1,97 @@
+from pathlib import Path
+
+import pytest
+
+from gdexplorer.corpus import Corpus, split_headline
+from gdexplorer.errors import CorpusError
+
+
+def write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def test_seeds_have_the_published_headlines_and_manifest(seeds):
+    corpus = Corpus(seeds)
+    assert sorted(corpus.scan()) == ["articles/0001.txt", "articles/0002.txt"]
+    first = corpus.read("articles/0001.txt")
+    assert first.info.title == "Tech innovation set to upgrade Guangdong development"
+    assert first.info.source == "chinadaily.com.cn"
+    assert first.info.byline == "Wang Keju"
+    assert first.info.date == "2024-04-01"
+    assert first.body.startswith("A view of Canton Tower")
+    second = corpus.read("articles/0002.txt")
+    assert second.info.title == "High-quality development-themed media tour kicks off in Guangdong"
+    assert second.info.source == "GDToday"
+    assert "Related links" not in second.text
+
+
+def test_category_comes_from_the_folder_when_the_manifest_has_none(tmp_path):
+    write(tmp_path / "articles" / "sport" / "0001.txt", "Late goal\n\nA late goal won it.\n")
+    corpus = Corpus(tmp_path)
+    article = corpus.read("articles/sport/0001.txt")
+    assert article.info.category == "sport"
+    assert article.info.title == "Late goal"
+    assert article.body == "A late goal won it.\n"
+
+
+def test_a_bare_folder_of_txt_files_opens(tmp_path):
+    write(tmp_path / "one.txt", "First headline\nbody straight after\n")
+    write(tmp_path / "sub" / "two.txt", "Second\n\nbody\n")
+    write(tmp_path / "annotations" / "x.txt", "not an article")
+    corpus = Corpus(tmp_path)
+    assert sorted(corpus.scan()) == ["one.txt", "sub/two.txt"]
+    assert corpus.read("one.txt").info.title == "First headline"
+    assert corpus.read("one.txt").body == "body straight after\n"
+
+
+def test_bad_bytes_are_replaced_and_reported_with_line_and_column(tmp_path):
+    write(tmp_path / "articles" / "a.txt", b"Title\n\ncaf\xe9 au lait\n")
+    article, problems = Corpus(tmp_path).read_checked("articles/a.txt")
+    assert "caf\ufffd au lait" in article.body
+    assert [str(p) for p in problems] == [
+        "articles/a.txt:3:4: warning: not valid UTF-8; undecodable bytes were replaced with \ufffd"
+    ]
+
+
+def test_binary_files_are_refused(tmp_path):
+    write(tmp_path / "articles" / "img.txt", b"\x89PNG\r\n\x00\x00\x00")
+    with pytest.raises(CorpusError, match="binary data"):
+        Corpus(tmp_path).read("articles/img.txt")
+
+
+def test_manifest_problems_name_the_line(tmp_path):
+    write(tmp_path / "articles" / "a.txt", "A\n\nbody\n")
+    write(tmp_path / "manifest.jsonl",
+          '{"file": "articles/a.txt", "title": "From manifest", "date": "2020-01-02"}\n'
+          "not json\n"
+          '{"file": "articles/missing.txt"}\n')
+    corpus = Corpus(tmp_path)
+    assert corpus.read("articles/a.txt").info.title == "From manifest"
+    problems = [str(p) for p in corpus.manifest_problems()]
+    assert problems[0].startswith("manifest.jsonl:2:1: error: not JSON")
+    assert problems[1] == "manifest.jsonl:3:1: warning: names a missing file: articles/missing.txt"
+
+
+def test_article_ids_cannot_leave_the_corpus(tmp_path):
+    write(tmp_path / "articles" / "a.txt", "A\n\nbody\n")
+    with pytest.raises(CorpusError, match="leaves the corpus"):
+        Corpus(tmp_path).read("../../etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("text", "headline", "body"),
+    [
+        ("Head\n\nBody\n", "Head", "Body\n"),
+        ("\n\nHead\nBody", "Head", "Body"),
+        ("Only a headline", "Only a headline", ""),
+        ("", "", ""),
+    ],
+)
+def test_split_headline(text, headline, body):
+    title, offset = split_headline(text)
+    assert (title, text[offset:]) == (headline, body)
