@@ -175,7 +175,7 @@ class _FileReader:
         node = fields.get(key)
         if node is None or node.tag == _NULL or (isinstance(node, yaml.ScalarNode) and not str(node.value).strip()):
             if required:
-                self.error(node or parent, f"{what} needs a '{key}'")
+                self.error(node or parent, f"{what} is missing '{key}'")
             return None
         self.visit(node)
         if not self.check_tag(node):

@@ -99,8 +99,8 @@ BAD = [
         "annotations/x.yaml:3:11: error: unknown entity type 'planet'; expected one of: person, organization, place, "
         "technology, product, event",
     ),
-    ("missing id", "entities:\n  - type: place\n    name: A\n", "annotations/x.yaml:2:5: error: an entity needs a 'id'"),
-    ("missing name", "entities:\n  - id: a\n    type: place\n", "annotations/x.yaml:2:5: error: an entity needs a 'name'"),
+    ("missing id", "entities:\n  - type: place\n    name: A\n", "annotations/x.yaml:2:5: error: an entity is missing 'id'"),
+    ("missing name", "entities:\n  - id: a\n    type: place\n", "annotations/x.yaml:2:5: error: an entity is missing 'name'"),
     (
         "unknown key",
         "entities:\n  - id: a\n    type: place\n    name: A\n    nmae: B\n",
