@@ -11,6 +11,7 @@ import enum
 import html
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -90,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `gdexplorer entities | head`: the reader left; say nothing more, like other Unix tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return Exit.OK
 
 
 def _explorer(args: argparse.Namespace, index: bool = True):

@@ -201,15 +201,19 @@ class SearchIndex:
         if ix is None:
             raise SearchIndexError("the index is not built yet")
         current: Searcher | None = getattr(self._local, "searcher", None)
-        if current is None or current.ixreader is None:
-            current = ix.searcher()
-        else:
+        if current is not None and getattr(self._local, "ix", None) is ix:
             try:
-                current = current.refresh()
+                if ix.latest_generation() == current.reader().generation():
+                    return current
             except Exception as e:
-                log.info("refreshing the searcher failed (%s); reopening", e)
-                current = ix.searcher()
+                log.info("checking the searcher failed (%s); reopening", e)
+            # Not Searcher.refresh(): it reuses segment readers by segment id, so documents deleted
+            # by an update in an existing segment stay visible.
+            with contextlib.suppress(Exception):
+                current.close()
+        current = ix.searcher()
         self._local.searcher = current
+        self._local.ix = ix
         return current
 
     def close(self) -> None:

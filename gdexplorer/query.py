@@ -104,10 +104,14 @@ class SegmentFormatter(highlight.Formatter):
 
     def format(self, fragments: list[highlight.Fragment], replace: bool = False) -> Snippet:  # type: ignore[override]
         segments: list[Segment] = []
-        for i, fragment in enumerate(fragments):
-            if i:
+        for fragment in fragments:
+            part = self.format_fragment(fragment, replace)
+            if segments:
+                # One ellipsis between two fragments, not "… …".
+                if segments[-1].text == "…" and part and part[0].text == "…":
+                    part = part[1:]
                 segments.append(Segment(" "))
-            segments.extend(self.format_fragment(fragment, replace))
+            segments.extend(part)
         return tuple(s for s in segments if s.text)
 
 

@@ -1,0 +1,140 @@
+"""The CLI, in-process on real files (like datasette's tests), plus one real subprocess run."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gdexplorer.cli import Exit, main
+from tests.conftest import REPO
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_search_text(capsys, seeds):
+    code, out, _ = run(capsys, "search", "hydrogen", "--corpus", str(seeds))
+    assert code == Exit.OK
+    assert out.startswith("2 results for 'hydrogen' in ")
+    assert "High-quality development-themed media tour kicks off in Guangdong" in out
+    assert "[hydrogen] fuel cell" in out
+
+
+def test_search_json(capsys, seeds):
+    code, out, _ = run(capsys, "search", "eVTOL", "--json", "--corpus", str(seeds))
+    assert code == Exit.OK
+    data = json.loads(out)
+    assert set(data) == {"query", "total", "took_ms", "hits"}
+    assert data["total"] == 1
+    hit = data["hits"][0]
+    assert set(hit) >= {"path", "title", "score", "snippet", "date", "category"}
+    assert hit["path"] == "articles/0002.txt"
+    assert "<mark>eVTOL</mark>" in hit["snippet"]
+    assert "ehang" in hit["entities"]
+
+
+def test_search_batch(capsys, seeds, tmp_path, monkeypatch):
+    queries = tmp_path / "q.txt"
+    queries.write_text("hydrogen\n\nGAC\nfoo:bar\n", encoding="utf-8")
+    code, out, _ = run(capsys, "search", "--batch", str(queries), "--corpus", str(seeds))
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["query"] for line in lines] == ["hydrogen", "GAC", "foo:bar"]
+    assert lines[0]["total"] == 2 and lines[0]["took_ms"] >= 0
+    assert lines[2]["error"].startswith("unknown field 'foo:'")
+    assert code == Exit.FAILED
+
+
+def test_bad_query_is_one_line_and_exit_1(capsys, seeds):
+    code, _, err = run(capsys, "search", "date:[garbage TO x]", "--corpus", str(seeds))
+    assert code == Exit.FAILED
+    assert err.startswith("gdexplorer: cannot understand the query:")
+    assert "Traceback" not in err
+
+
+def test_entity_text_and_json(capsys, seeds):
+    code, out, _ = run(capsys, "entity", "EHang", "--corpus", str(seeds))
+    assert code == Exit.OK
+    assert out.startswith("EHang  [organization]  id: ehang")
+    assert "“making it the world's first Production Certificate granted in the global eVTOL industry”" in out
+    code, out, _ = run(capsys, "entity", "GAC", "--json", "--corpus", str(seeds))
+    data = json.loads(out)
+    assert data["id"] == "gac-group" and data["type"] == "organization"
+    assert set(data) >= {"id", "name", "type", "aliases", "description", "facts", "relations", "mentions"}
+    assert data["mentions"] == ["articles/0001.txt"]
+    assert all(set(f) == {"text", "article", "quote"} for f in data["facts"])
+
+
+def test_unknown_entity(capsys, seeds):
+    code, _, err = run(capsys, "entity", "Nobody Here", "--corpus", str(seeds))
+    assert code == Exit.FAILED
+    assert "no entity with id, name or alias 'Nobody Here'" in err
+
+
+def test_entities_list(capsys, seeds):
+    code, out, _ = run(capsys, "entities", "--type", "person", "--json", "--corpus", str(seeds))
+    people = json.loads(out)
+    assert code == Exit.OK
+    assert {p["type"] for p in people} == {"person"}
+    assert "Li Dongsheng" in {p["name"] for p in people}
+    code, out, _ = run(capsys, "entities", "--corpus", str(seeds))
+    assert "People (" in out and "Organizations (" in out
+
+
+def test_check_clean_seeds(capsys, seeds):
+    code, out, err = run(capsys, "check", "--corpus", str(seeds))
+    assert (code, out) == (Exit.OK, "")
+    assert "0 errors, 0 warnings" in err
+
+
+def test_check_reports_problems_with_places(capsys, seeds):
+    (seeds / "annotations" / "broken.yaml").write_text("entities:\n  - id: x\n    type: planet\n    name: X\n")
+    code, out, _ = run(capsys, "check", "--corpus", str(seeds))
+    assert code == Exit.FAILED
+    assert out.splitlines() == [
+        "annotations/broken.yaml:3:11: error: unknown entity type 'planet'; expected one of: person, organization, "
+        "place, technology, product, event"
+    ]
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["search", "--limit", "x", "q"]) == Exit.USAGE
+    assert main(["nonsense"]) == Exit.USAGE
+    assert main(["search"]) == Exit.USAGE
+
+
+def test_index_command(capsys, seeds):
+    code, out, _ = run(capsys, "index", "--corpus", str(seeds))
+    assert code == Exit.OK and "index built" in out and "2 added" in out
+    code, out, _ = run(capsys, "index", "--corpus", str(seeds))
+    assert "index updated" in out and "2 unchanged" in out
+    code, out, _ = run(capsys, "index", "--rebuild", "--corpus", str(seeds))
+    assert "index built" in out
+
+
+def test_annotations_from_another_corpus(capsys, seeds, tmp_path):
+    other = tmp_path / "other"
+    (other / "articles").mkdir(parents=True)
+    (other / "articles" / "a.txt").write_text("EHang flies\n\nEHang and GAC Group met in Guangzhou.\n")
+    code, out, _ = run(capsys, "entity", "ehang", "--json", "--corpus", str(other),
+                       "--annotations", str(seeds / "annotations"))
+    data = json.loads(out)
+    assert code == Exit.OK
+    assert data["mentions"] == ["articles/a.txt"]
+    assert data["facts"], "facts keep citing the seeds' articles"
+
+
+@pytest.mark.parametrize("argv", [["-m", "gdexplorer", "search", "hydrogen", "--json"]])
+def test_python_dash_m_from_another_directory(tmp_path, argv):
+    env = {"GDEXPLORER_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, *argv], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["total"] == 2
+
+
+def test_readme_mentions_every_subcommand():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in ("index", "search", "entities", "entity", "check"):
+        assert f"gdexplorer {command}" in readme
