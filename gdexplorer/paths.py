@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -16,21 +15,22 @@ CACHE_ENV = "GDEXPLORER_CACHE_DIR"
 _SOURCE_TREE = Path(__file__).resolve().parent.parent
 
 
-def _bundled(folder: str, package: str) -> Path:
+def _bundled(folder: str) -> Path:
     # Running from a checkout (or an editable install): the top-level folder is right there.
     candidate = _SOURCE_TREE / folder
     if candidate.is_dir() and (_SOURCE_TREE / "pyproject.toml").is_file():
         return candidate
-    return Path(str(resources.files(package)))
+    # Installed: pyproject.toml maps the folder into the package as gdexplorer._<folder>.
+    return Path(__file__).resolve().parent / f"_{folder}"
 
 
 def seeds_dir() -> Path:
     """The bundled seeds corpus (two Guangdong articles and their curated annotations)."""
-    return _bundled("seeds", "gdexplorer._seeds")
+    return _bundled("seeds")
 
 
 def resources_dir() -> Path:
-    return _bundled("resources", "gdexplorer._resources")
+    return _bundled("resources")
 
 
 def cache_dir() -> Path:
