@@ -24,7 +24,7 @@ from whoosh import fields, index
 from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.searching import Searcher
-from whoosh.writing import LockError
+from whoosh.writing import LockError, SegmentWriter
 
 from gdexplorer.corpus import Corpus, FileStat
 from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
@@ -35,7 +35,12 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 META = "meta.json"
-COMMIT_EVERY = 2000  # documents: a long first build becomes searchable as it goes
+# A long build commits after FIRST_COMMIT documents, then after twice as many each time: the user
+# can search early, and the number of segments (each one slows searches) stays logarithmic.
+FIRST_COMMIT = 1000
+# From this many documents to (re)index, sub-processes analyze them in parallel (Whoosh's MpWriter,
+# one segment per process). Below it, forking costs more than it saves.
+PARALLEL_MIN = 400
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -299,7 +304,8 @@ class SearchIndex:
         if todo or deleted or not meta.complete:
             self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=False))
             report(Progress(0, total, "Indexing"))
-            writer = self._writer(ix)
+            next_commit = FIRST_COMMIT
+            writer = self._writer(ix, parallel=total >= PARALLEL_MIN)
             try:
                 for article_id in deleted:
                     writer.delete_by_term("path", article_id)
@@ -316,9 +322,11 @@ class SearchIndex:
                     elif stat.id in known:
                         writer.delete_by_term("path", stat.id)
                     done += 1
-                    if done % COMMIT_EVERY == 0:
+                    if done == next_commit and total - done >= FIRST_COMMIT:
+                        report(Progress(done, total, "Indexing"))
                         writer.commit(merge=False)
-                        writer = self._writer(ix)
+                        next_commit = done * 2
+                        writer = self._writer(ix, parallel=total - done >= PARALLEL_MIN)
                     if done % 50 == 0 or done == total:
                         report(Progress(done, total, "Indexing"))
                 report(Progress(done, total, "Saving the index"))
@@ -335,8 +343,13 @@ class SearchIndex:
             reason=reason, problems=tuple(problems),
         )
 
-    def _writer(self, ix: index.Index):
+    def _writer(self, ix: index.Index, parallel: bool = False) -> SegmentWriter:
+        procs = min(os.cpu_count() or 1, 4) if parallel else 1
         try:
+            if procs > 1:
+                # multisegment: each sub-process's segment is kept as it is rather than merged into
+                # one in the parent, which would serialize the work the processes just shared.
+                return ix.writer(procs=procs, multisegment=True, batchsize=200, limitmb=96)
             return ix.writer(limitmb=128)
         except LockError as e:
             raise IndexBusyError("another gdexplorer is updating this index; try again when it is done") from e

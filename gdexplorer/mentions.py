@@ -1,9 +1,11 @@
 """Finding which curated entities an article mentions, by name or alias.
 
-Matching is on word boundaries; short all-caps acronyms (GAC, TCL, NEV) match case-sensitively so
-that "gac" or "Tcl" in running text do not count, other names case-insensitively. Where names
-overlap, the longest wins, so "GAC Hino" is not also "GAC". Names written in CJK characters have
-no word boundaries to respect and match anywhere.
+Names are matched as whole words: the text is split into word tokens once, and each position is
+looked up in a table of names keyed by their first word, trying the longest name first. So the
+longest name wins ("GAC Hino" is not also "GAC"), and matching costs about one dictionary look-up
+per word however many entities there are. Short all-caps acronyms (GAC, TCL, NEV) match
+case-sensitively so that "gac" or "Tcl" in running text do not count; other names ignore case.
+Names written in CJK characters have no word boundaries to respect and are found anywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 from gdexplorer.model import Entity
 
 _ACRONYM_MAX = 5
+_WORD = re.compile(r"\w+")
 
 
 def is_acronym(name: str) -> bool:
@@ -26,63 +29,97 @@ def _has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def _pattern(names: Iterable[str]) -> str:
-    parts = []
-    # Longest first: an alternation takes the first alternative that matches at a position.
-    for name in sorted(set(names), key=lambda n: (-len(n), n)):
-        body = r"\s+".join(re.escape(word) for word in name.split())
-        if _has_cjk(name):
-            parts.append(body)
-        else:
-            parts.append(rf"(?<![\w-]){body}(?![\w-])")
-    return "|".join(parts)
+class _Table:
+    """Names as word tuples, grouped by first word, each group longest first."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, ...], str] = {}
+        self.lengths: dict[str, list[int]] = {}
+
+    def add(self, words: tuple[str, ...], entity_id: str) -> None:
+        if words in self.names:
+            return
+        self.names[words] = entity_id
+        lengths = self.lengths.setdefault(words[0], [])
+        if len(words) not in lengths:
+            lengths.append(len(words))
+            lengths.sort(reverse=True)
 
 
 class MentionMatcher:
     """Compiled once per annotation set; ``find(text)`` gives the entity ids mentioned in it."""
 
     def __init__(self, entities: Iterable[Entity]) -> None:
-        exact: dict[str, str] = {}
-        folded: dict[str, str] = {}
+        self._exact = _Table()
+        self._folded = _Table()
+        cjk: dict[str, str] = {}
         for entity in entities:
             for name in entity.names:
-                name = " ".join(name.split())
-                if len(name) < 2:
+                if _has_cjk(name):
+                    cjk.setdefault(name.strip(), entity.id)
                     continue
-                if is_acronym(name):
-                    exact.setdefault(name, entity.id)
+                words = tuple(_WORD.findall(name))
+                if not words or len("".join(words)) < 2:
+                    continue
+                if is_acronym(name.strip()):
+                    self._exact.add(words, entity.id)
                 else:
-                    folded.setdefault(name.casefold(), entity.id)
-        self._exact = exact
-        self._folded = folded
-        self._exact_re = re.compile(_pattern(exact)) if exact else None
-        self._folded_re = re.compile(_pattern(folded), re.IGNORECASE) if folded else None
+                    self._folded.add(tuple(w.casefold() for w in words), entity.id)
+        self._cjk = cjk
+        self._cjk_re = (
+            re.compile("|".join(re.escape(n) for n in sorted(cjk, key=lambda n: (-len(n), n)))) if cjk else None
+        )
         digest = hashlib.sha1()
-        for name, entity_id in sorted(exact.items()) + sorted(folded.items()):
+        for table in (self._exact, self._folded):
+            for words, entity_id in sorted(table.names.items()):
+                digest.update(f"{' '.join(words)}\t{entity_id}\n".encode())
+        for name, entity_id in sorted(cjk.items()):
             digest.update(f"{name}\t{entity_id}\n".encode())
         self.signature = digest.hexdigest()
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """Non-overlapping ``(start, end, entity_id)``, longest match first where they overlap."""
+        """Non-overlapping ``(start, end, entity_id)`` in text order, longest name first."""
         found: list[tuple[int, int, str]] = []
-        if self._exact_re is not None:
-            for m in self._exact_re.finditer(text):
-                found.append((m.start(), m.end(), self._exact[" ".join(m.group().split())]))
-        if self._folded_re is not None:
-            for m in self._folded_re.finditer(text):
-                found.append((m.start(), m.end(), self._folded[" ".join(m.group().split()).casefold()]))
-        found.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-        kept: list[tuple[int, int, str]] = []
-        end = -1
-        for span in found:
-            if span[0] >= end:
-                kept.append(span)
-                end = span[1]
-            elif span[1] - span[0] > kept[-1][1] - kept[-1][0]:
-                # A longer name that starts inside the previous one: it wins.
-                kept[-1] = span
-                end = span[1]
-        return kept
+        if self._exact.names or self._folded.names:
+            tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+            folded = [t[2].casefold() for t in tokens]
+            i = 0
+            n = len(tokens)
+            while i < n:
+                hit = self._match(tokens, folded, i)
+                if hit is None:
+                    i += 1
+                    continue
+                length, entity_id = hit
+                found.append((tokens[i][0], tokens[i + length - 1][1], entity_id))
+                i += length
+        if self._cjk_re is not None:
+            taken = found[:]
+            for m in self._cjk_re.finditer(text):
+                if not any(s < m.end() and m.start() < e for s, e, _ in taken):
+                    found.append((m.start(), m.end(), self._cjk[m.group()]))
+            found.sort()
+        return found
+
+    def _match(self, tokens: list[tuple[int, int, str]], folded: list[str], i: int) -> tuple[int, str] | None:
+        best: tuple[int, str] | None = None
+        exact_lengths = self._exact.lengths.get(tokens[i][2])
+        if exact_lengths:
+            for length in exact_lengths:
+                words = tuple(t[2] for t in tokens[i : i + length])
+                if len(words) == length and words in self._exact.names:
+                    best = (length, self._exact.names[words])
+                    break
+        folded_lengths = self._folded.lengths.get(folded[i])
+        if folded_lengths:
+            for length in folded_lengths:
+                if best is not None and length <= best[0]:
+                    break
+                words = tuple(folded[i : i + length])
+                if len(words) == length and words in self._folded.names:
+                    best = (length, self._folded.names[words])
+                    break
+        return best
 
     def find(self, text: str) -> tuple[str, ...]:
         """Entity ids mentioned in ``text``, in order of first mention."""
