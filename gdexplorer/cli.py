@@ -146,8 +146,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     what = "built" if stats.rebuilt else "updated"
     print(f"{explorer.name}: index {what} in {stats.seconds:.1f} s: {stats.added} added, {stats.updated} changed, "
           f"{stats.deleted} removed, {stats.unchanged} unchanged ({explorer.article_count()} articles)")
-    for problem in stats.problems:
+    for problem in stats.problems[:10]:
         print(problem, file=sys.stderr)
+    if len(stats.problems) > 10:
+        print(f"... and {len(stats.problems) - 10} more (see `gdexplorer check`)", file=sys.stderr)
     return Exit.OK
 
 
@@ -324,6 +326,7 @@ def cmd_entity(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     explorer = _explorer(args, index=False)
+    explorer.check_articles()
     problems = explorer.problems()
     for problem in problems:
         print(problem)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gdexplorer.annotations import AnnotationSet, load_annotations
 from gdexplorer.corpus import ARTICLES, MANIFEST, Corpus
-from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError
+from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
 from gdexplorer.index import SearchIndex, analyzer_for
 from gdexplorer.mentions import MentionMatcher
 from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, IndexStats, SearchResult
@@ -89,6 +89,17 @@ class Explorer:
     def problems(self) -> list[Problem]:
         """Everything wrong that a user should see: manifest, annotations, unreadable articles."""
         return [*self.corpus.manifest_problems(), *self.annotations.problems, *self.index_problems]
+
+    def check_articles(self) -> list[Problem]:
+        """Read every article and keep what is odd about them (bad bytes, no body, unreadable)."""
+        found: list[Problem] = []
+        for article_id in sorted(self.corpus.scan()):
+            try:
+                found.extend(self.corpus.read_checked(article_id)[1])
+            except CorpusError as e:
+                found.append(Problem(e.path, e.line, e.column, e.message, Severity.WARNING))
+        self.index_problems = tuple(found)
+        return found
 
     def entities(self, kind: EntityKind | None = None) -> list[Entity]:
         """Entities sorted by type (vocabulary order) then name."""
