@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gdexplorer import __version__
-from gdexplorer.errors import GdxError, QueryError
+from gdexplorer.errors import GdxError, IndexBusyError, QueryError, SearchIndexError
 from gdexplorer.model import Entity, EntityKind, Hit, IndexStats, Progress, SearchResult, Snippet
 
 log = logging.getLogger(__name__)
@@ -103,9 +103,16 @@ def _explorer(args: argparse.Namespace, index: bool = True):
 
     explorer = Explorer(args.corpus or seeds_dir(), args.annotations)
     if index:
-        stats = _update(explorer, quiet=True)
-        if stats.rebuilt and stats.reason not in ("no index yet",):
-            print(f"gdexplorer: index rebuilt ({stats.reason})", file=sys.stderr)
+        try:
+            stats = _update(explorer, quiet=True)
+        except (IndexBusyError, SearchIndexError) as e:
+            if not explorer.index_ready():
+                raise
+            # Another process is writing, or the cache is read-only: what is indexed still answers.
+            print(f"gdexplorer: {e}; using the index as it is", file=sys.stderr)
+        else:
+            if stats.rebuilt and stats.reason != "no index yet":
+                print(f"gdexplorer: index rebuilt ({stats.reason})", file=sys.stderr)
     return explorer
 
 

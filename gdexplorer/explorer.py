@@ -163,9 +163,17 @@ class Explorer:
         if not self.index.is_usable():
             raise SearchIndexError("the index is not built yet")
         query = self._parser.parse(self._resolve_entity_names(text))
-        searcher = self.index.searcher()
-        return run_search(searcher, query, text, self._body, self.analyzer, limit=limit, offset=offset,
-                          with_snippets=snippets, sort=sort)
+        try:
+            searcher = self.index.searcher()
+            return run_search(searcher, query, text, self._body, self.analyzer, limit=limit, offset=offset,
+                              with_snippets=snippets, sort=sort)
+        except (QueryError, SearchIndexError):
+            raise
+        except Exception as e:
+            # Whoosh reading a truncated or corrupted segment fails in many ways (struct.error,
+            # EOFError, KeyError...): the index is not trustworthy, so the next update rebuilds it.
+            self.index.mark_damaged(f"{type(e).__name__}: {e}")
+            raise SearchIndexError("the index is damaged and will be rebuilt; search again in a moment") from e
 
     def _resolve_entity_names(self, text: str) -> str:
         """Let ``entity:EHang`` or ``entity:"GAC Group"`` stand for the entity's id."""

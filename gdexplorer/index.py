@@ -109,13 +109,14 @@ def detect_language(corpus: Corpus, files: dict[str, FileStat], sample: int = 40
 class IndexMeta:
     schema_version: int
     language: str
-    mentions: str  # MentionMatcher.signature the entity field was computed with
+    mentions: str  # MentionMatcher.signature of the last complete build
     complete: bool
+    damaged: str = ""  # why a reader found the files broken; the next update rebuilds
 
     def dump(self) -> str:
         return json.dumps(
             {"schema_version": self.schema_version, "language": self.language,
-             "mentions": self.mentions, "complete": self.complete},
+             "mentions": self.mentions, "complete": self.complete, "damaged": self.damaged},
             indent=1,
         )
 
@@ -150,18 +151,31 @@ class SearchIndex:
         try:
             raw = json.loads((self.folder / META).read_text(encoding="utf-8"))
             return IndexMeta(int(raw["schema_version"]), str(raw["language"]), str(raw["mentions"]),
-                             bool(raw["complete"]))
+                             bool(raw["complete"]), str(raw.get("damaged") or ""))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def _write_meta(self, meta: IndexMeta) -> None:
         tmp = self.folder / (META + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(meta.dump())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.folder / META)
+        try:
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.write(meta.dump())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.folder / META)
+        except OSError as e:
+            raise SearchIndexError(f"cannot write the index in {self.folder}: {e.strerror or e}") from e
         self._meta = meta
+
+    def mark_damaged(self, why: str) -> None:
+        """Remember that reading failed, so that the next update rebuilds instead of trusting it."""
+        meta = self.meta()
+        log.warning("the index at %s is damaged: %s", self.folder, why)
+        self.close()
+        self._ix = None
+        if meta is not None:
+            with contextlib.suppress(SearchIndexError):
+                self._write_meta(IndexMeta(meta.schema_version, meta.language, meta.mentions, False, why))
 
     @property
     def language(self) -> str:
@@ -261,6 +275,8 @@ class SearchIndex:
             raise IndexBusyError("this index is already being updated")
         try:
             return self._update(corpus, matcher, fact_articles or {}, progress, cancel)
+        except OSError as e:
+            raise SearchIndexError(f"cannot update the index in {self.folder}: {e.strerror or e}") from e
         finally:
             self._write_lock.release()
 
@@ -279,6 +295,8 @@ class SearchIndex:
             reason = f"index schema {meta.schema_version} is older than {SCHEMA_VERSION}"
         elif ix is None:
             reason = "index files are damaged"
+        elif meta.damaged:
+            reason = f"index files are damaged ({meta.damaged})"
         rebuilt = bool(reason)
         if rebuilt:
             if meta is not None or self.folder.exists():
@@ -291,10 +309,10 @@ class SearchIndex:
         else:
             assert meta is not None and ix is not None
             known = self.stored_signatures()
-        remention = meta.mentions != matcher.signature
-        if remention:
-            self._write_meta(IndexMeta(meta.schema_version, meta.language, matcher.signature, complete=False))
-        todo = [f for i, f in files.items() if remention or known.get(i) != f.signature + _fact_sig(fact_articles, i)]
+        # A document's signature covers its file, the entity names it was matched against and
+        # the facts citing it, so a changed alias or an interrupted re-matching resumes per document.
+        expected = {i: _doc_sig(f, matcher, fact_articles) for i, f in files.items()}
+        todo = [f for i, f in files.items() if known.get(i) != expected[i]]
         deleted = [i for i in known if i not in files]
         added = sum(1 for f in todo if f.id not in known)
         problems: list[Problem] = []
@@ -313,7 +331,7 @@ class SearchIndex:
                     if cancel is not None and cancel.is_set():
                         cancelled = True
                         break
-                    doc = self._document(corpus, stat, matcher, fact_articles, problems)
+                    doc = self._document(corpus, stat, matcher, fact_articles, expected[stat.id], problems)
                     if doc is not None:
                         if stat.id in known:
                             writer.update_document(**doc)
@@ -353,6 +371,8 @@ class SearchIndex:
             return ix.writer(limitmb=128)
         except LockError as e:
             raise IndexBusyError("another gdexplorer is updating this index; try again when it is done") from e
+        except OSError as e:
+            raise SearchIndexError(f"cannot write the index in {self.folder}: {e.strerror or e}") from e
 
     def _create(self, language: str) -> index.Index:
         self.close()
@@ -367,7 +387,8 @@ class SearchIndex:
         return self._ix
 
     def _document(self, corpus: Corpus, stat: FileStat, matcher: MentionMatcher,
-                  fact_articles: dict[str, tuple[str, ...]], problems: list[Problem]) -> dict[str, object] | None:
+                  fact_articles: dict[str, tuple[str, ...]], sig: str,
+                  problems: list[Problem]) -> dict[str, object] | None:
         try:
             article, found = corpus.read_checked(stat.id)
         except CorpusError as e:
@@ -384,13 +405,13 @@ class SearchIndex:
             "category": (info.category or "").lower() or None,
             "date": parse_date(info.date),
             "entity": ",".join(entities) or None,
-            "sig": stat.signature + _fact_sig(fact_articles, stat.id),
+            "sig": sig,
             "info": {"category": info.category, "date": info.date, "url": info.url,
                      "source": info.source, "byline": info.byline},
         }
         return {k: v for k, v in doc.items() if v is not None}
 
 
-def _fact_sig(fact_articles: dict[str, tuple[str, ...]], article_id: str) -> str:
-    cited = fact_articles.get(article_id)
-    return "|" + ",".join(cited) if cited else ""
+def _doc_sig(stat: FileStat, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]]) -> str:
+    cited = fact_articles.get(stat.id)
+    return f"{stat.signature}|{matcher.signature[:12]}|{','.join(cited) if cited else ''}"
