@@ -1,0 +1,78 @@
+"""Entry point of the desktop window: ``run()`` (what bare ``gdexplorer`` calls) and ``python -m``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+import gdexplorer
+from gdexplorer.gui.icons import app_icon
+from gdexplorer.gui.mainwindow import MainWindow
+from gdexplorer.paths import seeds_dir
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = "gdexplorer"
+APPLICATION = "gdexplorer"
+
+
+def _setup_logging() -> None:
+    # Handlers are set once, here or in cli.main; a caller that configured logging keeps its own.
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def make_application(argv: Sequence[str]) -> QApplication:
+    """The QApplication, named so QSettings finds the user's settings."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv))
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(gdexplorer.__version__)
+    app.setApplicationDisplayName("gdexplorer")
+    app.setDesktopFileName("gdexplorer")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def start_target(window: MainWindow, corpus: Path | None, annotations: Path | None) -> tuple[Path, Path | None]:
+    """What to open: the corpus asked for, else the last one that still exists, else the seeds."""
+    if corpus is not None:
+        return corpus, annotations
+    last = window.last_corpus()
+    if last is not None:
+        return last
+    return seeds_dir(), annotations
+
+
+def run(corpus: Path | None = None, annotations: Path | None = None, argv: list[str] | None = None) -> int:
+    """Show the window at once, open a corpus in the background, and run until it is closed."""
+    _setup_logging()
+    app = make_application(argv if argv is not None else sys.argv[:1])
+    window = MainWindow(QSettings())
+    window.show()
+    target, notes = start_target(window, Path(corpus) if corpus else None, Path(annotations) if annotations else None)
+    log.info("opening %s%s", target, f" with annotations from {notes}" if notes else "")
+    # After the first paint: the window appears before any work starts.
+    QTimer.singleShot(0, window, lambda: window.open_corpus(target, notes))
+    code = app.exec()
+    return int(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gdexplorer.gui.app", description="Open the gdexplorer window.")
+    parser.add_argument("--corpus", type=Path, help="corpus folder (default: the last one opened, else the seeds)")
+    parser.add_argument("--annotations", type=Path, help="annotations folder to use instead of CORPUS/annotations")
+    args, qt_args = parser.parse_known_args(argv)
+    return run(args.corpus, args.annotations, [sys.argv[0], *qt_args])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,770 @@
+"""The main window: composes the widgets, wires them in ``_connect_signals``, and keeps the history.
+
+Layout: a toolbar with Back/Forward and the search field; below it the results column, the article
+reader, and a right column with the entity tree over the entity detail pane; a Problems dock at
+the bottom; the status bar. All core calls go through ``ExplorerSession`` (off the UI thread).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QUrl, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QMouseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStyle,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+import gdexplorer
+from gdexplorer.errors import Problem
+from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, NavigationHistory, SearchLocation
+from gdexplorer.gui.icons import app_icon, themed_icon
+from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
+from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, example_queries
+from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
+from gdexplorer.gui.theme import marks_for
+from gdexplorer.gui.widgets.articlepane import ArticlePane
+from gdexplorer.gui.widgets.articleview import error_html, welcome_html
+from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
+from gdexplorer.gui.widgets.detailpane import DetailPane
+from gdexplorer.gui.widgets.entitypanel import EntityPanel
+from gdexplorer.gui.widgets.indexstatus import IndexStatus
+from gdexplorer.gui.widgets.problemsbutton import ProblemsButton
+from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
+from gdexplorer.gui.widgets.resultspane import ResultsPane
+from gdexplorer.gui.widgets.searchfield import SearchField
+from gdexplorer.model import Entity, Hit, IndexStats, Progress, SearchResult
+
+log = logging.getLogger(__name__)
+
+RECENT_SIZE = 8
+CLOSE_WAIT_MS = 1000
+DETAIL_HINT = "Click a name in an article, or an entity in the list above, to see what is known about it."
+
+
+class MainWindow(QMainWindow):
+    """One corpus at a time; ``open_corpus`` switches."""
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.session = ExplorerSession(self)
+        self.history = NavigationHistory()
+        self.corpus: Path | None = None
+        self.annotations: Path | None = None
+        self._opened: OpenedCorpus | None = None
+        self._stats: CorpusStats | None = None
+        self._query = ""
+        self._restoring = False
+        self._rerun_when_indexed = False
+        self._closing = False
+
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self.setWindowTitle("gdexplorer")
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.search = SearchField(self)
+        self.results = ResultsPane(self)
+        self.article = ArticlePane(self)
+        self.entities = EntityPanel(self)
+        self.detail = DetailPane(self)
+        self.problems = ProblemsPanel(self)
+        self.corpus_status = CorpusStatus(self)
+        self.index_status = IndexStatus(self)
+        self.problems_button = ProblemsButton(self)
+
+        self._create_actions()
+        self._create_layout()
+        self._create_menus()
+        self._connect_signals()
+        self._restore_settings()
+        self._update_navigation()
+        self.detail.show_placeholder(DETAIL_HINT)
+        app = QApplication.instance()
+        if app is not None:
+            # Mouse back/forward buttons are pressed over child widgets that do not pass them up.
+            app.installEventFilter(self)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _create_actions(self) -> None:
+        style = QStyle.StandardPixmap
+        self.back_action = QAction(themed_icon(QIcon.ThemeIcon.GoPrevious, style.SP_ArrowBack), "&Back", self)
+        self.back_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Back), QKeySequence("Alt+Left")])
+        self.forward_action = QAction(themed_icon(QIcon.ThemeIcon.GoNext, style.SP_ArrowForward), "&Forward", self)
+        self.forward_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Forward), QKeySequence("Alt+Right")])
+        self.find_action = QAction("&Search", self)
+        self.find_action.setShortcuts([QKeySequence("Ctrl+L"), QKeySequence(QKeySequence.StandardKey.Find)])
+        self.next_hit_action = QAction("&Next Match", self)
+        self.next_hit_action.setShortcuts([QKeySequence("F3"), QKeySequence(QKeySequence.StandardKey.FindNext)])
+        self.previous_hit_action = QAction("&Previous Match", self)
+        self.previous_hit_action.setShortcuts(
+            [QKeySequence("Shift+F3"), QKeySequence(QKeySequence.StandardKey.FindPrevious)])
+        self.open_action = QAction(themed_icon(QIcon.ThemeIcon.DocumentOpen, style.SP_DirOpenIcon),
+                                   "&Open Corpus…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.annotations_action = QAction("Use &Annotations From…", self)
+        self.annotations_action.setToolTip("Show another folder's curated entities on this corpus")
+        self.reindex_action = QAction("&Update Index", self)
+        self.reindex_action.setShortcut(QKeySequence("F5"))
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.about_action = QAction("&About gdexplorer", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_qt_action = QAction("About &Qt", self)
+        self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
+        for action in (self.back_action, self.forward_action, self.find_action, self.next_hit_action,
+                       self.previous_hit_action):
+            # Window-wide, whichever pane has the focus.
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
+
+    def _create_layout(self) -> None:
+        toolbar = QToolBar("Navigation", self)
+        toolbar.setObjectName("navigationToolbar")
+        toolbar.setMovable(False)
+        toolbar.setFloatable(False)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.toggleViewAction().setEnabled(False)
+        self.back_button = QToolButton(toolbar)
+        self.back_button.setDefaultAction(self.back_action)
+        self.back_button.setPopupMode(QToolButton.ToolButtonPopupMode.DelayedPopup)
+        self.back_button.setMenu(QMenu(self.back_button))
+        self.forward_button = QToolButton(toolbar)
+        self.forward_button.setDefaultAction(self.forward_action)
+        self.forward_button.setPopupMode(QToolButton.ToolButtonPopupMode.DelayedPopup)
+        self.forward_button.setMenu(QMenu(self.forward_button))
+        toolbar.addWidget(self.back_button)
+        toolbar.addWidget(self.forward_button)
+        toolbar.addSeparator()
+        self.search.setMinimumWidth(360)
+        self.search.setMaximumWidth(720)
+        toolbar.addWidget(self.search)
+        toolbar.setContentsMargins(4, 2, 4, 2)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+        self.side_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.side_splitter.setObjectName("sideSplitter")
+        self.side_splitter.addWidget(self.entities)
+        self.side_splitter.addWidget(self.detail)
+        self.side_splitter.setSizes([330, 420])
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.results)
+        self.main_splitter.addWidget(self.article)
+        self.main_splitter.addWidget(self.side_splitter)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setStretchFactor(2, 0)
+        self.main_splitter.setSizes([380, 560, 340])
+        for splitter in (self.main_splitter, self.side_splitter):
+            splitter.setChildrenCollapsible(False)
+            splitter.setHandleWidth(1)
+        self.setCentralWidget(self.main_splitter)
+
+        self.problems_dock = QDockWidget("Problems", self)
+        self.problems_dock.setObjectName("problemsPanel")
+        self.problems_dock.setWidget(self.problems)
+        self.problems_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(True)
+        bar.addPermanentWidget(self.problems_button)
+        bar.addPermanentWidget(self.index_status)
+        bar.addPermanentWidget(self.corpus_status)
+
+    def _create_menus(self) -> None:
+        menus = self.menuBar()
+        file = menus.addMenu("&File")
+        file.addAction(self.open_action)
+        self.recent_menu = file.addMenu("Open &Recent")
+        file.addAction(self.annotations_action)
+        file.addSeparator()
+        file.addAction(self.reindex_action)
+        file.addSeparator()
+        file.addAction(self.quit_action)
+        edit = menus.addMenu("&Edit")
+        edit.addAction(self.find_action)
+        edit.addAction(self.next_hit_action)
+        edit.addAction(self.previous_hit_action)
+        go = menus.addMenu("&Go")
+        go.addAction(self.back_action)
+        go.addAction(self.forward_action)
+        view = menus.addMenu("&View")
+        problems = self.problems_dock.toggleViewAction()
+        problems.setText("&Problems")
+        view.addAction(problems)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+        help_menu.addAction(self.about_qt_action)
+        self._update_recent_menu()
+
+    def _connect_signals(self) -> None:
+        session = self.session
+        session.corpus_opening.connect(self._on_session_corpus_opening)
+        session.corpus_opened.connect(self._on_session_corpus_opened)
+        session.corpus_failed.connect(self._on_session_corpus_failed)
+        session.index_started.connect(self.index_status.show_started)
+        session.index_progressed.connect(self._on_session_index_progressed)
+        session.index_finished.connect(self._on_session_index_finished)
+        session.index_failed.connect(self._on_session_index_failed)
+        session.stats_changed.connect(self._on_session_stats_changed)
+        session.search_finished.connect(self._on_session_search_finished)
+        session.search_failed.connect(self._on_session_search_failed)
+        session.newest_loaded.connect(self._on_session_newest_loaded)
+        session.article_loaded.connect(self._on_session_article_loaded)
+        session.article_failed.connect(self._on_session_article_failed)
+        session.entity_loaded.connect(self._on_session_entity_loaded)
+        session.entity_failed.connect(self._on_session_entity_failed)
+
+        self.search.query_edited.connect(self._on_search_query_edited)
+        self.search.query_submitted.connect(self._on_search_query_submitted)
+        self.search.results_focus_requested.connect(self._on_search_results_focus_requested)
+        self.results.hit_activated.connect(self._on_results_hit_activated)
+        self.results.search_suggested.connect(self._on_link_search_requested)
+        self.results.sort_changed.connect(self._on_results_sort_changed)
+        self.results.model.more_requested.connect(self._on_results_more_requested)
+        for browser in (self.article.view, self.detail):
+            browser.entity_requested.connect(self._on_link_entity_requested)
+            browser.article_requested.connect(self._on_link_article_requested)
+            browser.search_requested.connect(self._on_link_search_requested)
+            browser.link_hovered.connect(self._on_link_hovered)
+        self.entities.entity_activated.connect(self._on_link_entity_requested)
+        self.entities.search_requested.connect(self._on_link_search_requested)
+        self.problems.problem_activated.connect(self._on_problems_problem_activated)
+        self.problems_button.clicked.connect(self._on_problems_button_clicked)
+        self.index_status.cancel_requested.connect(self._on_index_status_cancel_requested)
+
+        self.back_action.triggered.connect(self.go_back)
+        self.forward_action.triggered.connect(self.go_forward)
+        self.back_button.menu().aboutToShow.connect(self._on_back_menu_about_to_show)
+        self.forward_button.menu().aboutToShow.connect(self._on_forward_menu_about_to_show)
+        self.find_action.triggered.connect(self._on_find_action_triggered)
+        self.next_hit_action.triggered.connect(self.article.view.next_hit)
+        self.previous_hit_action.triggered.connect(self.article.view.previous_hit)
+        self.open_action.triggered.connect(self._on_open_action_triggered)
+        self.annotations_action.triggered.connect(self._on_annotations_action_triggered)
+        self.reindex_action.triggered.connect(self.session.start_indexing)
+        self.quit_action.triggered.connect(self.close)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
+        self.about_qt_action.triggered.connect(QApplication.aboutQt)
+        self.recent_menu.triggered.connect(self._on_recent_menu_triggered)
+
+    # -- corpus ------------------------------------------------------------------------------
+
+    def open_corpus(self, corpus: Path, annotations: Path | None = None) -> None:
+        """Open a corpus folder (and optionally another folder's annotations) in the background."""
+        self.corpus = Path(corpus)
+        self.annotations = Path(annotations) if annotations else None
+        self._opened = None
+        self._stats = None
+        self._query = ""
+        self._rerun_when_indexed = False
+        self.history.clear()
+        self._update_navigation()
+        self.search.set_query("")
+        self.results.clear()
+        self.results.show_message("Opening…", "", "")
+        self.entities.set_entities(())
+        self.entities.set_article_entities(None)
+        self.problems.set_problems(())
+        self.problems_button.set_counts(0, 0)
+        self.index_status.clear()
+        self.detail.show_placeholder(DETAIL_HINT)
+        self.article.view.show_welcome(f"<div style='margin:18px'>Opening {html.escape(str(corpus))}…</div>")
+        self.setWindowTitle(f"{self.corpus.name} — gdexplorer")
+        self.session.open(self.corpus, self.annotations)
+
+    def last_corpus(self) -> tuple[Path, Path | None] | None:
+        """The most recent corpus that still exists."""
+        for corpus, notes in self.recent_corpora():
+            if corpus.is_dir() and (notes is None or notes.is_dir()):
+                return corpus, notes
+        return None
+
+    def recent_corpora(self) -> list[tuple[Path, Path | None]]:
+        raw = self.settings.value("recent/corpora", "[]")
+        try:
+            items = json.loads(str(raw))
+        except ValueError:
+            return []
+        found = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("corpus"), str):
+                annotations = item.get("annotations")
+                found.append((Path(item["corpus"]), Path(annotations) if isinstance(annotations, str) else None))
+        return found
+
+    def _remember_corpus(self, corpus: Path, annotations: Path | None) -> None:
+        entry = (corpus.resolve(), annotations.resolve() if annotations else None)
+        recent = [entry, *[r for r in self.recent_corpora() if r != entry]][:RECENT_SIZE]
+        self.settings.setValue("recent/corpora", json.dumps(
+            [{"corpus": str(c), "annotations": str(a) if a else None} for c, a in recent]))
+        self._update_recent_menu()
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_corpora()
+        for corpus, notes in recent:
+            label = corpus.name + (f"  (annotations from {notes.parent.name})" if notes else "")
+            action = self.recent_menu.addAction(label)
+            action.setToolTip(str(corpus))
+            action.setData(json.dumps({"corpus": str(corpus), "annotations": str(notes) if notes else None}))
+            action.setEnabled(corpus.is_dir())
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Menu").setData("")
+        self.recent_menu.setEnabled(bool(recent))
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def visit(self, location: Location) -> None:
+        if not self._restoring:
+            self.history.visit(location)
+            self._update_navigation()
+
+    @Slot()
+    def go_back(self) -> None:
+        location = self.history.back()
+        if location is not None:
+            self._apply(location)
+
+    @Slot()
+    def go_forward(self) -> None:
+        location = self.history.forward()
+        if location is not None:
+            self._apply(location)
+
+    def _apply(self, location: Location) -> None:
+        """Show a location from the history without recording it again."""
+        self._restoring = True
+        try:
+            if isinstance(location, SearchLocation):
+                self.search.set_query(location.query)
+                self.results.set_sort_key(location.sort)
+                self._search(location.query)
+            elif isinstance(location, ArticleLocation):
+                if location.query != self._query:
+                    self.search.set_query(location.query)
+                    self._search(location.query)
+                self.open_article(location)
+            else:
+                self.open_entity(location.entity_id)
+        finally:
+            self._restoring = False
+        self._update_navigation()
+
+    def _update_navigation(self) -> None:
+        self.back_action.setEnabled(self.history.can_go_back)
+        self.forward_action.setEnabled(self.history.can_go_forward)
+        back = self.history.back_items()
+        forward = self.history.forward_items()
+        self.back_action.setToolTip(f"Back to {back[0].label} (Alt+Left)" if back else "Back (Alt+Left)")
+        self.forward_action.setToolTip(f"Forward to {forward[0].label} (Alt+Right)" if forward else
+                                       "Forward (Alt+Right)")
+
+    def _fill_history_menu(self, menu: QMenu, items: list[Location], sign: int) -> None:
+        menu.clear()
+        for steps, location in enumerate(items[:15], start=1):
+            action = menu.addAction(location.label)
+            action.triggered.connect(lambda _=False, n=steps * sign: self._go_to(n))
+
+    def _go_to(self, steps: int) -> None:
+        location = self.history.go_to(steps)
+        if location is not None:
+            self._apply(location)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            button = event.button()
+            if button in (Qt.MouseButton.BackButton, Qt.MouseButton.ForwardButton) and \
+                    isinstance(watched, QWidget) and watched.window() is self:
+                (self.go_back if button == Qt.MouseButton.BackButton else self.go_forward)()
+                return True
+        return super().eventFilter(watched, event)
+
+    # -- searching, opening ------------------------------------------------------------------
+
+    def search_for(self, query: str) -> None:
+        """Put a query in the field and search for it now (as Enter would)."""
+        self.search.set_query(query)
+        self._on_search_query_submitted(query)
+
+    def _search(self, query: str) -> None:
+        self._query = query
+        if not query:
+            self.results.set_error("")
+            self._show_start()
+            return
+        self.session.search(query, self.results.sort_key)
+        self.visit(SearchLocation(query, self.results.sort_key))
+
+    def _show_start(self) -> None:
+        """What the results column shows with no query: the newest articles, or a prompt."""
+        self.session.search("")  # a new number: any search still running is now stale
+        if self._opened is None:
+            return
+        self.results.show_message("Search the corpus", "Type a few words above; results appear as you type.")
+        if self.session.explorer is not None and not self._first_index_build():
+            self.session.load_newest()
+
+    def _first_index_build(self) -> bool:
+        return self._opened is not None and not self._opened.index_ready and self.session.indexing
+
+    def open_article(self, location: ArticleLocation) -> None:
+        self.visit(location)
+        self.session.load_article(location)
+
+    def open_entity(self, entity_id: str) -> None:
+        entity = self._entity(entity_id)
+        self.visit(EntityLocation(entity_id, entity.name if entity else ""))
+        self.entities.select(entity_id)
+        self.session.load_entity(entity_id)
+
+    def _entity(self, entity_id: str) -> Entity | None:
+        if self._opened is None:
+            return None
+        for entity in self._opened.entities:
+            if entity.id == entity_id:
+                return entity
+        return None
+
+    def _show_welcome(self) -> None:
+        opened = self._opened
+        if opened is None or self.article.view.page is not None:
+            return
+        counts = self._stats.mention_counts if self._stats else {}
+        articles = self._stats.articles if self._stats else 0
+        secondary = marks_for(self.palette()).secondary.name()
+        self.article.view.show_welcome(welcome_html(
+            opened.name, articles, len(opened.entities), example_queries(opened.entities, counts), secondary,
+            self.session.indexing))
+
+    # -- session slots -----------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_session_corpus_opening(self, corpus: Path) -> None:
+        self.corpus_status.show_opening(Path(corpus).name)
+
+    @Slot(object)
+    def _on_session_corpus_opened(self, opened: OpenedCorpus) -> None:
+        self._opened = opened
+        self.entities.set_entities(opened.entities)
+        self._set_problems(opened.problems)
+        self.corpus_status.show_counts(opened.name, None, len(opened.entities))
+        self.detail.show_placeholder(DETAIL_HINT if opened.entities else
+                                     "This corpus has no curated entities (no annotations/*.yaml).")
+        assert self.corpus is not None
+        self._remember_corpus(self.corpus, self.annotations)
+        self.article.view.page = None
+        self._show_welcome()
+        typed = self.search.text().strip()
+        if typed:
+            self._search(typed)
+        else:
+            self._show_start()
+
+    @Slot(str)
+    def _on_session_corpus_failed(self, message: str) -> None:
+        color = marks_for(self.palette()).error.name()
+        self.article.view.show_welcome(error_html("This corpus cannot be opened", message, color))
+        self.results.show_message("No corpus", "Open a corpus folder with File ▸ Open Corpus…")
+        self.corpus_status.setText(f"Cannot open {self.corpus.name if self.corpus else 'the corpus'}")
+        self.statusBar().showMessage(message, 10000)
+
+    @Slot(object)
+    def _on_session_index_progressed(self, progress: Progress) -> None:
+        self.index_status.show_progress(progress)
+
+    @Slot(object)
+    def _on_session_index_finished(self, stats: IndexStats) -> None:
+        self.index_status.show_finished(stats)
+        if self._opened is not None and not self._opened.index_ready:
+            self._opened = OpenedCorpus(self._opened.explorer, self._opened.name, self._opened.entities,
+                                        self._opened.problems, True, self._opened.annotations_dir)
+        if self._query and self._rerun_when_indexed:
+            self._rerun_when_indexed = False
+            self.session.search(self._query, self.results.sort_key)
+        elif not self._query:
+            self._show_start()
+
+    @Slot(str)
+    def _on_session_index_failed(self, message: str) -> None:
+        self.index_status.show_failed(message)
+        self.statusBar().showMessage(message, 10000)
+
+    @Slot(object)
+    def _on_session_stats_changed(self, stats: CorpusStats) -> None:
+        self._stats = stats
+        self.entities.set_counts(stats.mention_counts)
+        if self._opened is not None:
+            self.corpus_status.show_counts(self._opened.name, stats.articles, len(self._opened.entities))
+            self.search.setPlaceholderText(f"Search {stats.articles:,} articles   (Ctrl+L)")
+        self._set_problems(stats.problems)
+        self._show_welcome()
+
+    @Slot(object)
+    def _on_session_search_finished(self, outcome: SearchOutcome) -> None:
+        if outcome.while_indexing:
+            self._rerun_when_indexed = True
+        if outcome.offset:
+            self.results.append_result(outcome.result)
+        else:
+            self.results.show_result(self._query, outcome.result, outcome.result.took_ms, outcome.while_indexing)
+
+    @Slot(object)
+    def _on_session_search_failed(self, failure: SearchFailure) -> None:
+        if failure.bad_query:
+            self.results.set_error(failure.message)
+        elif self.session.indexing or self.session.explorer is None:
+            self._rerun_when_indexed = True
+            self.results.show_message("Building the index",
+                                      "Results will appear as soon as the first articles are indexed.")
+        else:
+            self.results.show_message("The search failed", html.escape(failure.message))
+
+    @Slot(object)
+    def _on_session_newest_loaded(self, result: SearchResult | None) -> None:
+        if self._query:
+            return
+        if result is not None:
+            self.results.show_newest(result)
+        elif self._stats is not None:
+            self.results.show_message(
+                f"Search {self._stats.articles:,} articles",
+                "Type a few words above; results appear as you type.")
+
+    @Slot(object)
+    def _on_session_article_loaded(self, page: ArticlePage) -> None:
+        self.article.view.show_page(page)
+        self.entities.set_article_entities(frozenset(entity.id for entity in page.entities))
+        self.setWindowTitle(f"{page.article.info.title} — {self._opened.name if self._opened else ''} — gdexplorer")
+
+    @Slot(str)
+    def _on_session_article_failed(self, message: str) -> None:
+        color = marks_for(self.palette()).error.name()
+        self.article.view.show_welcome(error_html("This article cannot be shown", message, color))
+        self.entities.set_article_entities(None)
+
+    @Slot(object)
+    def _on_session_entity_loaded(self, page: EntityPage) -> None:
+        self.detail.show_page(page)
+
+    @Slot(str)
+    def _on_session_entity_failed(self, message: str) -> None:
+        self.detail.show_placeholder(html.escape(message))
+
+    def _set_problems(self, problems: tuple[Problem, ...]) -> None:
+        had = bool(self.problems.model.rowCount())
+        self.problems.set_problems(problems)
+        errors = sum(1 for p in problems if p.is_error)
+        self.problems_button.set_counts(errors, len(problems) - errors)
+        self.problems_dock.setWindowTitle(f"Problems ({len(problems)})" if problems else "Problems")
+        if errors and not had:
+            # New errors are worth the room; warnings wait behind the status bar button.
+            self.problems_dock.show()
+
+    # -- widget slots ------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_search_query_edited(self, query: str) -> None:
+        self._search(query)
+
+    @Slot(str)
+    def _on_search_query_submitted(self, query: str) -> None:
+        self.search.remember(query)
+        self._search(query)
+
+    @Slot()
+    def _on_search_results_focus_requested(self) -> None:
+        if self.results.model.rowCount():
+            self.results.view.setFocus()
+            if not self.results.view.currentIndex().isValid():
+                self.results.view.setCurrentIndex(self.results.model.index(0, 0))
+
+    @Slot(object)
+    def _on_results_hit_activated(self, hit: Hit) -> None:
+        if self._query:
+            self.search.remember(self._query)
+        location = ArticleLocation(hit.info.id, hit.info.title, self._query, self.results.model.terms)
+        if location != self.history.current:
+            self.open_article(location)
+
+    @Slot(str)
+    def _on_results_sort_changed(self, sort: str) -> None:
+        if self._query:
+            self.session.search(self._query, sort)
+            self.visit(SearchLocation(self._query, sort))
+
+    @Slot(int)
+    def _on_results_more_requested(self, offset: int) -> None:
+        if self._query:
+            self.session.fetch_more(self._query, self.results.sort_key, offset)
+
+    @Slot(str)
+    def _on_link_entity_requested(self, entity_id: str) -> None:
+        self.open_entity(entity_id)
+
+    @Slot(object)
+    def _on_link_article_requested(self, link: ArticleLink) -> None:
+        title = ""
+        page = self.detail.page
+        if page is not None:
+            info = page.article_titles.get(link.article_id) or next(
+                (i for i in page.mentions if i.id == link.article_id), None)
+            title = info.title if info is not None else ""
+        self.open_article(ArticleLocation(link.article_id, title, self._query, self.results.model.terms, link.focus))
+
+    @Slot(str)
+    def _on_link_search_requested(self, query: str) -> None:
+        self.search_for(query)
+
+    @Slot(str)
+    def _on_link_hovered(self, href: str) -> None:
+        link = parse_href(href) if href else None
+        if isinstance(link, EntityLink):
+            entity = self._entity(link.entity_id)
+            if entity is not None:
+                self.statusBar().showMessage(
+                    f"{entity.name} — {entity.kind.value}" + (f": {entity.title}" if entity.title else ""))
+                return
+        if href and not href.startswith(entity_href("")[:4]):
+            self.statusBar().showMessage(href)
+            return
+        self.statusBar().clearMessage()
+
+    @Slot(object)
+    def _on_problems_problem_activated(self, problem: Problem) -> None:
+        if problem.path.endswith(".txt"):
+            self.open_article(ArticleLocation(problem.path))
+            return
+        if self.corpus is not None:
+            path = Path(problem.path) if Path(problem.path).is_absolute() else self.corpus / problem.path
+            if path.exists():
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    @Slot()
+    def _on_problems_button_clicked(self) -> None:
+        self.problems_dock.setVisible(not self.problems_dock.isVisible())
+
+    @Slot()
+    def _on_index_status_cancel_requested(self) -> None:
+        self.index_status.show_cancelling()
+        self.session.cancel_indexing()
+
+    @Slot()
+    def _on_back_menu_about_to_show(self) -> None:
+        self._fill_history_menu(self.back_button.menu(), self.history.back_items(), -1)
+
+    @Slot()
+    def _on_forward_menu_about_to_show(self) -> None:
+        self._fill_history_menu(self.forward_button.menu(), self.history.forward_items(), +1)
+
+    @Slot()
+    def _on_find_action_triggered(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    @Slot()
+    def _on_open_action_triggered(self) -> None:
+        start = str(self.corpus.parent) if self.corpus else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open Corpus", start)
+        if folder:
+            self.open_corpus(Path(folder))
+
+    @Slot()
+    def _on_annotations_action_triggered(self) -> None:
+        if self.corpus is None:
+            return
+        start = str(self.annotations or self.corpus)
+        folder = QFileDialog.getExistingDirectory(self, "Use Annotations From", start)
+        if folder:
+            self.open_corpus(self.corpus, Path(folder))
+
+    @Slot(QAction)
+    def _on_recent_menu_triggered(self, action: QAction) -> None:
+        data = action.data()
+        if data == "":
+            self.settings.setValue("recent/corpora", "[]")
+            self._update_recent_menu()
+            return
+        item = json.loads(str(data))
+        self.open_corpus(Path(item["corpus"]), Path(item["annotations"]) if item.get("annotations") else None)
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        QMessageBox.about(
+            self, "About gdexplorer",
+            f"<p><b>gdexplorer</b> {html.escape(gdexplorer.__version__)}</p>"
+            "<p>A desktop explorer for news corpora: instant full-text search, and curated entities "
+            "whose every fact links to the sentence it came from.</p>"
+            f"<p>Qt {html.escape(_qt_version())}</p>",
+        )
+
+    # -- settings and closing ----------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        for key, splitter in (("window/mainSplitter", self.main_splitter), ("window/sideSplitter", self.side_splitter)):
+            state = self.settings.value(key)
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        history = self.settings.value("search/history", "[]")
+        try:
+            queries = json.loads(str(history))
+        except ValueError:
+            queries = []
+        self.search.set_history([q for q in queries if isinstance(q, str)] if isinstance(queries, list) else [])
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/mainSplitter", self.main_splitter.saveState())
+        self.settings.setValue("window/sideSplitter", self.side_splitter.saveState())
+        self.settings.setValue("search/history", json.dumps(self.search.history()))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            self._closing = True
+            self.save_settings()
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
+            self.hide()  # the user sees the window go at once, even if a worker takes a moment
+            if not self.session.shutdown(CLOSE_WAIT_MS):
+                # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
+                log.warning("waiting for the index to finish saving before exiting")
+                self.session.wait()
+        event.accept()
+
+
+def _qt_version() -> str:
+    from PySide6 import QtCore
+
+    return QtCore.qVersion()

@@ -1,0 +1,352 @@
+"""The window's handle on one open corpus: every core call goes through here, off the UI thread.
+
+``ExplorerSession`` owns the ``Explorer`` and two private pools: a one-thread pool for indexing
+(Whoosh allows one writer) and a small pool for searches and page loads. Requests are numbered;
+an answer to anything but the latest request of its kind, or for a corpus that was closed since,
+is dropped here so the widgets never see it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from gdexplorer.errors import IndexBusyError, QueryError
+from gdexplorer.explorer import Explorer
+from gdexplorer.gui.history import ArticleLocation
+from gdexplorer.gui.pages import (
+    ArticlePage,
+    EntityPage,
+    OpenedCorpus,
+    corpus_stats,
+    describe_failure,
+    load_article_page,
+    load_entity_page,
+    newest_articles,
+    open_explorer,
+)
+from gdexplorer.gui.workers import Task, TaskSignals, TaskSkipped, Ticket, WorkerPool
+from gdexplorer.model import IndexStats, Progress, SearchResult
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 40
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    """A page of results for the latest search."""
+
+    number: int
+    result: SearchResult
+    sort: str
+    offset: int
+    while_indexing: bool  # the index was still being built: results may be incomplete
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFailure:
+    """Why the latest search has no results; ``bad_query`` means the user should fix the query."""
+
+    number: int
+    query: str
+    message: str
+    bad_query: bool
+
+
+def _search_page(explorer: Explorer, text: str, sort: str, offset: int, number: int,
+                 while_indexing: bool) -> SearchOutcome:
+    result = explorer.search(text, limit=PAGE_SIZE, offset=offset, sort=sort)
+    return SearchOutcome(number, result, sort, offset, while_indexing)
+
+
+class ExplorerSession(QObject):
+    """Opens corpora, builds their index and answers searches and page loads asynchronously."""
+
+    corpus_opening = Signal(object)  # Path
+    corpus_opened = Signal(object)  # OpenedCorpus
+    corpus_failed = Signal(str)
+    index_started = Signal()
+    index_progressed = Signal(object)  # Progress
+    index_finished = Signal(object)  # IndexStats
+    index_failed = Signal(str)
+    stats_changed = Signal(object)  # CorpusStats
+    search_finished = Signal(object)  # SearchOutcome
+    search_failed = Signal(object)  # SearchFailure
+    newest_loaded = Signal(object)  # SearchResult | None
+    article_loaded = Signal(object)  # ArticlePage
+    article_failed = Signal(str)
+    entity_loaded = Signal(object)  # EntityPage
+    entity_failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.explorer: Explorer | None = None
+        self._generation = 0
+        self._search_number = 0
+        self._article_number = 0
+        self._entity_number = 0
+        self._indexing: Ticket | None = None
+        self._cancel = threading.Event()
+        self._pending: set[TaskSignals] = set()
+        self._pool = WorkerPool("queries", threads=2, parent=self)
+        self._index_pool = WorkerPool("indexing", threads=1, parent=self)
+        self._closed = False
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def indexing(self) -> bool:
+        return self._indexing is not None
+
+    @property
+    def latest_search(self) -> int:
+        return self._search_number
+
+    def busy(self) -> bool:
+        return self._pool.busy() or self._index_pool.busy()
+
+    def _submit(self, pool: WorkerPool, task: Task, finished: Callable[..., None],
+                failed: Callable[..., None]) -> None:
+        if self._closed:
+            return
+        task.signals.finished.connect(finished)
+        task.signals.failed.connect(failed)
+        # The holder must outlive the queued signals it sends; forgotten in _forget().
+        self._pending.add(task.signals)
+        pool.submit(task)
+
+    def _forget(self) -> None:
+        sender = self.sender()
+        if isinstance(sender, TaskSignals):
+            self._pending.discard(sender)
+
+    def _current(self, ticket: Ticket) -> bool:
+        return ticket.generation == self._generation and not self._closed
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def open(self, corpus: Path, annotations: Path | None = None) -> None:
+        """Load a corpus in the background; the old one's indexing is cancelled."""
+        self._generation += 1
+        self._cancel.set()
+        self.explorer = None
+        self.corpus_opening.emit(corpus)
+        task = Task(Ticket(self._generation), open_explorer, corpus, annotations)
+        self._submit(self._pool, task, self._on_open_task_finished, self._on_open_task_failed)
+
+    @Slot(object, object)
+    def _on_open_task_finished(self, ticket: Ticket, opened: OpenedCorpus) -> None:
+        self._forget()
+        if not self._current(ticket):
+            return
+        self.explorer = opened.explorer
+        self.corpus_opened.emit(opened)
+        if opened.index_ready:
+            self.refresh_stats()
+        self.start_indexing()
+
+    @Slot(object, object)
+    def _on_open_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        if self._current(ticket):
+            self.corpus_failed.emit(describe_failure(error))
+
+    # -- indexing ----------------------------------------------------------------------------
+
+    def start_indexing(self) -> None:
+        """Bring the index up to date (a no-op scan when nothing changed)."""
+        if self.explorer is None or self._indexing is not None:
+            return
+        self._cancel = threading.Event()
+        ticket = Ticket(self._generation)
+        self._indexing = ticket
+        work = functools.partial(self.explorer.update_index, cancel=self._cancel)
+        task = Task(ticket, work, reports_progress=True)
+        task.signals.progress.connect(self._on_index_task_progress)
+        self.index_started.emit()
+        self._submit(self._index_pool, task, self._on_index_task_finished, self._on_index_task_failed)
+
+    def cancel_indexing(self) -> None:
+        self._cancel.set()
+
+    @Slot(object, object)
+    def _on_index_task_progress(self, ticket: Ticket, progress: Progress) -> None:
+        if self._current(ticket):
+            self.index_progressed.emit(progress)
+
+    @Slot(object, object)
+    def _on_index_task_finished(self, ticket: Ticket, stats: IndexStats) -> None:
+        self._forget()
+        if ticket == self._indexing:
+            self._indexing = None
+        if not self._current(ticket):
+            return
+        log.info("index of %s: %s", self.explorer, stats)
+        self.index_finished.emit(stats)
+        self.refresh_stats()
+
+    @Slot(object, object)
+    def _on_index_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        if ticket == self._indexing:
+            self._indexing = None
+        if not self._current(ticket):
+            return
+        if isinstance(error, IndexBusyError):
+            self.index_failed.emit(str(error))
+        else:
+            self.index_failed.emit(f"indexing failed: {describe_failure(error)}")
+        # What is committed may still answer queries.
+        self.refresh_stats()
+
+    def refresh_stats(self) -> None:
+        if self.explorer is None:
+            return
+        task = Task(Ticket(self._generation), corpus_stats, self.explorer)
+        self._submit(self._pool, task, self._on_stats_task_finished, self._on_stats_task_failed)
+
+    @Slot(object, object)
+    def _on_stats_task_finished(self, ticket: Ticket, stats: object) -> None:
+        self._forget()
+        if self._current(ticket):
+            self.stats_changed.emit(stats)
+
+    @Slot(object, object)
+    def _on_stats_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        log.info("counting mentions failed: %s", describe_failure(error))
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def search(self, text: str, sort: str = "relevance") -> int:
+        """Start a search; its answer comes as ``search_finished`` unless a newer one starts first."""
+        self._search_number += 1
+        self._run_search(text, sort, 0)
+        return self._search_number
+
+    def fetch_more(self, text: str, sort: str, offset: int) -> None:
+        """The next page of the latest search (it keeps its number, so a newer search drops it)."""
+        self._run_search(text, sort, offset)
+
+    def _run_search(self, text: str, sort: str, offset: int) -> None:
+        number = self._search_number
+        if self.explorer is None:
+            self.search_failed.emit(SearchFailure(number, text, "the corpus is still opening", bad_query=False))
+            return
+        task = Task(Ticket(self._generation, number), _search_page, self.explorer, text, sort, offset, number,
+                    self._indexing is not None, skip=lambda: number != self._search_number)
+        self._submit(self._pool, task, self._on_search_task_finished, self._on_search_task_failed)
+
+    @Slot(object, object)
+    def _on_search_task_finished(self, ticket: Ticket, outcome: SearchOutcome) -> None:
+        self._forget()
+        if self._current(ticket) and ticket.number == self._search_number:
+            self.search_finished.emit(outcome)
+
+    @Slot(object, object)
+    def _on_search_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._search_number:
+            return
+        if isinstance(error, QueryError):
+            failure = SearchFailure(ticket.number, "", str(error), bad_query=True)
+        elif self._indexing is not None:
+            # The index is being created under the search: not the user's fault, nor a bug.
+            failure = SearchFailure(ticket.number, "", "the index is still being built", bad_query=False)
+        else:
+            failure = SearchFailure(ticket.number, "", describe_failure(error), bad_query=False)
+        self.search_failed.emit(failure)
+
+    def load_newest(self) -> None:
+        """The newest articles, to fill the results list before the first search."""
+        if self.explorer is None:
+            return
+        task = Task(Ticket(self._generation), newest_articles, self.explorer)
+        self._submit(self._pool, task, self._on_newest_task_finished, self._on_newest_task_failed)
+
+    @Slot(object, object)
+    def _on_newest_task_finished(self, ticket: Ticket, result: SearchResult | None) -> None:
+        self._forget()
+        if self._current(ticket):
+            self.newest_loaded.emit(result)
+
+    @Slot(object, object)
+    def _on_newest_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        log.info("listing the newest articles failed: %s", describe_failure(error))
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def load_article(self, location: ArticleLocation) -> None:
+        if self.explorer is None:
+            return
+        self._article_number += 1
+        number = self._article_number
+        task = Task(Ticket(self._generation, number), load_article_page, self.explorer, location,
+                    skip=lambda: number != self._article_number)
+        self._submit(self._pool, task, self._on_article_task_finished, self._on_article_task_failed)
+
+    @Slot(object, object)
+    def _on_article_task_finished(self, ticket: Ticket, page: ArticlePage) -> None:
+        self._forget()
+        if self._current(ticket) and ticket.number == self._article_number:
+            self.article_loaded.emit(page)
+
+    @Slot(object, object)
+    def _on_article_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._article_number:
+            return
+        self.article_failed.emit(describe_failure(error))
+
+    def load_entity(self, entity_id: str) -> None:
+        if self.explorer is None:
+            return
+        self._entity_number += 1
+        number = self._entity_number
+        task = Task(Ticket(self._generation, number), load_entity_page, self.explorer, entity_id,
+                    skip=lambda: number != self._entity_number)
+        self._submit(self._pool, task, self._on_entity_task_finished, self._on_entity_task_failed)
+
+    @Slot(object, object)
+    def _on_entity_task_finished(self, ticket: Ticket, page: EntityPage) -> None:
+        self._forget()
+        if self._current(ticket) and ticket.number == self._entity_number:
+            self.entity_loaded.emit(page)
+
+    @Slot(object, object)
+    def _on_entity_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._entity_number:
+            return
+        self.entity_failed.emit(describe_failure(error))
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Cancel everything and wait up to ``timeout_ms``; True when no worker is left running.
+
+        Answers still queued for the UI thread are dropped (the generation moves on).
+        """
+        started = time.monotonic()
+        self._closed = True
+        self._generation += 1
+        self._cancel.set()
+        done = self._pool.shutdown(timeout_ms)
+        left = max(0, timeout_ms - int((time.monotonic() - started) * 1000))
+        done = self._index_pool.shutdown(left) and done
+        if not done:
+            log.info("workers still running %d ms after close was asked", timeout_ms)
+        return done
+
+    def wait(self, timeout_ms: int = -1) -> bool:
+        """Wait for the workers to end (after ``shutdown``); -1 waits as long as it takes."""
+        return self._pool.waitForDone(timeout_ms) and self._index_pool.waitForDone(timeout_ms)

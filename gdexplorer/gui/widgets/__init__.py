@@ -1,0 +1,1 @@
+"""One widget per module; ``gdexplorer.gui.mainwindow`` composes and wires them."""
