@@ -8,8 +8,11 @@ whoever holds it except through the progress callback and cancel event it is giv
 from __future__ import annotations
 
 import logging
+import pickle
 import re
+import struct
 import threading
+import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,12 +22,13 @@ from gdexplorer.corpus import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
 from gdexplorer.index import SearchIndex, analyzer_for
 from gdexplorer.mentions import MentionMatcher
-from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, IndexStats, SearchResult
+from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, IndexStats, SearchResult, Snippet
 from gdexplorer.paths import index_dir_for
-from gdexplorer.query import QueryParser, highlight_spans, run_search
+from gdexplorer.query import QueryParser, highlight_spans, keystroke_text, make_snippet, run_search
 
 log = logging.getLogger(__name__)
 
+INDEX_DAMAGE = (struct.error, EOFError, OSError, zlib.error, pickle.UnpicklingError, UnicodeDecodeError, IndexError)
 _ENTITY_FILTER = re.compile(r'\bentity:("([^"]*)"|(\S+))')
 
 
@@ -158,20 +162,23 @@ class Explorer:
         return analyzer_for(self.index.language)
 
     def search(self, text: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
-               snippets: bool = True) -> SearchResult:
-        """Run a query; raises ``QueryError`` (one sentence) for a bad one."""
+               snippets: bool = True, keystroke: bool = False) -> SearchResult:
+        """Run a query; raises ``QueryError`` (one sentence) for a bad one.
+
+        ``keystroke=True`` is for search as you type: the last word also matches words it begins,
+        and the search is cut short to answer fast (``result.partial``); follow it with a full one.
+        """
         if not self.index.is_usable():
             raise SearchIndexError("the index is not built yet")
-        query = self._parser.parse(self._resolve_entity_names(text))
+        parsed_text = keystroke_text(text) if keystroke else text
+        query = self._parser.parse(self._resolve_entity_names(parsed_text))
         try:
             searcher = self.index.searcher()
             return run_search(searcher, query, text, self._body, self.analyzer, limit=limit, offset=offset,
-                              with_snippets=snippets, sort=sort)
-        except (QueryError, SearchIndexError):
-            raise
-        except Exception as e:
-            # Whoosh reading a truncated or corrupted segment fails in many ways (struct.error,
-            # EOFError, KeyError...): the index is not trustworthy, so the next update rebuilds it.
+                              with_snippets=snippets, sort=sort, keystroke=keystroke)
+        except INDEX_DAMAGE as e:
+            # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
+            # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.
             self.index.mark_damaged(f"{type(e).__name__}: {e}")
             raise SearchIndexError("the index is damaged and will be rebuilt; search again in a moment") from e
 
@@ -192,6 +199,11 @@ class Explorer:
             return self.corpus.read(article_id).body
         except CorpusError:
             return None
+
+    def snippet(self, article_id: str, terms: tuple[str, ...]) -> Snippet:
+        """The best passage of an article for ``terms`` (from a ``SearchResult``), for lazy rendering."""
+        body = self._body(article_id) or ""
+        return make_snippet(body, terms, self.analyzer)
 
     def highlight(self, text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
         """Where ``terms`` (from a ``SearchResult``) occur in an article's text."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 
-from whoosh import highlight, qparser
+from whoosh import collectors, highlight, matching, qparser
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.searching import Searcher
+from whoosh.searching import Searcher, TimeLimit
 
 from gdexplorer.errors import QueryError
 from gdexplorer.index import info_from_stored
@@ -25,6 +26,14 @@ from gdexplorer.model import Hit, SearchResult, Segment, Snippet
 FIELDS = ("title", "body", "category", "date", "entity")
 MAX_QUERY_CHARS = 2000
 MAX_HIGHLIGHT_TERMS = 300
+# A prefix or fuzzy word matching more indexed words than this is cut to its most frequent ones:
+# "t*" over 100,000 articles names tens of thousands of words, and ORing them all takes seconds.
+MAX_EXPANSIONS = 512
+KEYSTROKE_EXPANSIONS = 48
+PREFIX_SCAN_BUDGET = 20_000
+KEYSTROKE_SECONDS = 0.03
+_LAST_WORD = re.compile(r"(?:^|[\s(])([^\s\"():*~^\[\]{}]+)$")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 SNIPPET_CHARS = 220
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_][\w]*):(?=\S)')
 _QUOTED = re.compile(r'"[^"]*"')
@@ -58,6 +67,109 @@ class QueryParser:
         if parsed is wq.NullQuery or (errors and parsed.is_leaf()):
             raise QueryError("the query has no words to search for (only operators or very common words?)")
         return parsed.accept(_tighten_fuzzy)
+
+
+def keystroke_text(text: str) -> str:
+    """While the user is still typing the last word, also look for words it begins.
+
+    ``hydro`` becomes ``hydro (hydro OR hydro*)``-like: ``(hydro OR hydro*)``, keeping the exact word
+    because stemmed index words are often shorter than what was typed ("government" is indexed
+    as "govern", which "government*" would miss).
+    """
+    if not text or text != text.rstrip() or text.count('"') % 2:
+        return text
+    m = _LAST_WORD.search(text)
+    if m is None:
+        return text
+    word = m.group(1)
+    if word.upper() in _OPERATORS or ":" in word or any("\u3400" <= ch <= "\u9fff" for ch in word):
+        return text
+    return f"{text[: m.start(1)]}({word} OR {word}*)"
+
+
+class ChosenTerms(wq.MultiTerm):
+    """A fixed set of words in one field, matched with constant score like Whoosh's ``Prefix``.
+
+    Constant score lets Whoosh union the words' postings into one list (``ListMatcher``) instead of
+    scoring an ``Or`` of hundreds of terms, which is what makes a bounded prefix fast.
+    """
+
+    def __init__(self, fieldname: str, words: list[bytes] | list[str], boost: float = 1.0,
+                 lazy: bool = False) -> None:
+        self.lazy = lazy
+        self.fieldname = fieldname
+        self.words = [w if isinstance(w, bytes) else w.encode("utf-8") for w in words]
+        self.text = " ".join(w.decode("utf-8", "replace") for w in self.words[:3])
+        self.boost = boost
+        self.constantscore = True
+
+    def __repr__(self) -> str:
+        return f"ChosenTerms({self.fieldname!r}, {len(self.words)} words)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChosenTerms) and (other.fieldname, other.words) == (self.fieldname, self.words)
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, tuple(self.words)))
+
+    def _btexts(self, ixreader: object) -> list[bytes]:
+        return self.words
+
+    def matcher(self, searcher: Searcher, context: object = None) -> matching.Matcher:
+        # Called per segment. Whoosh's own MultiTerm ORs one matcher per word and walks them in a
+        # heap; collecting the union of the posting lists once is many times faster overall. A
+        # keystroke search wants the first hits at once instead, which the lazy OR gives.
+        if self.lazy:
+            return super().matcher(searcher, context)
+        reader = searcher.reader()
+        ids: set[int] = set()
+        for word in self.words:
+            if (self.fieldname, word) in reader:
+                ids.update(reader.postings(self.fieldname, word).all_ids())
+        if not ids:
+            return matching.NullMatcher()
+        return matching.ListMatcher(sorted(ids), all_weights=self.boost)
+
+
+def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) -> tuple[wq.Query, bool]:
+    """Replace prefix, wildcard and fuzzy words that expand past ``cap`` words by their ``cap``
+    most frequent expansions. Returns the query and whether anything was cut."""
+    capped = False
+
+    def visit(node: wq.Query) -> wq.Query:
+        nonlocal capped
+        if not isinstance(node, wq.MultiTerm):
+            return node
+        field = node.field()
+        words: list[bytes] = []
+        if isinstance(node, wq.Prefix):
+            # Walk each segment's sorted term list (sequential and cheap), largest segment first,
+            # rather than the merged view, which looks every word up in every segment. Past the
+            # scan budget the frequencies seen so far are a good sample for choosing the top words.
+            counts: Counter[bytes] = Counter()
+            scanned = 0
+            subs = sorted(reader.leaf_readers(), key=lambda r: r[0].doc_count_all(), reverse=True)  # type: ignore[attr-defined]
+            complete = True
+            for i, (sub, _) in enumerate(subs):
+                for text, info in sub.iter_prefix(field, node.text):
+                    counts[text] += info.doc_frequency()
+                    scanned += 1
+                if scanned >= PREFIX_SCAN_BUDGET and i + 1 < len(subs):
+                    complete = False
+                    break
+            if complete and len(counts) <= cap:
+                return ChosenTerms(field, list(counts), boost=node.boost, lazy=lazy)
+            words = [text for text, _ in counts.most_common(cap)]
+        else:
+            expanded = list(itertools.islice(node._btexts(reader), cap * 8))
+            if len(expanded) <= cap:
+                return ChosenTerms(field, expanded, boost=node.boost, lazy=lazy)
+            expanded.sort(key=lambda t: reader.doc_frequency(field, t), reverse=True)  # type: ignore[attr-defined]
+            words = expanded[:cap]
+        capped = True
+        return ChosenTerms(field, words, boost=node.boost, lazy=lazy)
+
+    return q.accept(visit), capped
 
 
 def _tighten_fuzzy(q: wq.Query) -> wq.Query:
@@ -128,6 +240,18 @@ def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> Snippet:
     return (Segment(text[: cut if cut > chars // 2 else chars]), Segment("…"))
 
 
+def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet:
+    """Up to two passages of ``body`` around the terms, or its start when none occurs."""
+    term_set = frozenset(terms)
+    if term_set and body:
+        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        found = highlight.highlight(body, term_set, analyzer, fragmenter, SegmentFormatter(), top=2,
+                                    scorer=highlight.BasicFragmentScorer(), minscore=1)
+        if found:
+            return found
+    return lead_snippet(body)
+
+
 def highlight_terms(searcher: Searcher, query: wq.Query) -> tuple[str, ...]:
     """The indexed words the query matches in title/body, expanded for prefix and fuzzy terms."""
     terms: dict[str, None] = {}
@@ -169,8 +293,13 @@ def run_search(
     offset: int = 0,
     with_snippets: bool = True,
     sort: str = "relevance",
+    keystroke: bool = False,
 ) -> SearchResult:
-    """Run a parsed query; snippets are cut from the article files for the returned hits only."""
+    """Run a parsed query; snippets are cut from the article files for the returned hits only.
+
+    ``keystroke``: the user is typing; expand prefixes less and stop collecting after a few tens
+    of milliseconds (``partial`` in the result says so; the caller follows with a full search).
+    """
     started = time.perf_counter()
     sortedby = None
     reverse = False
@@ -178,25 +307,31 @@ def run_search(
         sortedby = "date"
         reverse = sort == "newest"
     page_end = offset + limit
-    results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse)
-    total = len(results)
-    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    formatter = SegmentFormatter()
-    scorer = highlight.BasicFragmentScorer()
+    query, capped = bound_expansions(
+        query, searcher.reader(), KEYSTROKE_EXPANSIONS if keystroke else MAX_EXPANSIONS, lazy=keystroke
+    )
+    partial = capped
+    if keystroke:
+        inner = searcher.collector(limit=max(page_end, 1), sortedby=sortedby, reverse=reverse, terms=True)
+        collector = collectors.TimeLimitCollector(inner, KEYSTROKE_SECONDS, use_alarm=False)
+        try:
+            searcher.search_with_collector(query, collector)
+        except TimeLimit:
+            partial = True
+        results = collector.results()
+        total = results.scored_length() if partial else len(results)
+    else:
+        results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse)
+        total = len(results)
     terms = highlight_terms(searcher, query)
-    term_set = frozenset(terms)
     hits = []
     for rank, hit in enumerate(results[offset:page_end], start=offset + 1):
         stored = hit.fields()
         info = info_from_stored(stored)
         snippet: Snippet = ()
         if with_snippets:
-            body = read_body(info.id) or ""
-            tokens = highlight.highlight(
-                body, term_set, analyzer, fragmenter, formatter, top=2, scorer=scorer, minscore=1
-            ) if term_set else ""
-            snippet = tokens if tokens else lead_snippet(body)
+            snippet = make_snippet(read_body(info.id) or "", terms, analyzer)
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
         hits.append(Hit(info, float(hit.score or 0.0), rank, snippet, entities))
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(text, total, took, tuple(hits), terms)
+    return SearchResult(text, total, took, tuple(hits), terms, partial)
