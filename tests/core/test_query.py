@@ -131,3 +131,28 @@ def test_bbc_totals_match_the_articles_that_contain_the_words(bbc, words):
     result = explorer.search(" ".join(words), limit=len(expected) + 10, snippets=False)
     assert result.total == len(expected) > 0
     assert {h.path for h in result.hits} == expected
+
+
+def test_keystroke_search_matches_the_word_being_typed(explorer):
+    assert paths_of(explorer.search("televi", keystroke=True)) == {"tech/0001.txt"}
+    # The finished word still matches its stemmed form: "government" is indexed as "govern".
+    assert paths_of(explorer.search("government", keystroke=True)) == {"business/0002.txt", "politics/0001.txt"}
+    # A trailing space means the word is finished: no prefix.
+    assert explorer.search("televi ", keystroke=True).total == 0
+
+
+def test_prefix_expansion_is_bounded_by_frequency(explorer, monkeypatch):
+    from gdexplorer import query
+
+    monkeypatch.setattr(query, "MAX_EXPANSIONS", 1)
+    result = explorer.search("tele*")
+    assert result.partial
+    # "telecom" (2 articles: title and body words) beats "telescop"/"televis" (1 each).
+    assert paths_of(result) == {"business/0001.txt"}
+    monkeypatch.setattr(query, "MAX_EXPANSIONS", 512)
+    full = explorer.search("tele*")
+    assert not full.partial and paths_of(full) == {"business/0001.txt", "tech/0001.txt"}
+
+
+def paths_of(result) -> set[str]:
+    return {h.path.removeprefix("articles/") for h in result.hits}
