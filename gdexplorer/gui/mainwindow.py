@@ -104,16 +104,15 @@ class MainWindow(QMainWindow):
     def _create_actions(self) -> None:
         style = QStyle.StandardPixmap
         self.back_action = QAction(themed_icon(QIcon.ThemeIcon.GoPrevious, style.SP_ArrowBack), "&Back", self)
-        self.back_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Back), QKeySequence("Alt+Left")])
+        self.back_action.setShortcuts(_keys(QKeySequence.StandardKey.Back, "Alt+Left"))
         self.forward_action = QAction(themed_icon(QIcon.ThemeIcon.GoNext, style.SP_ArrowForward), "&Forward", self)
-        self.forward_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Forward), QKeySequence("Alt+Right")])
+        self.forward_action.setShortcuts(_keys(QKeySequence.StandardKey.Forward, "Alt+Right"))
         self.find_action = QAction("&Search", self)
-        self.find_action.setShortcuts([QKeySequence("Ctrl+L"), QKeySequence(QKeySequence.StandardKey.Find)])
+        self.find_action.setShortcuts(_keys("Ctrl+L", QKeySequence.StandardKey.Find))
         self.next_hit_action = QAction("&Next Match", self)
-        self.next_hit_action.setShortcuts([QKeySequence("F3"), QKeySequence(QKeySequence.StandardKey.FindNext)])
+        self.next_hit_action.setShortcuts(_keys("F3", QKeySequence.StandardKey.FindNext))
         self.previous_hit_action = QAction("&Previous Match", self)
-        self.previous_hit_action.setShortcuts(
-            [QKeySequence("Shift+F3"), QKeySequence(QKeySequence.StandardKey.FindPrevious)])
+        self.previous_hit_action.setShortcuts(_keys("Shift+F3", QKeySequence.StandardKey.FindPrevious))
         self.open_action = QAction(themed_icon(QIcon.ThemeIcon.DocumentOpen, style.SP_DirOpenIcon),
                                    "&Open Corpus…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
@@ -762,6 +761,17 @@ class MainWindow(QMainWindow):
                 log.warning("waiting for the index to finish saving before exiting")
                 self.session.wait()
         event.accept()
+
+
+def _keys(*wanted: str | QKeySequence.StandardKey) -> list[QKeySequence]:
+    """Our keys plus the platform's, each once: a key bound twice to an action is "ambiguous" to Qt."""
+    found: dict[str, QKeySequence] = {}
+    for key in wanted:
+        sequences = QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey) else [QKeySequence(key)]
+        for sequence in sequences:
+            if not sequence.isEmpty():
+                found.setdefault(sequence.toString(), sequence)
+    return list(found.values())
 
 
 def _qt_version() -> str:

@@ -279,13 +279,20 @@ class EntityFilterProxy(QSortFilterProxyModel):
         needle = " ".join(text.split()).casefold()
         if needle != self._needle:
             self._needle = needle
-            self.invalidateFilter()
+            self._refilter()
 
     def set_only(self, ids: frozenset[str] | None) -> None:
         """Keep only these entity ids (None: all)."""
         if ids != self._only:
             self._only = ids
-            self.invalidateFilter()
+            self._refilter()
+
+    def _refilter(self) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+, where invalidateFilter() is deprecated
+            self.beginFilterChange()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateRowsFilter()
 
     @property
     def filtering(self) -> bool:

@@ -1,0 +1,68 @@
+"""Qt-free helpers of the window: links, paragraph breaks, example queries, query suggestions."""
+
+import pytest
+
+from gdexplorer.gui.links import (
+    ArticleLink,
+    EntityLink,
+    ExternalLink,
+    SearchLink,
+    article_href,
+    entity_href,
+    parse_href,
+    search_href,
+)
+from gdexplorer.gui.pages import example_queries, newest_first, paragraph_breaks
+from gdexplorer.gui.widgets.resultspane import suggestion
+from gdexplorer.model import ArticleInfo, Entity, EntityKind
+
+
+@pytest.mark.parametrize("entity_id", ["gac-group", "a b/c?d#e", "广东", "100%"])
+def test_entity_links_round_trip_any_id(entity_id):
+    assert parse_href(entity_href(entity_id)) == EntityLink(entity_id)
+
+
+def test_article_links_carry_the_focus_range():
+    assert parse_href(article_href("articles/x y.txt", (10, 42))) == ArticleLink("articles/x y.txt", (10, 42))
+    assert parse_href(article_href("articles/0001.txt")) == ArticleLink("articles/0001.txt", None)
+
+
+def test_search_links_and_web_links():
+    assert parse_href(search_href('entity:"GAC Group" & x')) == SearchLink('entity:"GAC Group" & x')
+    assert parse_href("https://example.org/a?b=1") == ExternalLink("https://example.org/a?b=1")
+    assert parse_href("gdx:nonsense") is None
+
+
+def test_paragraph_breaks_split_a_flattened_body_at_runs_of_spaces():
+    body = ("First paragraph ends here.  " + "x" * 400 + ".    Third one.")
+    assert paragraph_breaks(body) == [26, 429]
+    assert paragraph_breaks("Short.  Text.") == []
+    assert paragraph_breaks("Kept\n\nas is.  " + "y" * 500) == []
+
+
+def test_newest_first_puts_undated_articles_last():
+    infos = [ArticleInfo("b", "B"), ArticleInfo("x", "X", date="2020-01-01"), ArticleInfo("a", "A"),
+             ArticleInfo("y", "Y", date="2024-05-14")]
+    assert [i.id for i in newest_first(infos)] == ["y", "x", "a", "b"]
+
+
+def test_example_queries_come_from_the_most_mentioned_entities():
+    entities = (
+        Entity("hydrogen-fuel-cell", EntityKind.TECHNOLOGY, "hydrogen fuel cell"),
+        Entity("xi-jinping", EntityKind.PERSON, "Xi Jinping"),
+        Entity("li-shujie", EntityKind.PERSON, "Li Shujie"),
+        Entity("ehang", EntityKind.ORGANIZATION, "EHang"),
+    )
+    counts = {"hydrogen-fuel-cell": 2, "xi-jinping": 1, "li-shujie": 3, "ehang": 1}
+    assert example_queries(entities, counts) == ["hydro*", '"Li Shujie"', "entity:EHang"]
+
+
+@pytest.mark.parametrize(("query", "looser"), [
+    ("hyd", "hyd*"),
+    ("green hydro", "green hydro*"),
+    ("hydro*", None),
+    ("title:x", None),
+    ("ab", None),
+])
+def test_an_empty_result_suggests_the_last_word_as_a_prefix(query, looser):
+    assert suggestion(query) == looser
