@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance",
                    help="order of the hits (default relevance)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--facets", action="store_true",
+                   help="also count the matches by category, year and entity")
+    p.add_argument("--filter", action="append", default=[], metavar="CLAUSE",
+                   help="only hits matching CLAUSE, without changing their order "
+                        "(e.g. category:world, 'date:[2010 TO 2012]', entity:ehang); repeatable")
     p.add_argument("--batch", type=str, metavar="FILE",
                    help="answer every query in FILE (one per line, '-' for stdin), one JSON line each")
 
@@ -170,12 +175,42 @@ def cmd_search(args: argparse.Namespace) -> int:
     explorer = _explorer(args)
     if args.batch is not None:
         return _batch(explorer, args)
-    result = explorer.search(args.query, limit=args.limit, sort=args.sort)
+    result = explorer.search(args.query, limit=args.limit, sort=args.sort, filters=tuple(args.filter),
+                             facets=args.facets)
     if args.json:
-        print(json.dumps(result_json(result), ensure_ascii=False, indent=1))
+        print(json.dumps(result_json(result, explorer), ensure_ascii=False, indent=1))
     else:
         _print_result(result, sys.stdout)
+        if result.facets is not None:
+            _print_facets(result, explorer, sys.stdout)
     return Exit.OK
+
+
+def _print_facets(result: SearchResult, explorer, out: TextIO) -> None:
+    facets = result.facets
+    assert facets is not None
+    print(f"\nFacets ({facets.seconds * 1000:.0f} ms)", file=out)
+    if facets.categories:
+        print("  category: " + ", ".join(f"{c} {n}" for c, n in facets.categories[:12]), file=out)
+    if facets.years:
+        print("  year:     " + ", ".join(f"{y} {n}" for y, n in facets.years), file=out)
+    for kind, pairs in entity_facets(result, explorer).items():
+        print(f"  {kind.plural.lower() + ':':<14}" + ", ".join(f"{name} {n}" for _, name, n in pairs), file=out)
+
+
+def entity_facets(result: SearchResult, explorer, top: int = 8) -> dict[EntityKind, list[tuple[str, str, int]]]:
+    """The entity counts of a result grouped by type, the top few of each: (id, name, count)."""
+    grouped: dict[EntityKind, list[tuple[str, str, int]]] = {}
+    if result.facets is None:
+        return grouped
+    for entity_id, n in result.facets.entities:
+        entity = explorer.annotations.entities.get(entity_id)
+        if entity is None:
+            continue
+        bucket = grouped.setdefault(entity.kind, [])
+        if len(bucket) < top:
+            bucket.append((entity_id, entity.name, n))
+    return {k: grouped[k] for k in EntityKind if k in grouped}
 
 
 def _batch(explorer, args: argparse.Namespace) -> int:
@@ -195,7 +230,8 @@ def _batch(explorer, args: argparse.Namespace) -> int:
             if not text:
                 continue
             try:
-                out = result_json(explorer.search(text, limit=args.limit, sort=args.sort))
+                out = result_json(explorer.search(text, limit=args.limit, sort=args.sort,
+                                                  filters=tuple(args.filter), facets=args.facets), explorer)
             except QueryError as e:
                 out = {"query": text, "error": str(e)}
                 failed = True
@@ -211,13 +247,29 @@ def snippet_html(snippet: Snippet) -> str:
     return "".join(f"<mark>{html.escape(s.text)}</mark>" if s.match else html.escape(s.text) for s in snippet)
 
 
-def result_json(result: SearchResult) -> dict[str, object]:
-    return {
+def result_json(result: SearchResult, explorer=None) -> dict[str, object]:
+    out: dict[str, object] = {
         "query": result.query,
         "total": result.total,
         "took_ms": round(result.took_ms, 2),
         "hits": [hit_json(h) for h in result.hits],
     }
+    if result.filters:
+        out["filters"] = list(result.filters)
+    if result.partial:
+        out["partial"] = True
+    if result.facets is not None:
+        out["facets"] = {
+            "category": dict(result.facets.categories),
+            "year": dict(result.facets.years),
+            "month": dict(result.facets.months),
+            "entity": {
+                kind.value: [{"id": i, "name": name, "count": n} for i, name, n in pairs]
+                for kind, pairs in entity_facets(result, explorer).items()
+            } if explorer is not None else dict(result.facets.entities),
+            "took_ms": round(result.facets.seconds * 1000, 2),
+        }
+    return out
 
 
 def hit_json(hit: Hit) -> dict[str, object]:

@@ -13,9 +13,11 @@ import re
 import struct
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+
+from whoosh.query import And, Every
 
 from gdexplorer.annotations import AnnotationSet, load_annotations
 from gdexplorer.corpus import ARTICLES, MANIFEST, Corpus
@@ -162,25 +164,39 @@ class Explorer:
         return analyzer_for(self.index.language)
 
     def search(self, text: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
-               snippets: bool = True, keystroke: bool = False) -> SearchResult:
+               snippets: bool = True, keystroke: bool = False, filters: tuple[str, ...] = (),
+               facets: bool = False) -> SearchResult:
         """Run a query; raises ``QueryError`` (one sentence) for a bad one.
 
         ``keystroke=True`` is for search as you type: the last word also matches words it begins,
         and the search is cut short to answer fast (``result.partial``); follow it with a full one.
+        ``filters`` are query clauses every hit must match without changing the ranking
+        (``category:world``, ``date:[2010 TO 2012]``, ``entity:ehang``): facet choices. An empty
+        ``text`` with filters or facets means every article.
         """
         if not self.index.is_usable():
             raise SearchIndexError("the index is not built yet")
-        parsed_text = keystroke_text(text) if keystroke else text
-        query = self._parser.parse(self._resolve_entity_names(parsed_text))
+        if text.strip():
+            parsed_text = keystroke_text(text) if keystroke else text
+            query = self._parser.parse(self._resolve_entity_names(parsed_text))
+        elif filters or facets:
+            query = Every()
+        else:
+            query = self._parser.parse(text)  # raises the "type something" sentence
+        filter_query = None
+        if filters:
+            filter_query = And([self._parser.parse(self._resolve_entity_names(f)) for f in filters])
         try:
             searcher = self.index.searcher()
-            return run_search(searcher, query, text, self._body, self.analyzer, limit=limit, offset=offset,
-                              with_snippets=snippets, sort=sort, keystroke=keystroke)
+            result = run_search(searcher, query, text, self._body, self.analyzer, limit=limit, offset=offset,
+                                with_snippets=snippets, sort=sort, keystroke=keystroke,
+                                filter_query=filter_query, facets=facets)
         except INDEX_DAMAGE as e:
             # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.
             self.index.mark_damaged(f"{type(e).__name__}: {e}")
             raise SearchIndexError("the index is damaged and will be rebuilt; search again in a moment") from e
+        return replace(result, filters=tuple(filters)) if filters else result
 
     def _resolve_entity_names(self, text: str) -> str:
         """Let ``entity:EHang`` or ``entity:"GAC Group"`` stand for the entity's id."""

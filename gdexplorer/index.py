@@ -33,7 +33,7 @@ from gdexplorer.model import ArticleInfo, IndexStats, Progress
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: month field for facets and the timeline
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after twice as many each time: the user
 # can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -64,6 +64,7 @@ def make_schema(language: str) -> fields.Schema:
         body=fields.TEXT(analyzer=text, phrase=True),
         category=fields.ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
         date=fields.DATETIME(stored=True, sortable=True),
+        month=fields.ID(sortable=True),  # "YYYY-MM": facet counts for the timeline
         entity=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=False),
         sig=fields.STORED(),
         info=fields.STORED(),
@@ -404,12 +405,18 @@ class SearchIndex:
             "body": article.body,
             "category": (info.category or "").lower() or None,
             "date": parse_date(info.date),
+            "month": _month(info.date),
             "entity": ",".join(entities) or None,
             "sig": sig,
             "info": {"category": info.category, "date": info.date, "url": info.url,
                      "source": info.source, "byline": info.byline},
         }
         return {k: v for k, v in doc.items() if v is not None}
+
+
+def _month(date: str | None) -> str | None:
+    parsed = parse_date(date)
+    return f"{parsed.year:04}-{parsed.month:02}" if parsed else None
 
 
 def _doc_sig(stat: FileStat, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]]) -> str:

@@ -140,6 +140,23 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Facets:
+    """Counts over all the articles a query matches (not just the page shown)."""
+
+    categories: tuple[tuple[str, int], ...] = ()  # most first
+    months: tuple[tuple[str, int], ...] = ()  # "YYYY-MM", in time order
+    entities: tuple[tuple[str, int], ...] = ()  # entity id, most first
+    seconds: float = 0.0
+
+    @property
+    def years(self) -> tuple[tuple[str, int], ...]:
+        counts: dict[str, int] = {}
+        for month, n in self.months:
+            counts[month[:4]] = counts.get(month[:4], 0) + n
+        return tuple(sorted(counts.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResult:
     """A page of hits for a query, with the total count and the time it took."""
 
@@ -149,6 +166,8 @@ class SearchResult:
     hits: tuple[Hit, ...] = ()
     terms: tuple[str, ...] = ()  # the words to highlight in an opened article
     partial: bool = False  # a time-limited search was cut short; totals are a lower bound
+    facets: Facets | None = None
+    filters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from whoosh import collectors, highlight, matching, qparser
+from whoosh import collectors, highlight, matching, qparser, sorting
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -21,7 +21,7 @@ from whoosh.searching import Searcher, TimeLimit
 
 from gdexplorer.errors import QueryError
 from gdexplorer.index import info_from_stored
-from gdexplorer.model import Hit, SearchResult, Segment, Snippet
+from gdexplorer.model import Facets, Hit, SearchResult, Segment, Snippet
 
 FIELDS = ("title", "body", "category", "date", "entity")
 MAX_QUERY_CHARS = 2000
@@ -294,11 +294,15 @@ def run_search(
     with_snippets: bool = True,
     sort: str = "relevance",
     keystroke: bool = False,
+    filter_query: wq.Query | None = None,
+    facets: bool = False,
 ) -> SearchResult:
     """Run a parsed query; snippets are cut from the article files for the returned hits only.
 
     ``keystroke``: the user is typing; expand prefixes less and stop collecting after a few tens
     of milliseconds (``partial`` in the result says so; the caller follows with a full search).
+    ``filter_query`` restricts the hits without scoring; ``facets`` adds counts by category,
+    month and entity over every matching article, from the index's sortable columns.
     """
     started = time.perf_counter()
     sortedby = None
@@ -307,12 +311,18 @@ def run_search(
         sortedby = "date"
         reverse = sort == "newest"
     page_end = offset + limit
+    if filter_query is not None:
+        # Not Whoosh's filter= argument: len(results) ignores it (it recounts the bare query).
+        # A zero-scored AND clause filters the same way and leaves the ranking as it was.
+        query = wq.And([query, wq.ConstantScoreQuery(filter_query, 0.0)])
+        filter_query = None
     query, capped = bound_expansions(
         query, searcher.reader(), KEYSTROKE_EXPANSIONS if keystroke else MAX_EXPANSIONS, lazy=keystroke
     )
     partial = capped
     if keystroke:
-        inner = searcher.collector(limit=max(page_end, 1), sortedby=sortedby, reverse=reverse, terms=True)
+        inner = searcher.collector(limit=max(page_end, 1), sortedby=sortedby, reverse=reverse, terms=True,
+                                   filter=filter_query)
         collector = collectors.TimeLimitCollector(inner, KEYSTROKE_SECONDS, use_alarm=False)
         try:
             searcher.search_with_collector(query, collector)
@@ -321,8 +331,10 @@ def run_search(
         results = collector.results()
         total = results.scored_length() if partial else len(results)
     else:
-        results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse)
+        results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse,
+                                  filter=filter_query)
         total = len(results)
+    facet_counts = count_facets(searcher, query, filter_query) if facets and not partial else None
     terms = highlight_terms(searcher, query)
     hits = []
     for rank, hit in enumerate(results[offset:page_end], start=offset + 1):
@@ -334,4 +346,27 @@ def run_search(
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
         hits.append(Hit(info, float(hit.score or 0.0), rank, snippet, entities))
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(text, total, took, tuple(hits), terms, partial)
+    return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts)
+
+
+def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | None) -> Facets:
+    """Category, month and entity counts for every document the query matches."""
+    started = time.perf_counter()
+    groups = sorting.Facets()
+    groups.add_field("category")
+    groups.add_field("month")
+    groups.add_field("entity", allow_overlap=True)
+    results = searcher.search(query, limit=1, groupedby=groups, maptype=sorting.Count, filter=filter_query)
+
+    def counted(name: str) -> list[tuple[str, int]]:
+        pairs = []
+        for key, n in results.groups(name).items():
+            if key is None or key == "":
+                continue
+            pairs.append((key.decode("utf-8") if isinstance(key, bytes) else str(key), int(n)))
+        return pairs
+
+    categories = sorted(counted("category"), key=lambda kv: (-kv[1], kv[0]))
+    months = sorted(counted("month"))
+    entities = sorted(counted("entity"), key=lambda kv: (-kv[1], kv[0]))
+    return Facets(tuple(categories), tuple(months), tuple(entities), time.perf_counter() - started)

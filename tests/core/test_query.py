@@ -156,3 +156,37 @@ def test_prefix_expansion_is_bounded_by_frequency(explorer, monkeypatch):
 
 def paths_of(result) -> set[str]:
     return {h.path.removeprefix("articles/") for h in result.hits}
+
+
+def test_facets_count_every_match_not_just_the_page(explorer):
+    result = explorer.search("minister OR profit OR television", limit=1, facets=True)
+    assert result.total == 5 and len(result.hits) == 1
+    facets = result.facets
+    assert dict(facets.categories) == {"business": 2, "politics": 2, "tech": 1}
+    assert facets.months == (("2010-03", 1), ("2012-06", 1), ("2014-01", 1), ("2016-11", 1))
+    assert facets.years == (("2010", 1), ("2012", 1), ("2014", 1), ("2016", 1))
+
+
+def test_filters_restrict_hits_totals_and_facets_without_reranking(explorer):
+    plain = explorer.search("minister OR profit")
+    filtered = explorer.search("minister OR profit", filters=("category:politics",), facets=True)
+    assert filtered.total == 2
+    assert dict(filtered.facets.categories) == {"politics": 2}
+    order = [h.path for h in plain.hits if "politics" in h.path]
+    assert [h.path for h in filtered.hits] == order
+    both = explorer.search("", filters=("category:business", "date:[2011 TO 2013]"))
+    assert [h.path for h in both.hits] == ["articles/business/0002.txt"]
+
+
+def test_empty_query_with_facets_covers_the_whole_corpus(explorer):
+    result = explorer.search("", facets=True, limit=0)
+    assert result.total == 5
+    assert sum(n for _, n in result.facets.categories) == 5
+
+
+def test_entity_facets_on_the_seeds(seeds):
+    ex = Explorer(seeds)
+    ex.update_index()
+    counts = dict(ex.search("hydrogen", facets=True).facets.entities)
+    assert counts["hydrogen-fuel-cell"] == 2
+    assert counts["ehang"] == 1
