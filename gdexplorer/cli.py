@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("entity", parents=[common], help="show one entity: facts with quotes, relations, mentions")
     p.add_argument("key", metavar="ID_OR_NAME", help="an entity id, name or alias")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument("--network", action="store_true",
+                   help="show the entities linked to it: curated relations and the most co-mentioned")
 
     sub.add_parser("check", parents=[common], help="validate the annotations; exit 1 if there are errors")
     return parser
@@ -346,6 +348,8 @@ def cmd_entity(args: argparse.Namespace) -> int:
     if entity is None:
         print(f"gdexplorer entity: no entity with id, name or alias {args.key!r}", file=sys.stderr)
         return Exit.FAILED
+    if args.network:
+        return _print_network(explorer, entity, args.json)
     if args.json:
         print(json.dumps(entity_json(explorer, entity), ensure_ascii=False, indent=1))
         return Exit.OK
@@ -380,6 +384,31 @@ def cmd_entity(args: argparse.Namespace) -> int:
         print(f"  - {info.title}  ({info.id})", file=out)
     if len(mentions) > 20:
         print(f"  … and {len(mentions) - 20} more", file=out)
+    return Exit.OK
+
+
+def _print_network(explorer, entity: Entity, as_json: bool) -> int:
+    network = explorer.network(entity.id)
+    names = explorer.annotations.entities
+    if as_json:
+        data = {
+            "center": network.center,
+            "nodes": [{"id": n, "name": names[n].name, "type": names[n].kind.value} for n in network.nodes],
+            "edges": [
+                {"source": e.source, "target": e.target, "kind": e.kind, "label": e.label, "weight": e.weight,
+                 "quote": e.quote, "articles": list(e.articles)}
+                for e in network.edges
+            ],
+        }
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return Exit.OK
+    print(f"{entity.name}: {len(network.nodes) - 1} linked entities")
+    for edge in network.edges:
+        if edge.kind == "relation":
+            print(f"  {names[edge.source].name} —{edge.label}→ {names[edge.target].name}")
+    for edge in network.edges:
+        if edge.kind == "co-mention":
+            print(f"  {names[edge.target].name}: {edge.label}")
     return Exit.OK
 
 

@@ -17,16 +17,26 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from whoosh.query import And, Every
+from whoosh.query import And, Every, Term
 
 from gdexplorer.annotations import AnnotationSet, load_annotations
 from gdexplorer.corpus import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
 from gdexplorer.index import SearchIndex, analyzer_for
 from gdexplorer.mentions import MentionMatcher
-from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, IndexStats, SearchResult, Snippet
+from gdexplorer.model import (
+    Article,
+    ArticleInfo,
+    Entity,
+    EntityKind,
+    IndexStats,
+    Network,
+    NetworkEdge,
+    SearchResult,
+    Snippet,
+)
 from gdexplorer.paths import index_dir_for
-from gdexplorer.query import QueryParser, highlight_spans, keystroke_text, make_snippet, run_search
+from gdexplorer.query import QueryParser, count_facets, highlight_spans, keystroke_text, make_snippet, run_search
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +268,6 @@ class Explorer:
         """Articles that mention the entity, newest first where dates exist."""
         if not self.index.is_usable():
             return []
-        from whoosh.query import Term
 
         from gdexplorer.index import info_from_stored
 
@@ -266,11 +275,44 @@ class Explorer:
         results = searcher.search(Term("entity", entity_id.lower()), limit=limit, sortedby="path")
         return [info_from_stored(hit.fields()) for hit in results]
 
+    def network(self, entity_id: str, top: int = 12) -> Network:
+        """The entity's curated relations (both ways) and its ``top`` most co-mentioned entities.
+
+        Co-mentions are counted from the index (facet counts over the articles mentioning it),
+        so this stays fast on large corpora; each co-mention edge lists the shared articles.
+        """
+        entities = self.annotations.entities
+        if entity_id not in entities:
+            raise QueryError(f"no entity called '{entity_id}'")
+        edges: list[NetworkEdge] = []
+        for rel in entities[entity_id].relations:
+            edges.append(NetworkEdge(entity_id, rel.object, "relation", rel.predicate, 1, rel.quote, (rel.article,)))
+        for other in entities.values():
+            for rel in other.relations:
+                if rel.object == entity_id and other.id != entity_id:
+                    edges.append(NetworkEdge(other.id, entity_id, "relation", rel.predicate, 1, rel.quote,
+                                             (rel.article,)))
+        if self.index.is_usable():
+            term = Term("entity", entity_id.lower())
+            searcher = self.index.searcher()
+            facets = count_facets(searcher, term, None)
+            shared = [(i, n) for i, n in facets.entities if i != entity_id and i in entities][:top]
+            for other_id, n in shared:
+                both = And([term, Term("entity", other_id.lower())])
+                articles = tuple(str(hit["path"]) for hit in searcher.search(both, limit=20, sortedby="path"))
+                edges.append(NetworkEdge(entity_id, other_id, "co-mention",
+                                         f"{n} shared article{'s' if n != 1 else ''}", n, "", articles))
+        nodes = [entity_id]
+        for edge in edges:
+            for node in (edge.source, edge.target):
+                if node not in nodes:
+                    nodes.append(node)
+        return Network(entity_id, tuple(nodes), tuple(edges))
+
     def mention_counts(self) -> dict[str, int]:
         """How many articles mention each entity (document frequency in the index)."""
         if not self.index.is_usable():
             return {}
-        from whoosh.query import Term
 
         # Not reader.doc_frequency(): it still counts documents deleted by an update until a merge.
         searcher = self.index.searcher()

@@ -301,7 +301,7 @@ class SearchIndex:
         rebuilt = bool(reason)
         if rebuilt:
             if meta is not None or self.folder.exists():
-                log.warning("rebuilding the index at %s: %s", self.folder, reason)
+                log.info("rebuilding the index at %s: %s", self.folder, reason)
             language = detect_language(corpus, files)
             ix = self._create(language)
             meta = IndexMeta(SCHEMA_VERSION, language, matcher.signature, complete=False)

@@ -194,6 +194,28 @@ class Progress:
     stage: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class NetworkEdge:
+    """A link in an entity's neighbourhood: a curated relation, or shared mentions."""
+
+    source: str
+    target: str
+    kind: str  # "relation" (curated, with predicate and quote) or "co-mention" (shared articles)
+    label: str  # the predicate, or "N shared articles"
+    weight: int = 1
+    quote: str = ""
+    articles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """An entity, the entities linked to it, and the links."""
+
+    center: str
+    nodes: tuple[str, ...]
+    edges: tuple[NetworkEdge, ...]
+
+
 @dataclass(slots=True)
 class Mentions:
     """Which entities each article mentions, and the reverse. Built at index time."""

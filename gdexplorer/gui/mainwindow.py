@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 import gdexplorer
 from gdexplorer.errors import Problem
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, NavigationHistory, SearchLocation
-from gdexplorer.gui.icons import app_icon, themed_icon
+from gdexplorer.gui.icons import app_icon, named_icon, themed_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
 from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, example_queries
 from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
@@ -103,9 +103,9 @@ class MainWindow(QMainWindow):
 
     def _create_actions(self) -> None:
         style = QStyle.StandardPixmap
-        self.back_action = QAction(themed_icon(QIcon.ThemeIcon.GoPrevious, style.SP_ArrowBack), "&Back", self)
+        self.back_action = QAction(named_icon("go-back"), "&Back", self)
         self.back_action.setShortcuts(_keys(QKeySequence.StandardKey.Back, "Alt+Left"))
-        self.forward_action = QAction(themed_icon(QIcon.ThemeIcon.GoNext, style.SP_ArrowForward), "&Forward", self)
+        self.forward_action = QAction(named_icon("go-forward"), "&Forward", self)
         self.forward_action.setShortcuts(_keys(QKeySequence.StandardKey.Forward, "Alt+Right"))
         self.find_action = QAction("&Search", self)
         self.find_action.setShortcuts(_keys("Ctrl+L", QKeySequence.StandardKey.Find))

@@ -138,3 +138,23 @@ def test_readme_mentions_every_subcommand():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for command in ("index", "search", "entities", "entity", "check"):
         assert f"gdexplorer {command}" in readme
+
+
+def test_entity_network_json(capsys, seeds):
+    code, out, _ = run(capsys, "entity", "EHang", "--network", "--json", "--corpus", str(seeds))
+    data = json.loads(out)
+    assert code == Exit.OK and data["center"] == "ehang"
+    assert {"id": "huangpu-district", "name": "Huangpu District", "type": "place"} in data["nodes"]
+    kinds = {e["kind"] for e in data["edges"]}
+    assert kinds == {"relation", "co-mention"}
+
+
+def test_search_facets_and_filters(capsys, seeds):
+    code, out, _ = run(capsys, "search", "hydrogen", "--facets", "--json", "--filter", "date:2024-05",
+                       "--corpus", str(seeds))
+    data = json.loads(out)
+    assert data["total"] == 1 and data["filters"] == ["date:2024-05"]
+    assert data["facets"]["year"] == {"2024": 1}
+    assert {"id": "ehang", "name": "EHang", "count": 1} in data["facets"]["entity"]["organization"]
+    code, out, _ = run(capsys, "search", "hydrogen", "--facets", "--corpus", str(seeds))
+    assert "\nFacets (" in out and "year:     2024 2" in out

@@ -126,3 +126,17 @@ def test_entity_filters_accept_ids_names_and_aliases(seeds, query):
     explorer = Explorer(seeds)
     explorer.update_index()
     assert [h.path for h in explorer.search(query).hits] == ["articles/0002.txt"]
+
+
+def test_entity_network_has_curated_relations_both_ways_and_co_mentions(seeds):
+    explorer = Explorer(seeds)
+    explorer.update_index()
+    network = explorer.network("ehang")
+    relations = {(e.source, e.label, e.target) for e in network.edges if e.kind == "relation"}
+    assert ("ehang", "located in", "huangpu-district") in relations
+    assert ("hu-huazhi", "founder, chairman and CEO of", "ehang") in relations
+    co = {e.target: e for e in network.edges if e.kind == "co-mention"}
+    assert co, "EHang shares its article with other entities"
+    some = next(iter(co.values()))
+    assert some.articles == ("articles/0002.txt",) and some.weight == 1
+    assert network.nodes[0] == "ehang" and len(set(network.nodes)) == len(network.nodes)

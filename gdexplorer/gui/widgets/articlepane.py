@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from gdexplorer.gui.formatting import plural
-from gdexplorer.gui.icons import themed_icon
+from gdexplorer.gui.icons import named_icon
 from gdexplorer.gui.widgets.articleview import ArticleView
 
 
@@ -23,11 +22,11 @@ class ArticlePane(QWidget):
         self.label = QLabel(self.bar)
         self.label.setObjectName("hitLabel")
         self.previous = QToolButton(self.bar)
-        self.previous.setIcon(themed_icon(QIcon.ThemeIcon.GoUp, QStyle.StandardPixmap.SP_ArrowUp))
+        self.previous.setIcon(named_icon("go-up"))
         self.previous.setToolTip("Previous match (Shift+F3)")
         self.previous.setAutoRaise(True)
         self.next = QToolButton(self.bar)
-        self.next.setIcon(themed_icon(QIcon.ThemeIcon.GoDown, QStyle.StandardPixmap.SP_ArrowDown))
+        self.next.setIcon(named_icon("go-down"))
         self.next.setToolTip("Next match (F3)")
         self.next.setAutoRaise(True)
         bar = QHBoxLayout(self.bar)
