@@ -153,8 +153,8 @@ def test_search_facets_and_filters(capsys, seeds):
     code, out, _ = run(capsys, "search", "hydrogen", "--facets", "--json", "--filter", "date:2024-05",
                        "--corpus", str(seeds))
     data = json.loads(out)
-    assert data["total"] == 1 and data["filters"] == ["date:2024-05"]
+    assert code == Exit.OK and data["total"] == 1 and data["filters"] == ["date:2024-05"]
     assert data["facets"]["year"] == {"2024": 1}
     assert {"id": "ehang", "name": "EHang", "count": 1} in data["facets"]["entity"]["organization"]
-    code, out, _ = run(capsys, "search", "hydrogen", "--facets", "--corpus", str(seeds))
+    _, out, _ = run(capsys, "search", "hydrogen", "--facets", "--corpus", str(seeds))
     assert "\nFacets (" in out and "year:     2024 2" in out
