@@ -1,0 +1,148 @@
+"""How long does the window's event loop stall while a corpus opens, indexes and is searched?
+
+A QTimer heartbeat ticks every --interval ms; the gap between ticks is how long the UI thread was
+busy (a frozen window, to the user). Meanwhile the window opens CORPUS with a fresh, empty index
+cache (so the index is built from scratch) and a simulated user types queries letter by letter,
+opens the first result and an entity, while the index is being built and after.
+
+    python benchmarks/ui_stall.py /path/to/corpus [--annotations DIR] [--quick]
+
+--quick types one round of queries and closes the window without waiting for the index (which
+also measures how long closing takes while indexing runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+
+QUERIES = ("china economy", "hydrogen", "xi jinping", "shenzhen innovation", "trade war", "energ*")
+KEY_MS = 90  # a brisk typist
+PAUSE_MS = 700  # reading the results before the next query
+
+
+class Heartbeat:
+    """Records the gaps between timer ticks on the UI thread."""
+
+    def __init__(self, interval_ms: int) -> None:
+        self.interval = interval_ms / 1000
+        self.gaps: list[float] = []
+        self.worst_at = 0.0
+        self._started = self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        gap = now - self._last
+        if not self.gaps or gap > max(self.gaps):
+            self.worst_at = now - self._started
+        self.gaps.append(gap)
+        self._last = now
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def type_query(window, text: str) -> None:
+    field = window.search
+    field.setFocus()
+    field.selectAll()
+    for ch in text:
+        QTest.keyClick(field, ch)
+        wait(KEY_MS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--annotations", type=Path, help="annotations folder (e.g. seeds/annotations)")
+    parser.add_argument("--interval", type=int, default=10, help="heartbeat in ms (default 10)")
+    parser.add_argument("--quick", action="store_true", help="one round of queries, then close while indexing")
+    args = parser.parse_args(argv)
+
+    cache = tempfile.mkdtemp(prefix="gdx-stall-cache-")
+    os.environ["GDEXPLORER_CACHE_DIR"] = cache  # a fresh cache: the index is built from scratch
+    from gdexplorer.gui.app import make_application
+    from gdexplorer.gui.mainwindow import MainWindow
+
+    app = make_application([sys.argv[0]])
+    settings = QSettings(str(Path(cache) / "settings.ini"), QSettings.Format.IniFormat)
+    beat = Heartbeat(args.interval)
+    started = time.perf_counter()
+    window = MainWindow(settings)
+    window.resize(1280, 800)
+    window.show()
+    shown = time.perf_counter() - started
+    marks: dict[str, float] = {}
+    window.session.corpus_opened.connect(lambda _: marks.setdefault("opened", time.perf_counter() - started))
+    window.session.index_finished.connect(lambda _: marks.setdefault("indexed", time.perf_counter() - started))
+    window.open_corpus(args.corpus, args.annotations)
+    while "opened" not in marks:
+        wait(20)
+
+    searches = 0
+    rounds = 0
+    while True:
+        for query in QUERIES:
+            type_query(window, query)
+            wait(PAUSE_MS)
+            searches += 1
+            if window.results.model.rowCount():
+                window.results.view.setFocus()
+                window.results.view.setCurrentIndex(window.results.model.index(0, 0))
+                QTest.keyClick(window.results.view, Qt.Key.Key_Return)
+                wait(PAUSE_MS // 2)
+                page = window.article.view.page
+                if page is not None and page.entities:
+                    window.open_entity(page.entities[0].id)
+                    wait(PAUSE_MS // 2)
+        rounds += 1
+        if args.quick or ("indexed" in marks and rounds >= 2):
+            break
+    during_index = "indexed" not in marks
+    closing = time.perf_counter()
+    window.close()
+    closed = time.perf_counter() - closing
+    beat.stop()
+    app.processEvents()
+
+    gaps = sorted(beat.gaps)
+    p = lambda q: gaps[min(len(gaps) - 1, int(q * len(gaps)))] * 1000  # noqa: E731
+    print(f"corpus            {args.corpus}")
+    print(f"window shown      {shown * 1000:.0f} ms after start")
+    print(f"corpus opened     {marks.get('opened', 0) * 1000:.0f} ms after start")
+    print(f"index built       {marks['indexed']:.1f} s after start" if "indexed" in marks else
+          "index built       not yet when the window closed")
+    print(f"searches typed    {searches} ({rounds} rounds, {KEY_MS} ms per key)")
+    print(f"heartbeat         every {args.interval} ms, {len(gaps)} ticks")
+    print(f"longest gap       {gaps[-1] * 1000:.0f} ms (at {beat.worst_at:.1f} s)")
+    print(f"gap p50/p99/p99.9 {p(0.5):.0f} / {p(0.99):.0f} / {p(0.999):.0f} ms")
+    print(f"gaps over 100 ms  {sum(1 for g in gaps if g > 0.1)}; over 50 ms {sum(1 for g in gaps if g > 0.05)}")
+    print(f"mean gap          {statistics.fmean(gaps) * 1000:.1f} ms")
+    print(f"close took        {closed * 1000:.0f} ms" + (" (while indexing)" if during_index else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Render the window in a few states to PNGs: ``python -m gdexplorer.gui.screenshots OUTDIR``.
+
+Runs offscreen with private settings and (unless GDEXPLORER_CACHE_DIR is set) a temporary index
+cache, so it never touches the user's. The README's copies live in resources/screenshots/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
+from PySide6.QtWidgets import QApplication
+
+from gdexplorer.gui.app import make_application
+from gdexplorer.gui.mainwindow import MainWindow
+from gdexplorer.gui.theme import dark_palette
+from gdexplorer.paths import CACHE_ENV, seeds_dir
+
+GUARDIAN = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "en-guardian-china-2007-2016"
+
+
+def spin(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_for(signal: SignalInstance, timeout_s: float = 120) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(loop.quit)
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        spin(20)
+
+
+class Shooter:
+    """Opens windows of a given size and saves what they show."""
+
+    def __init__(self, out: Path, width: int, height: int) -> None:
+        self.out = out
+        self.width, self.height = width, height
+        self.settings_dir = Path(tempfile.mkdtemp(prefix="gdx-shots-"))
+        self._count = 0
+
+    def window(self) -> MainWindow:
+        self._count += 1
+        settings = QSettings(str(self.settings_dir / f"{self._count}.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings)
+        window.resize(self.width, self.height)
+        window.show()
+        return window
+
+    def open(self, window: MainWindow, corpus: Path, annotations: Path | None = None) -> None:
+        window.open_corpus(corpus, annotations)
+        wait_until(lambda: window._opened is not None and not window.session.indexing)
+        wait_until(lambda: window._stats is not None)
+        spin(150)
+
+    def search(self, window: MainWindow, query: str) -> None:
+        window.search.setFocus()
+        window.search_for(query)
+        wait_for(window.session.search_finished)
+        spin(100)
+
+    def open_result(self, window: MainWindow, row: int = 0) -> None:
+        window.results.view.setCurrentIndex(window.results.model.index(row, 0))
+        window.results.view.activated.emit(window.results.model.index(row, 0))
+        wait_for(window.session.article_loaded)
+        spin(100)
+
+    def open_entity(self, window: MainWindow, entity_id: str) -> None:
+        window.open_entity(entity_id)
+        wait_for(window.session.entity_loaded)
+        spin(100)
+
+    def save(self, window: MainWindow, name: str) -> Path:
+        spin(200)
+        path = self.out / name
+        window.grab().save(str(path), "PNG")
+        print(f"wrote {path}")
+        return path
+
+
+def shoot(out: Path, width: int, height: int, guardian: Path | None) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_application([sys.argv[0]])
+    app.setStyle("Fusion")
+    light = app.palette()
+    shooter = Shooter(out, width, height)
+    written = []
+
+    window = shooter.window()
+    shooter.open(window, seeds_dir())
+    written.append(shooter.save(window, "start.png"))
+    shooter.search(window, "hydrogen")
+    shooter.open_result(window, 0)
+    shooter.open_entity(window, "gac-group")
+    written.append(shooter.save(window, "seeds-search.png"))
+
+    # A fact clicked: the article scrolled to its sentence, in the dark palette.
+    app.setPalette(dark_palette())
+    spin(100)
+    window.detail.follow(_fact_href(window, 2))
+    wait_for(window.session.article_loaded)
+    written.append(shooter.save(window, "dark.png"))
+    window.close()
+    app.setPalette(light)
+
+    if guardian is not None and guardian.is_dir():
+        window = shooter.window()
+        shooter.open(window, guardian, seeds_dir() / "annotations")
+        shooter.search(window, "shenzhen innovation")
+        shooter.open_result(window, 0)
+        window.entities.show_article_scope(True)
+        shooter.open_entity(window, "shenzhen")
+        written.append(shooter.save(window, "guardian.png"))
+        window.close()
+    return written
+
+
+def _fact_href(window: MainWindow, index: int) -> str:
+    from gdexplorer.gui.links import article_href
+
+    page = window.detail.page
+    assert page is not None
+    fact = page.entity.facts[index]
+    return article_href(fact.article, fact.span)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gdexplorer.gui.screenshots", description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="folder for the PNGs")
+    parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT (default 1280x800)")
+    parser.add_argument("--guardian", type=Path, default=GUARDIAN,
+                        help="the Guardian China corpus for the big-corpus shot (skipped when missing)")
+    args = parser.parse_args(argv)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    if not os.environ.get(CACHE_ENV):
+        os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="gdx-shots-cache-")
+    shoot(args.out, width, height, args.guardian)
+    QApplication.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
