@@ -76,6 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show the entities linked to it: curated relations and the most co-mentioned")
 
     sub.add_parser("check", parents=[common], help="validate the annotations; exit 1 if there are errors")
+
+    p = sub.add_parser("export", parents=[common], help="export search results (CSV, JSON) or an entity dossier")
+    what = p.add_subparsers(dest="what", metavar="WHAT", required=True)
+    e = what.add_parser("results", parents=[common], help="the hits of a query, with snippets and metadata")
+    e.add_argument("query", help="the query, as for `gdexplorer search`")
+    e.add_argument("--format", choices=("csv", "json"), default="csv", help="file format (default csv)")
+    e.add_argument("--limit", type=int, default=1000, metavar="N", help="how many hits (default 1000)")
+    e.add_argument("--filter", action="append", default=[], metavar="CLAUSE", help="as for search; repeatable")
+    e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
+    e = what.add_parser("entity", parents=[common], help="a Markdown dossier: facts with quotes and sources")
+    e.add_argument("key", metavar="ID_OR_NAME", help="an entity id, name or alias")
+    e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
     return parser
 
 
@@ -428,10 +440,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return Exit.FAILED if errors else Exit.OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from gdexplorer import export
+
+    explorer = _explorer(args)
+    if args.what == "results":
+        result = explorer.search(args.query, limit=args.limit, filters=tuple(args.filter))
+        text = export.results_csv(result) if args.format == "csv" else export.results_json(result)
+    else:
+        entity = explorer.entity(args.key)
+        if entity is None:
+            print(f"gdexplorer export: no entity with id, name or alias {args.key!r}", file=sys.stderr)
+            return Exit.FAILED
+        text = export.dossier_markdown(explorer, entity)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from gdexplorer.curation import atomic_write
+
+        try:
+            atomic_write(args.output, text.encode("utf-8"))
+        except OSError as e:
+            print(f"gdexplorer export: cannot write {args.output}: {e.strerror or e}", file=sys.stderr)
+            return Exit.FAILED
+        print(f"wrote {args.output}", file=sys.stderr)
+    return Exit.OK
+
+
 COMMANDS = {
     "index": cmd_index,
     "search": cmd_search,
     "entities": cmd_entities,
     "entity": cmd_entity,
     "check": cmd_check,
+    "export": cmd_export,
 }

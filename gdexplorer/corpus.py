@@ -55,6 +55,8 @@ class Corpus:
         self.name = self.root.name
         self._manifest: dict[str, dict[str, object]] | None = None
         self._manifest_problems: list[Problem] = []
+        self._manifest_signature: tuple[int, int] | None = None
+        self.refresh_manifest()
 
     def __repr__(self) -> str:
         return f"Corpus({str(self.root)!r})"
@@ -133,6 +135,19 @@ class Corpus:
         if self._manifest is None:
             self._manifest, self._manifest_problems = read_manifest(self.root)
         return self._manifest
+
+    def refresh_manifest(self) -> bool:
+        """Forget the parsed manifest if the file changed on disk; True if it did."""
+        try:
+            stat = (self.root / MANIFEST).stat()
+            signature: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            signature = None
+        if signature == self._manifest_signature:
+            return False
+        self._manifest_signature = signature
+        self._manifest = None
+        return True
 
     def manifest_problems(self) -> list[Problem]:
         self.manifest()

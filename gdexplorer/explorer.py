@@ -19,7 +19,7 @@ from pathlib import Path
 
 from whoosh.query import And, Every, Term
 
-from gdexplorer.annotations import AnnotationSet, load_annotations
+from gdexplorer.annotations import AnnotationSet, annotation_files, load_annotations
 from gdexplorer.corpus import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
 from gdexplorer.index import SearchIndex, analyzer_for
@@ -42,6 +42,20 @@ log = logging.getLogger(__name__)
 
 INDEX_DAMAGE = (struct.error, EOFError, OSError, zlib.error, pickle.UnpicklingError, UnicodeDecodeError, IndexError)
 _ENTITY_FILTER = re.compile(r'\bentity:("([^"]*)"|(\S+))')
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """What ``Explorer.refresh`` found changed."""
+
+    annotations_changed: bool
+    manifest_changed: bool
+    index: IndexStats
+
+    @property
+    def changed(self) -> bool:
+        i = self.index
+        return self.annotations_changed or self.manifest_changed or bool(i.added or i.updated or i.deleted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +106,35 @@ class Explorer:
     def reload_annotations(self) -> AnnotationSet:
         """(Re)read the annotation files; the index picks up changed mentions on its next update."""
         base = self.corpus.root if self.annotations_dir.is_relative_to(self.corpus.root) else None
+        signature = self.annotation_signature()
         loaded = load_annotations(self.annotations_dir, self.annotation_corpus, display_base=base)
         with self._lock:
+            self._annotation_signature = signature
             self.annotations = loaded
             self.__dict__.pop("matcher", None)
         return loaded
+
+    def annotation_signature(self) -> tuple[tuple[str, int, int], ...]:
+        """(path, mtime, size) of every annotation file: changes when any is edited, added or removed."""
+        found = []
+        for path in annotation_files(self.annotations_dir):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(found)
+
+    def refresh(self, progress=None, cancel: threading.Event | None = None) -> RefreshReport:
+        """Pick up what changed on disk since the last look: annotation files, the manifest and
+        articles. Only what changed is re-read and re-indexed."""
+        signature = self.annotation_signature()
+        annotations_changed = signature != self._annotation_signature
+        if annotations_changed:
+            self.reload_annotations()
+        manifest_changed = self.corpus.refresh_manifest()
+        stats = self.update_index(progress, cancel)
+        return RefreshReport(annotations_changed, manifest_changed, stats)
 
     @cached_property
     def matcher(self) -> MentionMatcher:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -312,7 +313,8 @@ class SearchIndex:
             known = self.stored_signatures()
         # A document's signature covers its file, the entity names it was matched against and
         # the facts citing it, so a changed alias or an interrupted re-matching resumes per document.
-        expected = {i: _doc_sig(f, matcher, fact_articles) for i, f in files.items()}
+        manifest = corpus.manifest()
+        expected = {i: _doc_sig(f, matcher, fact_articles, manifest.get(i)) for i, f in files.items()}
         todo = [f for i, f in files.items() if known.get(i) != expected[i]]
         deleted = [i for i in known if i not in files]
         added = sum(1 for f in todo if f.id not in known)
@@ -419,6 +421,8 @@ def _month(date: str | None) -> str | None:
     return f"{parsed.year:04}-{parsed.month:02}" if parsed else None
 
 
-def _doc_sig(stat: FileStat, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]]) -> str:
+def _doc_sig(stat: FileStat, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]],
+             record: dict[str, object] | None) -> str:
     cited = fact_articles.get(stat.id)
-    return f"{stat.signature}|{matcher.signature[:12]}|{','.join(cited) if cited else ''}"
+    meta = hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:8] if record else ""
+    return f"{stat.signature}|{matcher.signature[:12]}|{meta}|{','.join(cited) if cited else ''}"

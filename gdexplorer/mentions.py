@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from gdexplorer.model import Entity
 
@@ -124,3 +125,60 @@ class MentionMatcher:
     def find(self, text: str) -> tuple[str, ...]:
         """Entity ids mentioned in ``text``, in order of first mention."""
         return tuple(dict.fromkeys(entity_id for _, _, entity_id in self.spans(text)))
+
+
+_CANDIDATE = re.compile(
+    r"\b(?:[A-Z][\w&'.-]*[\w&]|[A-Z])(?:\s+(?:(?:of|and|for|the|de|&)\s+)?(?:[A-Z][\w&'.-]*[\w&]|[A-Z0-9]+))*"
+)
+_COMMON = frozenset((
+    "A", "An", "And", "As", "At", "But", "By", "For", "From", "He", "Her", "His", "However", "I", "If", "In", "It",
+    "Its", "Meanwhile", "Moreover", "Mr", "Mrs", "Ms", "New", "No", "Not", "On", "Of", "Or", "She", "So", "That",
+    "The", "Their", "There", "These", "They", "This", "Those", "Through", "To", "Under", "We", "What", "When",
+    "Where", "While", "With", "Yet", "You", "According", "During", "Ever", "Efforts", "Focusing", "Government",
+    "Officials", "Over", "Photo", "Related", "Reporter", "Editor", "January", "February", "March", "April", "May",
+    "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday",
+    "Thursday", "Friday", "Saturday", "Sunday",
+))
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A name in the text that looks like an entity but is not annotated."""
+
+    text: str
+    count: int
+    start: int  # first occurrence
+
+
+def suggest_entities(text: str, matcher: MentionMatcher, limit: int = 30) -> list[Suggestion]:
+    """Capitalized spans and acronyms that no curated name covers, most frequent first."""
+    taken = [(s, e) for s, e, _ in matcher.spans(text)]
+    found: dict[str, list[int]] = {}
+    for m in _CANDIDATE.finditer(text):
+        words = m.group().split()
+        while words and words[0] in _COMMON:  # "The National Institute" -> "National Institute"
+            words.pop(0)
+        while words and words[-1] in {"of", "and", "for", "the", "de", "&"}:
+            words.pop()
+        if not words:
+            continue
+        if not words or not words[0][:1].isupper():
+            continue
+        name = " ".join(words).rstrip(".,'")
+        for suffix in ("'s", "\u2019s"):
+            name = name.removesuffix(suffix)
+        start = m.start() + m.group().find(words[0])
+        end = start + len(name)
+        if len(name) < 2 or any(s < end and start < e for s, e in taken):
+            continue
+        single = len(words) == 1
+        if single and not (name.isupper() and len(name) >= 2) and _at_sentence_start(text, start):
+            continue
+        found.setdefault(name, []).append(start)
+    ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
+    return [Suggestion(name, len(starts), starts[0]) for name, starts in ranked[:limit]]
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'(\u201c\u2018")
+    return not before or before[-1] in ".!?\n:;•|"

@@ -158,3 +158,13 @@ def test_search_facets_and_filters(capsys, seeds):
     assert {"id": "ehang", "name": "EHang", "count": 1} in data["facets"]["entity"]["organization"]
     _, out, _ = run(capsys, "search", "hydrogen", "--facets", "--corpus", str(seeds))
     assert "\nFacets (" in out and "year:     2024 2" in out
+
+
+def test_export_results_and_dossier(capsys, seeds, tmp_path):
+    code, out, _ = run(capsys, "export", "results", "hydrogen", "--format", "csv", "--corpus", str(seeds))
+    assert code == Exit.OK and out.splitlines()[0].startswith("rank,path,title,date")
+    assert len(out.splitlines()) == 3
+    target = tmp_path / "gac.md"
+    code, _, err = run(capsys, "export", "entity", "GAC", "-o", str(target), "--corpus", str(seeds))
+    assert code == Exit.OK and f"wrote {target}" in err
+    assert target.read_text(encoding="utf-8").startswith("# GAC Group\n")
