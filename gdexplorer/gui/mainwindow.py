@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
 
     def _show_start(self) -> None:
         """What the results column shows with no query: the newest articles, or a prompt."""
-        self.session.search("")  # a new number: any search still running is now stale
+        self.session.drop_searches()
         if self._opened is None:
             return
         self.results.show_message("Search the corpus", "Type a few words above; results appear as you type.")

@@ -273,7 +273,9 @@ class EntityFilterProxy(QSortFilterProxyModel):
         self._only: frozenset[str] | None = None
         self.setRecursiveFilteringEnabled(True)
         self.setSortRole(SortRole)
-        self.setDynamicSortFilter(True)
+        # Counts arrive after the entities; re-sorting on every dataChanged costs a visible stall
+        # on the UI thread, and the order only matters when the user sorts by count.
+        self.setDynamicSortFilter(False)
 
     def set_text(self, text: str) -> None:
         needle = " ".join(text.split()).casefold()

@@ -232,6 +232,10 @@ class ExplorerSession(QObject):
         self._run_search(text, sort, 0)
         return self._search_number
 
+    def drop_searches(self) -> None:
+        """Forget any search still running: its answer will be dropped (e.g. the field was cleared)."""
+        self._search_number += 1
+
     def fetch_more(self, text: str, sort: str, offset: int) -> None:
         """The next page of the latest search (it keeps its number, so a newer search drops it)."""
         self._run_search(text, sort, offset)

@@ -94,6 +94,7 @@ def test_escape_clears_the_field_and_the_results(qtbot, opened):
     assert field.text() == ""
     # Back to the start: the newest articles, newest first.
     assert opened.results.summary.text() == "Newest of 2 articles"
+    assert not opened.results.error.isVisible()
     assert rows(opened)[0] == "High-quality development-themed media tour kicks off in Guangdong"
 
 

@@ -67,7 +67,10 @@ class EntityPanel(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed: ResizeToContents measures every row again on each change, which stalls the UI.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        metrics = self.tree.fontMetrics()
+        header.resizeSection(1, max(metrics.horizontalAdvance("Articles"), metrics.horizontalAdvance("88,888")) + 28)
 
         top = QHBoxLayout()
         top.setContentsMargins(8, 6, 8, 2)
@@ -96,11 +99,11 @@ class EntityPanel(QWidget):
     def set_entities(self, entities: tuple[Entity, ...] | list[Entity]) -> None:
         self.model.set_entities(entities)
         self.tree.expandAll()
-        self.tree.resizeColumnToContents(1)
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self.model.set_counts(counts)
-        self.tree.resizeColumnToContents(1)
+        if self.proxy.sortColumn() == EntityTreeModel.ARTICLES:
+            self.proxy.sort(EntityTreeModel.ARTICLES, self.proxy.sortOrder())
 
     def set_article_entities(self, ids: frozenset[str] | None) -> None:
         """The open article's entities (None when no article is open)."""
