@@ -148,10 +148,11 @@ class ExplorerSession(QObject):
         if not self._current(ticket):
             return
         self.explorer = opened.explorer
+        # Indexing starts first so the window, told of the corpus, already sees it running.
+        self.start_indexing()
         self.corpus_opened.emit(opened)
         if opened.index_ready:
             self.refresh_stats()
-        self.start_indexing()
 
     @Slot(object, object)
     def _on_open_task_failed(self, ticket: Ticket, error: Exception) -> None:

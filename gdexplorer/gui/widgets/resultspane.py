@@ -87,6 +87,9 @@ class ResultsPane(QWidget):
         self.empty.setTextFormat(Qt.TextFormat.RichText)
         self.empty.setContentsMargins(24, 36, 24, 24)
         self.empty.setOpenExternalLinks(False)
+        # The same background as the list it stands in for.
+        self.empty.setAutoFillBackground(True)
+        self.empty.setBackgroundRole(QPalette.ColorRole.Base)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
