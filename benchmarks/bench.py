@@ -636,10 +636,16 @@ def bench_size(size: int, opts: Options, queries: list[BenchQuery], sources_cach
 
 
 def profile_gdx(corpus: Path, cache: Path, mix: Sequence[BenchQuery]) -> dict[str, str]:
-    """cProfile a second full build and one pass of the mix; the .pstats files land in ``cache``."""
+    """cProfile a second full build (in one process) and one pass of the mix; .pstats files go in ``cache``."""
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
     ex = gdx_explorer(corpus, cache)
+    from gdexplorer import index as gdx_index
+
+    # cProfile sees only this process: keep the analysis in it rather than in Whoosh's sub-processes.
+    parallel_min = getattr(gdx_index, "PARALLEL_MIN", None)
+    if parallel_min is not None:
+        gdx_index.PARALLEL_MIN = sys.maxsize
     paths = {}
     for name, work in (("index", ex.update_index),
                        ("query", lambda: [ex.search(q.text, limit=LIMIT) for q in mix])):
@@ -654,6 +660,8 @@ def profile_gdx(corpus: Path, cache: Path, mix: Sequence[BenchQuery]) -> dict[st
         print(text.getvalue().split("\n\n", 1)[-1], file=sys.stderr)
         paths[name] = str(path)
     ex.index.close()
+    if parallel_min is not None:
+        gdx_index.PARALLEL_MIN = parallel_min
     return paths
 
 
@@ -774,8 +782,8 @@ def report(results: Sequence[dict], opts: Options) -> tuple[str, list[Target]]:
     for t in found:
         verdict = "n/a " if t.ok is None else ("PASS" if t.ok else "MISS")
         lines.append(f"  {verdict}  {t.name} {t.goal}: {t.shown}")
-    lines.append("  n/a   time to first window <= 1.5x a bare PySide6 QMainWindow: not measured here "
-                 "(benchmarks/ui_stall.py)")
+    lines.append("  n/a   time to first window <= 1.5x a bare PySide6 QMainWindow: not measured by bench.py "
+                 "(a window benchmark's job)")
     return "\n".join(lines), found
 
 
@@ -789,13 +797,15 @@ def machine() -> dict[str, object]:
     return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
             "whoosh": whoosh_version, "sqlite": sqlite3.sqlite_version,
             "when": dt.datetime.now().isoformat(timespec="seconds"),
-            "commit": _git_commit()}
+            "commit": _git("rev-parse", "--short", "HEAD"),
+            # The figures are for the work tree as it was: say which files differed from the commit.
+            "uncommitted": [line.strip() for line in (_git("status", "--porcelain", "--untracked-files=no", "--",
+                                                            "gdexplorer") or "").splitlines()]}
 
 
-def _git_commit() -> str | None:
+def _git(*args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=False, timeout=10)
+        done = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=False, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None
