@@ -253,7 +253,7 @@ class Explorer:
             key = m.group(2) if m.group(2) is not None else m.group(3)
             entity = self.entity(key)
             if entity is None:
-                raise QueryError(f"no entity called '{key}' (try `gdexplorer entities` for the list)")
+                raise QueryError(f"no entity called '{key}'; entity: takes an entity's id, name or alias")
             return f"entity:{entity.id}"
 
         return _ENTITY_FILTER.sub(swap, text)
@@ -310,8 +310,10 @@ class Explorer:
         from gdexplorer.index import info_from_stored
 
         searcher = self.index.searcher()
-        results = searcher.search(Term("entity", entity_id.lower()), limit=limit, sortedby="path")
-        return [info_from_stored(hit.fields()) for hit in results]
+        results = searcher.search(Term("entity", entity_id.lower()), limit=None, sortedby="path")
+        found = [info_from_stored(hit.fields()) for hit in results]
+        found.sort(key=lambda info: info.date or "", reverse=True)  # stable: undated keep path order
+        return found[:limit] if limit is not None else found
 
     def network(self, entity_id: str, top: int = 12) -> Network:
         """The entity's curated relations (both ways) and its ``top`` most co-mentioned entities.

@@ -38,7 +38,7 @@ SCHEMA_VERSION = 2  # 2: month field for facets and the timeline
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after twice as many each time: the user
 # can search early, and the number of segments (each one slows searches) stays logarithmic.
-FIRST_COMMIT = 1000
+FIRST_COMMIT = 250
 # From this many documents to (re)index, sub-processes analyze them in parallel (Whoosh's MpWriter,
 # one segment per process). Below it, forking costs more than it saves.
 PARALLEL_MIN = 400
@@ -343,15 +343,20 @@ class SearchIndex:
                     elif stat.id in known:
                         writer.delete_by_term("path", stat.id)
                     done += 1
-                    if done == next_commit and total - done >= FIRST_COMMIT:
+                    if done == next_commit and total - done >= FIRST_COMMIT // 2:
                         report(Progress(done, total, "Indexing"))
                         writer.commit(merge=False)
                         next_commit = done * 2
                         writer = self._writer(ix, parallel=total - done >= PARALLEL_MIN)
                     if done % 50 == 0 or done == total:
                         report(Progress(done, total, "Indexing"))
-                report(Progress(done, total, "Saving the index"))
-                writer.commit()
+                if cancelled:
+                    # Drop the batch since the last commit rather than wait for it to be written:
+                    # closing the window must be quick, and the next update redoes those documents.
+                    writer.cancel()
+                else:
+                    report(Progress(done, total, "Saving the index"))
+                    writer.commit()
             except BaseException:
                 writer.cancel()
                 raise

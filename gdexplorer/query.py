@@ -59,6 +59,8 @@ class QueryParser:
         for name in _FIELD_PREFIX.findall(_QUOTED.sub(" ", text)):
             if name not in FIELDS:
                 raise QueryError(f"unknown field '{name}:'; the fields are {', '.join(f + ':' for f in FIELDS)}")
+        if text == "*":
+            return wq.Every()  # every article; the parser would OR an Every per field, far slower
         try:
             parsed = self._parser.parse(text)
         except Exception as e:  # Whoosh raises ValueError, TypeError... for e.g. unparseable dates

@@ -118,7 +118,7 @@ def test_mentions_are_indexed_and_follow_annotation_changes(seeds):
     explorer.reload_annotations()
     stats = explorer.update_index()
     assert stats.updated == 2
-    assert [a.id for a in explorer.mentions_of("hu-huazhi")] == ["articles/0001.txt", "articles/0002.txt"]
+    assert [a.id for a in explorer.mentions_of("hu-huazhi")] == ["articles/0002.txt", "articles/0001.txt"]  # newest first
 
 
 @pytest.mark.parametrize("query", ["entity:ehang", "entity:EHang", 'entity:"EHang Holdings Limited"'])

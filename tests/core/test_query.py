@@ -101,7 +101,7 @@ def test_highlight_spans_in_an_opened_article(explorer):
         ("(((", "the query has no words to search for"),
         ("AND", "the query has no words to search for"),
         ("x" * 3000, "the query is too long (3,000 characters; the limit is 2,000)"),
-        ("entity:nobody", "no entity called 'nobody'"),
+        ("entity:nobody", "no entity called 'nobody'; entity: takes an entity's id, name or alias"),
     ],
 )
 def test_bad_queries_give_one_clear_sentence(explorer, query, message):
