@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gdexplorer.gui.explore import Filter
+
 
 @dataclass(frozen=True, slots=True)
 class SearchLocation:
@@ -16,10 +18,14 @@ class SearchLocation:
 
     query: str
     sort: str = "relevance"
+    filters: tuple[Filter, ...] = ()  # facet choices, shown as chips
 
     @property
     def label(self) -> str:
-        return f"Search “{self.query}”"
+        chosen = ", ".join(f.label for f in self.filters)
+        if not self.query:
+            return f"Filter {chosen}" if chosen else "All articles"
+        return f"Search “{self.query}”" + (f" ({chosen})" if chosen else "")
 
 
 @dataclass(frozen=True, slots=True)

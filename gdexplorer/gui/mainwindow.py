@@ -12,7 +12,7 @@ import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QUrl, Slot
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,13 +23,26 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStyle,
+    QTabWidget,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
 import gdexplorer
 from gdexplorer.errors import Problem
+from gdexplorer.gui.explore import (
+    FacetsPage,
+    Filter,
+    FilterGroup,
+    NetworkPage,
+    clauses,
+    filter_months,
+    span_filter,
+    with_filter,
+    without_filter,
+)
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, NavigationHistory, SearchLocation
 from gdexplorer.gui.icons import app_icon, named_icon, themed_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
@@ -41,18 +54,26 @@ from gdexplorer.gui.widgets.articleview import error_html, welcome_html
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
 from gdexplorer.gui.widgets.detailpane import DetailPane
 from gdexplorer.gui.widgets.entitypanel import EntityPanel
+from gdexplorer.gui.widgets.facetspanel import FacetsPanel
+from gdexplorer.gui.widgets.filterchips import FilterChips
 from gdexplorer.gui.widgets.indexstatus import IndexStatus
+from gdexplorer.gui.widgets.network import NetworkView
 from gdexplorer.gui.widgets.problemsbutton import ProblemsButton
 from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
-from gdexplorer.model import Entity, Hit, IndexStats, Progress, SearchResult
+from gdexplorer.gui.widgets.timeline import Timeline
+from gdexplorer.model import Entity, Hit, IndexStats, NetworkEdge, Progress, SearchResult
 
 log = logging.getLogger(__name__)
 
 RECENT_SIZE = 8
 CLOSE_WAIT_MS = 1000
 DETAIL_HINT = "Click a name in an article, or an entity in the list above, to see what is known about it."
+NETWORK_HINT = "Choose an entity (in an article or the list above) to see whom it is connected to."
+# A search-as-you-type answer cut short is followed by the full search once typing pauses this long.
+SETTLE_MS = 400
+FACETS_WIDTH = 215
 
 
 class MainWindow(QMainWindow):
@@ -86,6 +107,17 @@ class MainWindow(QMainWindow):
         self.corpus_status = CorpusStatus(self)
         self.index_status = IndexStatus(self)
         self.problems_button = ProblemsButton(self)
+        self.facets = FacetsPanel(self)
+        self.timeline = Timeline(self)
+        self.chips = FilterChips(self)
+        self.network = NetworkView(self)
+        self._filters: tuple[Filter, ...] = ()
+        self._keystroke = False  # the current query came from typing (search-as-you-type semantics)
+        self._network_wanted = ""  # the entity the Network tab should show
+        self._network_shown = ""
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
 
         self._create_actions()
         self._create_layout()
@@ -94,6 +126,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._update_navigation()
         self.detail.show_placeholder(DETAIL_HINT)
+        self.network.show_message(NETWORK_HINT)
         app = QApplication.instance()
         if app is not None:
             # Mouse back/forward buttons are pressed over child widgets that do not pass them up.
@@ -127,6 +160,10 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_qt_action = QAction("About &Qt", self)
         self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
+        self.timeline_action = QAction("&Timeline", self)
+        self.timeline_action.setCheckable(True)
+        self.timeline_action.setChecked(True)
+        self.timeline_action.setToolTip("Matches per month over the results (hidden for corpora without dates)")
         for action in (self.back_action, self.forward_action, self.find_action, self.next_hit_action,
                        self.previous_hit_action):
             # Window-wide, whichever pane has the focus.
@@ -154,6 +191,8 @@ class MainWindow(QMainWindow):
         self.search.setMinimumWidth(360)
         self.search.setMaximumWidth(720)
         toolbar.addWidget(self.search)
+        self.chips_action = toolbar.addWidget(self.chips)
+        self.chips_action.setVisible(False)
         toolbar.setContentsMargins(4, 2, 4, 2)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
@@ -161,11 +200,26 @@ class MainWindow(QMainWindow):
         self.side_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.side_splitter.setObjectName("sideSplitter")
         self.side_splitter.addWidget(self.entities)
-        self.side_splitter.addWidget(self.detail)
+        self.detail_tabs = QTabWidget(self)
+        self.detail_tabs.setObjectName("detailTabs")
+        self.detail_tabs.setDocumentMode(True)
+        self.detail_tabs.addTab(self.detail, "Details")
+        self.detail_tabs.addTab(self.network, "Network")
+        self.detail_tabs.setTabToolTip(1, "The entity's relations and the entities named in the same articles")
+        self.side_splitter.addWidget(self.detail_tabs)
         self.side_splitter.setSizes([330, 420])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
-        self.main_splitter.addWidget(self.results)
+        # The timeline is a slim strip over the results it counts.
+        self.results_column = QWidget(self)
+        self.results_column.setObjectName("resultsColumn")
+        column = QVBoxLayout(self.results_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.timeline)
+        column.addWidget(self.results, 1)
+        self.timeline.hide()
+        self.main_splitter.addWidget(self.results_column)
         self.main_splitter.addWidget(self.article)
         self.main_splitter.addWidget(self.side_splitter)
         self.main_splitter.setStretchFactor(0, 0)
@@ -183,6 +237,15 @@ class MainWindow(QMainWindow):
         self.problems_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
+
+        self.facets_dock = QDockWidget("Refine", self)
+        self.facets_dock.setObjectName("refinePanel")
+        self.facets_dock.setWidget(self.facets)
+        self.facets_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+        self.facets_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                     | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.facets_dock)
+        self.resizeDocks([self.facets_dock], [FACETS_WIDTH], Qt.Orientation.Horizontal)
 
         bar = self.statusBar()
         bar.setSizeGripEnabled(True)
@@ -208,6 +271,12 @@ class MainWindow(QMainWindow):
         go.addAction(self.back_action)
         go.addAction(self.forward_action)
         view = menus.addMenu("&View")
+        refine = self.facets_dock.toggleViewAction()
+        refine.setText("&Refine Panel")
+        refine.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        view.addAction(refine)
+        view.addAction(self.timeline_action)
+        view.addSeparator()
         problems = self.problems_dock.toggleViewAction()
         problems.setText("&Problems")
         view.addAction(problems)
@@ -233,6 +302,21 @@ class MainWindow(QMainWindow):
         session.article_failed.connect(self._on_session_article_failed)
         session.entity_loaded.connect(self._on_session_entity_loaded)
         session.entity_failed.connect(self._on_session_entity_failed)
+        session.facets_finished.connect(self._on_session_facets_finished)
+        session.facets_failed.connect(self._on_session_facets_failed)
+        session.network_loaded.connect(self._on_session_network_loaded)
+        session.network_failed.connect(self._on_session_network_failed)
+        self.facets.filter_toggled.connect(self._on_facets_filter_toggled)
+        self.chips.filter_removed.connect(self._on_chips_filter_removed)
+        self.chips.clear_requested.connect(self._on_chips_clear_requested)
+        self.chips.attach(self.search)
+        self.timeline.range_selected.connect(self._on_timeline_range_selected)
+        self.timeline.selection_cleared.connect(self._on_timeline_selection_cleared)
+        self.timeline_action.toggled.connect(self._on_timeline_action_toggled)
+        self.network.entity_requested.connect(self._on_link_entity_requested)
+        self.network.edge_activated.connect(self._on_network_edge_activated)
+        self.detail_tabs.currentChanged.connect(self._on_detail_tabs_current_changed)
+        self._settle.timeout.connect(self._on_settle_timeout)
 
         self.search.query_edited.connect(self._on_search_query_edited)
         self.search.query_submitted.connect(self._on_search_query_submitted)
@@ -277,6 +361,15 @@ class MainWindow(QMainWindow):
         self._stats = None
         self._query = ""
         self._rerun_when_indexed = False
+        self._set_filters(())
+        self._keystroke = False
+        self._settle.stop()
+        self.facets.clear()
+        self.timeline.set_axis([])
+        self.timeline.set_months(())
+        self._update_timeline_visibility()
+        self._network_wanted = self._network_shown = ""
+        self.network.show_message(NETWORK_HINT)
         self.history.clear()
         self._update_navigation()
         self.search.set_query("")
@@ -359,6 +452,8 @@ class MainWindow(QMainWindow):
             if isinstance(location, SearchLocation):
                 self.search.set_query(location.query)
                 self.results.set_sort_key(location.sort)
+                self._keystroke = False
+                self._set_filters(location.filters)
                 self._search(location.query)
             elif isinstance(location, ArticleLocation):
                 if location.query != self._query:
@@ -409,12 +504,14 @@ class MainWindow(QMainWindow):
 
     def _search(self, query: str) -> None:
         self._query = query
-        if not query:
+        self._settle.stop()
+        if not query and not self._filters:
             self.results.set_error("")
             self._show_start()
             return
-        self.session.search(query, self.results.sort_key)
-        self.visit(SearchLocation(query, self.results.sort_key))
+        self.session.search(query, self.results.sort_key, clauses(self._filters), self._keystroke and bool(query))
+        self.visit(SearchLocation(query, self.results.sort_key, self._filters))
+        self.facets.show_counting()
 
     def _show_start(self) -> None:
         """What the results column shows with no query: the newest articles, or a prompt."""
@@ -424,6 +521,7 @@ class MainWindow(QMainWindow):
         self.results.show_message("Search the corpus", "Type a few words above; results appear as you type.")
         if self.session.explorer is not None and not self._first_index_build():
             self.session.load_newest()
+            self._count_facets()  # of the whole corpus
 
     def _first_index_build(self) -> bool:
         return self._opened is not None and not self._opened.index_ready and self.session.indexing
@@ -437,6 +535,9 @@ class MainWindow(QMainWindow):
         self.visit(EntityLocation(entity_id, entity.name if entity else ""))
         self.entities.select(entity_id)
         self.session.load_entity(entity_id)
+        self._network_wanted = entity_id
+        if self.detail_tabs.currentWidget() is self.network:
+            self.session.load_network(entity_id)
 
     def _entity(self, entity_id: str) -> Entity | None:
         if self._opened is None:
@@ -499,10 +600,10 @@ class MainWindow(QMainWindow):
         if self._opened is not None and not self._opened.index_ready:
             self._opened = OpenedCorpus(self._opened.explorer, self._opened.name, self._opened.entities,
                                         self._opened.problems, True, self._opened.annotations_dir)
-        if self._query and self._rerun_when_indexed:
+        if (self._query or self._filters) and self._rerun_when_indexed:
             self._rerun_when_indexed = False
-            self.session.search(self._query, self.results.sort_key)
-        elif not self._query:
+            self._search(self._query)
+        elif not self._query and not self._filters:
             self._show_start()
 
     @Slot(str)
@@ -528,6 +629,11 @@ class MainWindow(QMainWindow):
             self.results.append_result(outcome.result)
         else:
             self.results.show_result(self._query, outcome.result, outcome.result.took_ms, outcome.while_indexing)
+            if outcome.keystroke and outcome.result.partial:
+                # Cut short while typing: the full answer (and its counts) once typing pauses.
+                self._settle.start()
+            else:
+                self._count_facets()
 
     @Slot(object)
     def _on_session_search_failed(self, failure: SearchFailure) -> None:
@@ -571,6 +677,41 @@ class MainWindow(QMainWindow):
     def _on_session_entity_failed(self, message: str) -> None:
         self.detail.show_placeholder(html.escape(message))
 
+    @Slot(object)
+    def _on_session_facets_finished(self, page: FacetsPage) -> None:
+        if page.query != self._query or page.filters != clauses(self._filters):
+            return  # counts for a query the window has moved on from
+        if not page.complete:
+            if page.keystroke:
+                self._settle.start()  # the counts follow the full search
+            else:
+                self.facets.show_failure("the query has too many word forms to count them all")
+            return
+        if not page.query and not page.filters:
+            self.timeline.set_axis([month for month, _ in page.facets.months])
+        entities = {entity.id: entity for entity in self._opened.entities} if self._opened else {}
+        self.facets.set_page(page, entities, self._filters, self._query)
+        dated = sum(n for _, n in page.timeline)
+        everything = not self._query and not [f for f in self._filters if f.group is not FilterGroup.DATE]
+        caption = f"{dated:,} dated {'articles' if everything else 'matches'} over time" if dated else ""
+        date_filter = next((f for f in self._filters if f.group is FilterGroup.DATE), None)
+        self.timeline.set_months(page.timeline, filter_months(date_filter), caption)
+        self._update_timeline_visibility()
+
+    @Slot(str)
+    def _on_session_facets_failed(self, message: str) -> None:
+        self.facets.show_failure(message)
+
+    @Slot(object)
+    def _on_session_network_loaded(self, page: NetworkPage) -> None:
+        self._network_shown = page.network.center
+        self.network.set_page(page)
+
+    @Slot(str)
+    def _on_session_network_failed(self, message: str) -> None:
+        self._network_shown = ""
+        self.network.show_message(message)
+
     def _set_problems(self, problems: tuple[Problem, ...]) -> None:
         had = bool(self.problems.model.rowCount())
         self.problems.set_problems(problems)
@@ -581,15 +722,92 @@ class MainWindow(QMainWindow):
             # New errors are worth the room; warnings wait behind the status bar button.
             self.problems_dock.show()
 
+    # -- exploring ---------------------------------------------------------------------------
+
+    def _count_facets(self) -> None:
+        """Ask for the counts of the query now shown (the whole corpus when there is none)."""
+        date = next((f.clause for f in self._filters if f.group is FilterGroup.DATE), "")
+        self.session.count_facets(self._query, clauses(self._filters), self._keystroke and bool(self._query), date)
+
+    @property
+    def filters(self) -> tuple[Filter, ...]:
+        return self._filters
+
+    def set_filters(self, filters: tuple[Filter, ...]) -> None:
+        """Restrict the results to these facet choices and search again."""
+        self._set_filters(filters)
+        self._search(self._query)
+
+    def _set_filters(self, filters: tuple[Filter, ...]) -> None:
+        self._filters = tuple(filters)
+        self.chips.set_filters(self._filters)
+        self.chips_action.setVisible(bool(self._filters))
+
+    def _update_timeline_visibility(self) -> None:
+        self.timeline.setVisible(self.timeline_action.isChecked() and self.timeline.has_dates())
+
+    @Slot(object)
+    def _on_facets_filter_toggled(self, chosen: Filter) -> None:
+        self.set_filters(with_filter(self._filters, chosen))
+
+    @Slot(object)
+    def _on_chips_filter_removed(self, removed: Filter) -> None:
+        self.set_filters(without_filter(self._filters, removed))
+
+    @Slot()
+    def _on_chips_clear_requested(self) -> None:
+        self.set_filters(())
+
+    @Slot(str, str)
+    def _on_timeline_range_selected(self, first: str, last: str) -> None:
+        self.set_filters(with_filter(self._filters, span_filter(first, last)))
+
+    @Slot()
+    def _on_timeline_selection_cleared(self) -> None:
+        self.set_filters(tuple(f for f in self._filters if f.group is not FilterGroup.DATE))
+
+    @Slot(bool)
+    def _on_timeline_action_toggled(self, _checked: bool) -> None:
+        self._update_timeline_visibility()
+
+    @Slot()
+    def _on_settle_timeout(self) -> None:
+        if self._keystroke and (self._query or self._filters):
+            self._keystroke = False
+            self._search(self._query)
+
+    @Slot(int)
+    def _on_detail_tabs_current_changed(self, _index: int) -> None:
+        if self.detail_tabs.currentWidget() is self.network and self._network_wanted \
+                and self._network_wanted != self._network_shown:
+            self.session.load_network(self._network_wanted)
+
+    @Slot(object)
+    def _on_network_edge_activated(self, edges: tuple[NetworkEdge, ...]) -> None:
+        page = self.network.page
+        relation = next((e for e in edges if e.kind == "relation"), None)
+        if relation is not None and page is not None:
+            article, span = page.relation_spans.get((relation.source, relation.label, relation.target),
+                                                    (relation.articles[0] if relation.articles else "", None))
+            if article:
+                info = page.titles.get(article)
+                self.open_article(ArticleLocation(article, info.title if info else "", "", (), span))
+            return
+        if edges:
+            edge = edges[0]
+            self.search_for(f"entity:{edge.source} entity:{edge.target}")
+
     # -- widget slots ------------------------------------------------------------------------
 
     @Slot(str)
     def _on_search_query_edited(self, query: str) -> None:
+        self._keystroke = True
         self._search(query)
 
     @Slot(str)
     def _on_search_query_submitted(self, query: str) -> None:
         self.search.remember(query)
+        self._keystroke = False
         self._search(query)
 
     @Slot()
@@ -609,14 +827,14 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_results_sort_changed(self, sort: str) -> None:
-        if self._query:
-            self.session.search(self._query, sort)
-            self.visit(SearchLocation(self._query, sort))
+        if self._query or self._filters:
+            self._search(self._query)
 
     @Slot(int)
     def _on_results_more_requested(self, offset: int) -> None:
-        if self._query:
-            self.session.fetch_more(self._query, self.results.sort_key, offset)
+        if self._query or self._filters:
+            self.session.fetch_more(self._query, self.results.sort_key, offset, clauses(self._filters),
+                                    self._keystroke and bool(self._query))
 
     @Slot(str)
     def _on_link_entity_requested(self, entity_id: str) -> None:

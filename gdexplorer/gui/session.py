@@ -13,13 +13,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from gdexplorer.errors import IndexBusyError, QueryError
 from gdexplorer.explorer import Explorer
+from gdexplorer.gui.explore import FacetsPage, NetworkPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
 from gdexplorer.gui.pages import (
     ArticlePage,
@@ -38,6 +39,7 @@ from gdexplorer.model import IndexStats, Progress, SearchResult
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 40
+FACETS_CACHED = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class SearchOutcome:
     sort: str
     offset: int
     while_indexing: bool  # the index was still being built: results may be incomplete
+    filters: tuple[str, ...] = ()  # the facet clauses the search was restricted by
+    keystroke: bool = False  # a search-as-you-type answer (the last word also matched as a prefix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +66,9 @@ class SearchFailure:
 
 
 def _search_page(explorer: Explorer, text: str, sort: str, offset: int, number: int,
-                 while_indexing: bool) -> SearchOutcome:
-    result = explorer.search(text, limit=PAGE_SIZE, offset=offset, sort=sort)
-    return SearchOutcome(number, result, sort, offset, while_indexing)
+                 while_indexing: bool, filters: tuple[str, ...] = (), keystroke: bool = False) -> SearchOutcome:
+    result = explorer.search(text, limit=PAGE_SIZE, offset=offset, sort=sort, keystroke=keystroke, filters=filters)
+    return SearchOutcome(number, result, sort, offset, while_indexing, filters, keystroke)
 
 
 class ExplorerSession(QObject):
@@ -85,6 +89,10 @@ class ExplorerSession(QObject):
     article_failed = Signal(str)
     entity_loaded = Signal(object)  # EntityPage
     entity_failed = Signal(str)
+    facets_finished = Signal(object)  # FacetsPage
+    facets_failed = Signal(str)
+    network_loaded = Signal(object)  # NetworkPage
+    network_failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +101,9 @@ class ExplorerSession(QObject):
         self._search_number = 0
         self._article_number = 0
         self._entity_number = 0
+        self._facets_number = 0
+        self._network_number = 0
+        self._facets_cache: dict[tuple[str, tuple[str, ...], bool, str], FacetsPage] = {}
         self._indexing: Ticket | None = None
         self._cancel = threading.Event()
         self._pending: set[TaskSignals] = set()
@@ -211,6 +222,7 @@ class ExplorerSession(QObject):
     def refresh_stats(self) -> None:
         if self.explorer is None:
             return
+        self._facets_cache.clear()  # the index changed (or was opened): counts may have too
         task = Task(Ticket(self._generation), corpus_stats, self.explorer)
         self._submit(self._pool, task, self._on_stats_task_finished, self._on_stats_task_failed)
 
@@ -227,27 +239,35 @@ class ExplorerSession(QObject):
 
     # -- searching ---------------------------------------------------------------------------
 
-    def search(self, text: str, sort: str = "relevance") -> int:
-        """Start a search; its answer comes as ``search_finished`` unless a newer one starts first."""
+    def search(self, text: str, sort: str = "relevance", filters: tuple[str, ...] = (),
+               keystroke: bool = False) -> int:
+        """Start a search; its answer comes as ``search_finished`` unless a newer one starts first.
+
+        ``filters`` are facet clauses (every hit must match them); ``keystroke`` asks for a fast,
+        possibly partial answer while the user types. An empty ``text`` with filters lists every
+        article they allow.
+        """
         self._search_number += 1
-        self._run_search(text, sort, 0)
+        self._run_search(text, sort, 0, filters, keystroke)
         return self._search_number
 
     def drop_searches(self) -> None:
         """Forget any search still running: its answer will be dropped (e.g. the field was cleared)."""
         self._search_number += 1
 
-    def fetch_more(self, text: str, sort: str, offset: int) -> None:
+    def fetch_more(self, text: str, sort: str, offset: int, filters: tuple[str, ...] = (),
+                   keystroke: bool = False) -> None:
         """The next page of the latest search (it keeps its number, so a newer search drops it)."""
-        self._run_search(text, sort, offset)
+        self._run_search(text, sort, offset, filters, keystroke)
 
-    def _run_search(self, text: str, sort: str, offset: int) -> None:
+    def _run_search(self, text: str, sort: str, offset: int, filters: tuple[str, ...] = (),
+                    keystroke: bool = False) -> None:
         number = self._search_number
         if self.explorer is None:
             self.search_failed.emit(SearchFailure(number, text, "the corpus is still opening", bad_query=False))
             return
         task = Task(Ticket(self._generation, number), _search_page, self.explorer, text, sort, offset, number,
-                    self._indexing is not None, skip=lambda: number != self._search_number)
+                    self._indexing is not None, tuple(filters), keystroke, skip=lambda: number != self._search_number)
         self._submit(self._pool, task, self._on_search_task_finished, self._on_search_task_failed)
 
     @Slot(object, object)
@@ -333,6 +353,78 @@ class ExplorerSession(QObject):
         if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._entity_number:
             return
         self.entity_failed.emit(describe_failure(error))
+
+    # -- exploring ---------------------------------------------------------------------------
+
+    def count_facets(self, text: str, filters: tuple[str, ...] = (), keystroke: bool = False,
+                     date_filter: str = "") -> int:
+        """Facet counts (and the timeline's months) for a query; answered by ``facets_finished``.
+
+        Numbered like searches: only the latest request is answered. ``date_filter`` is the clause of
+        ``filters`` the timeline leaves out. A repeated request is answered from a small cache that
+        is emptied whenever the index changes.
+        """
+        self._facets_number += 1
+        number = self._facets_number
+        if self.explorer is None:
+            return number
+        key = (text, tuple(filters), keystroke, date_filter)
+        cached = self._facets_cache.get(key)
+        if cached is not None:
+            self.facets_finished.emit(replace(cached, number=number))
+            return number
+        task = Task(Ticket(self._generation, number), load_facets_page, self.explorer, text, tuple(filters),
+                    keystroke, number, date_filter, skip=lambda: number != self._facets_number)
+        self._submit(self._pool, task, self._on_facets_task_finished, self._on_facets_task_failed)
+        return number
+
+    def drop_facets(self) -> None:
+        """Forget facet counts still being computed (their query is gone)."""
+        self._facets_number += 1
+
+    @Slot(object, object)
+    def _on_facets_task_finished(self, ticket: Ticket, page: FacetsPage) -> None:
+        self._forget()
+        if not self._current(ticket):
+            return
+        log.info("facets for %r %s: %d matches, counted in %.0f ms (worker call %.0f ms)", page.query,
+                 list(page.filters), page.total, page.facets.seconds * 1000, page.seconds * 1000)
+        if page.complete:
+            if len(self._facets_cache) >= FACETS_CACHED:
+                self._facets_cache.pop(next(iter(self._facets_cache)))
+            self._facets_cache[(page.query, page.filters, page.keystroke, page.date_filter)] = page
+        if ticket.number == self._facets_number:
+            self.facets_finished.emit(page)
+
+    @Slot(object, object)
+    def _on_facets_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._facets_number:
+            return
+        self.facets_failed.emit(describe_failure(error))
+
+    def load_network(self, entity_id: str, top: int = 12) -> None:
+        """An entity's relations and co-mentions; answered by ``network_loaded``."""
+        if self.explorer is None:
+            return
+        self._network_number += 1
+        number = self._network_number
+        task = Task(Ticket(self._generation, number), load_network_page, self.explorer, entity_id, top, number,
+                    skip=lambda: number != self._network_number)
+        self._submit(self._pool, task, self._on_network_task_finished, self._on_network_task_failed)
+
+    @Slot(object, object)
+    def _on_network_task_finished(self, ticket: Ticket, page: NetworkPage) -> None:
+        self._forget()
+        if self._current(ticket) and ticket.number == self._network_number:
+            self.network_loaded.emit(page)
+
+    @Slot(object, object)
+    def _on_network_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._network_number:
+            return
+        self.network_failed.emit(describe_failure(error))
 
     # -- closing -----------------------------------------------------------------------------
 

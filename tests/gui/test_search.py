@@ -78,7 +78,10 @@ def test_no_results_show_a_helpful_empty_state(qtbot, opened):
 
 
 def test_the_suggested_query_link_searches_for_it(qtbot, opened):
-    search(qtbot, opened, "hydr")
+    # Typed, "hydr" also finds the words it begins; submitted with Enter it is an exact word.
+    opened.search.setText("hydr")
+    with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
+        qtbot.keyClick(opened.search, Qt.Key.Key_Return)
     assert opened.results.showing_empty_state()
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
         opened.results.empty.linkActivated.emit("hydr*")

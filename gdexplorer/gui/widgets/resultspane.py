@@ -128,8 +128,11 @@ class ResultsPane(QWidget):
         """A first page of results for ``query``."""
         self.set_error("")
         self.model.set_result(result, query)
-        count = plural(result.total, "result")
+        # A partial answer (search as you type, cut short) counts what it saw: a lower bound.
+        count = ("≈ " if result.partial else "") + plural(result.total, "result")
         self.summary.setText(f"{count} in {took_ms:,.0f} ms" + (" so far (indexing…)" if incomplete else ""))
+        self.summary.setToolTip("At least this many; the full count follows when typing pauses"
+                                if result.partial else "")
         if result.total:
             self.stack.setCurrentWidget(self.view)
             self.view.setCurrentIndex(self.model.index(0, 0))
@@ -168,6 +171,10 @@ class ResultsPane(QWidget):
         self.set_error("")
 
     def _show_no_match(self, query: str) -> None:
+        if not query:
+            self._show_empty("No results", "No article matches these filters.<br>"
+                             "Remove one (click its chip, or Backspace in the empty search field).")
+            return
         looser = suggestion(query)
         hint = "Try fewer words"
         if looser:

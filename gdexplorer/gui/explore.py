@@ -1,0 +1,222 @@
+"""The exploration views' data: facet filters, facet counts and entity networks. A Qt-free zone.
+
+A ``Filter`` is one facet choice: the query clause the core ANDs with the search (``category:world``,
+``date:201305``, ``entity:ehang``) and the words its chip shows. The loaders run on worker threads
+(through ``ExplorerSession``) and return frozen pages that cross back to the UI thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import re
+import time
+from dataclasses import dataclass
+
+from gdexplorer.errors import GdxError
+from gdexplorer.explorer import Explorer
+from gdexplorer.model import ArticleInfo, Entity, Facets, Network
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Facet values shown by month rather than year when the matches span at most this many months.
+MONTHS_SPAN = 24
+# Shared articles whose titles a co-mention edge's tooltip lists.
+EDGE_TITLES = 5
+_PLAIN_VALUE = re.compile(r"^[\w\-.]+$")
+
+
+class FilterGroup(enum.Enum):
+    """What a filter restricts; one filter per group except entities (which narrow further)."""
+
+    CATEGORY = "category"
+    DATE = "date"
+    ENTITY = "entity"
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """One facet choice: the clause sent to the core and the label its chip shows."""
+
+    group: FilterGroup
+    value: str  # the category, "YYYY", "YYYY-MM", "YYYY-MM..YYYY-MM", or the entity id
+    clause: str
+    label: str
+
+    @property
+    def description(self) -> str:
+        return {FilterGroup.CATEGORY: "Section", FilterGroup.DATE: "Date", FilterGroup.ENTITY: "Mentions"}[
+            self.group] + f": {self.label}"
+
+
+def category_filter(name: str) -> Filter:
+    value = name if _PLAIN_VALUE.match(name) else "'" + name.replace("'", " ") + "'"
+    return Filter(FilterGroup.CATEGORY, name, f"category:{value}", name)
+
+
+def entity_filter(entity_id: str, name: str = "") -> Filter:
+    return Filter(FilterGroup.ENTITY, entity_id, f"entity:{entity_id}", name or entity_id)
+
+
+def year_filter(year: str) -> Filter:
+    return Filter(FilterGroup.DATE, year, f"date:{year}", year)
+
+
+def month_filter(month: str) -> Filter:
+    """``month`` is ``YYYY-MM``."""
+    return Filter(FilterGroup.DATE, month, f"date:{month.replace('-', '')}", month_label(month))
+
+
+def date_range_filter(first: str, last: str) -> Filter:
+    """Every article from the start of month ``first`` to the end of month ``last`` (``YYYY-MM``).
+
+    The clause is written ``date:[201001 TO 201206]``: Whoosh's range parser reads dashed dates in a
+    range (``[2010-01 TO 2012-06]``) as whole years.
+    """
+    first, last = sorted((first, last))
+    if first == last:
+        return month_filter(first)
+    clause = f"date:[{first.replace('-', '')} TO {last.replace('-', '')}]"
+    return Filter(FilterGroup.DATE, f"{first}..{last}", clause, f"{month_label(first)} \u2013 {month_label(last)}")
+
+
+def span_filter(first: str, last: str) -> Filter:
+    """The simplest filter for the months ``first`` to ``last``: a month, a whole year, or a range."""
+    first, last = sorted((first, last))
+    if first[:4] == last[:4] and first[5:] == "01" and last[5:] == "12":
+        return year_filter(first[:4])
+    return date_range_filter(first, last)
+
+
+def filter_months(chosen: Filter | None) -> tuple[str, str] | None:
+    """The first and last ``YYYY-MM`` a date filter covers (None for another kind of filter)."""
+    if chosen is None or chosen.group is not FilterGroup.DATE:
+        return None
+    value = chosen.value
+    if ".." in value:
+        first, _, last = value.partition("..")
+        return first, last
+    if len(value) == 4:
+        return f"{value}-01", f"{value}-12"
+    return value, value
+
+
+def month_label(month: str) -> str:
+    """``2013-05`` as ``May 2013``."""
+    year, _, number = month.partition("-")
+    if number.isdigit() and 1 <= int(number) <= 12:
+        return f"{MONTH_NAMES[int(number) - 1]} {year}"
+    return month
+
+
+def with_filter(filters: tuple[Filter, ...], chosen: Filter) -> tuple[Filter, ...]:
+    """The filters after the user picks ``chosen``: picking an active one removes it; a section or
+    date replaces the one of its group (an article has one of each); entities accumulate."""
+    if chosen in filters:
+        return tuple(f for f in filters if f != chosen)
+    if chosen.group is FilterGroup.ENTITY:
+        return (*filters, chosen)
+    return (*(f for f in filters if f.group is not chosen.group), chosen)
+
+
+def without_filter(filters: tuple[Filter, ...], removed: Filter) -> tuple[Filter, ...]:
+    return tuple(f for f in filters if f != removed)
+
+
+def clauses(filters: tuple[Filter, ...]) -> tuple[str, ...]:
+    return tuple(f.clause for f in filters)
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every ``YYYY-MM`` from ``first`` to ``last`` inclusive."""
+    y, m = int(first[:4]), int(first[5:7])
+    end = (int(last[:4]), int(last[5:7]))
+    found = []
+    while (y, m) <= end:
+        found.append(f"{y:04}-{m:02}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return found
+
+
+def by_month(facets: Facets) -> bool:
+    """Whether date facets read better by month (a short span) than by year."""
+    if not facets.months:
+        return False
+    return len(months_between(facets.months[0][0], facets.months[-1][0])) <= MONTHS_SPAN
+
+
+# -- facets --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FacetsPage:
+    """Counts for a query and its filters, and the months the timeline draws.
+
+    ``timeline`` counts the query without its date filter, so the timeline shows where the chosen
+    range sits among all the matches; with no date filter it is ``facets.months``.
+    """
+
+    number: int
+    query: str
+    filters: tuple[str, ...]
+    keystroke: bool
+    date_filter: str
+    facets: Facets
+    timeline: tuple[tuple[str, int], ...]
+    total: int
+    seconds: float  # the whole worker call, facets and timeline
+    complete: bool = True  # False: a keystroke search was cut short and counted nothing
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.timeline)
+
+
+def load_facets_page(explorer: Explorer, text: str, filters: tuple[str, ...], keystroke: bool,
+                     number: int = 0, date_filter: str = "") -> FacetsPage:
+    """Facet counts for ``text`` (empty: every article) and its filters, counted in the index.
+
+    ``date_filter`` names the clause of ``filters`` that is a date choice, if any: the timeline is
+    counted without it.
+    """
+    started = time.perf_counter()
+    result = explorer.search(text, limit=1, snippets=False, keystroke=keystroke, filters=filters, facets=True)
+    facets = result.facets or Facets()
+    timeline = facets.months
+    if date_filter and date_filter in filters:
+        rest = tuple(f for f in filters if f != date_filter)
+        wider = explorer.search(text, limit=1, snippets=False, keystroke=keystroke, filters=rest, facets=True)
+        timeline = wider.facets.months if wider.facets is not None else ()
+    return FacetsPage(number, text, filters, keystroke, date_filter, facets, timeline, result.total,
+                      time.perf_counter() - started, result.facets is not None)
+
+
+# -- network -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPage:
+    """An entity's network with what its view shows: the entities and the cited articles' titles."""
+
+    number: int
+    network: Network
+    entities: dict[str, Entity]  # every node that is a known entity
+    titles: dict[str, ArticleInfo]  # the articles edges cite (the first few per co-mention edge)
+    relation_spans: dict[tuple[str, str, str], tuple[str, tuple[int, int] | None]]  # (s, p, o) -> article, span
+
+
+def load_network_page(explorer: Explorer, entity_id: str, top: int = 12, number: int = 0) -> NetworkPage:
+    network = explorer.network(entity_id, top=top)
+    known = explorer.annotations.entities
+    entities = {node: known[node] for node in network.nodes if node in known}
+    titles: dict[str, ArticleInfo] = {}
+    for edge in network.edges:
+        for article in edge.articles[:EDGE_TITLES]:
+            if article not in titles:
+                # A relation citing a missing article is already listed as a problem.
+                with contextlib.suppress(GdxError):
+                    titles[article] = explorer.article(article).info
+    spans = {}
+    for node in entities.values():
+        for rel in node.relations:
+            spans[(rel.subject, rel.predicate, rel.object)] = (rel.article, rel.span)
+    return NetworkPage(number, network, entities, titles, spans)
