@@ -225,7 +225,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setStretchFactor(2, 0)
-        self.main_splitter.setSizes([380, 560, 340])
+        # What is left of 1280 pixels beside the Refine panel.
+        self.main_splitter.setSizes([350, 405, 310])
         for splitter in (self.main_splitter, self.side_splitter):
             splitter.setChildrenCollapsible(False)
             splitter.setHandleWidth(1)
@@ -309,13 +310,14 @@ class MainWindow(QMainWindow):
         self.facets.filter_toggled.connect(self._on_facets_filter_toggled)
         self.chips.filter_removed.connect(self._on_chips_filter_removed)
         self.chips.clear_requested.connect(self._on_chips_clear_requested)
-        self.chips.attach(self.search)
+        self.chips.focus_left.connect(self._on_chips_focus_left)
+        self.search.last_filter_removal_requested.connect(self.chips.remove_last)
         self.timeline.range_selected.connect(self._on_timeline_range_selected)
         self.timeline.selection_cleared.connect(self._on_timeline_selection_cleared)
         self.timeline_action.toggled.connect(self._on_timeline_action_toggled)
         self.network.entity_requested.connect(self._on_link_entity_requested)
         self.network.edge_activated.connect(self._on_network_edge_activated)
-        self.detail_tabs.currentChanged.connect(self._on_detail_tabs_current_changed)
+        self.network.shown.connect(self._on_network_shown)
         self._settle.timeout.connect(self._on_settle_timeout)
 
         self.search.query_edited.connect(self._on_search_query_edited)
@@ -536,7 +538,7 @@ class MainWindow(QMainWindow):
         self.entities.select(entity_id)
         self.session.load_entity(entity_id)
         self._network_wanted = entity_id
-        if self.detail_tabs.currentWidget() is self.network:
+        if self.network.isVisible():
             self.session.load_network(entity_id)
 
     def _entity(self, entity_id: str) -> Entity | None:
@@ -758,6 +760,10 @@ class MainWindow(QMainWindow):
     def _on_chips_clear_requested(self) -> None:
         self.set_filters(())
 
+    @Slot()
+    def _on_chips_focus_left(self) -> None:
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
     @Slot(str, str)
     def _on_timeline_range_selected(self, first: str, last: str) -> None:
         self.set_filters(with_filter(self._filters, span_filter(first, last)))
@@ -776,10 +782,9 @@ class MainWindow(QMainWindow):
             self._keystroke = False
             self._search(self._query)
 
-    @Slot(int)
-    def _on_detail_tabs_current_changed(self, _index: int) -> None:
-        if self.detail_tabs.currentWidget() is self.network and self._network_wanted \
-                and self._network_wanted != self._network_shown:
+    @Slot()
+    def _on_network_shown(self) -> None:
+        if self._network_wanted and self._network_wanted != self._network_shown:
             self.session.load_network(self._network_wanted)
 
     @Slot(object)

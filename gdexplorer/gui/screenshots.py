@@ -7,6 +7,7 @@ cache, so it never touches the user's. The README's copies live in resources/scr
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -84,10 +85,28 @@ class Shooter:
         wait_for(window.session.article_loaded)
         spin(100)
 
+    def wait_facets(self, window: MainWindow) -> None:
+        """Until the Refine panel shows the counts of what the window shows now."""
+        wait_until(lambda: window.facets.page is not None and window.facets.page.query == window._query
+                   and window.facets.page.filters == tuple(f.clause for f in window.filters)
+                   and not window.session.busy())
+        spin(100)
+
     def open_entity(self, window: MainWindow, entity_id: str) -> None:
         window.open_entity(entity_id)
         wait_for(window.session.entity_loaded)
         spin(100)
+
+    def close(self, window: MainWindow) -> None:
+        """Close a window and free it here, on the UI thread.
+
+        Left to Python, a window caught in a reference cycle is freed by whichever thread's garbage
+        collection finds it, possibly a search worker's, and Qt objects must die on their own thread.
+        """
+        window.close()
+        window.deleteLater()
+        spin(50)
+        gc.collect()
 
     def save(self, window: MainWindow, name: str) -> Path:
         spin(200)
@@ -119,7 +138,7 @@ def shoot(out: Path, width: int, height: int, guardian: Path | None) -> list[Pat
     window.detail.follow(_fact_href(window, 2))
     wait_for(window.session.article_loaded)
     written.append(shooter.save(window, "dark.png"))
-    window.close()
+    shooter.close(window)
     app.setPalette(light)
 
     if guardian is not None and guardian.is_dir():
@@ -130,7 +149,36 @@ def shoot(out: Path, width: int, height: int, guardian: Path | None) -> list[Pat
         window.entities.show_article_scope(True)
         shooter.open_entity(window, "shenzhen")
         written.append(shooter.save(window, "guardian.png"))
-        window.close()
+        shooter.close(window)
+        written.extend(shoot_exploring(shooter, guardian))
+    return written
+
+
+def shoot_exploring(shooter: Shooter, guardian: Path) -> list[Path]:
+    """Facets, chips and the timeline for a query narrowed twice; then an entity's network."""
+    from gdexplorer.gui.explore import entity_filter, span_filter
+
+    written = []
+    window = shooter.window()
+    shooter.open(window, guardian, seeds_dir() / "annotations")
+    shooter.wait_facets(window)
+    shooter.search(window, "pollution")
+    shooter.wait_facets(window)
+    window.set_filters((entity_filter("beijing", "Beijing"),))
+    shooter.wait_facets(window)
+    window.set_filters((*window.filters, span_filter("2013-01", "2015-12")))
+    shooter.wait_facets(window)
+    shooter.open_result(window, 0)
+    written.append(shooter.save(window, "explore.png"))
+
+    window.set_filters(())
+    shooter.wait_facets(window)
+    window.detail_tabs.setCurrentWidget(window.network)
+    window.open_entity("shenzhen")
+    wait_for(window.session.network_loaded)
+    spin(100)
+    written.append(shooter.save(window, "network.png"))
+    shooter.close(window)
     return written
 
 

@@ -7,9 +7,9 @@ search field removes the last one, as in a token field. Chips that do not fit co
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMenu, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMenu, QSizePolicy, QToolButton, QWidget
 
 from gdexplorer.gui.explore import Filter, FilterGroup
 from gdexplorer.gui.theme import marks_for
@@ -101,6 +101,7 @@ class FilterChips(QWidget):
 
     filter_removed = Signal(object)  # Filter
     clear_requested = Signal()
+    focus_left = Signal()  # the last chip went while it had the focus: the search field takes it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,7 +110,6 @@ class FilterChips(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._filters: tuple[Filter, ...] = ()
         self._chips: list[Chip] = []
-        self._field: QLineEdit | None = None
         self.more = QToolButton(self)
         self.more.setObjectName("moreFilters")
         self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -144,24 +144,16 @@ class FilterChips(QWidget):
             visible = [chip for chip in self._chips if chip.isVisible()]
             if visible:
                 visible[-1].setFocus(Qt.FocusReason.OtherFocusReason)
-            elif self._field is not None:
-                self._field.setFocus(Qt.FocusReason.OtherFocusReason)
+            else:
+                self.focus_left.emit()
 
     def chips(self) -> list[Chip]:
         return list(self._chips)
 
-    def attach(self, field: QLineEdit) -> None:
-        """Backspace in ``field`` when it is empty removes the last filter."""
-        self._field = field
-        field.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._field and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Backspace and not event.modifiers() and self._filters \
-                and not self._field.text():
+    def remove_last(self) -> None:
+        """Ask for the last filter's removal (Backspace in the empty search field)."""
+        if self._filters:
             self.filter_removed.emit(self._filters[-1])
-            return True
-        return super().eventFilter(watched, event)
 
     # -- layout ------------------------------------------------------------------------------
 

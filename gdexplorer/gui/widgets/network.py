@@ -375,6 +375,7 @@ class NetworkView(QGraphicsView):
 
     entity_requested = Signal(str)
     edge_activated = Signal(object)  # tuple[NetworkEdge, ...]
+    shown = Signal()  # e.g. its tab was chosen: the time to load what it should show
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -546,6 +547,10 @@ class NetworkView(QGraphicsView):
         super().resizeEvent(event)
         if self.page is not None or self._message:
             self._build()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.shown.emit()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -18,6 +18,7 @@ class SearchField(QLineEdit):
     query_edited = Signal(str)
     query_submitted = Signal(str)
     results_focus_requested = Signal()
+    last_filter_removal_requested = Signal()  # Backspace in the empty field, as in a token field
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +87,9 @@ class SearchField(QLineEdit):
         if key == Qt.Key.Key_Down and not event.modifiers():
             self.flush()
             self.results_focus_requested.emit()
+            return
+        if key == Qt.Key.Key_Backspace and not event.modifiers() and not self.text():
+            self.last_filter_removal_requested.emit()
             return
         super().keyPressEvent(event)
 

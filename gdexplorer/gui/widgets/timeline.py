@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from gdexplorer.gui.explore import month_label, months_between
+from gdexplorer.gui.explore import MONTH_NAMES, month_label, months_between
 from gdexplorer.gui.theme import marks_for
 
 HEIGHT = 66
@@ -222,6 +222,7 @@ class Timeline(QWidget):
         tick = QColor(marks.secondary)
         tick.setAlpha(120)
         last_right = -1e9
+        year_spans: list[tuple[float, float]] = []
         years = [(i, b.first[:4]) for i, b in enumerate(self._bins) if b.first[5:7] == "01"]
         stride = 1
         label_width = metrics.horizontalAdvance("8888") + 8
@@ -240,6 +241,20 @@ class Timeline(QWidget):
                 continue
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, year)
             last_right = text_rect.left() + metrics.horizontalAdvance(year) + 6
+            year_spans.append((text_rect.left(), last_right))
+        # Month initials under monthly bars when there is room (a corpus spanning a year or two).
+        if self.step == 1 and width >= metrics.horizontalAdvance("M") + 3:
+            painter.setPen(marks.secondary)
+            for i, b in enumerate(self._bins):
+                name = MONTH_NAMES[int(b.first[5:7]) - 1]
+                text = name if width >= metrics.horizontalAdvance(name) + 4 else name[0]
+                rect = self.bar_rect(i)
+                half = metrics.horizontalAdvance(text) / 2
+                left, right = rect.center().x() - half, rect.center().x() + half
+                if b.first[5:7] == "01" or any(left < end and right > start for start, end in year_spans):
+                    continue  # under a year's label
+                painter.drawText(QRectF(rect.left(), plot.bottom() + 2, rect.width(), AXIS - 2),
+                                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, text)
         # Caption on the left, the peak on the right.
         caption = self._caption or "Matches over time"
         painter.drawText(QRect(MARGIN_X, 1, self.width() - 2 * MARGIN_X, TOP - 2),
