@@ -84,16 +84,21 @@ def test_a_second_writer_is_told_and_readers_read_what_exists(big_corpus, big_sn
 )
 def test_two_first_builds_at_once_do_not_destroy_each_other(plain, monkeypatch):
     # Deterministic stand-in for two processes: two Explorers share nothing but the folder, and Whoosh's
-    # flock conflicts between two opens in one process as between two processes. B is held just after it
-    # decided to rebuild ("no index yet") until A is writing.
+    # flock conflicts between two opens in one process as between two processes. Both have seen "no index
+    # yet" before either creates it; then A creates it and writes, and only then does B go on.
     for i in range(60):
         (plain / "articles" / f"x{i:03}.txt").write_text(f"Filler {i}\n\nzebra ports {i}\n", encoding="utf-8")
-    a_writing, b_done = threading.Event(), threading.Event()
+    b_decided, a_writing, b_done = threading.Event(), threading.Event(), threading.Event()
     real_detect = gindex.detect_language
 
     def detect_language(corpus, files, sample=40):
+        # Called by each once it has decided to build ("no index yet"), before it creates anything:
+        # A goes on once B has decided too, B once A holds the lock and is writing.
         if threading.current_thread().name == "B":
+            b_decided.set()
             a_writing.wait(10)
+        else:
+            b_decided.wait(10)
         return real_detect(corpus, files, sample)
 
     monkeypatch.setattr(gindex, "detect_language", detect_language)
@@ -118,6 +123,7 @@ def test_two_first_builds_at_once_do_not_destroy_each_other(plain, monkeypatch):
         t.start()
     for t in threads:
         t.join(30)
+    assert b_decided.is_set() and a_writing.is_set()  # the interleaving really happened
     assert isinstance(outcome["B"], IndexBusyError), outcome["B"]
     assert not isinstance(outcome["A"], Exception), outcome["A"]
     fresh = Explorer(plain)

@@ -161,10 +161,9 @@ def test_the_length_limit_counts_what_was_typed_while_typing(explorer):
 )
 def test_a_large_fuzzy_distance_does_not_hang(explorer):
     started = time.perf_counter()
-    for text in ("hydrogen~9", "guangdong~9"):
-        with contextlib.suppress(QueryError):
-            explorer.search(text)
-    assert time.perf_counter() - started < 0.4
+    with contextlib.suppress(QueryError):
+        explorer.search("hydrogen~9")  # 0.7 s here; 'hydrogen~2' takes 0.04 s
+    assert time.perf_counter() - started < 0.25
 
 
 @pytest.mark.xfail(
