@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.network = NetworkView(self)
         self._filters: tuple[Filter, ...] = ()
         self._keystroke = False  # the current query came from typing (search-as-you-type semantics)
+        self._typing = False  # the latest search came from a keystroke (not a click, Enter or a filter)
         self._network_wanted = ""  # the entity the Network tab should show
         self._network_shown = ""
         self._settle = QTimer(self)
@@ -507,6 +508,7 @@ class MainWindow(QMainWindow):
     def _search(self, query: str) -> None:
         self._query = query
         self._settle.stop()
+        self._typing = False  # set again by the caller when the search came from a keystroke
         if not query and not self._filters:
             self.results.set_error("")
             self._show_start()
@@ -629,13 +631,16 @@ class MainWindow(QMainWindow):
             self._rerun_when_indexed = True
         if outcome.offset:
             self.results.append_result(outcome.result)
-        else:
-            self.results.show_result(self._query, outcome.result, outcome.result.took_ms, outcome.while_indexing)
-            if outcome.keystroke and outcome.result.partial:
-                # Cut short while typing: the full answer (and its counts) once typing pauses.
-                self._settle.start()
-            else:
-                self._count_facets()
+            return
+        partial = outcome.keystroke and outcome.result.partial
+        if partial:
+            # Cut short: the full answer (and its counts) once typing pauses, at once otherwise.
+            self._settle.start(SETTLE_MS if self._typing else 0)
+            if not outcome.result.total:
+                return  # "≈ 0 results" would only flash: keep the last list until the full answer
+        self.results.show_result(self._query, outcome.result, outcome.result.took_ms, outcome.while_indexing)
+        if not partial:
+            self._count_facets()
 
     @Slot(object)
     def _on_session_search_failed(self, failure: SearchFailure) -> None:
@@ -685,7 +690,7 @@ class MainWindow(QMainWindow):
             return  # counts for a query the window has moved on from
         if not page.complete:
             if page.keystroke:
-                self._settle.start()  # the counts follow the full search
+                self._settle.start(SETTLE_MS if self._typing else 0)  # the counts follow the full search
             else:
                 self.facets.show_failure("the query has too many word forms to count them all")
             return
@@ -808,6 +813,7 @@ class MainWindow(QMainWindow):
     def _on_search_query_edited(self, query: str) -> None:
         self._keystroke = True
         self._search(query)
+        self._typing = True
 
     @Slot(str)
     def _on_search_query_submitted(self, query: str) -> None:

@@ -494,6 +494,13 @@ class NetworkView(QGraphicsView):
         bottom = max([spot.y for spot in placed] + [middle.y() + CENTER_RADIUS + metrics.height()]) + 24
         self._add_legend(max(bottom, height - LEGEND + 6), width, marks, palette)
         scene.setSceneRect(0, 0, width, max(height, bottom + LEGEND))
+        if self.hasFocus():
+            self._focus_first()
+
+    def _focus_first(self) -> None:
+        first = next((item for item in self.nodes.values() if not item.center), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.TabFocusReason)
 
     def _add_legend(self, top: float, width: float, marks, palette: QPalette) -> None:
         scene = self.scene()
@@ -559,8 +566,5 @@ class NetworkView(QGraphicsView):
 
     def focusInEvent(self, event) -> None:
         super().focusInEvent(event)
-        scene = self.scene()
-        if scene.focusItem() is None:
-            first = next((item for item in self.nodes.values() if not item.center), None)
-            if first is not None:
-                first.setFocus(Qt.FocusReason.TabFocusReason)
+        if self.scene().focusItem() is None:
+            self._focus_first()
