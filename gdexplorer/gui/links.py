@@ -32,7 +32,17 @@ class ExternalLink:
     url: str
 
 
-Link = EntityLink | ArticleLink | SearchLink | ExternalLink
+@dataclass(frozen=True, slots=True)
+class FactLink:
+    """An action on an entity's fact or relation (``item`` is "fact" or "relation"), by position."""
+
+    entity_id: str
+    item: str
+    index: int
+    action: str  # "edit", "delete", "cite"
+
+
+Link = EntityLink | ArticleLink | SearchLink | ExternalLink | FactLink
 
 
 def entity_href(entity_id: str) -> str:
@@ -48,6 +58,10 @@ def article_href(article_id: str, focus: tuple[int, int] | None = None) -> str:
 
 def search_href(query: str) -> str:
     return f"{SCHEME}:search?q={quote(query, safe='')}"
+
+
+def fact_href(entity_id: str, item: str, index: int, action: str) -> str:
+    return f"{SCHEME}:{item}/{quote(entity_id, safe='')}/{index}?do={quote(action, safe='')}"
 
 
 def parse_href(href: str) -> Link | None:
@@ -68,4 +82,8 @@ def parse_href(href: str) -> Link | None:
         return ArticleLink(unquote(rest), focus)
     if kind == "search" and "q" in query:
         return SearchLink(query["q"][0])
+    if kind in ("fact", "relation") and "do" in query:
+        entity, _, index = rest.rpartition("/")
+        if entity and index.isdigit():
+            return FactLink(unquote(entity), kind, int(index), query["do"][0])
     return None

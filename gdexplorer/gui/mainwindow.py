@@ -7,6 +7,7 @@ the bottom; the status bar. All core calls go through ``ExplorerSession`` (off t
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -32,6 +33,8 @@ from PySide6.QtWidgets import (
 
 import gdexplorer
 from gdexplorer.errors import Problem
+from gdexplorer.gui.annotating import CurationController, restore_scroll
+from gdexplorer.gui.curating import Curated
 from gdexplorer.gui.explore import (
     FacetsPage,
     Filter,
@@ -43,12 +46,14 @@ from gdexplorer.gui.explore import (
     with_filter,
     without_filter,
 )
+from gdexplorer.gui.exporting import Exported, Exporter
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, NavigationHistory, SearchLocation
 from gdexplorer.gui.icons import app_icon, named_icon, themed_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
-from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, example_queries
+from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, Refreshed, example_queries
 from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
 from gdexplorer.gui.theme import marks_for
+from gdexplorer.gui.watcher import CorpusWatcher
 from gdexplorer.gui.widgets.articlepane import ArticlePane
 from gdexplorer.gui.widgets.articleview import error_html, welcome_html
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
@@ -107,6 +112,13 @@ class MainWindow(QMainWindow):
         self.corpus_status = CorpusStatus(self)
         self.index_status = IndexStatus(self)
         self.problems_button = ProblemsButton(self)
+        self.curation = CurationController(self.article.view, self.detail, self)
+        self.exporter = Exporter(settings, self)
+        self.watcher = CorpusWatcher(self)
+        # A page being reloaded after a change, to keep the reader's place: (id, scroll value) and,
+        # for the article, its text and the selection (kept when the text is unchanged).
+        self._keep_article_scroll: tuple[str, int, tuple[int, int] | None, str] | None = None
+        self._keep_detail_scroll: tuple[str, int] | None = None
         self.facets = FacetsPanel(self)
         self.timeline = Timeline(self)
         self.chips = FilterChips(self)
@@ -161,6 +173,11 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_qt_action = QAction("About &Qt", self)
         self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
+        self.export_csv_action = QAction("Results as &CSV…", self)
+        self.export_json_action = QAction("Results as &JSON…", self)
+        self.export_dossier_action = QAction("Entity &Dossier as Markdown…", self)
+        for action in (self.curation.undo_action, self.curation.add_fact_action, self.curation.copy_citation_action):
+            self.addAction(action)
         self.timeline_action = QAction("&Timeline", self)
         self.timeline_action.setCheckable(True)
         self.timeline_action.setChecked(True)
@@ -262,13 +279,25 @@ class MainWindow(QMainWindow):
         self.recent_menu = file.addMenu("Open &Recent")
         file.addAction(self.annotations_action)
         file.addSeparator()
+        self.export_menu = file.addMenu("&Export")
+        self.export_menu.addAction(self.export_csv_action)
+        self.export_menu.addAction(self.export_json_action)
+        self.export_menu.addSeparator()
+        self.export_menu.addAction(self.export_dossier_action)
+        file.addSeparator()
         file.addAction(self.reindex_action)
         file.addSeparator()
         file.addAction(self.quit_action)
         edit = menus.addMenu("&Edit")
+        edit.addAction(self.curation.undo_action)
+        edit.addSeparator()
         edit.addAction(self.find_action)
         edit.addAction(self.next_hit_action)
         edit.addAction(self.previous_hit_action)
+        edit.addSeparator()
+        edit.addAction(self.curation.add_fact_action)
+        edit.addAction(self.curation.annotate_action)
+        edit.addAction(self.curation.copy_citation_action)
         go = menus.addMenu("&Go")
         go.addAction(self.back_action)
         go.addAction(self.forward_action)
@@ -304,6 +333,18 @@ class MainWindow(QMainWindow):
         session.article_failed.connect(self._on_session_article_failed)
         session.entity_loaded.connect(self._on_session_entity_loaded)
         session.entity_failed.connect(self._on_session_entity_failed)
+        session.corpus_refreshed.connect(self._on_session_corpus_refreshed)
+        self.curation.curated.connect(self._on_curation_curated)
+        self.curation.message.connect(self._on_curation_message)
+        self.exporter.exported.connect(self._on_exporter_exported)
+        self.exporter.failed.connect(self._on_exporter_failed)
+        self.watcher.changed.connect(self._on_watcher_changed)
+        self.article.suggestions.annotate_requested.connect(self.curation.annotate)
+        self.detail.fact_action_requested.connect(self.curation.act)
+        self.export_menu.aboutToShow.connect(self._update_export_actions)
+        self.export_csv_action.triggered.connect(self._on_export_csv_action_triggered)
+        self.export_json_action.triggered.connect(self._on_export_json_action_triggered)
+        self.export_dossier_action.triggered.connect(self._on_export_dossier_action_triggered)
         session.facets_finished.connect(self._on_session_facets_finished)
         session.facets_failed.connect(self._on_session_facets_failed)
         session.network_loaded.connect(self._on_session_network_loaded)
@@ -386,6 +427,11 @@ class MainWindow(QMainWindow):
         self.detail.show_placeholder(DETAIL_HINT)
         self.article.view.show_welcome(f"<div style='margin:18px'>Opening {html.escape(str(corpus))}…</div>")
         self.setWindowTitle(f"{self.corpus.name} — gdexplorer")
+        self.curation.set_explorer(None)
+        self.exporter.set_explorer(None)
+        self.watcher.watch(None)
+        self.article.suggestions.clear()
+        self._keep_article_scroll = self._keep_detail_scroll = None
         self.session.open(self.corpus, self.annotations)
 
     def last_corpus(self) -> tuple[Path, Path | None] | None:
@@ -571,6 +617,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_session_corpus_opened(self, opened: OpenedCorpus) -> None:
         self._opened = opened
+        self.curation.set_explorer(opened.explorer)
+        self.curation.set_entities(opened.entities)
+        self.exporter.set_explorer(opened.explorer)
+        self.watcher.watch(opened.explorer)
         self.entities.set_entities(opened.entities)
         self._set_problems(opened.problems)
         self.corpus_status.show_counts(opened.name, None, len(opened.entities))
@@ -666,7 +716,16 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_session_article_loaded(self, page: ArticlePage) -> None:
+        keep, self._keep_article_scroll = self._keep_article_scroll, None
         self.article.view.show_page(page)
+        if keep is not None and keep[0] == page.article.info.id:
+            if keep[2] is not None and keep[3] == page.article.text:
+                self.article.view.select_span(*keep[2])
+            restore_scroll(self.article.view, keep[1])
+        self.article.suggestions.show_suggestions(page.suggestions)
+        explorer = self.session.explorer
+        if explorer is not None and explorer.corpus.exists(page.article.info.id):
+            self.watcher.watch_article(explorer.corpus.root / page.article.info.id)
         self.entities.set_article_entities(frozenset(entity.id for entity in page.entities))
         self.setWindowTitle(f"{page.article.info.title} — {self._opened.name if self._opened else ''} — gdexplorer")
 
@@ -678,7 +737,10 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_session_entity_loaded(self, page: EntityPage) -> None:
+        keep, self._keep_detail_scroll = self._keep_detail_scroll, None
         self.detail.show_page(page)
+        if keep is not None and keep[0] == page.entity.id:
+            restore_scroll(self.detail, keep[1])
 
     @Slot(str)
     def _on_session_entity_failed(self, message: str) -> None:
@@ -947,6 +1009,116 @@ class MainWindow(QMainWindow):
             f"<p>Qt {html.escape(_qt_version())}</p>",
         )
 
+    # -- curation, outside changes, exports --------------------------------------------------
+
+    @Slot(object)
+    def _on_curation_curated(self, curated: Curated) -> None:
+        """A saved edit: its entity is shown as it is now at once; the index catches up behind."""
+        self._update_entities(curated.entities)
+        self._set_problems(curated.problems)
+        shown = self.detail.page.entity.id if self.detail.page is not None else None
+        if curated.page is None:
+            if shown == curated.entity_id:
+                self.detail.show_placeholder(DETAIL_HINT)
+        elif shown == curated.entity_id:
+            value = self.detail.verticalScrollBar().value()
+            self.detail.show_page(curated.page)
+            restore_scroll(self.detail, value)
+        else:
+            self.open_entity(curated.entity_id)
+            self.detail.show_page(curated.page)
+        self._reload_article()
+        self.session.refresh()
+
+    @Slot(str)
+    def _on_curation_message(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    @Slot()
+    def _on_watcher_changed(self) -> None:
+        self.session.refresh()
+
+    @Slot(object)
+    def _on_session_corpus_refreshed(self, refreshed: Refreshed) -> None:
+        """Something changed on disk (outside edits, or our own saves): update what is on screen."""
+        report = refreshed.report
+        if not report.changed:
+            return
+        if report.annotations_changed:
+            self._update_entities(refreshed.entities)
+        self._set_problems(refreshed.problems)
+        self.index_status.show_finished(report.index)
+        if report.index.added or report.index.updated or report.index.deleted:
+            self._search(self._query)  # re-runs the results (or the newest list) as they are now
+        self._reload_article()
+        if self.detail.page is not None:
+            self._keep_detail_scroll = (self.detail.page.entity.id, self.detail.verticalScrollBar().value())
+            self.session.load_entity(self.detail.page.entity.id)
+
+    def _update_entities(self, entities: tuple[Entity, ...]) -> None:
+        """The annotations changed: the entity list, the counts and the dialog's pickers follow."""
+        opened = self._opened
+        if opened is None:
+            return
+        self._opened = dataclasses.replace(opened, entities=tuple(entities))
+        self.curation.set_entities(self._opened.entities)
+        current = self.detail.page.entity.id if self.detail.page is not None else None
+        value = self.entities.tree.verticalScrollBar().value()
+        self.entities.set_entities(self._opened.entities)
+        if self._stats is not None:
+            self.entities.set_counts(self._stats.mention_counts)
+        self.entities.tree.verticalScrollBar().setValue(value)
+        if current is not None:
+            self.entities.select(current)
+        self.corpus_status.show_counts(opened.name, self._stats.articles if self._stats else None,
+                                       len(self._opened.entities))
+
+    def _reload_article(self) -> None:
+        """Show the open article again (new names linked, outside edits), where the reader was."""
+        page = self.article.view.page
+        if page is not None:
+            self._keep_article_scroll = (page.article.info.id, self.article.view.verticalScrollBar().value(),
+                                         self.article.view.selected_span(), page.article.text)
+            self.session.load_article(page.location)
+
+    @Slot()
+    def _update_export_actions(self) -> None:
+        model = self.results.model
+        has_results = model.rowCount() > 0 and bool(model.query or model.filters)
+        self.export_csv_action.setEnabled(has_results)
+        self.export_json_action.setEnabled(has_results)
+        page = self.detail.page
+        self.export_dossier_action.setEnabled(page is not None)
+        self.export_dossier_action.setText(f"Dossier of {page.entity.name} as Markdown…" if page is not None
+                                           else "Entity &Dossier as Markdown…")
+
+    def export_results(self, fmt: str) -> Path | None:
+        """Ask where, then write the results the window shows (the whole query, not just the loaded rows)."""
+        model = self.results.model
+        return self.exporter.export_results(model.query, self.results.sort_key, model.filters, fmt)
+
+    @Slot()
+    def _on_export_csv_action_triggered(self) -> None:
+        self.export_results("csv")
+
+    @Slot()
+    def _on_export_json_action_triggered(self) -> None:
+        self.export_results("json")
+
+    @Slot()
+    def _on_export_dossier_action_triggered(self) -> None:
+        if self.detail.page is not None:
+            self.exporter.export_dossier(self.detail.page.entity)
+
+    @Slot(object)
+    def _on_exporter_exported(self, exported: Exported) -> None:
+        self.statusBar().showMessage(f"Exported {exported.summary} to {exported.path}", 10000)
+
+    @Slot(str)
+    def _on_exporter_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        QMessageBox.warning(self, "Export", message)
+
     # -- settings and closing ----------------------------------------------------------------
 
     def _restore_settings(self) -> None:
@@ -985,6 +1157,12 @@ class MainWindow(QMainWindow):
             if app is not None:
                 app.removeEventFilter(self)
             self.hide()  # the user sees the window go at once, even if a worker takes a moment
+            self.watcher.shutdown(0)
+            if not self.curation.shutdown(CLOSE_WAIT_MS):
+                self.curation.wait()  # a save is one atomic write: let it land
+            if not self.exporter.shutdown(CLOSE_WAIT_MS):
+                log.info("waiting for an export to finish before exiting")
+                self.exporter.wait()
             if not self.session.shutdown(CLOSE_WAIT_MS):
                 # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
                 log.warning("waiting for the index to finish saving before exiting")

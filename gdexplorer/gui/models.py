@@ -50,11 +50,17 @@ class ResultsModel(QAbstractListModel):
         self._total = 0
         self._query = ""
         self._terms: tuple[str, ...] = ()
+        self._filters: tuple[str, ...] = ()
         self._waiting_for_more = False
 
     @property
     def query(self) -> str:
         return self._query
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """The filter clauses the shown results were restricted by."""
+        return self._filters
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -91,6 +97,7 @@ class ResultsModel(QAbstractListModel):
         self._total = result.total
         self._query = result.query if query is None else query
         self._terms = result.terms
+        self._filters = tuple(result.filters)
         self._waiting_for_more = False
         self.endResetModel()
 
@@ -115,6 +122,7 @@ class ResultsModel(QAbstractListModel):
         self._total = 0
         self._query = ""
         self._terms = ()
+        self._filters = ()
         self._waiting_for_more = False
         self.endResetModel()
 

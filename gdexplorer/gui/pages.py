@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gdexplorer.errors import GdxError, Problem, QueryError, SearchIndexError
-from gdexplorer.explorer import EntityRef, Explorer
+from gdexplorer.explorer import EntityRef, Explorer, RefreshReport
 from gdexplorer.gui.history import ArticleLocation
+from gdexplorer.mentions import Suggestion, suggest_entities
 from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, SearchResult
 
 # How many linked articles an entity page lists before pointing to a search for the rest.
@@ -53,6 +54,7 @@ class ArticlePage:
     title_hits: tuple[tuple[int, int], ...]  # query words in info.title (shown apart from the text)
     refs: tuple[EntityRef, ...]  # entity names to link
     entities: tuple[Entity, ...]  # every entity the article mentions
+    suggestions: tuple[Suggestion, ...] = ()  # names that look like entities but are not annotated
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,21 @@ def open_explorer(corpus: Path, annotations: Path | None) -> OpenedCorpus:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """What changed on disk since the last look, and the annotations as they are now."""
+
+    report: RefreshReport
+    entities: tuple[Entity, ...]
+    problems: tuple[Problem, ...]
+
+
+def refresh_corpus(explorer: Explorer, progress=None, cancel=None) -> Refreshed:
+    """Pick up outside edits (articles, manifest, YAML) and update the index incrementally."""
+    report = explorer.refresh(progress, cancel)
+    return Refreshed(report, tuple(explorer.entities()), tuple(explorer.problems()))
+
+
 def corpus_stats(explorer: Explorer) -> CorpusStats:
     return CorpusStats(explorer.article_count(), explorer.mention_counts(), tuple(explorer.problems()))
 
@@ -104,6 +121,7 @@ def load_article_page(explorer: Explorer, location: ArticleLocation) -> ArticleP
         title_hits=tuple(explorer.highlight(article.info.title, terms)) if terms else (),
         refs=tuple(explorer.entity_refs(article.text)),
         entities=tuple(explorer.entities_in(location.article_id)),
+        suggestions=tuple(suggest_entities(article.text, explorer.matcher)),
     )
 
 

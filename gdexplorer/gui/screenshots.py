@@ -132,6 +132,9 @@ def shoot(out: Path, width: int, height: int, guardian: Path | None) -> list[Pat
     shooter.open_entity(window, "gac-group")
     written.append(shooter.save(window, "seeds-search.png"))
 
+    # Curating: words selected in the article, the Add Fact dialog over the window.
+    written.append(shoot_add_fact(shooter, window))
+
     # A fact clicked: the article scrolled to its sentence, in the dark palette.
     app.setPalette(dark_palette())
     spin(100)
@@ -180,6 +183,46 @@ def shoot_exploring(shooter: Shooter, guardian: Path) -> list[Path]:
     written.append(shooter.save(window, "network.png"))
     shooter.close(window)
     return written
+
+
+ADD_FACT_QUOTE = "an automobile manufacturer based in Guangzhou"
+
+
+def shoot_add_fact(shooter: Shooter, window: MainWindow) -> Path:
+    """The Add Fact dialog, filled in as a user would, over the window (nothing is saved)."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor, QPainter, QTextCursor
+
+    shooter.search(window, "tcl")
+    shooter.open_result(window, 0)
+    view = window.article.view
+    found = view.document().find(ADD_FACT_QUOTE)
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(found.selectionStart())
+    cursor.setPosition(found.selectionEnd(), QTextCursor.MoveMode.KeepAnchor)
+    view.setTextCursor(cursor)
+    view.ensureCursorVisible()
+    dialog = window.curation.add_fact()
+    assert dialog is not None
+    dialog.subject.search.setText("GAC")
+    dialog.fact_text.setPlainText("An automobile manufacturer based in Guangzhou.")
+    spin(300)
+    image = window.grab().toImage()
+    painter = QPainter(image)
+    # Offscreen windows have no frames: a shadow and an edge set the dialog off the window.
+    where = dialog.frameGeometry().topLeft() - window.frameGeometry().topLeft()
+    rect = QRect(max(0, where.x()), max(0, where.y()), dialog.width(), dialog.height())
+    for spread, alpha in ((10, 14), (6, 22), (3, 34)):
+        painter.fillRect(rect.adjusted(-spread, -spread + 4, spread, spread + 4), QColor(0, 0, 0, alpha))
+    painter.drawPixmap(rect.topLeft(), dialog.grab())
+    painter.setPen(QColor(0, 0, 0, 90))
+    painter.drawRect(rect.adjusted(-1, -1, 0, 0))
+    painter.end()
+    dialog.reject()
+    path = shooter.out / "add-fact.png"
+    image.save(str(path), "PNG")
+    print(f"wrote {path}")
+    return path
 
 
 def _fact_href(window: MainWindow, index: int) -> str:

@@ -26,12 +26,14 @@ from gdexplorer.gui.pages import (
     ArticlePage,
     EntityPage,
     OpenedCorpus,
+    Refreshed,
     corpus_stats,
     describe_failure,
     load_article_page,
     load_entity_page,
     newest_articles,
     open_explorer,
+    refresh_corpus,
 )
 from gdexplorer.gui.workers import Task, TaskSignals, TaskSkipped, Ticket, WorkerPool
 from gdexplorer.model import IndexStats, Progress, SearchResult
@@ -89,6 +91,7 @@ class ExplorerSession(QObject):
     article_failed = Signal(str)
     entity_loaded = Signal(object)  # EntityPage
     entity_failed = Signal(str)
+    corpus_refreshed = Signal(object)  # Refreshed
     facets_finished = Signal(object)  # FacetsPage
     facets_failed = Signal(str)
     network_loaded = Signal(object)  # NetworkPage
@@ -110,6 +113,9 @@ class ExplorerSession(QObject):
         self._pool = WorkerPool("queries", threads=2, parent=self)
         self._index_pool = WorkerPool("indexing", threads=1, parent=self)
         self._closed = False
+        self._refreshing: Ticket | None = None
+        self._refresh_again = False
+        self._refresh_cancel = threading.Event()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -148,6 +154,7 @@ class ExplorerSession(QObject):
         """Load a corpus in the background; the old one's indexing is cancelled."""
         self._generation += 1
         self._cancel.set()
+        self._refresh_cancel.set()
         self.explorer = None
         self.corpus_opening.emit(corpus)
         task = Task(Ticket(self._generation), open_explorer, corpus, annotations)
@@ -188,6 +195,64 @@ class ExplorerSession(QObject):
 
     def cancel_indexing(self) -> None:
         self._cancel.set()
+        self._refresh_cancel.set()
+
+    # -- outside changes ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Pick up what changed on disk (articles, manifest, YAML) and update the index incrementally.
+
+        Runs on the indexing pool, so after any index update already running; a request made while
+        one refresh is under way runs once more when it ends. The answer is ``corpus_refreshed``.
+        """
+        if self.explorer is None or self._closed:
+            return
+        if self._refreshing is not None:
+            self._refresh_again = True
+            return
+        self._refresh_again = False
+        self._refresh_cancel = threading.Event()
+        ticket = Ticket(self._generation)
+        self._refreshing = ticket
+        work = functools.partial(refresh_corpus, self.explorer, cancel=self._refresh_cancel)
+        task = Task(ticket, work, reports_progress=True)
+        task.signals.progress.connect(self._on_refresh_task_progress)
+        self._submit(self._index_pool, task, self._on_refresh_task_finished, self._on_refresh_task_failed)
+
+    @property
+    def refreshing(self) -> bool:
+        return self._refreshing is not None
+
+    @Slot(object, object)
+    def _on_refresh_task_progress(self, ticket: Ticket, progress: Progress) -> None:
+        # Only real work is worth showing; the scan that finds nothing changed takes milliseconds.
+        if self._current(ticket) and progress.total:
+            self.index_progressed.emit(progress)
+
+    @Slot(object, object)
+    def _on_refresh_task_finished(self, ticket: Ticket, refreshed: Refreshed) -> None:
+        self._forget()
+        if ticket == self._refreshing:
+            self._refreshing = None
+        if not self._current(ticket):
+            return
+        log.info("refresh of %s: %s", self.explorer, refreshed.report)
+        self.corpus_refreshed.emit(refreshed)
+        if refreshed.report.changed:
+            self.refresh_stats()
+        if self._refresh_again:
+            self.refresh()
+
+    @Slot(object, object)
+    def _on_refresh_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        if ticket == self._refreshing:
+            self._refreshing = None
+        if not self._current(ticket):
+            return
+        self.index_failed.emit(f"updating from disk failed: {describe_failure(error)}")
+        if self._refresh_again:
+            self.refresh()
 
     @Slot(object, object)
     def _on_index_task_progress(self, ticket: Ticket, progress: Progress) -> None:
@@ -437,6 +502,7 @@ class ExplorerSession(QObject):
         self._closed = True
         self._generation += 1
         self._cancel.set()
+        self._refresh_cancel.set()
         done = self._pool.shutdown(timeout_ms)
         left = max(0, timeout_ms - int((time.monotonic() - started) * 1000))
         done = self._index_pool.shutdown(left) and done

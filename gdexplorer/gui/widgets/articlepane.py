@@ -8,10 +8,12 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLay
 from gdexplorer.gui.formatting import plural
 from gdexplorer.gui.icons import named_icon
 from gdexplorer.gui.widgets.articleview import ArticleView
+from gdexplorer.gui.widgets.suggestions import SuggestionBar
 
 
 class ArticlePane(QWidget):
-    """``view`` is the reader; the bar shows "3 of 12 matches" with previous/next buttons."""
+    """``view`` is the reader; the bar shows "3 of 12 matches" with previous/next buttons;
+    ``suggestions`` below it offers the names not annotated yet."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +50,8 @@ class ArticlePane(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(line)
         layout.addWidget(self.view, 1)
+        self.suggestions = SuggestionBar(self)
+        layout.addWidget(self.suggestions)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.previous.clicked.connect(self.view.previous_hit)

@@ -88,6 +88,28 @@ class ArticleView(LinkBrowser):
         cursor = self._cursor(self._focus)
         return cursor.selectedText().replace("\u2029", "\n")
 
+    def selected_span(self) -> tuple[int, int] | None:
+        """The selection as a range of ``page.article.text``, cut to the body; None when nothing is selected."""
+        page = self.page
+        cursor = self.textCursor()
+        if page is None or not cursor.hasSelection():
+            return None
+        start = max(cursor.selectionStart(), self._body_start)
+        end = min(cursor.selectionEnd(), self._pos(len(page.article.text)))
+        if start >= end:
+            return None
+        shift = page.article.body_offset - self._body_start
+        return start + shift, end + shift
+
+    def select_span(self, start: int, end: int) -> None:
+        """Select a range of ``page.article.text`` (its body part), as the mouse would."""
+        page = self.page
+        if page is None:
+            return
+        start, end = max(start, page.article.body_offset), min(end, len(page.article.text))
+        if start < end:
+            self.setTextCursor(self._cursor((self._pos(start), self._pos(end))))
+
     def marked_texts(self) -> list[str]:
         """The words marked as query hits, in order."""
         return [self._cursor(r).selectedText() for r in self._hits]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtWidgets import QWidget
 
 from gdexplorer.gui.formatting import display_date, plural
-from gdexplorer.gui.links import article_href, entity_href, search_href
+from gdexplorer.gui.links import FactLink, article_href, entity_href, fact_href, parse_href, search_href
 from gdexplorer.gui.pages import EntityPage
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.linkbrowser import LinkBrowser, kind_src
@@ -59,6 +59,26 @@ class DetailPane(LinkBrowser):
             self._render()
             self.verticalScrollBar().setValue(value)
 
+    def item_at(self, pos: QPoint) -> FactLink | None:
+        """The fact or relation shown at a point of the viewport (as its first action link), or None."""
+        cursor = self.cursorForPosition(pos)
+        table = cursor.currentTable()
+        if table is None:
+            return None
+        row = table.cellAt(cursor).row()
+        for column in range(table.columns()):
+            cell = table.cellAt(row, column)
+            block = self.document().findBlock(cell.firstPosition())
+            while block.isValid() and block.position() <= cell.lastPosition():
+                it = block.begin()
+                while not it.atEnd():
+                    link = parse_href(it.fragment().charFormat().anchorHref())
+                    if isinstance(link, FactLink):
+                        return link
+                    it += 1
+                block = block.next()
+        return None
+
 
 def entity_html(page: EntityPage, secondary: str) -> str:
     entity = page.entity
@@ -79,11 +99,16 @@ def entity_html(page: EntityPage, secondary: str) -> str:
 
     if entity.facts:
         parts.append(_heading(f"Facts · {len(entity.facts)}", secondary))
-        parts.extend(_fact(fact, page.article_titles.get(fact.article), secondary) for fact in entity.facts)
+        parts.extend(_fact(fact, page.article_titles.get(fact.article), secondary,
+                           _actions(entity.id, "fact", i, (("edit", "edit"), ("delete", "delete"),
+                                                           ("cite", "copy citation")), secondary))
+                     for i, fact in enumerate(entity.facts))
 
     if entity.relations or page.incoming:
         parts.append(_heading(f"Relations · {len(entity.relations) + len(page.incoming)}", secondary))
-        rows = [_outgoing(rel, page.others.get(rel.object), secondary) for rel in entity.relations]
+        rows = [_outgoing(rel, page.others.get(rel.object), secondary,
+                          _actions(entity.id, "relation", i, (("cite", "cite"), ("delete", "delete")), secondary))
+                for i, rel in enumerate(entity.relations)]
         rows += [_incoming(subject, predicate, entity) for subject, predicate in page.incoming]
         parts.append("<table cellspacing='0' cellpadding='0'>" + "".join(rows) + "</table>")
 
@@ -122,7 +147,15 @@ def _source(article_id: str, info: ArticleInfo | None, span: tuple[int, int] | N
             f"{_e(title)}</a><span style='color:{secondary}'>{_e(where)}</span>")
 
 
-def _fact(fact: Fact, info: ArticleInfo | None, secondary: str) -> str:
+def _actions(entity_id: str, item: str, index: int, actions: tuple[tuple[str, str], ...], secondary: str) -> str:
+    """Quiet links to curate a fact or relation ("edit · delete · copy citation")."""
+    return f"<span style='color:{secondary}'> · </span>".join(
+        f"<a href='{_e(fact_href(entity_id, item, index, action))}' "
+        f"style='color:{secondary}; text-decoration:none'>{_e(label)}</a>"
+        for action, label in actions)
+
+
+def _fact(fact: Fact, info: ArticleInfo | None, secondary: str, actions: str = "") -> str:
     href = _e(article_href(fact.article, fact.span))
     return (
         "<table cellspacing='0' cellpadding='0' style='margin-top:6px; margin-bottom:4px'><tr>"
@@ -130,7 +163,8 @@ def _fact(fact: Fact, info: ArticleInfo | None, secondary: str) -> str:
         f"{_e(fact.text)}<br>"
         f"<a href='{href}' style='text-decoration:none'><i>“{_e(fact.quote)}”</i></a><br>"
         f"<span style='font-size:small'>{_source(fact.article, info, fact.span, secondary)}</span>"
-        "</td></tr></table>"
+        + (f"<br><span style='font-size:small'>{actions}</span>" if actions else "")
+        + "</td></tr></table>"
     )
 
 
@@ -141,8 +175,10 @@ def _entity_link(entity: Entity | None, fallback: str) -> str:
             f"<a href='{_e(entity_href(entity.id))}'>{_e(entity.name)}</a>")
 
 
-def _outgoing(relation: Relation, other: Entity | None, secondary: str) -> str:
+def _outgoing(relation: Relation, other: Entity | None, secondary: str, actions: str = "") -> str:
     source = f"<a href='{_e(article_href(relation.article, relation.span))}' title='{_e(relation.quote)}'>source</a>"
+    if actions:
+        source += f"<span style='color:{secondary}'> · </span>{actions}"
     return (f"<tr><td style='padding:2px 10px 2px 0; color:{secondary}' align='right'>{_e(relation.predicate)}</td>"
             f"<td style='padding:2px 8px 2px 0'>{_entity_link(other, relation.object)}</td>"
             f"<td style='padding:2px 0; font-size:small'>{source}</td></tr>")

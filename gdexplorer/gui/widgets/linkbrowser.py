@@ -9,7 +9,7 @@ from PySide6.QtGui import QDesktopServices, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from gdexplorer.gui.icons import kind_image
-from gdexplorer.gui.links import ArticleLink, EntityLink, ExternalLink, SearchLink, parse_href
+from gdexplorer.gui.links import ArticleLink, EntityLink, ExternalLink, FactLink, SearchLink, parse_href
 from gdexplorer.model import EntityKind
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class LinkBrowser(QTextBrowser):
     article_requested = Signal(object)  # ArticleLink
     search_requested = Signal(str)
     link_hovered = Signal(str)  # the href under the mouse, "" when it leaves
+    fact_action_requested = Signal(object)  # FactLink: edit, delete or cite a fact or relation
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +64,8 @@ class LinkBrowser(QTextBrowser):
             self.article_requested.emit(link)
         elif isinstance(link, SearchLink):
             self.search_requested.emit(link.query)
+        elif isinstance(link, FactLink):
+            self.fact_action_requested.emit(link)
         elif isinstance(link, ExternalLink):
             url = QUrl(link.url)
             if url.scheme() in ("http", "https", "mailto"):

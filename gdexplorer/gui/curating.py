@@ -1,0 +1,197 @@
+"""The edits a user makes from the window, and running them through the core's ``Curator``. Qt-free.
+
+Each edit is a small frozen dataclass the dialog or a menu builds; ``apply_edit`` runs it on a
+worker thread (the core validates with the real loader, which takes a few hundred milliseconds)
+and gathers what the window shows afterwards, so the UI thread only swaps in finished pages.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from gdexplorer.curation import Change, Curator, NewEntity, NewFact, NewRelation
+from gdexplorer.errors import GdxError, Problem
+from gdexplorer.gui.pages import EntityPage, load_entity_page
+from gdexplorer.model import Entity
+
+
+@dataclass(frozen=True, slots=True)
+class AddFact:
+    entity_id: str
+    fact: NewFact
+
+
+@dataclass(frozen=True, slots=True)
+class AddRelation:
+    subject_id: str
+    relation: NewRelation
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEntity:
+    """A new entity, with the fact or the relation (to an existing entity) that prompted it."""
+
+    entity: NewEntity
+    facts: tuple[NewFact, ...] = ()
+    relation: NewRelation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditFact:
+    entity_id: str
+    index: int
+    fact: NewFact
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteFact:
+    entity_id: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRelation:
+    entity_id: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """Take back the last edit; ``edit`` is what it was, ``steps`` how many file changes it made."""
+
+    edit: CurationEdit
+    steps: int
+
+
+CurationEdit = AddFact | AddRelation | CreateEntity | EditFact | DeleteFact | DeleteRelation | Undo
+
+
+def subject_of(edit: CurationEdit) -> str:
+    """The entity an edit is about (the one to show once it is saved)."""
+    if isinstance(edit, Undo):
+        return subject_of(edit.edit)
+    if isinstance(edit, CreateEntity):
+        return edit.entity.id
+    if isinstance(edit, AddRelation):
+        return edit.subject_id
+    return edit.entity_id
+
+
+def describe(edit: CurationEdit, name: str) -> str:
+    """What an edit does, as a menu item says it: "Add Fact to GAC Group"."""
+    if isinstance(edit, AddFact):
+        return f"Add Fact to {name}"
+    if isinstance(edit, AddRelation):
+        return f"Add Relation to {name}"
+    if isinstance(edit, CreateEntity):
+        return f"Create {name}"
+    if isinstance(edit, EditFact):
+        return f"Edit Fact of {name}"
+    if isinstance(edit, DeleteFact):
+        return f"Delete Fact of {name}"
+    if isinstance(edit, DeleteRelation):
+        return f"Delete Relation of {name}"
+    return f"Undo {describe(edit.edit, name)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Curated:
+    """A saved edit and the annotations as they are after it."""
+
+    edit: CurationEdit
+    changes: tuple[Change, ...]  # the file changes made (or, for an undo, taken back)
+    entity_id: str  # the entity the edit was about
+    page: EntityPage | None  # that entity now; None when it no longer exists (an undone creation)
+    entities: tuple[Entity, ...]
+    problems: tuple[Problem, ...]
+
+
+def apply_edit(curator: Curator, edit: CurationEdit) -> Curated:
+    """Save one edit (validated and written by the core) and gather the views it changes.
+
+    Raises ``AnnotationError`` (one sentence naming the file) when the core refuses it; an edit
+    that needs two file changes is taken back whole if the second is refused.
+    """
+    changes: list[Change] = []
+    if isinstance(edit, AddFact):
+        changes.append(curator.add_fact(edit.entity_id, edit.fact))
+    elif isinstance(edit, AddRelation):
+        changes.append(curator.add_relation(edit.subject_id, edit.relation))
+    elif isinstance(edit, CreateEntity):
+        changes.append(curator.create_entity(edit.entity, edit.facts))
+        if edit.relation is not None:
+            try:
+                changes.append(curator.add_relation(edit.entity.id, edit.relation))
+            except GdxError:
+                curator.undo()
+                raise
+    elif isinstance(edit, EditFact):
+        changes.append(curator.edit_fact(edit.entity_id, edit.index, edit.fact))
+    elif isinstance(edit, DeleteFact):
+        changes.append(curator.delete_fact(edit.entity_id, edit.index))
+    elif isinstance(edit, DeleteRelation):
+        changes.append(curator.delete_relation(edit.entity_id, edit.index))
+    else:
+        for _ in range(edit.steps):
+            change = curator.undo()
+            if change is None:
+                break
+            changes.append(change)
+    explorer = curator.explorer
+    entity_id = subject_of(edit)
+    page = load_entity_page(explorer, entity_id) if entity_id in explorer.annotations.entities else None
+    return Curated(edit, tuple(changes), entity_id, page, tuple(explorer.entities()), tuple(explorer.problems()))
+
+
+# -- helpers for prefilling the dialog (requested for the core: see the curation report) ---------
+
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u201d\u2019)\]]|$)|\n")
+_SEARCH_BACK = 2000
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (or line) holding ``text[start:end]``, without its closing punctuation.
+
+    Used to quote the sentence a suggested name appears in; the user can trim it in the dialog.
+    """
+    begin = max(0, start - _SEARCH_BACK)
+    left = begin
+    for m in _SENTENCE_END.finditer(text, begin, start):
+        left = m.end()
+    m = _SENTENCE_END.search(text, end)
+    right = m.start() if m is not None else len(text)
+    while left < start and text[left].isspace():
+        left += 1
+    while right > end and text[right - 1].isspace():
+        right -= 1
+    return left, right
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A selection without the blanks around it (a drag often takes the space after a word)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def entity_id_for(name: str, taken: set[str] | frozenset[str]) -> str:
+    """An id in the house style (``gac-group``) for a new entity's name, not one of ``taken``."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    base = re.sub(r"[^\w]+", "-", folded).strip("-_") or "entity"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{n}"
+        n += 1
+    return candidate
+
+
+# The loader's rule (annotations._ID): lowercase, no blanks, commas, colons, quotes or '#'.
+_ID = re.compile(r"^[^\sA-Z,:\"'#]+$")
+
+
+def valid_entity_id(text: str) -> bool:
+    return bool(_ID.match(text))

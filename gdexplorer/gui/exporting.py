@@ -1,0 +1,159 @@
+"""File ▸ Export: the current results as CSV or JSON, an entity's dossier as Markdown.
+
+The window asks where (``QFileDialog``); the search or dossier is made and written on a worker
+(it reads articles for snippets and sources), atomically, so a failed export leaves no half file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from gdexplorer.curation import atomic_write
+from gdexplorer.errors import GdxError
+from gdexplorer.explorer import Explorer
+from gdexplorer.export import dossier_markdown, results_csv, results_json
+from gdexplorer.gui.pages import describe_failure
+from gdexplorer.gui.workers import Task, TaskSignals, Ticket, WorkerPool
+from gdexplorer.model import Entity
+
+log = logging.getLogger(__name__)
+
+# More than anyone reads in a spreadsheet; the export says when the results were cut.
+EXPORT_LIMIT = 10_000
+FORMATS = {"csv": "CSV files (*.csv)", "json": "JSON files (*.json)", "md": "Markdown files (*.md)"}
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    path: Path
+    summary: str  # "12 results", "the dossier of GAC Group"
+
+
+def write_results(explorer: Explorer, query: str, sort: str, filters: tuple[str, ...], fmt: str,
+                  path: Path) -> Exported:
+    """Run the query again, whole (up to ``EXPORT_LIMIT`` hits), and write it as CSV or JSON."""
+    result = explorer.search(query, limit=EXPORT_LIMIT, sort=sort, filters=filters)
+    text = results_csv(result) if fmt == "csv" else results_json(result)
+    _write(path, text)
+    count = len(result.hits)
+    summary = f"{count:,} result{'s' if count != 1 else ''}"
+    if result.total > count:
+        summary += f" (the first {count:,} of {result.total:,})"
+    return Exported(path, summary)
+
+
+def write_dossier(explorer: Explorer, entity_id: str, path: Path) -> Exported:
+    entity = explorer.entity(entity_id)
+    if entity is None:
+        raise LookupError(f"no entity with the id '{entity_id}'")
+    _write(path, dossier_markdown(explorer, entity))
+    return Exported(path, f"the dossier of {entity.name}")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as e:
+        raise GdxError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def file_stem(text: str, fallback: str) -> str:
+    """A file name from a query or a name: 'results-hydrogen-fuel'."""
+    stem = re.sub(r"[^\w]+", "-", text.casefold()).strip("-")[:60].strip("-")
+    return stem or fallback
+
+
+class Exporter(QObject):
+    """Asks for a file, writes the export in the background, and reports ``exported`` or ``failed``."""
+
+    exported = Signal(object)  # Exported
+    failed = Signal(str)
+
+    def __init__(self, settings: QSettings, parent: QWidget) -> None:
+        super().__init__(parent)  # the window; not kept as an attribute (a reference cycle)
+        self._settings = settings
+        self._explorer: Explorer | None = None
+        self._generation = 0
+        self._pool = WorkerPool("export", threads=1, parent=self)
+        self._pending: set[TaskSignals] = set()
+
+    def set_explorer(self, explorer: Explorer | None) -> None:
+        self._generation += 1
+        self._explorer = explorer
+
+    @property
+    def busy(self) -> bool:
+        return self._pool.busy()
+
+    def export_results(self, query: str, sort: str, filters: tuple[str, ...], fmt: str) -> Path | None:
+        """Ask where, then write the results of ``query`` (as the window shows them) as ``fmt``."""
+        if self._explorer is None:
+            return None
+        name = "results-" + file_stem(query or " ".join(filters), "all")
+        path = self._ask("Export Results", name, fmt)
+        if path is not None:
+            self._run(write_results, self._explorer, query, sort, tuple(filters), fmt, path)
+        return path
+
+    def export_dossier(self, entity: Entity) -> Path | None:
+        if self._explorer is None:
+            return None
+        path = self._ask(f"Export the Dossier of {entity.name}", file_stem(entity.id, "entity"), "md")
+        if path is not None:
+            self._run(write_dossier, self._explorer, entity.id, path)
+        return path
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Stop taking exports; True when none is still being written after ``timeout_ms``."""
+        self._generation += 1
+        return self._pool.shutdown(timeout_ms)
+
+    def wait(self) -> None:
+        self._pool.waitForDone(-1)
+
+    def _window(self) -> QWidget | None:
+        parent = self.parent()
+        return parent if isinstance(parent, QWidget) else None
+
+    def _ask(self, title: str, name: str, fmt: str) -> Path | None:
+        folder = str(self._settings.value("export/folder", "") or "")
+        if not folder or not Path(folder).is_dir():
+            folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+                Path.home())
+        chosen, _ = QFileDialog.getSaveFileName(self._window(), title, str(Path(folder) / f"{name}.{fmt}"),
+                                                FORMATS[fmt])
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if path.suffix.lower() != f".{fmt}":
+            path = path.with_name(path.name + f".{fmt}")
+        self._settings.setValue("export/folder", str(path.parent))
+        return path
+
+    def _run(self, fn, *args) -> None:
+        task = Task(Ticket(self._generation), fn, *args)
+        task.signals.finished.connect(self._on_task_finished)
+        task.signals.failed.connect(self._on_task_failed)
+        self._pending.add(task.signals)
+        self._pool.submit(task)
+
+    def _forget(self) -> None:
+        sender = self.sender()
+        if isinstance(sender, TaskSignals):
+            self._pending.discard(sender)
+
+    @Slot(object, object)
+    def _on_task_finished(self, ticket: Ticket, exported: Exported) -> None:
+        self._forget()
+        self.exported.emit(exported)
+
+    @Slot(object, object)
+    def _on_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        self._forget()
+        self.failed.emit(f"The export failed: {describe_failure(error)}")

@@ -1,0 +1,702 @@
+"""The Add/Edit Fact dialog: a quoted passage, the entity it is about, and what it says.
+
+The dialog only gathers an edit (``gdexplorer.gui.curating``) and emits ``save_requested``; the
+window runs it through the core, which validates and writes the YAML, and calls ``show_error``
+(the dialog stays open, nothing was written) or closes it. So a refused save loses no typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gdexplorer.annotations import QuoteFinder
+from gdexplorer.curation import NewEntity, NewFact, NewRelation
+from gdexplorer.gui.curating import (
+    AddFact,
+    AddRelation,
+    CreateEntity,
+    CurationEdit,
+    EditFact,
+    entity_id_for,
+    valid_entity_id,
+)
+from gdexplorer.gui.icons import kind_icon
+from gdexplorer.gui.models import ItemRole
+from gdexplorer.gui.theme import marks_for
+from gdexplorer.model import Entity, EntityKind
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+_KIND_NAMES = {
+    EntityKind.PERSON: "Person", EntityKind.ORGANIZATION: "Organization", EntityKind.PLACE: "Place",
+    EntityKind.TECHNOLOGY: "Technology", EntityKind.PRODUCT: "Product", EntityKind.EVENT: "Event",
+}
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+class EntityListModel(QAbstractListModel):
+    """Entities matching a filter over names, aliases and ids; ``preferred`` ones first."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._all: list[Entity] = []
+        self._preferred: dict[str, int] = {}
+        self._rows: list[tuple[Entity, str]] = []  # entity, the alias that matched ("" for its name)
+        self._needle = ""
+
+    def set_entities(self, entities: Sequence[Entity], preferred: Sequence[str] = ()) -> None:
+        self._all = list(entities)
+        self._preferred = {entity_id: i for i, entity_id in enumerate(dict.fromkeys(preferred))}
+        self._refilter()
+
+    def set_filter(self, text: str) -> None:
+        needle = _fold(text)
+        if needle != self._needle:
+            self._needle = needle
+            self._refilter()
+
+    def _refilter(self) -> None:
+        needle = self._needle
+        ranked: list[tuple[tuple[int, int, str], Entity, str]] = []
+        for entity in self._all:
+            preferred = self._preferred.get(entity.id, len(self._preferred))
+            if not needle:
+                ranked.append(((0, preferred, entity.name.casefold()), entity, ""))
+                continue
+            best: tuple[int, str] | None = None
+            for name in (entity.name, *entity.aliases, entity.id):
+                folded = _fold(name)
+                if folded == needle:
+                    rank = 0
+                elif folded.startswith(needle):
+                    rank = 1
+                elif f" {needle}" in f" {folded}":
+                    rank = 2
+                elif needle in folded:
+                    rank = 3
+                else:
+                    continue
+                if best is None or rank < best[0]:
+                    best = (rank, "" if name in (entity.name, entity.id) else name)
+            if best is not None:
+                ranked.append(((best[0], preferred, entity.name.casefold()), entity, best[1]))
+        ranked.sort(key=lambda item: item[0])
+        self.beginResetModel()
+        self._rows = [(entity, alias) for _, entity, alias in ranked]
+        self.endResetModel()
+
+    def entity(self, row: int) -> Entity | None:
+        return self._rows[row][0] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, entity_id: str) -> int:
+        return next((i for i, (entity, _) in enumerate(self._rows) if entity.id == entity_id), -1)
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        entity, alias = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{entity.name}  ({alias})" if alias else entity.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            return kind_icon(entity.kind)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [f"{entity.name} — {_KIND_NAMES[entity.kind]}"]
+            if entity.title:
+                lines.append(entity.title)
+            if entity.aliases:
+                lines.append("Also known as " + ", ".join(entity.aliases))
+            lines.append(f"id: {entity.id}")
+            return "\n".join(lines)
+        if role == ItemRole:
+            return entity
+        return None
+
+
+class EntityPicker(QWidget):
+    """A search field over a short list of entities; the current row is the choice."""
+
+    entity_changed = Signal(object)  # Entity | None
+
+    def __init__(self, rows: int = 5, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = EntityListModel(self)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Find by name or alias")
+        self.search.setClearButtonEnabled(True)
+        self.list = QListView(self)
+        self.list.setModel(self.model)
+        self.list.setUniformItemSizes(True)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        row_height = max(self.list.fontMetrics().height() + 6, 22)
+        self.list.setFixedHeight(row_height * rows + 2 * self.list.frameWidth() + 2)
+        self.empty = QLabel(self.list.viewport())
+        self.empty.setWordWrap(True)
+        self.empty.setMargin(8)
+        self.empty.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.list)
+        self.setFocusProxy(self.search)
+        self.search.installEventFilter(self)
+
+        self.search.textChanged.connect(self._on_search_text_changed)
+        self.list.selectionModel().currentChanged.connect(self._on_list_current_changed)
+
+    def set_entities(self, entities: Sequence[Entity], preferred: Sequence[str] = ()) -> None:
+        chosen = self.entity()
+        self.model.set_entities(entities, preferred)
+        self._restore(chosen.id if chosen else None)
+
+    def entity(self) -> Entity | None:
+        return self.model.entity(self.list.currentIndex().row()) if self.list.currentIndex().isValid() else None
+
+    def select(self, entity_id: str | None) -> None:
+        row = self.model.row_of(entity_id) if entity_id else -1
+        if row < 0:
+            self.list.setCurrentIndex(QModelIndex())
+            self.list.clearSelection()
+            self.entity_changed.emit(None)
+            return
+        index = self.model.index(row, 0)
+        self.list.setCurrentIndex(index)
+        self.list.scrollTo(index)
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty.setText(text)
+        self.empty.resize(self.list.viewport().width(), self.empty.sizeHint().height())
+
+    def _restore(self, entity_id: str | None) -> None:
+        empty = self.model.rowCount() == 0
+        self.empty.setVisible(empty)
+        if empty:
+            self.empty.resize(self.list.viewport().width(), self.empty.sizeHint().height())
+        if entity_id is not None and self.model.row_of(entity_id) >= 0:
+            self.select(entity_id)
+        elif self.search.text().strip() and not empty:
+            self.select(self.model.entity(0).id)  # type: ignore[union-attr]
+        else:
+            self.select(None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Up and Down in the search field move through the list, as in a completer popup.
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}.get(Qt.Key(event.key()))
+            if step is not None and self.model.rowCount():
+                row = self.list.currentIndex().row() + step if self.list.currentIndex().isValid() else 0
+                row = max(0, min(self.model.rowCount() - 1, row))
+                self.list.setCurrentIndex(self.model.index(row, 0))
+                return True
+        return super().eventFilter(watched, event)
+
+    @Slot(str)
+    def _on_search_text_changed(self, text: str) -> None:
+        chosen = self.entity()
+        self.model.set_filter(text)
+        self._restore(chosen.id if chosen else None)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_list_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.entity_changed.emit(self.model.entity(current.row()) if current.isValid() else None)
+
+
+class SentenceEdit(QPlainTextEdit):
+    """A few lines of plain text where Enter submits (a fact or a quote has no line breaks)."""
+
+    submitted = Signal()
+
+    def __init__(self, lines: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        margins = self.contentsMargins()
+        height = self.fontMetrics().lineSpacing() * lines + 2 * self.document().documentMargin()
+        self.setFixedHeight(int(height) + margins.top() + margins.bottom() + 2 * self.frameWidth())
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+def _segmented(parent: QWidget, labels: Sequence[str], names: Sequence[str]) -> tuple[QButtonGroup, QWidget]:
+    """Two or three checkable buttons side by side: a choice that shows all its options."""
+    box = QWidget(parent)
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(0)
+    group = QButtonGroup(box)
+    for i, (label, name) in enumerate(zip(labels, names, strict=True)):
+        button = QToolButton(box)
+        button.setObjectName(name)
+        button.setText(label)
+        button.setCheckable(True)
+        button.setAutoRaise(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        group.addButton(button, i)
+        row.addWidget(button)
+    row.addStretch(1)
+    group.button(0).setChecked(True)
+    return group, box
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The article a fact quotes: its id, headline, and text when it is at hand (for a live check)."""
+
+    article_id: str
+    title: str
+    text: str | None = None
+
+
+class FactDialog(QDialog):
+    """Add a fact or relation (to an existing or a new entity), or edit a fact.
+
+    Build it with ``for_passage``, ``for_new_entity`` or ``for_edit``.
+    """
+
+    save_requested = Signal(object)  # CurationEdit
+
+    EXISTING, NEW = 0, 1
+    FACT, RELATION = 0, 1
+
+    def __init__(self, parent: QWidget | None, source: Source, quote: str, entities: Sequence[Entity],
+                 annotations_label: str, editing: tuple[Entity, int] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("factDialog")
+        self.source = source
+        self.editing = editing
+        self._entities = list(entities)
+        self._ids = frozenset(e.id for e in entities)
+        self._annotations_label = annotations_label
+        self._id_edited = False
+        self._busy = False
+        self._finder = QuoteFinder(lambda _id: source.text) if source.text is not None else None
+        self.setWindowTitle("Edit Fact" if editing else "Add Fact")
+        self.setModal(True)
+        self.setMinimumWidth(560)
+        marks = marks_for(self.palette())
+
+        # -- the quote --
+        self.quote = SentenceEdit(3, self)
+        self.quote.setObjectName("quoteEdit")
+        self.quote.setPlainText(quote)
+        self.quote.setPlaceholderText("The exact words of the article")
+        self.source_label = QLabel(self)
+        self.source_label.setObjectName("sourceLabel")
+        self.source_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.source_label.setWordWrap(True)
+        self.quote_status = QLabel(self)
+        self.quote_status.setObjectName("quoteStatus")
+
+        # -- the entity --
+        self.subject_group, subject_switch = _segmented(self, ("Existing entity", "New entity"),
+                                                        ("existingEntityButton", "newEntityButton"))
+        self.subject = EntityPicker(5, self)
+        self.subject.setObjectName("subjectPicker")
+        self.subject.set_entities(self._entities)
+        self.subject.set_empty_text("No entity has that name. Choose “New entity” above to create it.")
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("kindCombo")
+        self.kind.addItem("Choose a type…", None)
+        for kind in EntityKind:
+            self.kind.addItem(kind_icon(kind), _KIND_NAMES[kind], kind)
+        self.name = QLineEdit(self)
+        self.name.setObjectName("nameEdit")
+        self.name.setPlaceholderText("As the article names it, e.g. Canton Tower")
+        self.entity_id = QLineEdit(self)
+        self.entity_id.setObjectName("idEdit")
+        self.entity_id.setPlaceholderText("lowercase-with-dashes")
+        self.aliases = QLineEdit(self)
+        self.aliases.setObjectName("aliasesEdit")
+        self.aliases.setPlaceholderText("Other names, separated by commas (optional)")
+        self.description = QLineEdit(self)
+        self.description.setObjectName("descriptionEdit")
+        self.description.setPlaceholderText("One line on who or what it is (optional)")
+        new_page = QWidget(self)
+        new_form = QFormLayout(new_page)
+        new_form.setContentsMargins(0, 0, 0, 0)
+        new_form.addRow("Type", self.kind)
+        new_form.addRow("Name", self.name)
+        new_form.addRow("Id", self.entity_id)
+        new_form.addRow("Also known as", self.aliases)
+        new_form.addRow("Description", self.description)
+        self.subject_stack = QStackedWidget(self)
+        self.subject_stack.addWidget(self.subject)
+        self.subject_stack.addWidget(new_page)
+        self.fixed_subject = QLabel(self)
+        self.fixed_subject.setObjectName("fixedSubject")
+
+        # -- what it says --
+        self.statement_group, statement_switch = _segmented(self, ("Fact", "Relation to another entity"),
+                                                            ("factButton", "relationButton"))
+        self.fact_text = SentenceEdit(2, self)
+        self.fact_text.setObjectName("factEdit")
+        self.fact_text.setPlaceholderText("What the quote tells about the entity, in a sentence of your own")
+        self.predicate = QLineEdit(self)
+        self.predicate.setObjectName("predicateEdit")
+        self.predicate.setPlaceholderText("e.g. based in, president of, partner of")
+        predicates = sorted({r.predicate for e in self._entities for r in e.relations}, key=str.casefold)
+        completer = QCompleter(predicates, self.predicate)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.predicate.setCompleter(completer)
+        self.target = EntityPicker(4, self)
+        self.target.setObjectName("targetPicker")
+        self.target.set_entities(self._entities)
+        self.target.set_empty_text("No entity has that name; a relation points to an entity that exists.")
+        relation_page = QWidget(self)
+        relation_form = QFormLayout(relation_page)
+        relation_form.setContentsMargins(0, 0, 0, 0)
+        relation_form.addRow("Predicate", self.predicate)
+        relation_form.addRow("Related entity", self.target)
+        fact_page = QWidget(self)  # a page of its own: the stack resizes pages, the edit keeps its height
+        fact_layout = QVBoxLayout(fact_page)
+        fact_layout.setContentsMargins(0, 0, 0, 0)
+        fact_layout.addWidget(self.fact_text)
+        self.statement_stack = QStackedWidget(self)
+        self.statement_stack.addWidget(fact_page)
+        self.statement_stack.addWidget(relation_page)
+
+        # -- the foot --
+        self.file_label = QLabel(self)
+        self.file_label.setObjectName("fileLabel")
+        self.hint = QLabel(self)
+        self.hint.setObjectName("hintLabel")
+        self.hint.setWordWrap(True)
+        self.error = QLabel(self)
+        self.error.setObjectName("errorLabel")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.save_button = QPushButton("Save" if editing else "Add Fact", self)
+        self.save_button.setObjectName("saveButton")
+        self.save_button.setDefault(True)
+        self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+
+        secondary = marks.secondary.name()
+        for label in (self.source_label, self.quote_status, self.file_label, self.hint):
+            label.setStyleSheet(f"color:{secondary}")
+        self.error.setStyleSheet(f"color:{marks.error.name()}")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        layout.setSpacing(6)
+        layout.addWidget(_section("Quote", self, secondary))
+        layout.addWidget(self.quote)
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source_label, 1)
+        source_row.addWidget(self.quote_status, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(source_row)
+        layout.addSpacing(8)
+        about_row = QHBoxLayout()
+        about_row.addWidget(_section("About", self, secondary))
+        about_row.addSpacing(12)
+        about_row.addWidget(subject_switch, 1)
+        layout.addLayout(about_row)
+        layout.addWidget(self.fixed_subject)
+        layout.addWidget(self.subject_stack)
+        layout.addSpacing(8)
+        says_row = QHBoxLayout()
+        says_row.addWidget(_section("Says", self, secondary))
+        says_row.addSpacing(12)
+        says_row.addWidget(statement_switch, 1)
+        layout.addLayout(says_row)
+        layout.addWidget(self.statement_stack)
+        layout.addSpacing(6)
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+        layout.addWidget(self.error)
+        foot = QHBoxLayout()
+        info = QVBoxLayout()
+        info.setSpacing(0)
+        info.addWidget(self.file_label)
+        info.addWidget(self.hint)
+        foot.addLayout(info, 1)
+        foot.addWidget(self.buttons, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(foot)
+
+        self._subject_switch = subject_switch
+        self._statement_switch = statement_switch
+        if editing is not None:
+            entity, index = editing
+            subject_switch.hide()
+            self.subject_stack.hide()
+            statement_switch.hide()
+            self.fixed_subject.setText(f"{entity.name}  ·  {_KIND_NAMES[entity.kind]}  ·  fact {index + 1} of "
+                                       f"{len(entity.facts)}")
+            self.fact_text.setPlainText(entity.facts[index].text)
+        else:
+            self.fixed_subject.hide()
+        self.source_label.setText(f"from “{source.title}” · {source.article_id}" if source.title
+                                  else f"from {source.article_id}")
+
+        self.subject_group.idToggled.connect(self._on_subject_group_id_toggled)
+        self.statement_group.idToggled.connect(self._on_statement_group_id_toggled)
+        self.subject.entity_changed.connect(self._on_any_changed)
+        self.target.entity_changed.connect(self._on_any_changed)
+        self.kind.currentIndexChanged.connect(self._on_any_changed)
+        self.name.textChanged.connect(self._on_name_text_changed)
+        self.entity_id.textEdited.connect(self._on_id_text_edited)
+        for edit in (self.predicate, self.aliases, self.description):
+            edit.textChanged.connect(self._on_any_changed)
+        for sentence in (self.quote, self.fact_text):
+            sentence.textChanged.connect(self._on_any_changed)
+            sentence.submitted.connect(self._on_save_clicked)
+        self.save_button.clicked.connect(self._on_save_clicked)
+        self.buttons.rejected.connect(self.reject)
+        _show_page(self.subject_stack, self.EXISTING)
+        _show_page(self.statement_stack, self.FACT)
+        self._update()
+
+    # -- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def for_passage(cls, parent: QWidget | None, source: Source, quote: str, entities: Sequence[Entity],
+                    annotations_label: str, preferred: Sequence[str] = (), subject: str | None = None,
+                    target: str | None = None) -> FactDialog:
+        """Add a fact quoting ``quote``; ``preferred`` entities (those named in it) come first, and
+        ``subject`` (and, for a relation, ``target``) are chosen already."""
+        dialog = cls(parent, source, quote, entities, annotations_label)
+        dialog.subject.set_entities(entities, preferred)
+        dialog.target.set_entities(entities, preferred)
+        dialog.subject.select(subject)
+        dialog.target.select(target)
+        dialog._update()
+        return dialog
+
+    @classmethod
+    def for_new_entity(cls, parent: QWidget | None, source: Source, quote: str, entities: Sequence[Entity],
+                       annotations_label: str, name: str) -> FactDialog:
+        """Annotate a name that is not an entity yet: the new-entity form, prefilled."""
+        dialog = cls(parent, source, quote, entities, annotations_label)
+        dialog.subject_group.button(cls.NEW).setChecked(True)
+        dialog.name.setText(name)
+        return dialog
+
+    @classmethod
+    def for_edit(cls, parent: QWidget | None, source: Source, entity: Entity, index: int,
+                 entities: Sequence[Entity], annotations_label: str) -> FactDialog:
+        fact = entity.facts[index]
+        return cls(parent, source, fact.quote, entities, annotations_label, editing=(entity, index))
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def creating(self) -> bool:
+        return self.editing is None and self.subject_group.checkedId() == self.NEW
+
+    @property
+    def relation(self) -> bool:
+        return self.editing is None and self.statement_group.checkedId() == self.RELATION
+
+    def missing(self) -> str:
+        """What still has to be filled in before saving, as a hint; '' when the edit is complete."""
+        if not self.quote.text().strip():
+            return "Select or type the words the fact quotes."
+        if self.editing is None:
+            if self.creating:
+                if self.kind.currentData() is None:
+                    return "Choose the new entity's type."
+                if not self.name.text().strip():
+                    return "Give the new entity a name."
+                entity_id = self.entity_id.text().strip()
+                if not valid_entity_id(entity_id):
+                    return "The id must be lowercase, without spaces, commas, colons or quotes."
+                if entity_id in self._ids:
+                    return f"The id '{entity_id}' is taken; choose another."
+            elif self.subject.entity() is None:
+                return "Choose the entity this is about, or create a new one."
+        if self.relation:
+            if not self.predicate.text().strip():
+                return "Say how they are related (the predicate)."
+            target = self.target.entity()
+            if target is None:
+                return "Choose the related entity."
+            if not self.creating and self.subject.entity() is not None and target.id == self.subject.entity().id:
+                return "An entity cannot be related to itself."
+        elif not self.fact_text.text().strip():
+            return "Write the fact, in your own words."
+        return ""
+
+    def edit(self) -> CurationEdit:
+        """The edit the form describes (call when ``missing()`` is '')."""
+        quote = self.quote.text()
+        article = self.source.article_id
+        if self.editing is not None:
+            entity, index = self.editing
+            return EditFact(entity.id, index, NewFact(_one_line(self.fact_text.text()), article, quote))
+        fact = NewFact(_one_line(self.fact_text.text()), article, quote)
+        relation = None
+        if self.relation:
+            target = self.target.entity()
+            assert target is not None
+            relation = NewRelation(_one_line(self.predicate.text()), target.id, article, quote)
+        if self.creating:
+            aliases = tuple(dict.fromkeys(a.strip() for a in self.aliases.text().split(",") if a.strip()))
+            entity = NewEntity(self.entity_id.text().strip(), self.kind.currentData(), _one_line(self.name.text()),
+                               aliases, _one_line(self.description.text()) or None)
+            return CreateEntity(entity, () if relation else (fact,), relation)
+        subject = self.subject.entity()
+        assert subject is not None
+        if relation is not None:
+            return AddRelation(subject.id, relation)
+        return AddFact(subject.id, fact)
+
+    def target_file(self) -> str:
+        """The annotation file the save will change, as the user knows it."""
+        if self.editing is not None:
+            return _file_of(self.editing[0])
+        if self.creating:
+            kind = self.kind.currentData()
+            return f"{self._annotations_label}/{kind.plural.lower()}.yaml" if kind else ""
+        subject = self.subject.entity()
+        return _file_of(subject) if subject is not None else ""
+
+    def set_busy(self, busy: bool) -> None:
+        """While the core saves: no second click, and the button says what is going on."""
+        self._busy = busy
+        self.save_button.setText("Saving…" if busy else ("Save" if self.editing else "Add Fact"))
+        self._update()
+
+    def show_error(self, message: str) -> None:
+        """The core refused the edit; nothing was written. The form stays as the user left it."""
+        self.set_busy(False)
+        self.error.setText(message)
+        self.error.show()
+
+    # -- slots -------------------------------------------------------------------------------
+
+    @Slot(int, bool)
+    def _on_subject_group_id_toggled(self, button: int, checked: bool) -> None:
+        if checked:
+            _show_page(self.subject_stack, button)
+            (self.name if button == self.NEW else self.subject).setFocus()
+            self._update()
+            self._fit()
+
+    @Slot(int, bool)
+    def _on_statement_group_id_toggled(self, button: int, checked: bool) -> None:
+        if checked:
+            _show_page(self.statement_stack, button)
+            (self.predicate if button == self.RELATION else self.fact_text).setFocus()
+            self._update()
+            self._fit()
+
+    def _fit(self) -> None:
+        """Take the height the shown pages need (no gap where a taller hidden page would be)."""
+        if self.isVisible():
+            self.resize(self.width(), self.sizeHint().height())
+
+    @Slot(str)
+    def _on_name_text_changed(self, name: str) -> None:
+        if not self._id_edited:
+            self.entity_id.setText(entity_id_for(name, self._ids) if name.strip() else "")
+        self._update()
+
+    @Slot(str)
+    def _on_id_text_edited(self, text: str) -> None:
+        self._id_edited = bool(text)
+        self._update()
+
+    @Slot()
+    def _on_any_changed(self) -> None:
+        self.error.hide()
+        self._update()
+
+    @Slot()
+    def _on_save_clicked(self) -> None:
+        if self._busy or self.missing():
+            return
+        self.error.hide()
+        self.set_busy(True)
+        self.save_requested.emit(self.edit())
+
+    def _update(self) -> None:
+        missing = self.missing()
+        self.save_button.setEnabled(not missing and not self._busy)
+        self.hint.setText(missing)
+        self.hint.setVisible(bool(missing))
+        target = self.target_file()
+        self.file_label.setText(f"Saves to {target}" if target else "")
+        self._update_quote_status()
+
+    def _update_quote_status(self) -> None:
+        quote = self.quote.text()
+        if self._finder is None or not quote.strip():
+            self.quote_status.setText("")
+            return
+        found = self._finder.find(self.source.article_id, quote) is not None
+        marks = marks_for(self.palette())
+        self.quote_status.setText("✓ in the article" if found else "✗ not in the article")
+        color = marks.secondary if found else marks.error
+        self.quote_status.setStyleSheet(f"color:{color.name()}")
+        self.quote_status.setToolTip("" if found else
+                                     "A quote must be the article's exact words (spacing aside); saving will fail.")
+
+
+def _section(text: str, parent: QWidget, color: str) -> QLabel:
+    label = QLabel(text.upper(), parent)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 0.85)
+    font.setWeight(QFont.Weight.DemiBold)
+    label.setFont(font)
+    label.setStyleSheet(f"color:{color}")
+    return label
+
+
+def _show_page(stack: QStackedWidget, index: int) -> None:
+    """Show one page of a stack, sized to that page alone (a stack otherwise takes its biggest)."""
+    for i in range(stack.count()):
+        policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+        stack.widget(i).setSizePolicy(policy, policy)
+    stack.setCurrentIndex(index)
+    stack.updateGeometry()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _file_of(entity: Entity) -> str:
+    return entity.where.path if entity.where is not None else ""
