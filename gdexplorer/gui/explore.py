@@ -100,6 +100,14 @@ def filter_months(chosen: Filter | None) -> tuple[str, str] | None:
     return value, value
 
 
+def timeline_caption(dated: int, everything: bool) -> str:
+    """What the timeline counts: "1,371 dated articles over time" or "1 dated match over time"."""
+    if not dated:
+        return ""
+    noun = "article" if everything else "match"
+    return f"{dated:,} dated {noun}{'' if dated == 1 else ('s' if everything else 'es')} over time"
+
+
 def month_label(month: str) -> str:
     """``2013-05`` as ``May 2013``."""
     year, _, number = month.partition("-")

@@ -43,6 +43,7 @@ from gdexplorer.gui.explore import (
     clauses,
     filter_months,
     span_filter,
+    timeline_caption,
     with_filter,
     without_filter,
 )
@@ -760,9 +761,8 @@ class MainWindow(QMainWindow):
             self.timeline.set_axis([month for month, _ in page.facets.months])
         entities = {entity.id: entity for entity in self._opened.entities} if self._opened else {}
         self.facets.set_page(page, entities, self._filters, self._query)
-        dated = sum(n for _, n in page.timeline)
         everything = not self._query and not [f for f in self._filters if f.group is not FilterGroup.DATE]
-        caption = f"{dated:,} dated {'articles' if everything else 'matches'} over time" if dated else ""
+        caption = timeline_caption(sum(n for _, n in page.timeline), everything)
         date_filter = next((f for f in self._filters if f.group is FilterGroup.DATE), None)
         self.timeline.set_months(page.timeline, filter_months(date_filter), caption)
         self._update_timeline_visibility()

@@ -172,6 +172,7 @@ def shoot_exploring(shooter: Shooter, guardian: Path) -> list[Path]:
     window.set_filters((*window.filters, span_filter("2013-01", "2015-12")))
     shooter.wait_facets(window)
     shooter.open_result(window, 0)
+    shooter.open_entity(window, "beijing")
     written.append(shooter.save(window, "explore.png"))
 
     window.set_filters(())

@@ -42,6 +42,7 @@ from gdexplorer.gui.explore import (
     month_filter,
     year_filter,
 )
+from gdexplorer.gui.formatting import plural
 from gdexplorer.gui.icons import kind_icon
 from gdexplorer.gui.models import ItemRole, item_at
 from gdexplorer.gui.theme import marks_for
@@ -401,7 +402,7 @@ class FacetsPanel(QWidget):
         self.model.set_groups(groups)
         self.view.expandAll()
         what = "all articles" if not query and not active else "the matches"
-        self.summary.setText(f"{page.total:,} articles · counted in {page.facets.seconds * 1000:,.0f} ms"
+        self.summary.setText(f"{plural(page.total, 'article')} · counted in {page.facets.seconds * 1000:,.0f} ms"
                              if page.total else "")
         self.summary.setToolTip(f"Counts over {what}, from the index")
         self.empty.setVisible(not groups)

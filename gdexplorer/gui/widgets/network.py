@@ -67,11 +67,14 @@ class Placed:
     right: bool
 
 
-def ego_layout(neighbours: list[str], width: float, height: float) -> tuple[QPointF, list[Placed]]:
+def ego_layout(neighbours: list[str], width: float, height: float,
+               label_width: float = 80.0, center_width: float = 80.0) -> tuple[QPointF, list[Placed]]:
     """The centre and the neighbours' places: alternately right and left of the centre, evenly
     spaced top to bottom on each side along an ellipse (so labels, placed outwards, never collide).
 
-    ``neighbours`` come strongest first; the strongest land nearest the middle of each side.
+    ``neighbours`` come strongest first; the strongest land nearest the middle of each side. The
+    ellipse is as wide as the longest label (``label_width``) allows, so short names spread out and
+    long ones keep most of the width.
     """
     right = neighbours[0::2]
     left = neighbours[1::2]
@@ -79,7 +82,7 @@ def ego_layout(neighbours: list[str], width: float, height: float) -> tuple[QPoi
     usable = max(height - LEGEND - 2 * MARGIN, rows * MIN_ROW)
     cx = width / 2
     cy = MARGIN + usable / 2
-    rx = max(40.0, min(width * 0.2, 90.0))
+    rx = max(40.0, min(width * 0.25, width / 2 - MARGIN - label_width - MAX_RADIUS - 10, 110.0))
     ry = usable / 2
     placed: list[Placed] = []
     for side, members in ((True, right), (False, left)):
@@ -93,7 +96,9 @@ def ego_layout(neighbours: list[str], width: float, height: float) -> tuple[QPoi
             y = MARGIN + step * (k + 0.5)
             t = (y - cy) / ry if ry else 0.0
             dx = rx * math.sqrt(max(0.0, 1 - t * t))
-            dx = max(dx, 28.0)  # never straight above or below the centre, where its label sits
+            dx = max(dx, 28.0)  # never straight above or below the centre
+            if 0 <= y - cy <= CENTER_RADIUS + 30:
+                dx = max(dx, center_width / 2 + MAX_RADIUS + 4)  # clear of the centre's label under it
             placed.append(Placed(node, cx + dx if side else cx - dx, y, side))
     return QPointF(cx, cy), placed
 
@@ -450,9 +455,16 @@ class NetworkView(QGraphicsView):
 
         neighbours = sorted(grouped, key=strength)
         peak = max((e.weight for e in network.edges if e.kind == "co-mention"), default=1)
-        middle, placed = ego_layout(neighbours, width, height)
         font = self.font()
         metrics = QFontMetricsF(font)
+
+        def name_of(node: str) -> str:
+            entity = page.entities.get(node)
+            return entity.name if entity is not None else node
+
+        widest = max(metrics.horizontalAdvance(name_of(node)) for node in neighbours) + 8
+        center_width = metrics.horizontalAdvance(name_of(center)) * 1.1 + 8  # bold
+        middle, placed = ego_layout(neighbours, width, height, widest, min(center_width, width - 2 * MARGIN))
 
         def radius(node: str) -> float:
             weight = max((e.weight for e in grouped[node] if e.kind == "co-mention"), default=0)

@@ -202,7 +202,7 @@ class Timeline(QWidget):
             band = self.bar_rect(selected[0]).united(self.bar_rect(selected[1]))
             shade = QColor(accent)
             shade.setAlpha(30)
-            painter.fillRect(band.adjusted(0, -TOP + 3, 0, 0), shade)
+            painter.fillRect(band.adjusted(0, -3, 0, 0), shade)
         for i, b in enumerate(self._bins):
             if not b.count:
                 continue
