@@ -21,6 +21,7 @@ from gdexplorer.errors import AnnotationError
 from gdexplorer.explorer import Explorer
 from gdexplorer.export import article_citation, citation
 from gdexplorer.gui.curating import (
+    CreateEntity,
     Curated,
     CurationEdit,
     DeleteFact,
@@ -180,9 +181,7 @@ class CurationController(QObject):
         menu = self.article_view.createStandardContextMenu(pos)
         menu.addSeparator()
         menu.addAction(self.add_fact_action)
-        name = self.selected_name()
-        if name is not None:
-            self.annotate_action.setText(f"Annotate “{_short(name)}” as a New Entity…")
+        if self.annotate_action.isEnabled():
             menu.addAction(self.annotate_action)
         menu.addAction(self.copy_citation_action)
         return menu
@@ -311,7 +310,9 @@ class CurationController(QObject):
             return False
         if label is None:
             subject = self._entity(subject_of(edit))
-            label = describe(edit, subject.name if subject is not None else subject_of(edit))
+            name = edit.entity.name if isinstance(edit, CreateEntity) else \
+                subject.name if subject is not None else subject_of(edit)
+            label = describe(edit, name)
         self._running = (edit, label, dialog)
         self._update_actions()
         task = Task(Ticket(self._generation), apply_edit, self._curator, edit)
@@ -411,7 +412,10 @@ class CurationController(QObject):
         self.undo_action.setEnabled(ready and bool(self._done))
         has_passage = self.passage() is not None
         self.add_fact_action.setEnabled(ready and has_passage)
-        self.annotate_action.setEnabled(ready and has_passage)
+        name = self.selected_name() if has_passage else None
+        self.annotate_action.setEnabled(ready and name is not None)
+        self.annotate_action.setText(f"&Annotate “{_short(name)}” as a New Entity…" if name else
+                                     "&Annotate the Selected Name as a New Entity…")
         self.copy_citation_action.setEnabled(self.article_view.page is not None)
         self.copy_citation_action.setText("Copy &Citation of the Selection" if has_passage else
                                           "Copy &Citation of the Article")

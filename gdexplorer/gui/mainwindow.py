@@ -1027,8 +1027,15 @@ class MainWindow(QMainWindow):
         else:
             self.open_entity(curated.entity_id)
             self.detail.show_page(curated.page)
+        self._network_changed()
         self._reload_article()
         self.session.refresh()
+
+    def _network_changed(self) -> None:
+        """Relations or mentions changed: the Network tab draws its entity again (now, or when shown)."""
+        self._network_shown = ""
+        if self._network_wanted and self.network.isVisible():
+            self.session.load_network(self._network_wanted)
 
     @Slot(str)
     def _on_curation_message(self, message: str) -> None:
@@ -1054,6 +1061,7 @@ class MainWindow(QMainWindow):
         if self.detail.page is not None:
             self._keep_detail_scroll = (self.detail.page.entity.id, self.detail.verticalScrollBar().value())
             self.session.load_entity(self.detail.page.entity.id)
+        self._network_changed()
 
     def _update_entities(self, entities: tuple[Entity, ...]) -> None:
         """The annotations changed: the entity list, the counts and the dialog's pickers follow."""

@@ -206,7 +206,7 @@ def shoot_add_fact(shooter: Shooter, window: MainWindow) -> Path:
     dialog = window.curation.add_fact()
     assert dialog is not None
     dialog.subject.search.setText("GAC")
-    dialog.fact_text.setPlainText("An automobile manufacturer based in Guangzhou.")
+    dialog.fact_text.insertPlainText("An automobile manufacturer based in Guangzhou.")  # as typed
     spin(300)
     image = window.grab().toImage()
     painter = QPainter(image)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,24 @@ def test_a_suggested_name_becomes_a_new_entity(qtbot, opened, seeds_corpus):
     qtbot.waitUntil(lambda: opened.entities.model.count("production-certificate") == 1, timeout=5000)
 
 
+def test_a_selected_name_can_be_annotated_from_the_context_menu(qtbot, opened):
+    open_article(qtbot, opened, "hydrogen", "High-quality")
+    view = opened.article.view
+    select_text(qtbot, view, "Production Certificate")
+    choose_from_context_menu(qtbot, view, selection_point(view),
+                             "Annotate “Production Certificate” as a New Entity…")
+    dialog = opened.curation.dialog
+    assert dialog.creating and dialog.name.text() == "Production Certificate"
+    assert dialog.quote.toPlainText() == (
+        "The company's EH216-S passenger-carrying pilotless electric vertical takeoff and landing (eVTOL) aircraft "
+        "obtained a Production Certificate issued by the Civil Aviation Administration of China (CAAC) in April "
+        "this year, making it the world's first Production Certificate granted in the global eVTOL industry")
+    dialog.reject()
+    # An annotated name is not offered again.
+    select_text(qtbot, view, "EHang Holdings Limited")
+    assert not opened.curation.annotate_action.isEnabled()
+
+
 def test_a_refused_save_keeps_the_dialog_and_writes_nothing(qtbot, opened, seeds_corpus):
     before = {p: p.read_bytes() for p in (seeds_corpus / "annotations").glob("*.yaml")}
     open_article(qtbot, opened, "tcl", "Tech innovation")
@@ -348,11 +367,13 @@ def test_outside_edits_show_up_without_a_restart(qtbot, opened, seeds_corpus):
     qtbot.waitUntil(lambda: "solar-powered prototype" in opened.article.view.toPlainText(), timeout=5000)
     assert opened.article.view.page.article.info.id == "articles/0001.txt"
 
-    # A YAML file edited in another editor: the detail pane and the entity list follow.
+    # A YAML file saved by another editor the way most do (a temporary file renamed over it).
     yaml_file = seeds_corpus / "annotations" / "organizations.yaml"
-    yaml_file.write_text(yaml_file.read_text().replace(
+    temporary = yaml_file.with_name(".organizations.yaml.swp")
+    temporary.write_text(yaml_file.read_text().replace(
         "Automobile manufacturer based in Guangzhou, headed by president Feng Xingya.",
         "Carmaker based in Guangzhou."))
+    os.replace(temporary, yaml_file)
     qtbot.waitUntil(lambda: "Carmaker based in Guangzhou." in opened.detail.toPlainText(), timeout=5000)
 
     # A new article: searchable, counted.

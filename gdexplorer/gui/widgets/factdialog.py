@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -319,6 +319,7 @@ class FactDialog(QDialog):
         self.quote.setObjectName("quoteEdit")
         self.quote.setPlainText(quote)
         self.quote.setPlaceholderText("The exact words of the article")
+        self.quote.setAccessibleName("Quote")
         self.source_label = QLabel(self)
         self.source_label.setObjectName("sourceLabel")
         self.source_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -331,6 +332,7 @@ class FactDialog(QDialog):
                                                         ("existingEntityButton", "newEntityButton"))
         self.subject = EntityPicker(5, self)
         self.subject.setObjectName("subjectPicker")
+        self.subject.search.setAccessibleName("Entity")
         self.subject.set_entities(self._entities)
         self.subject.set_empty_text("No entity has that name. Choose “New entity” above to create it.")
         self.kind = QComboBox(self)
@@ -370,6 +372,7 @@ class FactDialog(QDialog):
         self.fact_text = SentenceEdit(2, self)
         self.fact_text.setObjectName("factEdit")
         self.fact_text.setPlaceholderText("What the quote tells about the entity, in a sentence of your own")
+        self.fact_text.setAccessibleName("Fact")
         self.predicate = QLineEdit(self)
         self.predicate.setObjectName("predicateEdit")
         self.predicate.setPlaceholderText("e.g. based in, president of, partner of")
@@ -380,6 +383,7 @@ class FactDialog(QDialog):
         self.predicate.setCompleter(completer)
         self.target = EntityPicker(4, self)
         self.target.setObjectName("targetPicker")
+        self.target.search.setAccessibleName("Related entity")
         self.target.set_entities(self._entities)
         self.target.set_empty_text("No entity has that name; a relation points to an entity that exists.")
         relation_page = QWidget(self)
@@ -503,6 +507,8 @@ class FactDialog(QDialog):
         dialog.subject.select(subject)
         dialog.target.select(target)
         dialog._update()
+        # What is left to do: say what the quote tells, or first pick whom it is about.
+        (dialog.fact_text if subject is not None else dialog.subject).setFocus()
         return dialog
 
     @classmethod
@@ -512,13 +518,17 @@ class FactDialog(QDialog):
         dialog = cls(parent, source, quote, entities, annotations_label)
         dialog.subject_group.button(cls.NEW).setChecked(True)
         dialog.name.setText(name)
+        dialog.kind.setFocus()
         return dialog
 
     @classmethod
     def for_edit(cls, parent: QWidget | None, source: Source, entity: Entity, index: int,
                  entities: Sequence[Entity], annotations_label: str) -> FactDialog:
         fact = entity.facts[index]
-        return cls(parent, source, fact.quote, entities, annotations_label, editing=(entity, index))
+        dialog = cls(parent, source, fact.quote, entities, annotations_label, editing=(entity, index))
+        dialog.fact_text.moveCursor(QTextCursor.MoveOperation.End)
+        dialog.fact_text.setFocus()
+        return dialog
 
     # -- state -------------------------------------------------------------------------------
 
