@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MAX_ANNOTATION_BYTES = 8 * 1024 * 1024
 MAX_ALIASES = 64  # YAML aliases (*name) in one file; real annotation files use a handful at most
 MAX_NODES = 200_000  # nodes visited after alias expansion
+MAX_DEPTH = 50  # an annotation file needs 5 levels; PyYAML recurses per level
 
 _STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
@@ -62,8 +63,18 @@ class AnnotationLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.alias_count = 0
+        self.depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _Refused(f"nested more than {MAX_DEPTH} levels deep: refused", self.peek_event().start_mark)
+            return self._compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
@@ -173,6 +184,8 @@ class _FileReader:
     def text(self, fields: dict[str, yaml.Node], key: str, what: str, parent: yaml.Node,
              required: bool = True) -> str | None:
         node = fields.get(key)
+        if node is not None and not self.check_tag(node):
+            return None
         if node is None or node.tag == _NULL or (isinstance(node, yaml.ScalarNode) and not str(node.value).strip()):
             if required:
                 self.error(node or parent, f"{what} is missing '{key}'")
@@ -291,8 +304,9 @@ def read_file(path: Path, display: str) -> tuple[list[_Raw], list[Problem]]:
     if bad is not None:
         return [], [Problem(display, bad[0], bad[1], "not valid UTF-8 (annotation files must be UTF-8)")]
     reader = _FileReader(display)
-    loader = AnnotationLoader(text)
+    loader: AnnotationLoader | None = None
     try:
+        loader = AnnotationLoader(text)
         root = loader.get_single_node()
         raws = reader.read(root)
     except _Refused as e:
@@ -302,11 +316,23 @@ def read_file(path: Path, display: str) -> tuple[list[_Raw], list[Problem]]:
         mark, message = _yaml_message(e)
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         return [], [Problem(display, line, col, message)]
+    except yaml.reader.ReaderError as e:
+        line, col = _line_col(text, e.position)
+        return [], [Problem(display, line, col, f"a control character (#x{e.character:04x}) is not allowed in YAML"
+                            if isinstance(e.character, int) else f"invalid YAML: {e.reason}")]
     except yaml.YAMLError as e:
         return [], [Problem(display, 0, 0, f"invalid YAML: {e}")]
+    except RecursionError:
+        return [], [Problem(display, 0, 0, "nested too deeply to be an annotation file: refused")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return raws, reader.problems
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def _yaml_message(e: yaml.MarkedYAMLError) -> tuple[yaml.Mark | None, str]:

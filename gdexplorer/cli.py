@@ -169,6 +169,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.rebuild:
         explorer.index.drop()
     stats = _update(explorer, quiet=False)
+    if stats.rebuilt and stats.reason != "no index yet" and not args.rebuild:
+        print(f"gdexplorer: index rebuilt ({stats.reason})", file=sys.stderr)
     what = "built" if stats.rebuilt else "updated"
     print(f"{explorer.name}: index {what} in {stats.seconds:.1f} s: {stats.added} added, {stats.updated} changed, "
           f"{stats.deleted} removed, {stats.unchanged} unchanged ({explorer.article_count()} articles)")

@@ -56,6 +56,7 @@ class Corpus:
         self._manifest: dict[str, dict[str, object]] | None = None
         self._manifest_problems: list[Problem] = []
         self._manifest_signature: tuple[int, int] | None = None
+        self.scan_problems: list[Problem] = []  # folders and files the last scan could not read
         self.refresh_manifest()
 
     def __repr__(self) -> str:
@@ -70,7 +71,8 @@ class Corpus:
     def scan(self) -> dict[str, FileStat]:
         """Every article file, by id. Symlinked folders are not followed (no loops)."""
         found: dict[str, FileStat] = {}
-        for path, stat in _walk_txt(self.articles_dir, skip=self._skipped_dirs()):
+        self.scan_problems = []
+        for path, stat in _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root):
             article_id = path.relative_to(self.root).as_posix()
             found[article_id] = FileStat(article_id, path, stat.st_mtime_ns, stat.st_size)
         return found
@@ -158,14 +160,14 @@ class Corpus:
         return make_info(article_id, title, self.manifest().get(article_id, {}))
 
 
-def _walk_txt(top: Path, skip: set[Path]) -> Iterator[tuple[Path, os.stat_result]]:
+def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path) -> Iterator[tuple[Path, os.stat_result]]:
     stack = [top]
     while stack:
         folder = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as e:
-            log.warning("cannot list %s: %s", folder, e.strerror or e)
+            problems.append(Problem(_relative(folder, root), 0, 0, f"cannot read this folder: {e.strerror or e}"))
             continue
         subdirs = []
         for entry in entries:
@@ -178,8 +180,16 @@ def _walk_txt(top: Path, skip: set[Path]) -> Iterator[tuple[Path, os.stat_result
                 elif entry.name.lower().endswith(".txt") and entry.is_file():
                     yield Path(entry.path), entry.stat()
             except OSError as e:  # a dangling link, a file that vanished mid-walk
-                log.warning("skipping %s: %s", entry.path, e.strerror or e)
+                problems.append(Problem(_relative(Path(entry.path), root), 0, 0, f"skipped: {e.strerror or e}",
+                                        Severity.WARNING))
         stack.extend(reversed(subdirs))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() + ("/" if path.is_dir() else "")
+    except ValueError:
+        return str(path)
 
 
 def decode(data: bytes) -> tuple[str, tuple[int, int] | None]:

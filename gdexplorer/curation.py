@@ -240,7 +240,10 @@ class Curator:
         if before is not None and before.startswith(b"\xef\xbb\xbf"):
             after = b"\xef\xbb\xbf" + after
         self._validate(path, after, expect_id)
-        atomic_write(path, after)
+        try:
+            atomic_write(path, after)
+        except OSError as e:
+            raise AnnotationError(str(path), f"cannot save: {e.strerror or e}; the file was left as it was") from e
         change = Change(path, before, after, summary)
         self.undo_stack.append(change)
         self.explorer.reload_annotations()

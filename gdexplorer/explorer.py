@@ -8,11 +8,8 @@ whoever holds it except through the progress callback and cancel event it is giv
 from __future__ import annotations
 
 import logging
-import pickle
 import re
-import struct
 import threading
-import zlib
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +19,7 @@ from whoosh.query import And, Every, Term
 from gdexplorer.annotations import AnnotationSet, annotation_files, load_annotations
 from gdexplorer.corpus import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
-from gdexplorer.index import SearchIndex, analyzer_for
+from gdexplorer.index import INDEX_DAMAGE, SearchIndex, analyzer_for
 from gdexplorer.mentions import MentionMatcher
 from gdexplorer.model import (
     Article,
@@ -36,11 +33,19 @@ from gdexplorer.model import (
     Snippet,
 )
 from gdexplorer.paths import index_dir_for
-from gdexplorer.query import QueryParser, count_facets, highlight_spans, keystroke_text, make_snippet, run_search
+from gdexplorer.query import (
+    MAX_QUERY_CHARS,
+    QueryParser,
+    clean_query,
+    count_facets,
+    highlight_spans,
+    keystroke_text,
+    make_snippet,
+    run_search,
+)
 
 log = logging.getLogger(__name__)
 
-INDEX_DAMAGE = (struct.error, EOFError, OSError, zlib.error, pickle.UnpicklingError, UnicodeDecodeError, IndexError)
 _ENTITY_FILTER = re.compile(r'\bentity:("([^"]*)"|(\S+))')
 
 
@@ -147,11 +152,14 @@ class Explorer:
     def check_articles(self) -> list[Problem]:
         """Read every article and keep what is odd about them (bad bytes, no body, unreadable)."""
         found: list[Problem] = []
-        for article_id in sorted(self.corpus.scan()):
+        articles = self.corpus.scan()
+        found.extend(self.corpus.scan_problems)
+        for article_id in sorted(articles):
             try:
                 found.extend(self.corpus.read_checked(article_id)[1])
             except CorpusError as e:
                 found.append(Problem(e.path, e.line, e.column, e.message, Severity.WARNING))
+        found.sort(key=lambda p: (p.path, p.line, p.column))
         self.index_problems = tuple(found)
         return found
 
@@ -224,9 +232,13 @@ class Explorer:
         """
         if not self.index.is_usable():
             raise SearchIndexError("the index is not built yet")
-        if text.strip():
-            parsed_text = keystroke_text(text) if keystroke else text
-            query = self._parser.parse(self._resolve_entity_names(parsed_text))
+        typed = clean_query(text)
+        if len(typed) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is too long ({len(typed):,} characters; the limit is {MAX_QUERY_CHARS:,})")
+        if typed:
+            # A trailing space (before cleaning) means the last word is finished: no prefix.
+            parsed_text = keystroke_text(typed) if keystroke and not text[-1:].isspace() else typed
+            query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False)
         elif filters or facets:
             query = Every()
         else:

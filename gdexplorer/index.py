@@ -10,22 +10,30 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
 import os
+import pickle
 import shutil
+import signal
+import struct
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
 from whoosh.analysis.analyzers import Analyzer
+from whoosh.multiproc import MpWriter
 from whoosh.searching import Searcher
-from whoosh.writing import LockError, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from gdexplorer.corpus import Corpus, FileStat
 from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
@@ -36,14 +44,60 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # 2: month field for facets and the timeline
 META = "meta.json"
-# A long build commits after FIRST_COMMIT documents, then after twice as many each time: the user
-# can search early, and the number of segments (each one slows searches) stays logarithmic.
+# A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
+# user can search early, and the number of segments (each one slows searches) stays logarithmic.
 FIRST_COMMIT = 250
 # From this many documents to (re)index, sub-processes analyze them in parallel (Whoosh's MpWriter,
 # one segment per process). Below it, forking costs more than it saves.
 PARALLEL_MIN = 400
 
 ProgressCallback = Callable[[Progress], None]
+
+# How Whoosh fails on a truncated or corrupted index file. Other exceptions are bugs, not damage.
+INDEX_DAMAGE = (struct.error, EOFError, OSError, zlib.error, pickle.UnpicklingError, UnicodeDecodeError,
+                index.EmptyIndexError)
+
+# Lock file descriptors held by this process's index updates. A forked child (Whoosh's parallel
+# sub-writers) closes its copies at once: an flock lives as long as any copy of its descriptor,
+# so an orphaned child would otherwise keep the index locked forever after its parent is killed.
+_HELD_LOCKS: set[int] = set()
+
+
+def _after_fork_in_child() -> None:
+    for fd in list(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    if _HELD_LOCKS and sys.platform.startswith("linux"):
+        # Die with the parent: a sub-writer has nothing to do once the writer that feeds it is gone.
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+@contextlib.contextmanager
+def update_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive, non-blocking lock for a whole update, across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise IndexBusyError("another gdexplorer is updating this index; try again when it is done") from e
+        _HELD_LOCKS.add(fd)
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(fd)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def analyzer_for(language: str) -> Analyzer:
@@ -158,14 +212,19 @@ class SearchIndex:
             return None
 
     def _write_meta(self, meta: IndexMeta) -> None:
-        tmp = self.folder / (META + ".tmp")
+        tmp: Path | None = None
         try:
-            with tmp.open("w", encoding="utf-8") as fh:
+            fd, name = tempfile.mkstemp(prefix=f"{META}.", suffix=".tmp", dir=self.folder)
+            tmp = Path(name)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(meta.dump())
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.folder / META)
         except OSError as e:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
             raise SearchIndexError(f"cannot write the index in {self.folder}: {e.strerror or e}") from e
         self._meta = meta
 
@@ -190,7 +249,8 @@ class SearchIndex:
 
     def is_complete(self) -> bool:
         meta = self.meta()
-        return bool(meta and meta.complete and meta.schema_version == SCHEMA_VERSION)
+        return bool(meta and meta.complete and not meta.damaged and meta.schema_version == SCHEMA_VERSION
+                    and self._open() is not None)
 
     def _open(self) -> index.Index | None:
         if self._ix is not None:
@@ -204,7 +264,7 @@ class SearchIndex:
             self._ix = index.open_dir(str(self.folder))
             self._meta = meta
         except Exception as e:  # a truncated or corrupted file: Whoosh raises many kinds
-            log.warning("index at %s cannot be opened (%s); it will be rebuilt", self.folder, e)
+            log.info("index at %s cannot be opened (%s); it will be rebuilt", self.folder, e)
             return None
         return self._ix
 
@@ -232,7 +292,12 @@ class SearchIndex:
             # by an update in an existing segment stay visible.
             with contextlib.suppress(Exception):
                 current.close()
-        current = ix.searcher()
+        try:
+            current = ix.searcher()
+        except index.EmptyIndexError as e:
+            # Another process is rebuilding this index right now: its files are being replaced.
+            self._ix = None
+            raise SearchIndexError("the index is being rebuilt; search again in a moment") from e
         self._local.searcher = current
         self._local.ix = ix
         return current
@@ -276,9 +341,13 @@ class SearchIndex:
         if not self._write_lock.acquire(blocking=False):
             raise IndexBusyError("this index is already being updated")
         try:
-            return self._update(corpus, matcher, fact_articles or {}, progress, cancel)
+            # One lock from the rebuild decision to the last commit: two processes starting a first
+            # build at once must not both delete and recreate the folder.
+            with update_lock(self.folder.with_name(self.folder.name + ".lock")):
+                return self._update(corpus, matcher, fact_articles or {}, progress, cancel)
         except OSError as e:
-            raise SearchIndexError(f"cannot update the index in {self.folder}: {e.strerror or e}") from e
+            verb = "update" if (self.folder / META).exists() else "create"
+            raise SearchIndexError(f"cannot {verb} the index in {self.folder}: {e.strerror or e}") from e
         finally:
             self._write_lock.release()
 
@@ -286,6 +355,9 @@ class SearchIndex:
                 progress: ProgressCallback | None, cancel: threading.Event | None) -> IndexStats:
         started = time.perf_counter()
         report = progress or (lambda p: None)
+        for stale in self.folder.glob(f"{META}.*.tmp"):  # left by a killed update; we hold the lock now
+            with contextlib.suppress(OSError):
+                stale.unlink()
         report(Progress(0, 0, "Scanning articles"))
         files = corpus.scan()
         meta = self.meta()
@@ -310,14 +382,17 @@ class SearchIndex:
             known: dict[str, str] = {}
         else:
             assert meta is not None and ix is not None
-            known = self.stored_signatures()
+            try:
+                known = self.stored_signatures()
+            except INDEX_DAMAGE as e:
+                return self._rebuild_damaged(corpus, matcher, fact_articles, progress, cancel, e)
         # A document's signature covers its file, the entity names it was matched against and
         # the facts citing it, so a changed alias or an interrupted re-matching resumes per document.
         manifest = corpus.manifest()
         expected = {i: _doc_sig(f, matcher, fact_articles, manifest.get(i)) for i, f in files.items()}
         todo = [f for i, f in files.items() if known.get(i) != expected[i]]
         deleted = [i for i in known if i not in files]
-        added = sum(1 for f in todo if f.id not in known)
+        counts = {"added": 0, "updated": 0, "dropped": 0}  # documents written, not just attempted
         problems: list[Problem] = []
         done = 0
         total = len(todo)
@@ -326,6 +401,7 @@ class SearchIndex:
             self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=False))
             report(Progress(0, total, "Indexing"))
             next_commit = FIRST_COMMIT
+            committed = dict(counts)
             writer = self._writer(ix, parallel=total >= PARALLEL_MIN)
             try:
                 for article_id in deleted:
@@ -338,15 +414,19 @@ class SearchIndex:
                     if doc is not None:
                         if stat.id in known:
                             writer.update_document(**doc)
+                            counts["updated"] += 1
                         else:
                             writer.add_document(**doc)
+                            counts["added"] += 1
                     elif stat.id in known:
                         writer.delete_by_term("path", stat.id)
+                        counts["dropped"] += 1
                     done += 1
                     if done == next_commit and total - done >= FIRST_COMMIT // 2:
                         report(Progress(done, total, "Indexing"))
                         writer.commit(merge=False)
-                        next_commit = done * 2
+                        committed = dict(counts)
+                        next_commit = done * 4
                         writer = self._writer(ix, parallel=total - done >= PARALLEL_MIN)
                     if done % 50 == 0 or done == total:
                         report(Progress(done, total, "Indexing"))
@@ -354,6 +434,7 @@ class SearchIndex:
                     # Drop the batch since the last commit rather than wait for it to be written:
                     # closing the window must be quick, and the next update redoes those documents.
                     writer.cancel()
+                    counts = committed
                 else:
                     report(Progress(done, total, "Saving the index"))
                     writer.commit()
@@ -364,21 +445,33 @@ class SearchIndex:
                 self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=True))
         seconds = time.perf_counter() - started
         return IndexStats(
-            added=min(added, done), updated=max(0, done - added), deleted=len(deleted),
+            added=counts["added"], updated=counts["updated"], deleted=len(deleted) + counts["dropped"],
             unchanged=len(files) - len(todo), seconds=seconds, rebuilt=rebuilt, cancelled=cancelled,
-            reason=reason, problems=tuple(problems),
+            reason=reason, problems=(*corpus.scan_problems, *problems),
         )
+
+    def _rebuild_damaged(self, corpus: Corpus, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]],
+                         progress: ProgressCallback | None, cancel: threading.Event | None,
+                         error: BaseException) -> IndexStats:
+        meta = self.meta()
+        self.close()
+        self._ix = None
+        if meta is not None:
+            self._write_meta(IndexMeta(meta.schema_version, meta.language, meta.mentions, False,
+                                       f"{type(error).__name__}: {error}"))
+        return self._update(corpus, matcher, fact_articles, progress, cancel)
 
     def _writer(self, ix: index.Index, parallel: bool = False) -> SegmentWriter:
         procs = min(os.cpu_count() or 1, 4) if parallel else 1
         try:
+            # _lk=False: update_lock() already guards the whole update. Whoosh's own lock would be
+            # left held if creating the writer failed half-way (a full disk), until garbage collection.
             if procs > 1:
                 # multisegment: each sub-process's segment is kept as it is rather than merged into
                 # one in the parent, which would serialize the work the processes just shared.
-                return ix.writer(procs=procs, multisegment=True, batchsize=200, limitmb=96)
-            return ix.writer(limitmb=128)
-        except LockError as e:
-            raise IndexBusyError("another gdexplorer is updating this index; try again when it is done") from e
+                return MpWriter(ix, procs=procs, multisegment=True, batchsize=200, limitmb=96, _lk=False,
+                                subargs={"limitmb": 96})
+            return SegmentWriter(ix, limitmb=128, _lk=False)
         except OSError as e:
             raise SearchIndexError(f"cannot write the index in {self.folder}: {e.strerror or e}") from e
 

@@ -50,11 +50,11 @@ class QueryParser:
         parser.add_plugin(DateParserPlugin(free=False))
         self._parser = parser
 
-    def parse(self, text: str) -> wq.Query:
+    def parse(self, text: str, check_length: bool = True) -> wq.Query:
         text = _clean(text)
         if not text:
             raise QueryError("type something to search for")
-        if len(text) > MAX_QUERY_CHARS:
+        if check_length and len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is too long ({len(text):,} characters; the limit is {MAX_QUERY_CHARS:,})")
         for name in _FIELD_PREFIX.findall(_QUOTED.sub(" ", text)):
             if name not in FIELDS:
@@ -178,14 +178,30 @@ def _tighten_fuzzy(q: wq.Query) -> wq.Query:
     # Whoosh fuzzes the stemmed word with no fixed prefix, so "goverment~" (stem "gover") also
     # finds "over" and "cover". Keeping the first two letters fixed is what users mean, and it
     # makes the expansion far smaller.
-    if isinstance(q, wq.FuzzyTerm) and q.prefixlength < 2 and len(q.text) >= 4:
-        return wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=2)
+    if isinstance(q, wq.FuzzyTerm):
+        # More than two edits matches nearly anything and takes seconds to expand; a prefix longer
+        # than the word makes Whoosh fail with IndexError.
+        maxdist = max(1, min(q.maxdist, 2))
+        prefix = min(q.prefixlength, len(q.text))
+        if prefix < 2 and len(q.text) >= 4:
+            prefix = 2
+        if (maxdist, prefix) != (q.maxdist, q.prefixlength):
+            return wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=maxdist, prefixlength=prefix)
     return q
 
 
-def _clean(text: str) -> str:
-    # Control characters mean nothing in a query and confuse the tokenizer: make them spaces.
+def clean_query(text: str) -> str:
+    """Control characters become spaces; lone surrogates (undecodable bytes from a command line)
+    become U+FFFD, since nothing downstream can encode them."""
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if _has_surrogate(text) else text
     return "".join(" " if (ord(ch) < 32 or ord(ch) == 127) else ch for ch in text).strip()
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+_clean = clean_query
 
 
 def _why(e: Exception) -> str:
@@ -199,6 +215,21 @@ class SegmentFormatter(highlight.Formatter):
     between = " … "
 
     def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> list[Segment]:
+        out = self._format_fragment(fragment)
+        # A fragment is normally ~200 characters, but one unbroken "word" can be a megabyte.
+        budget = SNIPPET_CHARS * 2
+        bounded: list[Segment] = []
+        for segment in out:
+            if budget <= 0:
+                bounded.append(Segment("…"))
+                break
+            if len(segment.text) > budget:
+                segment = Segment(segment.text[:budget] + "…", segment.match)
+            bounded.append(segment)
+            budget -= len(segment.text)
+        return bounded
+
+    def _format_fragment(self, fragment: highlight.Fragment) -> list[Segment]:
         text = fragment.text
         out: list[Segment] = []
         at = fragment.startchar
@@ -235,7 +266,7 @@ def _squash(text: str) -> str:
 
 def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> Snippet:
     """The start of the body, for hits that matched only in the title or a filter."""
-    text = _squash(body).strip()
+    text = _squash(body[: chars * 4]).strip()
     if len(text) <= chars:
         return (Segment(text),) if text else ()
     cut = text.rfind(" ", 0, chars)

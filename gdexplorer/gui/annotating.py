@@ -66,6 +66,7 @@ class CurationController(QObject):
         self._curator: Curator | None = None
         self._generation = 0
         self._entities: tuple[Entity, ...] = ()
+        self._names: frozenset[str] = frozenset()
         self._done: list[tuple[CurationEdit, int, str]] = []  # edit, file changes it made, its label
         self._running: tuple[CurationEdit, str, FactDialog | None] | None = None
         self.dialog: FactDialog | None = None
@@ -108,6 +109,8 @@ class CurationController(QObject):
     def set_entities(self, entities: tuple[Entity, ...]) -> None:
         """The entities as the window shows them (for the dialog's pickers)."""
         self._entities = tuple(entities)
+        # Every name and alias, folded: asked on each selection change, so a set, not a scan.
+        self._names = frozenset(_fold(name) for entity in self._entities for name in (*entity.names, entity.id))
 
     @property
     def busy(self) -> bool:
@@ -171,7 +174,7 @@ class CurationController(QObject):
         if not (first.isupper() or first.isdigit() or caseless):
             return None  # a name starts with a capital (in a script that has them)
         name = " ".join(words).strip(".,;:!?\"'()\u201c\u201d\u2018\u2019")
-        if not name or self._explorer.entity(name) is not None:
+        if not name or _fold(name) in self._names:
             return None
         return name
 
@@ -455,6 +458,10 @@ class CurationController(QObject):
 
 def _source(page: ArticlePage) -> Source:
     return Source(page.article.info.id, page.article.info.title, page.article.text)
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -147,7 +147,8 @@ def apply_edit(curator: Curator, edit: CurationEdit) -> Curated:
 
 # -- helpers for prefilling the dialog (requested for the core: see the curation report) ---------
 
-_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f](?=[\s\"'\u201d\u2019)\]]|$)|\n")
+# A stop followed by a blank, a closing quote or bracket, or the end; CJK stops need no blank after.
+_SENTENCE_END = re.compile(r"[.!?](?=[\s\"'\u201d\u2019)\]]|$)|[\u3002\uff01\uff1f]|\n")
 _SEARCH_BACK = 2000
 
 

@@ -91,11 +91,11 @@ class ExplorerSession(QObject):
     article_failed = Signal(str)
     entity_loaded = Signal(object)  # EntityPage
     entity_failed = Signal(str)
-    corpus_refreshed = Signal(object)  # Refreshed
     facets_finished = Signal(object)  # FacetsPage
     facets_failed = Signal(str)
     network_loaded = Signal(object)  # NetworkPage
     network_failed = Signal(str)
+    corpus_refreshed = Signal(object)  # Refreshed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -50,7 +50,6 @@ class Case:
     content: str | bytes
     problems: tuple[str, ...]  # every problem reported for this file, in order, without the path
     new_ids: tuple[str, ...] = ()  # entities of this file that still load
-    xfail: str = ""
 
 
 CASES = [
@@ -104,9 +103,7 @@ CASES = [
     Case("python-apply", "entities: !!python/object/apply:os.system ['touch {marker}']\n",
          (f"1:11: error: tag !!python/object/apply:os.system {NOT_ALLOWED}",)),
     Case("python-name-as-id", "entities:\n  - id: !!python/name:os.system\n    type: place\n    name: Named\n",
-         (f"2:9: error: tag !!python/name:os.system {NOT_ALLOWED}",),
-         xfail="a tagged empty scalar is reported as \"an entity is missing 'id'\" instead of as a refused tag: "
-               "_FileReader.text() tests for an empty value before check_tag()"),
+         (f"2:9: error: tag !!python/name:os.system {NOT_ALLOWED}",)),
     Case("two-documents", "entities: []\n---\nentities: []\n",
          ("2:1: error: invalid YAML: expected a single document in the stream; but found another document",)),
     Case("alias-bomb", bomb(10, 9),
@@ -152,7 +149,7 @@ def problems_of(explorer: Explorer, name: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(c, marks=pytest.mark.xfail(reason=c.xfail, strict=True)) if c.xfail else c for c in CASES],
+    CASES,
     ids=[c.name for c in CASES],
 )
 def test_each_bad_file_is_reported_at_its_place(loaded, case):
@@ -289,12 +286,6 @@ def assert_seeds_still_work(explorer: Explorer, seeds: Path, before: dict) -> No
     assert snapshot(seeds) == before
 
 
-@pytest.mark.xfail(
-    reason="deeply nested YAML (1,000 levels of [[[...]]]) raises RecursionError out of annotations.read_file "
-    "(PyYAML's composer recurses per level; only _Refused/YAMLError are caught), so Explorer() crashes "
-    "and no other entity loads",
-    strict=True,
-)
 @pytest.mark.parametrize("content", ["entities: " + "[" * 1000 + "]" * 1000 + "\n",
                                      "entities:\n" + "".join(" " * i + "- \n" for i in range(2, 1002))],
                          ids=["flow", "block"])
@@ -306,12 +297,6 @@ def test_deep_nesting_is_refused_not_a_crash(seeds, content):
     assert_seeds_still_work(explorer, seeds, before)
 
 
-@pytest.mark.xfail(
-    reason="a control character (NUL, ESC) in an annotation file raises yaml.reader.ReaderError out of "
-    "annotations.read_file: AnnotationLoader(text) is constructed outside the try block, and the Reader "
-    "checks printability in its constructor, so Explorer() crashes",
-    strict=True,
-)
 @pytest.mark.parametrize("char", ["\x00", "\x1b"], ids=["nul", "escape"])
 def test_a_control_character_is_reported_with_its_line(seeds, char):
     explorer, _, before = explore_with(seeds, "ctrl.yaml", entity("ctrl", f"Con{char}trol"))

@@ -86,15 +86,6 @@ def settle() -> None:
     gc.collect()
 
 
-@pytest.mark.xfail(
-    reason="a writer that fails to start (ENOSPC creating its first segment file) keeps the index's write "
-    "lock: Whoosh's SegmentWriter.__init__ takes the flock and raises without releasing it, and "
-    "SearchIndex._writer only converts the error, so while the error (its traceback) is alive, or until "
-    "the garbage collector runs, every update in this process and in others says 'another gdexplorer is "
-    "updating this index', even after space is freed; _writer should release the lock on failure "
-    "(take it itself and create the writer with _lk=False, releasing it in a finally)",
-    strict=True,
-)
 def test_a_failed_writer_releases_the_lock(plain, monkeypatch):
     Explorer(plain).update_index()
     (plain / "articles" / "0003.txt").write_text("Zebra news\n\nA zebra escaped.\n", encoding="utf-8")

@@ -101,7 +101,7 @@ def test_a_full_disk_while_saving_leaves_the_old_file_and_state(seeds, monkeypat
 
     with monkeypatch.context() as patch:
         patch.setattr(os, "fsync", fsync)
-        with pytest.raises(OSError, match="No space left on device"):
+        with pytest.raises(AnnotationError, match="No space left on device"):
             curator.add_fact("ehang", FACT)
     assert path.read_bytes() == before
     assert annotation_names(seeds) == names  # no temporary file left behind
@@ -113,13 +113,6 @@ def test_a_full_disk_while_saving_leaves_the_old_file_and_state(seeds, monkeypat
     assert curator.explorer.problems() == []
 
 
-@pytest.mark.xfail(
-    reason="a save that fails for lack of space raises a bare OSError ('[Errno 28] No space left on "
-    "device', no file name) out of Curator._save/atomic_write, not a GdxError naming the file, so the "
-    "window and CLI cannot say which file was not saved; _save should wrap OSError in "
-    "AnnotationError(path, 'cannot save: ...')",
-    strict=True,
-)
 def test_a_failed_save_says_which_file(seeds, monkeypatch):
     curator = Curator(Explorer(seeds))
     real = os.fsync

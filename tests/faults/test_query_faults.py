@@ -4,13 +4,12 @@ exception, never a hang, and never a healthy index marked damaged."""
 from __future__ import annotations
 
 import contextlib
-import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gdexplorer.errors import QueryError
@@ -49,8 +48,6 @@ QUERIES = st.one_of(
 )
 
 
-# Known bugs, each with its own xfail test below; kept out of the property so that it still finds new ones.
-KNOWN_BUGS = re.compile(r"[\ud800-\udfff]|~\s*\d*\s*/|~\s*([3-9]|\d\d)")
 
 
 def check(explorer: Explorer, text: str, keystroke: bool) -> None:
@@ -70,7 +67,6 @@ def check(explorer: Explorer, text: str, keystroke: bool) -> None:
 @settings(deadline=2000, max_examples=200, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=QUERIES, keystroke=st.booleans())
 def test_any_text_answers_or_raises_query_error(explorer, text, keystroke):
-    assume(not KNOWN_BUGS.search(text))
     check(explorer, text, keystroke)
 
 
@@ -102,20 +98,10 @@ PATHOLOGICAL = [
     ("hydrogen^99999999999999999999", None),
 ]
 
-CONTROL_ONLY_BUG = (
-    "keystroke search of control characters only ('\\x00\\x01\\x02') answers, with every article "
-    "(or none when its 30 ms budget runs out), instead of QueryError: "
-    "query.keystroke_text() takes them for the last word and writes '(w OR w*)', then _clean() turns them "
-    "into spaces, leaving a bare '*' (Every); the full search says 'type something to search for'"
-)
-
-
 @pytest.mark.parametrize(
     ("text", "message", "keystroke"),
     [
-        pytest.param(text, message, keystroke, id=f"{'keystroke' if keystroke else 'search'}-{text[:20]!r}",
-                     marks=[pytest.mark.xfail(reason=CONTROL_ONLY_BUG, strict=True)]
-                     if keystroke and not text.strip("\x00\x01\x02") else [])
+        pytest.param(text, message, keystroke, id=f"{'keystroke' if keystroke else 'search'}-{text[:20]!r}")
         for text, message in PATHOLOGICAL
         for keystroke in (False, True)
     ],
@@ -139,12 +125,6 @@ def test_the_length_limit_counts_what_was_typed(explorer):
     assert str(info.value) == "the query is too long (10,000 characters; the limit is 2,000)"
 
 
-@pytest.mark.xfail(
-    reason="keystroke search checks the length after keystroke_text() rewrote the last word as "
-    "'(word OR word*)': 10,000 typed characters are reported as 20,007, and a query with a last word of "
-    "~1,000+ characters is refused while typing although the full search accepts it",
-    strict=True,
-)
 def test_the_length_limit_counts_what_was_typed_while_typing(explorer):
     with pytest.raises(QueryError) as info:
         explorer.search("x" * 10_000, keystroke=True)
@@ -152,13 +132,6 @@ def test_the_length_limit_counts_what_was_typed_while_typing(explorer):
     assert explorer.search("hydrogen " + "x" * 1500, keystroke=True).total == 0
 
 
-@pytest.mark.xfail(
-    reason="a fuzzy edit distance is not bounded: 'word~9' builds Whoosh's Levenshtein DFA for distance 9, "
-    "which takes 0.7 s for 'hydrogen~9', 11 s for 'internationalization~9' and 35 s for 'hydrogenation~8' "
-    "(keystroke searches too: the time limit only covers collecting); query._tighten_fuzzy should clamp "
-    "maxdist (e.g. to 2) or QueryParser.parse refuse it",
-    strict=True,
-)
 def test_a_large_fuzzy_distance_does_not_hang(explorer):
     started = time.perf_counter()
     with contextlib.suppress(QueryError):
@@ -166,14 +139,6 @@ def test_a_large_fuzzy_distance_does_not_hang(explorer):
     assert time.perf_counter() - started < 0.25
 
 
-@pytest.mark.xfail(
-    reason="'hydrogen~2/9' (a fuzzy prefix longer than the word) raises IndexError in Whoosh's "
-    "levenshtein_automaton; Explorer.search lists IndexError in INDEX_DAMAGE, so a healthy index is "
-    "marked damaged (meta.json damaged=...), the user is told 'the index is damaged and will be rebuilt', "
-    "and the next update rebuilds the whole index; should be a QueryError (clamp prefixlength in "
-    "query._tighten_fuzzy, and keep query errors out of INDEX_DAMAGE)",
-    strict=True,
-)
 def test_a_fuzzy_prefix_longer_than_the_word_is_not_index_damage(seeds):
     explorer = Explorer(seeds)
     explorer.update_index()
@@ -187,14 +152,6 @@ def test_a_fuzzy_prefix_longer_than_the_word_is_not_index_damage(seeds):
 # Lone surrogates are what Python makes of undecodable bytes in argv (PEP 383, surrogateescape),
 # e.g. `gdexplorer search "$(printf 'caf\xe9')*"` from a Latin-1 terminal, and what a Qt string can
 # carry from a bad paste. Hypothesis' text() never draws them, hence these explicit cases.
-SURROGATE_BUG = (
-    "a lone surrogate (undecodable argv bytes under surrogateescape) in a prefix, fuzzy or keystroke query "
-    "raises UnicodeEncodeError from Whoosh's field.to_bytes in query.bound_expansions (iter_prefix), "
-    "not QueryError: QueryParser.parse/_clean should refuse or replace surrogates"
-)
-
-
-@pytest.mark.xfail(reason=SURROGATE_BUG, strict=True)
 @pytest.mark.parametrize(
     ("text", "keystroke"),
     [("\udcff*", False), ("hydro\udcff*", False), ("x\udcff~", False), ("category:a\udcff*", False),
@@ -204,7 +161,6 @@ def test_lone_surrogates_answer_or_raise_query_error(explorer, text, keystroke):
     check(explorer, text, keystroke)
 
 
-@pytest.mark.xfail(reason=SURROGATE_BUG + "; the CLI prints a Python traceback", strict=True)
 def test_cli_search_with_undecodable_argv_bytes_is_one_line(seeds, tmp_path):
     out = run_cli("search", b"hydro\xff*", "--corpus", str(seeds), cache=tmp_path / "cache")
     assert b"Traceback" not in out.stderr, out.stderr.decode(errors="replace")
