@@ -19,9 +19,13 @@ from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QApplication, QFileDialog, QTextBrowser
 
 from gdexplorer.cli import main as cli_main
-from gdexplorer.gui.links import FactLink
+from gdexplorer.explorer import Explorer
+from gdexplorer.gui.curating import entity_id_for, sentence_around, valid_entity_id
+from gdexplorer.gui.links import FactLink, fact_href, parse_href
 from gdexplorer.gui.mainwindow import MainWindow
-from gdexplorer.gui.widgets.factdialog import FactDialog
+from gdexplorer.gui.models import item_at
+from gdexplorer.gui.watcher import watch_list
+from gdexplorer.gui.widgets.factdialog import EntityPicker, FactDialog
 from gdexplorer.model import EntityKind
 from tests.gui.conftest import anchor_positions, click_anchor, detail_title, search
 
@@ -383,6 +387,12 @@ def test_outside_edits_show_up_without_a_restart(qtbot, opened, seeds_corpus):
     search(qtbot, opened, "prototype")
     assert opened.results.model.total == 2
 
+    # A new entity written by hand in another editor joins the list.
+    products = seeds_corpus / "annotations" / "products.yaml"
+    products.write_text(products.read_text() + "\n  - id: solar-prototype\n    type: product\n"
+                        "    name: solar-powered prototype\n")
+    qtbot.waitUntil(lambda: "solar-powered prototype" in opened.entities.visible_names(), timeout=5000)
+
     # A removed article: gone from the results at once.
     (seeds_corpus / "articles" / "0003.txt").unlink()
     qtbot.waitUntil(lambda: opened.results.model.total == 1, timeout=5000)
@@ -497,3 +507,81 @@ def test_three_new_facts_leave_a_clean_corpus(qtbot, opened, seeds_corpus, capsy
         originals[people].decode().splitlines(), people.read_text().splitlines()))
     assert cli_main(["check", "--corpus", str(seeds_corpus)]) == 0
     assert "error" not in capsys.readouterr().out
+
+
+def test_a_relation_is_deleted_and_put_back(qtbot, opened, seeds_corpus):
+    yaml_file = seeds_corpus / "annotations" / "organizations.yaml"
+    original = yaml_file.read_bytes()
+    open_entity(qtbot, opened, "gac-group")
+    assert "based in" in opened.detail.toPlainText()
+    with qtbot.waitSignal(opened.curation.curated, timeout=SAVE_TIMEOUT):
+        click_anchor(qtbot, opened.detail, lambda href: href.endswith("relation/gac-group/0?do=delete"))
+    inserted = only_inserted(yaml_file.read_bytes(), original)  # what the deletion took out
+    assert [line.strip() for line in inserted] == [
+        "- predicate: based in", "object: guangzhou", "article: articles/0001.txt",
+        'quote: "GAC Group, an automobile manufacturer based in Guangzhou"']
+    assert "RELATIONS · 7" in opened.detail.toPlainText()  # 6 of its own, 1 pointing at it
+    with qtbot.waitSignal(opened.curation.curated, timeout=SAVE_TIMEOUT):
+        opened.curation.undo_action.trigger()
+    assert yaml_file.read_bytes() == original
+    settle(qtbot, opened)
+
+
+# -- the pieces ----------------------------------------------------------------------------------
+
+
+def test_the_entity_picker_finds_names_and_aliases(qtbot, qtmodeltester, opened):
+    picker = EntityPicker()
+    qtbot.addWidget(picker)
+    picker.set_entities(opened.session.explorer.entities(), preferred=("guangzhou",))
+    qtmodeltester.check(picker.model)
+    assert picker.model.entity(0).id == "guangzhou"  # preferred first while nothing is typed
+    picker.search.setText("gac")
+    assert [picker.model.entity(r).name for r in range(picker.model.rowCount())] == ["GAC Group", "GAC Hino"]
+    assert picker.entity().id == "gac-group"  # the best match is chosen as the user types
+    assert item_at(picker.model.index(0, 0), Qt.ItemDataRole.DisplayRole) == "GAC Group  (GAC)"
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down)
+    assert picker.entity().id == "gac-hino"
+    picker.search.setText("fuel cell vehicle")
+    assert picker.entity().id == "hydrogen-fuel-cell-vehicle"
+    picker.search.setText("nobody by this name")
+    assert picker.entity() is None and not picker.empty.isHidden()
+
+
+@pytest.mark.parametrize(("text", "start", "end", "expected"), [
+    ("One. Two words here! Three.", 9, 14, "Two words here"),
+    ("Headline\n\nBody starts here. Then", 12, 16, "Body starts here"),
+    ("No end at all", 3, 6, "No end at all"),
+    ("广州是广东的省会。深圳是特区。", 10, 12, "深圳是特区"),
+])
+def test_the_sentence_around_a_name(text, start, end, expected):
+    left, right = sentence_around(text, start, end)
+    assert text[left:right] == expected
+
+
+def test_new_entity_ids_follow_the_house_style():
+    assert entity_id_for("GAC Group", frozenset()) == "gac-group"
+    assert entity_id_for("GAC Group", frozenset({"gac-group"})) == "gac-group-2"
+    assert entity_id_for("Guangdong Yuntao Hydrogen Technology Co., Ltd.", frozenset()) == \
+        "guangdong-yuntao-hydrogen-technology-co-ltd"
+    assert entity_id_for("广州塔", frozenset()) == "广州塔"
+    assert valid_entity_id("gac-group") and not valid_entity_id("GAC") and not valid_entity_id("a b")
+
+
+def test_fact_links_round_trip():
+    link = FactLink("odd/id: x", "relation", 3, "delete")
+    assert parse_href(fact_href(link.entity_id, link.item, link.index, link.action)) == link
+
+
+def test_the_watch_list_covers_folders_files_and_annotations(seeds_corpus, tmp_path):
+    (seeds_corpus / "articles" / "world").mkdir()
+    (seeds_corpus / "articles" / "world" / "0003.txt").write_text("Title\n\nBody.\n")
+    explorer = Explorer(seeds_corpus, cache_dir=tmp_path / "cache")
+    found = watch_list(explorer)
+    root = str(seeds_corpus.resolve())
+    assert set(found.folders) == {root, f"{root}/articles", f"{root}/articles/world", f"{root}/annotations"}
+    assert f"{root}/manifest.jsonl" in found.files and f"{root}/annotations/people.yaml" in found.files
+    assert f"{root}/articles/world/0003.txt" in found.files
+    # A corpus too big to watch file by file: folders only (and the annotation files).
+    few = watch_list(explorer, file_limit=1)
+    assert not any(path.endswith(".txt") for path in few.files) and f"{root}/articles/world" in few.folders
