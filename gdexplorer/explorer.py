@@ -221,11 +221,12 @@ class Explorer:
 
     def search(self, text: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
                snippets: bool = True, keystroke: bool = False, filters: tuple[str, ...] = (),
-               facets: bool = False) -> SearchResult:
+               facets: bool = False, time_limited: bool = True) -> SearchResult:
         """Run a query; raises ``QueryError`` (one sentence) for a bad one.
 
         ``keystroke=True`` is for search as you type: the last word also matches words it begins,
-        and the search is cut short to answer fast (``result.partial``); follow it with a full one.
+        and the search is cut short to answer fast (``result.partial``); follow it with the same
+        search and ``time_limited=False``, which keeps the prefix meaning but collects everything.
         ``filters`` are query clauses every hit must match without changing the ranking
         (``category:world``, ``date:[2010 TO 2012]``, ``entity:ehang``): facet choices. An empty
         ``text`` with filters or facets means every article.
@@ -250,7 +251,7 @@ class Explorer:
             searcher = self.index.searcher()
             result = run_search(searcher, query, text, self._body, self.analyzer, limit=limit, offset=offset,
                                 with_snippets=snippets, sort=sort, keystroke=keystroke,
-                                filter_query=filter_query, facets=facets)
+                                filter_query=filter_query, facets=facets, time_limited=time_limited)
         except INDEX_DAMAGE as e:
             # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.

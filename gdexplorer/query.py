@@ -34,6 +34,7 @@ PREFIX_SCAN_BUDGET = 20_000
 KEYSTROKE_SECONDS = 0.03
 _LAST_WORD = re.compile(r"(?:^|[\s(])([^\s\"():*~^\[\]{}]+)$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+_DATE_RANGE = re.compile(r"\bdate:\[\s*(\S+)\s+to\s+(\S+?)\s*\]", re.IGNORECASE)
 SNIPPET_CHARS = 220
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_][\w]*):(?=\S)')
 _QUOTED = re.compile(r'"[^"]*"')
@@ -61,6 +62,9 @@ class QueryParser:
                 raise QueryError(f"unknown field '{name}:'; the fields are {', '.join(f + ':' for f in FIELDS)}")
         if text == "*":
             return wq.Every()  # every article; the parser would OR an Every per field, far slower
+        # Whoosh's range parser reads "2010-01" at the start of a range but not at the end, so
+        # "date:[2010-01 TO 2010-03]" covered all of 2010. Its compact forms work at both ends.
+        text = _DATE_RANGE.sub(lambda m: f"date:[{_compact(m.group(1))} TO {_compact(m.group(2))}]", text)
         try:
             parsed = self._parser.parse(text)
         except Exception as e:  # Whoosh raises ValueError, TypeError... for e.g. unparseable dates
@@ -204,6 +208,10 @@ def _has_surrogate(text: str) -> bool:
 _clean = clean_query
 
 
+def _compact(date: str) -> str:
+    return date.replace("-", "") if re.fullmatch(r"\d{4}(-\d{2}){0,2}", date) else date
+
+
 def _why(e: Exception) -> str:
     message = str(e).strip() or type(e).__name__
     return message.splitlines()[0][:200]
@@ -329,6 +337,7 @@ def run_search(
     keystroke: bool = False,
     filter_query: wq.Query | None = None,
     facets: bool = False,
+    time_limited: bool = True,
 ) -> SearchResult:
     """Run a parsed query; snippets are cut from the article files for the returned hits only.
 
@@ -353,21 +362,22 @@ def run_search(
         query, searcher.reader(), KEYSTROKE_EXPANSIONS if keystroke else MAX_EXPANSIONS, lazy=keystroke
     )
     partial = capped
-    if keystroke:
+    timed_out = False
+    if keystroke and time_limited:
         inner = searcher.collector(limit=max(page_end, 1), sortedby=sortedby, reverse=reverse, terms=True,
                                    filter=filter_query)
         collector = collectors.TimeLimitCollector(inner, KEYSTROKE_SECONDS, use_alarm=False)
         try:
             searcher.search_with_collector(query, collector)
         except TimeLimit:
-            partial = True
+            partial = timed_out = True
         results = collector.results()
-        total = results.scored_length() if partial else len(results)
+        total = results.scored_length() if timed_out else len(results)
     else:
         results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse,
                                   filter=filter_query)
         total = len(results)
-    facet_counts = count_facets(searcher, query, filter_query) if facets and not partial else None
+    facet_counts = count_facets(searcher, query, filter_query) if facets and not timed_out else None
     terms = highlight_terms(searcher, query)
     hits = []
     for rank, hit in enumerate(results[offset:page_end], start=offset + 1):

@@ -190,3 +190,21 @@ def test_entity_facets_on_the_seeds(seeds):
     counts = dict(ex.search("hydrogen", facets=True).facets.entities)
     assert counts["hydrogen-fuel-cell"] == 2
     assert counts["ehang"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("date:[2010-01 TO 2010-03]", {"business/0001.txt"}),
+        ("date:[2012-06-01 TO 2014-01-31]", {"business/0002.txt", "politics/0001.txt"}),
+        ("date:[2012-07 to 2014-01]", {"politics/0001.txt"}),
+    ],
+)
+def test_dashed_date_ranges_mean_what_they_say(explorer, query, expected):
+    assert paths(explorer, query) == expected
+
+
+def test_a_keystroke_search_without_time_limit_keeps_the_prefix_meaning(explorer):
+    result = explorer.search("televi", keystroke=True, time_limited=False, facets=True)
+    assert paths_of(result) == {"tech/0001.txt"} and not result.partial
+    assert result.facets is not None
