@@ -144,6 +144,16 @@ def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) 
 
     def visit(node: wq.Query) -> wq.Query:
         nonlocal capped
+        if isinstance(node, wq.NumericRange):
+            # A date range is a union of numeric trie terms, which Whoosh walks as a deep OR tree:
+            # ANDed with a common word that is seconds at 100k articles. One posting union is not.
+            words = []
+            for leaf in node.simplify(reader).leaves():
+                if isinstance(leaf, wq.MultiTerm):
+                    words.extend(leaf._btexts(reader))
+                elif isinstance(leaf, wq.Term):
+                    words.append(leaf.text)
+            return ChosenTerms(node.fieldname, words, boost=node.boost)
         if not isinstance(node, wq.MultiTerm):
             return node
         field = node.field()
@@ -286,11 +296,34 @@ def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet
     term_set = frozenset(terms)
     if term_set and body:
         fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        found = highlight.highlight(body, term_set, analyzer, fragmenter, SegmentFormatter(), top=2,
+        # Analyzing (stemming) a whole long article per hit dominated search time; only the
+        # neighbourhoods of words that could be hits need it. Stems are nearly always a prefix of
+        # their words, less a letter ("economi" for "economy"), which finds the candidates cheaply.
+        text, offset = _candidate_window(body, term_set)
+        found = highlight.highlight(text, term_set, analyzer, fragmenter, SegmentFormatter(), top=2,
                                     scorer=highlight.BasicFragmentScorer(), minscore=1)
         if found:
+            if offset > 0 and found[0].text != "…":
+                found = (Segment("…"), *found)
             return found
     return lead_snippet(body)
+
+
+def _candidate_window(body: str, terms: frozenset[str]) -> tuple[str, int]:
+    """The part of ``body`` that holds its first few likely hits (whole text if short or unsure)."""
+    if len(body) <= 4000 or any(not t.isascii() for t in terms):
+        return body, 0
+    stems = sorted({t[: max(3, len(t) - 1)] for t in terms if t.isalnum()}, key=len, reverse=True)
+    if not stems:
+        return body, 0
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in stems[:50]) + ")", re.IGNORECASE)
+    starts = [m.start() for _, m in zip(range(8), pattern.finditer(body), strict=False)]
+    if not starts:
+        return body, 0
+    begin = max(0, starts[0] - 400)
+    end = min(len(body), starts[-1] + 600)
+    begin = body.rfind(" ", 0, begin) + 1 if begin else 0
+    return body[begin:end], begin
 
 
 def highlight_terms(searcher: Searcher, query: wq.Query) -> tuple[str, ...]:
@@ -372,11 +405,13 @@ def run_search(
         except TimeLimit:
             partial = timed_out = True
         results = collector.results()
-        total = results.scored_length() if timed_out else len(results)
+        total = results.scored_length() if timed_out else sum(1 for _ in searcher.docs_for_query(query))
     else:
         results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse,
                                   filter=filter_query)
-        total = len(results)
+        # Not len(results): Whoosh decides whether its collector counted every match from the last
+        # segment's matcher, and with matchers that have no block quality (ours) it undercounts.
+        total = sum(1 for _ in searcher.docs_for_query(query))
     facet_counts = count_facets(searcher, query, filter_query) if facets and not timed_out else None
     terms = highlight_terms(searcher, query)
     hits = []
