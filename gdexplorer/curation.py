@@ -105,11 +105,16 @@ class Curator:
                 "quote": relation.quote}
         return self._append_item(subject_id, "relations", item, f"add a relation to {subject_id}")
 
-    def create_entity(self, entity: NewEntity, facts: tuple[NewFact, ...] = ()) -> Change:
+    def create_entity(self, entity: NewEntity, facts: tuple[NewFact, ...] = (),
+                      relations: tuple[NewRelation, ...] = ()) -> Change:
         if entity.id in self.explorer.annotations.entities:
             raise AnnotationError(entity.id, f"an entity with id '{entity.id}' exists already")
         for fact in facts:
             self._check_quote(fact.article, fact.quote)
+        for rel in relations:
+            if rel.object not in self.explorer.annotations.entities:
+                raise AnnotationError(rel.object, f"no entity with id '{rel.object}' to relate to")
+            self._check_quote(rel.article, rel.quote)
         item: dict[str, object] = {"id": entity.id, "type": entity.kind.value, "name": entity.name.strip()}
         if entity.aliases:
             item["aliases"] = list(entity.aliases)
@@ -117,6 +122,9 @@ class Curator:
             item["description"] = entity.description.strip()
         if facts:
             item["facts"] = [{"text": f.text.strip(), "article": f.article, "quote": f.quote} for f in facts]
+        if relations:
+            item["relations"] = [{"predicate": r.predicate.strip(), "object": r.object, "article": r.article,
+                                  "quote": r.quote} for r in relations]
         path = self.explorer.annotations_dir / f"{entity.kind.plural.lower()}.yaml"
         before = path.read_bytes() if path.exists() else None
         if before is None:
@@ -139,6 +147,14 @@ class Curator:
         self._check_quote(fact.article, fact.quote)
         item = {"text": fact.text.strip(), "article": fact.article, "quote": fact.quote}
         return self._replace_item(entity_id, "facts", index, item, f"edit fact {index + 1} of {entity_id}")
+
+    def edit_relation(self, entity_id: str, index: int, relation: NewRelation) -> Change:
+        if relation.object not in self.explorer.annotations.entities:
+            raise AnnotationError(relation.object, f"no entity with id '{relation.object}' to relate to")
+        self._check_quote(relation.article, relation.quote)
+        item = {"predicate": relation.predicate.strip(), "object": relation.object, "article": relation.article,
+                "quote": relation.quote}
+        return self._replace_item(entity_id, "relations", index, item, f"edit relation {index + 1} of {entity_id}")
 
     def delete_fact(self, entity_id: str, index: int) -> Change:
         return self._replace_item(entity_id, "facts", index, None, f"delete fact {index + 1} of {entity_id}")
@@ -342,6 +358,30 @@ def _content_end(lines: list[str], node: yaml.Node) -> int:
     return last
 
 
+class _Quoted(str):
+    """A value written in double quotes, as the curated files write quotes."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes nested lists indented under their key, as the curated files do."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+
+_Dumper.add_representer(_Quoted, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data,
+                                                                             style='"'))
+
+
+def _quote_values(item: object) -> object:
+    if isinstance(item, dict):
+        return {k: _Quoted(v) if k == "quote" and isinstance(v, str) else _quote_values(v) for k, v in item.items()}
+    if isinstance(item, list):
+        return [_quote_values(v) for v in item]
+    return item
+
+
 def _block(item: dict[str, object], indent: int) -> list[str]:
-    dumped = yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=4096, default_flow_style=False)
+    dumped = yaml.dump([_quote_values(item)], Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096,
+                       default_flow_style=False)
     return [" " * indent + line if line else line for line in dumped.splitlines()]

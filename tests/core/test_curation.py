@@ -34,7 +34,7 @@ def test_add_fact_appends_a_block_and_leaves_the_rest_byte_identical(curator, se
     assert added == [
         "      - text: Its EH216-S carries passengers without a pilot.",
         "        article: articles/0002.txt",
-        f"        quote: {QUOTE}",
+        f'        quote: "{QUOTE}"',
     ]
     assert change.before == before and change.after == after
     ehang = curator.explorer.annotations.entities["ehang"]
@@ -138,3 +138,31 @@ def test_crlf_files_stay_crlf(curator, seeds):
     curator.add_fact("ehang", NewFact("x", "articles/0002.txt", "EHang"))
     data = path.read_bytes()
     assert b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
+
+
+def test_new_blocks_follow_the_house_style(curator, seeds):
+    curator.create_entity(NewEntity("production-certificate", EntityKind.PRODUCT, "Production Certificate"),
+                          facts=(NewFact("First of its kind.", "articles/0002.txt",
+                                         "the world's first Production Certificate"),),
+                          relations=(NewRelation("issued by", "caac", "articles/0002.txt",
+                                                 "Production Certificate issued by the Civil Aviation"),))
+    text = (seeds / "annotations" / "products.yaml").read_text(encoding="utf-8")
+    assert text.endswith(
+        "  - id: production-certificate\n"
+        "    type: product\n"
+        "    name: Production Certificate\n"
+        "    facts:\n"
+        "      - text: First of its kind.\n"
+        "        article: articles/0002.txt\n"
+        "        quote: \"the world's first Production Certificate\"\n"
+        "    relations:\n"
+        "      - predicate: issued by\n"
+        "        object: caac\n"
+        "        article: articles/0002.txt\n"
+        "        quote: \"Production Certificate issued by the Civil Aviation\"\n"
+    )
+    curator.edit_relation("production-certificate", 0, NewRelation("certified by", "caac", "articles/0002.txt",
+                                                                    "Civil Aviation Administration of China"))
+    rel = curator.explorer.annotations.entities["production-certificate"].relations[0]
+    assert (rel.predicate, rel.quote) == ("certified by", "Civil Aviation Administration of China")
+    assert curator.explorer.problems() == []

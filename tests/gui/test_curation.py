@@ -176,7 +176,7 @@ def test_selected_words_become_a_fact_in_the_yaml_file(qtbot, opened, seeds_corp
     assert only_inserted(before, yaml_file.read_bytes()) == [
         "      - text: An automobile manufacturer based in Guangzhou.\n",
         "        article: articles/0001.txt\n",
-        "        quote: an automobile manufacturer based in Guangzhou\n",
+        '        quote: "an automobile manufacturer based in Guangzhou"\n',
     ]
     assert {p: p.read_bytes() for p in others} == others
     # The new fact shows at once, last of GAC Group's facts, and the core reloaded it.
@@ -206,7 +206,7 @@ def test_a_relation_to_another_entity(qtbot, opened, seeds_corpus):
     save(qtbot, opened, dialog)
     inserted = only_inserted(before, yaml_file.read_bytes())
     assert [line.strip() for line in inserted] == [
-        "- predicate: leads", "object: gac-group", "article: articles/0001.txt", f"quote: {quote}"]
+        "- predicate: leads", "object: gac-group", "article: articles/0001.txt", f'quote: "{quote}"']
     assert "leads" in opened.detail.toPlainText()
     settle(qtbot, opened)
 
@@ -307,12 +307,9 @@ def test_edit_delete_and_undo_from_the_detail_pane(qtbot, opened, seeds_corpus):
     edited = yaml_file.read_bytes()
     diff = [line for line in difflib.unified_diff(original.decode().splitlines(), edited.decode().splitlines(),
                                                   lineterm="", n=0) if line[:1] in "+-" and line[:3] not in "+++---"]
+    # Quotes are written double-quoted like the rest of the file, so only the edited line differs.
     assert diff == ["-      - text: Aims to help consolidate Guangdong's core advantages in the NEV market.",
-                    "-        article: articles/0001.txt",
-                    "-        quote: \"to help consolidate the province's core advantages in the NEV market\"",
-                    "+      - text: Wants to consolidate Guangdong's lead in the NEV market.",
-                    "+        article: articles/0001.txt",
-                    "+        quote: to help consolidate the province's core advantages in the NEV market"]
+                    "+      - text: Wants to consolidate Guangdong's lead in the NEV market."]
     assert "Wants to consolidate Guangdong's lead" in detail.toPlainText()
 
     # Delete: from the context menu over the first fact.
