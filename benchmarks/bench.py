@@ -704,7 +704,8 @@ def summary_table(results: Sequence[dict]) -> str:
             fmt(r["ratios"]["index_speedup_vs_baseline"], 2), fmt(g["index_mb"]), fmt(f["index_mb"]),
             fmt(g["query_ms"]["all"]["p50"]), fmt(g["query_ms"]["all"]["p95"]), fmt(bq.get("p50")),
             fmt(bq.get("p95")), fmt(f["query_ms"]["all"]["p50"]), fmt(f["query_ms"]["all"]["p95"]),
-            fmt(r["ratios"]["p95_vs_fts5"], 2), fmt(g["keystroke_ms"]["max"], 0), fmt(g["incremental_s"], 2),
+            fmt(r["ratios"]["p95_vs_fts5"], 2), fmt(g["keystroke_ms"]["max"], 0),
+            fmt(max(g["incremental_s"], g["incremental_restore_s"]), 2),
             fmt(cold.get("wall_s"), 2), fmt(cold.get("rss_mb"), 0),
         ])
     return table(header, rows)
@@ -754,8 +755,9 @@ def targets(result: dict) -> list[Target]:
     add("indexing throughput", ">= 2.5x the straightforward Whoosh setup", speedup,
         None if speedup is None else speedup >= 2.5,
         f"{g['docs_per_s']:.0f} docs/s = {fmt(speedup, 2)}x baseline" if speedup else "baseline skipped")
-    add("re-index after one change", "<= 1 s", g["incremental_s"], g["incremental_s"] <= 1,
-        f"{g['incremental_s']:.2f} s")
+    incr = max(g["incremental_s"], g["incremental_restore_s"])
+    add("re-index after one change", "<= 1 s (the slower of an edit and its undo)", incr, incr <= 1,
+        f"{g['incremental_s']:.2f} s for the edit, {g['incremental_restore_s']:.2f} s for the undo")
     wall = cold.get("wall_s")
     add("cold open + first query", "<= 1 s", wall, None if wall is None else wall <= 1,
         "not measured" if wall is None else f"{wall:.2f} s (in process {cold['in_process_s']:.2f} s: import "
@@ -769,7 +771,8 @@ def targets(result: dict) -> list[Target]:
 def report(results: Sequence[dict], opts: Options) -> tuple[str, list[Target]]:
     largest = max(results, key=lambda r: r["size"])
     lines = ["", "gdexplorer benchmark: docs/s and MB per index; latencies in ms for the top 10 with total and "
-             "snippets; keys = slowest search-as-you-type query (p50)", "", summary_table(results), ""]
+             "snippets; keys = slowest search-as-you-type query (p50); incr = slower of two one-article updates",
+             "", summary_table(results), ""]
     for r in results:
         if r["baseline"]["status"] != "built":
             lines.append(f"note: baseline at {r['size']:,} docs: {r['baseline']['status']} "
@@ -867,12 +870,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     opts = Options(work, args.corpora.resolve(), args.queries.resolve(), repeats, args.query_budget,
                    args.skip_baseline_index_above, not args.no_cold_open, args.profile)
     queries = load_queries(opts.queries_file)
+    about = machine()  # before the run: the core's files may change while it goes
     sources_cache: list[list[Source]] = []
     results = [bench_size(size, opts, queries, sources_cache) for size in sizes]
     text, found = report(results, opts)
     print(text, flush=True)
     if args.json:
-        payload = {"machine": machine(), "options": {"sizes": sizes, "repeats": repeats, "work": str(work),
+        payload = {"machine": about, "options": {"sizes": sizes, "repeats": repeats, "work": str(work),
                                                       "query_budget_s": args.query_budget,
                                                       "skip_baseline_index_above": args.skip_baseline_index_above},
                    "results": results,
