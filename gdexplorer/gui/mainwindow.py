@@ -35,18 +35,8 @@ import gdexplorer
 from gdexplorer.errors import Problem
 from gdexplorer.gui.annotating import CurationController, restore_scroll
 from gdexplorer.gui.curating import Curated
-from gdexplorer.gui.explore import (
-    FacetsPage,
-    Filter,
-    FilterGroup,
-    NetworkPage,
-    clauses,
-    filter_months,
-    span_filter,
-    timeline_caption,
-    with_filter,
-    without_filter,
-)
+from gdexplorer.gui.explore import Filter, clauses
+from gdexplorer.gui.explorecontroller import ExploreController
 from gdexplorer.gui.exporting import Exported, Exporter
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, NavigationHistory, SearchLocation
 from gdexplorer.gui.icons import app_icon, named_icon, themed_icon
@@ -69,14 +59,13 @@ from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
 from gdexplorer.gui.widgets.timeline import Timeline
-from gdexplorer.model import Entity, Hit, IndexStats, NetworkEdge, Progress, SearchResult
+from gdexplorer.model import Entity, Hit, IndexStats, Progress, SearchResult
 
 log = logging.getLogger(__name__)
 
 RECENT_SIZE = 8
 CLOSE_WAIT_MS = 1000
 DETAIL_HINT = "Click a name in an article, or an entity in the list above, to see what is known about it."
-NETWORK_HINT = "Choose an entity (in an article or the list above) to see whom it is connected to."
 # A search-as-you-type answer cut short is followed by the full search once typing pauses this long.
 SETTLE_MS = 400
 FACETS_WIDTH = 215
@@ -94,7 +83,6 @@ class MainWindow(QMainWindow):
         self.annotations: Path | None = None
         self._opened: OpenedCorpus | None = None
         self._stats: CorpusStats | None = None
-        self._query = ""
         self._restoring = False
         self._rerun_when_indexed = False
         self._closing = False
@@ -124,23 +112,21 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(self)
         self.chips = FilterChips(self)
         self.network = NetworkView(self)
-        self._filters: tuple[Filter, ...] = ()
         self._keystroke = False  # the current query came from typing (search-as-you-type semantics)
         self._typing = False  # the latest search came from a keystroke (not a click, Enter or a filter)
-        self._network_wanted = ""  # the entity the Network tab should show
-        self._network_shown = ""
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
 
         self._create_actions()
         self._create_layout()
+        self.explore = ExploreController(self.session, self.search, self.facets, self.chips, self.chips_action,
+                                         self.timeline, self.network, self)
         self._create_menus()
         self._connect_signals()
         self._restore_settings()
         self._update_navigation()
         self.detail.show_placeholder(DETAIL_HINT)
-        self.network.show_message(NETWORK_HINT)
         app = QApplication.instance()
         if app is not None:
             # Mouse back/forward buttons are pressed over child widgets that do not pass them up.
@@ -179,10 +165,6 @@ class MainWindow(QMainWindow):
         self.export_dossier_action = QAction("Entity &Dossier as Markdown…", self)
         for action in (self.curation.undo_action, self.curation.add_fact_action, self.curation.copy_citation_action):
             self.addAction(action)
-        self.timeline_action = QAction("&Timeline", self)
-        self.timeline_action.setCheckable(True)
-        self.timeline_action.setChecked(True)
-        self.timeline_action.setToolTip("Matches per month over the results (hidden for corpora without dates)")
         for action in (self.back_action, self.forward_action, self.find_action, self.next_hit_action,
                        self.previous_hit_action):
             # Window-wide, whichever pane has the focus.
@@ -307,7 +289,7 @@ class MainWindow(QMainWindow):
         refine.setText("&Refine Panel")
         refine.setShortcut(QKeySequence("Ctrl+Shift+R"))
         view.addAction(refine)
-        view.addAction(self.timeline_action)
+        view.addAction(self.explore.timeline_action)
         view.addSeparator()
         problems = self.problems_dock.toggleViewAction()
         problems.setText("&Problems")
@@ -346,21 +328,11 @@ class MainWindow(QMainWindow):
         self.export_csv_action.triggered.connect(self._on_export_csv_action_triggered)
         self.export_json_action.triggered.connect(self._on_export_json_action_triggered)
         self.export_dossier_action.triggered.connect(self._on_export_dossier_action_triggered)
-        session.facets_finished.connect(self._on_session_facets_finished)
-        session.facets_failed.connect(self._on_session_facets_failed)
-        session.network_loaded.connect(self._on_session_network_loaded)
-        session.network_failed.connect(self._on_session_network_failed)
-        self.facets.filter_toggled.connect(self._on_facets_filter_toggled)
-        self.chips.filter_removed.connect(self._on_chips_filter_removed)
-        self.chips.clear_requested.connect(self._on_chips_clear_requested)
-        self.chips.focus_left.connect(self._on_chips_focus_left)
-        self.search.last_filter_removal_requested.connect(self.chips.remove_last)
-        self.timeline.range_selected.connect(self._on_timeline_range_selected)
-        self.timeline.selection_cleared.connect(self._on_timeline_selection_cleared)
-        self.timeline_action.toggled.connect(self._on_timeline_action_toggled)
+        self.explore.filters_changed.connect(self._on_explore_filters_changed)
+        self.explore.counts_cut_short.connect(self._settle_later)
+        self.explore.article_requested.connect(self.open_article)
+        self.explore.search_requested.connect(self._on_link_search_requested)
         self.network.entity_requested.connect(self._on_link_entity_requested)
-        self.network.edge_activated.connect(self._on_network_edge_activated)
-        self.network.shown.connect(self._on_network_shown)
         self._settle.timeout.connect(self._on_settle_timeout)
 
         self.search.query_edited.connect(self._on_search_query_edited)
@@ -406,15 +378,10 @@ class MainWindow(QMainWindow):
         self._stats = None
         self._query = ""
         self._rerun_when_indexed = False
-        self._set_filters(())
+        self.explore.set_entities(())
+        self.explore.reset()
         self._keystroke = False
         self._settle.stop()
-        self.facets.clear()
-        self.timeline.set_axis([])
-        self.timeline.set_months(())
-        self._update_timeline_visibility()
-        self._network_wanted = self._network_shown = ""
-        self.network.show_message(NETWORK_HINT)
         self.history.clear()
         self._update_navigation()
         self.search.set_query("")
@@ -503,7 +470,7 @@ class MainWindow(QMainWindow):
                 self.search.set_query(location.query)
                 self.results.set_sort_key(location.sort)
                 self._keystroke = False
-                self._set_filters(location.filters)
+                self.explore.set_filters(location.filters)
                 self._search(location.query)
             elif isinstance(location, ArticleLocation):
                 if location.query != self._query:
@@ -586,9 +553,7 @@ class MainWindow(QMainWindow):
         self.visit(EntityLocation(entity_id, entity.name if entity else ""))
         self.entities.select(entity_id)
         self.session.load_entity(entity_id)
-        self._network_wanted = entity_id
-        if self.network.isVisible():
-            self.session.load_network(entity_id)
+        self.explore.show_network_of(entity_id)
 
     def _entity(self, entity_id: str) -> Entity | None:
         if self._opened is None:
@@ -618,6 +583,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_session_corpus_opened(self, opened: OpenedCorpus) -> None:
         self._opened = opened
+        self.explore.set_entities(opened.entities)
         self.curation.set_explorer(opened.explorer)
         self.curation.set_entities(opened.entities)
         self.exporter.set_explorer(opened.explorer)
@@ -686,7 +652,7 @@ class MainWindow(QMainWindow):
         partial = outcome.keystroke and outcome.result.partial
         if partial:
             # Cut short: the full answer (and its counts) once typing pauses, at once otherwise.
-            self._settle.start(SETTLE_MS if self._typing else 0)
+            self._settle_later()
             if not outcome.result.total:
                 return  # "≈ 0 results" would only flash: keep the last list until the full answer
         self.results.show_result(self._query, outcome.result, outcome.result.took_ms, outcome.while_indexing)
@@ -747,40 +713,6 @@ class MainWindow(QMainWindow):
     def _on_session_entity_failed(self, message: str) -> None:
         self.detail.show_placeholder(html.escape(message))
 
-    @Slot(object)
-    def _on_session_facets_finished(self, page: FacetsPage) -> None:
-        if page.query != self._query or page.filters != clauses(self._filters):
-            return  # counts for a query the window has moved on from
-        if not page.complete:
-            if page.keystroke:
-                self._settle.start(SETTLE_MS if self._typing else 0)  # the counts follow the full search
-            else:
-                self.facets.show_failure("the query has too many word forms to count them all")
-            return
-        if not page.query and not page.filters:
-            self.timeline.set_axis([month for month, _ in page.facets.months])
-        entities = {entity.id: entity for entity in self._opened.entities} if self._opened else {}
-        self.facets.set_page(page, entities, self._filters, self._query)
-        everything = not self._query and not [f for f in self._filters if f.group is not FilterGroup.DATE]
-        caption = timeline_caption(sum(n for _, n in page.timeline), everything)
-        date_filter = next((f for f in self._filters if f.group is FilterGroup.DATE), None)
-        self.timeline.set_months(page.timeline, filter_months(date_filter), caption)
-        self._update_timeline_visibility()
-
-    @Slot(str)
-    def _on_session_facets_failed(self, message: str) -> None:
-        self.facets.show_failure(message)
-
-    @Slot(object)
-    def _on_session_network_loaded(self, page: NetworkPage) -> None:
-        self._network_shown = page.network.center
-        self.network.set_page(page)
-
-    @Slot(str)
-    def _on_session_network_failed(self, message: str) -> None:
-        self._network_shown = ""
-        self.network.show_message(message)
-
     def _set_problems(self, problems: tuple[Problem, ...]) -> None:
         had = bool(self.problems.model.rowCount())
         self.problems.set_problems(problems)
@@ -793,81 +725,45 @@ class MainWindow(QMainWindow):
 
     # -- exploring ---------------------------------------------------------------------------
 
-    def _count_facets(self) -> None:
-        """Ask for the counts of the query now shown (the whole corpus when there is none)."""
-        date = next((f.clause for f in self._filters if f.group is FilterGroup.DATE), "")
-        self.session.count_facets(self._query, clauses(self._filters), self._keystroke and bool(self._query), date)
+    @property
+    def _query(self) -> str:
+        """The query the results show (the explore controller counts it)."""
+        return self.explore.query
+
+    @_query.setter
+    def _query(self, query: str) -> None:
+        self.explore.query = query
+
+    @property
+    def _filters(self) -> tuple[Filter, ...]:
+        return self.explore.filters
 
     @property
     def filters(self) -> tuple[Filter, ...]:
-        return self._filters
+        return self.explore.filters
 
     def set_filters(self, filters: tuple[Filter, ...]) -> None:
         """Restrict the results to these facet choices and search again."""
-        self._set_filters(filters)
+        self.explore.set_filters(filters)
         self._search(self._query)
 
-    def _set_filters(self, filters: tuple[Filter, ...]) -> None:
-        self._filters = tuple(filters)
-        self.chips.set_filters(self._filters)
-        self.chips_action.setVisible(bool(self._filters))
-
-    def _update_timeline_visibility(self) -> None:
-        self.timeline.setVisible(self.timeline_action.isChecked() and self.timeline.has_dates())
-
-    @Slot(object)
-    def _on_facets_filter_toggled(self, chosen: Filter) -> None:
-        self.set_filters(with_filter(self._filters, chosen))
-
-    @Slot(object)
-    def _on_chips_filter_removed(self, removed: Filter) -> None:
-        self.set_filters(without_filter(self._filters, removed))
+    def _count_facets(self) -> None:
+        self.explore.count_facets(self._keystroke and bool(self._query))
 
     @Slot()
-    def _on_chips_clear_requested(self) -> None:
-        self.set_filters(())
+    def _on_explore_filters_changed(self) -> None:
+        self._search(self._query)
 
     @Slot()
-    def _on_chips_focus_left(self) -> None:
-        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    @Slot(str, str)
-    def _on_timeline_range_selected(self, first: str, last: str) -> None:
-        self.set_filters(with_filter(self._filters, span_filter(first, last)))
-
-    @Slot()
-    def _on_timeline_selection_cleared(self) -> None:
-        self.set_filters(tuple(f for f in self._filters if f.group is not FilterGroup.DATE))
-
-    @Slot(bool)
-    def _on_timeline_action_toggled(self, _checked: bool) -> None:
-        self._update_timeline_visibility()
+    def _settle_later(self) -> None:
+        """A keystroke's answer was cut short: the full one once typing pauses, at once otherwise."""
+        self._settle.start(SETTLE_MS if self._typing else 0)
 
     @Slot()
     def _on_settle_timeout(self) -> None:
         if self._keystroke and (self._query or self._filters):
             self._keystroke = False
             self._search(self._query)
-
-    @Slot()
-    def _on_network_shown(self) -> None:
-        if self._network_wanted and self._network_wanted != self._network_shown:
-            self.session.load_network(self._network_wanted)
-
-    @Slot(object)
-    def _on_network_edge_activated(self, edges: tuple[NetworkEdge, ...]) -> None:
-        page = self.network.page
-        relation = next((e for e in edges if e.kind == "relation"), None)
-        if relation is not None and page is not None:
-            article, span = page.relation_spans.get((relation.source, relation.label, relation.target),
-                                                    (relation.articles[0] if relation.articles else "", None))
-            if article:
-                info = page.titles.get(article)
-                self.open_article(ArticleLocation(article, info.title if info else "", "", (), span))
-            return
-        if edges:
-            edge = edges[0]
-            self.search_for(f"entity:{edge.source} entity:{edge.target}")
 
     # -- widget slots ------------------------------------------------------------------------
 
@@ -1027,15 +923,9 @@ class MainWindow(QMainWindow):
         else:
             self.open_entity(curated.entity_id)
             self.detail.show_page(curated.page)
-        self._network_changed()
+        self.explore.network_changed()
         self._reload_article()
         self.session.refresh()
-
-    def _network_changed(self) -> None:
-        """Relations or mentions changed: the Network tab draws its entity again (now, or when shown)."""
-        self._network_shown = ""
-        if self._network_wanted and self.network.isVisible():
-            self.session.load_network(self._network_wanted)
 
     @Slot(str)
     def _on_curation_message(self, message: str) -> None:
@@ -1061,7 +951,7 @@ class MainWindow(QMainWindow):
         if self.detail.page is not None:
             self._keep_detail_scroll = (self.detail.page.entity.id, self.detail.verticalScrollBar().value())
             self.session.load_entity(self.detail.page.entity.id)
-        self._network_changed()
+        self.explore.network_changed()
 
     def _update_entities(self, entities: tuple[Entity, ...]) -> None:
         """The annotations changed: the entity list, the counts and the dialog's pickers follow."""
@@ -1069,6 +959,7 @@ class MainWindow(QMainWindow):
         if opened is None:
             return
         self._opened = dataclasses.replace(opened, entities=tuple(entities))
+        self.explore.set_entities(self._opened.entities)
         self.curation.set_entities(self._opened.entities)
         current = self.detail.page.entity.id if self.detail.page is not None else None
         value = self.entities.tree.verticalScrollBar().value()
