@@ -37,7 +37,8 @@ from gdexplorer.gui.annotating import CurationController, restore_scroll
 from gdexplorer.gui.curating import Curated
 from gdexplorer.gui.explore import Filter, clauses
 from gdexplorer.gui.explorecontroller import ExploreController
-from gdexplorer.gui.exporting import Exported, Exporter
+from gdexplorer.gui.exportcontroller import ExportController
+from gdexplorer.gui.exporting import Exporter
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, NavigationHistory, SearchLocation
 from gdexplorer.gui.icons import app_icon, named_icon, themed_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.problems_button = ProblemsButton(self)
         self.curation = CurationController(self.article.view, self.detail, self)
         self.exporter = Exporter(settings, self)
+        self.exports = ExportController(self.exporter, self.results, self.detail, self)
         self.watcher = CorpusWatcher(self)
         # A page being reloaded after a change, to keep the reader's place: (id, scroll value) and,
         # for the article, its text and the selection (kept when the text is unchanged).
@@ -160,9 +162,6 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_qt_action = QAction("About &Qt", self)
         self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
-        self.export_csv_action = QAction("Results as &CSV…", self)
-        self.export_json_action = QAction("Results as &JSON…", self)
-        self.export_dossier_action = QAction("Entity &Dossier as Markdown…", self)
         for action in (self.curation.undo_action, self.curation.add_fact_action, self.curation.copy_citation_action):
             self.addAction(action)
         for action in (self.back_action, self.forward_action, self.find_action, self.next_hit_action,
@@ -263,10 +262,10 @@ class MainWindow(QMainWindow):
         file.addAction(self.annotations_action)
         file.addSeparator()
         self.export_menu = file.addMenu("&Export")
-        self.export_menu.addAction(self.export_csv_action)
-        self.export_menu.addAction(self.export_json_action)
+        self.export_menu.addAction(self.exports.csv_action)
+        self.export_menu.addAction(self.exports.json_action)
         self.export_menu.addSeparator()
-        self.export_menu.addAction(self.export_dossier_action)
+        self.export_menu.addAction(self.exports.dossier_action)
         file.addSeparator()
         file.addAction(self.reindex_action)
         file.addSeparator()
@@ -318,16 +317,12 @@ class MainWindow(QMainWindow):
         session.entity_failed.connect(self._on_session_entity_failed)
         session.corpus_refreshed.connect(self._on_session_corpus_refreshed)
         self.curation.curated.connect(self._on_curation_curated)
-        self.curation.message.connect(self._on_curation_message)
-        self.exporter.exported.connect(self._on_exporter_exported)
-        self.exporter.failed.connect(self._on_exporter_failed)
+        self.curation.message.connect(self._show_message)
+        self.exports.message.connect(self._show_message)
         self.watcher.changed.connect(self._on_watcher_changed)
         self.article.suggestions.annotate_requested.connect(self.curation.annotate)
         self.detail.fact_action_requested.connect(self.curation.act)
-        self.export_menu.aboutToShow.connect(self._update_export_actions)
-        self.export_csv_action.triggered.connect(self._on_export_csv_action_triggered)
-        self.export_json_action.triggered.connect(self._on_export_json_action_triggered)
-        self.export_dossier_action.triggered.connect(self._on_export_dossier_action_triggered)
+        self.export_menu.aboutToShow.connect(self.exports.update_actions)
         self.explore.filters_changed.connect(self._on_explore_filters_changed)
         self.explore.counts_cut_short.connect(self._settle_later)
         self.explore.article_requested.connect(self.open_article)
@@ -905,7 +900,7 @@ class MainWindow(QMainWindow):
             f"<p>Qt {html.escape(_qt_version())}</p>",
         )
 
-    # -- curation, outside changes, exports --------------------------------------------------
+    # -- curation and outside changes ---------------------------------------------------------
 
     @Slot(object)
     def _on_curation_curated(self, curated: Curated) -> None:
@@ -928,7 +923,7 @@ class MainWindow(QMainWindow):
         self.session.refresh()
 
     @Slot(str)
-    def _on_curation_message(self, message: str) -> None:
+    def _show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
 
     @Slot()
@@ -979,44 +974,6 @@ class MainWindow(QMainWindow):
             self._keep_article_scroll = (page.article.info.id, self.article.view.verticalScrollBar().value(),
                                          self.article.view.selected_span(), page.article.text)
             self.session.load_article(page.location)
-
-    @Slot()
-    def _update_export_actions(self) -> None:
-        model = self.results.model
-        has_results = model.rowCount() > 0 and bool(model.query or model.filters)
-        self.export_csv_action.setEnabled(has_results)
-        self.export_json_action.setEnabled(has_results)
-        page = self.detail.page
-        self.export_dossier_action.setEnabled(page is not None)
-        self.export_dossier_action.setText(f"Dossier of {page.entity.name} as Markdown…" if page is not None
-                                           else "Entity &Dossier as Markdown…")
-
-    def export_results(self, fmt: str) -> Path | None:
-        """Ask where, then write the results the window shows (the whole query, not just the loaded rows)."""
-        model = self.results.model
-        return self.exporter.export_results(model.query, self.results.sort_key, model.filters, fmt)
-
-    @Slot()
-    def _on_export_csv_action_triggered(self) -> None:
-        self.export_results("csv")
-
-    @Slot()
-    def _on_export_json_action_triggered(self) -> None:
-        self.export_results("json")
-
-    @Slot()
-    def _on_export_dossier_action_triggered(self) -> None:
-        if self.detail.page is not None:
-            self.exporter.export_dossier(self.detail.page.entity)
-
-    @Slot(object)
-    def _on_exporter_exported(self, exported: Exported) -> None:
-        self.statusBar().showMessage(f"Exported {exported.summary} to {exported.path}", 10000)
-
-    @Slot(str)
-    def _on_exporter_failed(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10000)
-        QMessageBox.warning(self, "Export", message)
 
     # -- settings and closing ----------------------------------------------------------------
 

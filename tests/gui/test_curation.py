@@ -417,9 +417,9 @@ def test_exports_contain_what_the_window_shows(qtbot, opened, tmp_path, monkeypa
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
     opened.export_menu.aboutToShow.emit()
-    assert opened.export_csv_action.isEnabled() and opened.export_json_action.isEnabled()
+    assert opened.exports.csv_action.isEnabled() and opened.exports.json_action.isEnabled()
     with qtbot.waitSignal(opened.exporter.exported, timeout=10_000) as done:
-        opened.export_csv_action.trigger()
+        opened.exports.csv_action.trigger()
     path = done.args[0].path
     assert path == tmp_path / "results-hydrogen.csv"
     with path.open(newline="", encoding="utf-8") as fh:
@@ -429,16 +429,16 @@ def test_exports_contain_what_the_window_shows(qtbot, opened, tmp_path, monkeypa
     assert opened.statusBar().currentMessage() == f"Exported 2 results to {path}"
 
     with qtbot.waitSignal(opened.exporter.exported, timeout=10_000) as done:
-        opened.export_json_action.trigger()
+        opened.exports.json_action.trigger()
     data = json.loads(done.args[0].path.read_text(encoding="utf-8"))
     assert data["query"] == "hydrogen" and data["total"] == len(shown)
     assert [hit["title"] for hit in data["hits"]] == shown
 
     open_entity(qtbot, opened, "gac-group")
     opened.export_menu.aboutToShow.emit()
-    assert opened.export_dossier_action.text() == "Dossier of GAC Group as Markdown…"
+    assert opened.exports.dossier_action.text() == "Dossier of GAC Group as Markdown…"
     with qtbot.waitSignal(opened.exporter.exported, timeout=10_000) as done:
-        opened.export_dossier_action.trigger()
+        opened.exports.dossier_action.trigger()
     markdown = done.args[0].path.read_text(encoding="utf-8")
     assert done.args[0].path.name == "gac-group.md"
     assert markdown.startswith("# GAC Group\n")
