@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
@@ -38,7 +38,7 @@ from gdexplorer.gui.pages import ArticlePage, describe_failure
 from gdexplorer.gui.widgets.articleview import ArticleView
 from gdexplorer.gui.widgets.detailpane import DetailPane
 from gdexplorer.gui.widgets.factdialog import FactDialog, Source
-from gdexplorer.gui.workers import Task, TaskSignals, Ticket, WorkerPool
+from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 from gdexplorer.mentions import Suggestion
 from gdexplorer.model import Entity
 
@@ -48,23 +48,20 @@ log = logging.getLogger(__name__)
 NAME_WORDS = 6
 
 
-class CurationController(QObject):
+class CurationController(TaskRunner):
     """Turns the user's curation gestures into core edits, one at a time, with Undo."""
 
     curated = Signal(object)  # Curated
     message = Signal(str)  # for the status bar
 
     def __init__(self, article_view: ArticleView, detail: DetailPane, parent: QWidget) -> None:
-        super().__init__(parent)
+        super().__init__("curation", parent)
         # Not kept as an attribute: a window <-> controller reference cycle would leave the window to
         # Python's cycle collector, which may run on a worker thread and delete widgets there.
         self.article_view = article_view
         self.detail = detail
-        self._pool = WorkerPool("curation", threads=1, parent=self)
-        self._pending: set[TaskSignals] = set()
         self._explorer: Explorer | None = None
         self._curator: Curator | None = None
-        self._generation = 0
         self._entities: tuple[Entity, ...] = ()
         self._names: frozenset[str] = frozenset()
         self._done: list[tuple[CurationEdit, int, str]] = []  # edit, file changes it made, its label
@@ -119,19 +116,6 @@ class CurationController(QObject):
     @property
     def can_undo(self) -> bool:
         return bool(self._done)
-
-    def shutdown(self, timeout_ms: int = 1000) -> bool:
-        """Stop taking edits; True when no save is still running after ``timeout_ms``."""
-        self._generation += 1
-        return self._pool.shutdown(timeout_ms)
-
-    def wait(self) -> None:
-        """Wait for a save in progress (after ``shutdown``): it is one atomic write, never cut short."""
-        self._pool.waitForDone(-1)
-
-    def _window(self) -> QWidget | None:
-        parent = self.parent()
-        return parent if isinstance(parent, QWidget) else None
 
     def _annotations_label(self) -> str:
         if self._explorer is None:
@@ -319,10 +303,7 @@ class CurationController(QObject):
         self._running = (edit, label, dialog)
         self._update_actions()
         task = Task(Ticket(self._generation), apply_edit, self._curator, edit)
-        task.signals.finished.connect(self._on_edit_task_finished)
-        task.signals.failed.connect(self._on_edit_task_failed)
-        self._pending.add(task.signals)
-        self._pool.submit(task)
+        self._submit(task, self._on_edit_task_finished, self._on_edit_task_failed)
         return True
 
     def _ready(self) -> bool:
@@ -342,11 +323,6 @@ class CurationController(QObject):
         self.dialog = dialog
         dialog.open()
         return dialog
-
-    def _forget(self) -> None:
-        sender = self.sender()
-        if isinstance(sender, TaskSignals):
-            self._pending.discard(sender)
 
     @Slot(object)
     def _on_dialog_save_requested(self, edit: CurationEdit) -> None:

@@ -52,10 +52,6 @@ class ExportController(QObject):
         model = self.results.model
         return self.exporter.export_results(model.query, self.results.sort_key, model.filters, fmt)
 
-    def _window(self) -> QWidget | None:
-        parent = self.parent()
-        return parent if isinstance(parent, QWidget) else None
-
     @Slot()
     def _on_csv_action_triggered(self) -> None:
         self.export_results("csv")
@@ -76,4 +72,4 @@ class ExportController(QObject):
     @Slot(str)
     def _on_exporter_failed(self, message: str) -> None:
         self.message.emit(message)
-        QMessageBox.warning(self._window(), "Export", message)
+        QMessageBox.warning(self.results.window(), "Export", message)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal, Slot
+from PySide6.QtCore import QSettings, QStandardPaths, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gdexplorer.curation import atomic_write
@@ -19,7 +19,7 @@ from gdexplorer.errors import GdxError
 from gdexplorer.explorer import Explorer
 from gdexplorer.export import dossier_markdown, results_csv, results_json
 from gdexplorer.gui.pages import describe_failure
-from gdexplorer.gui.workers import Task, TaskSignals, Ticket, WorkerPool
+from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 from gdexplorer.model import Entity
 
 log = logging.getLogger(__name__)
@@ -69,19 +69,16 @@ def file_stem(text: str, fallback: str) -> str:
     return stem or fallback
 
 
-class Exporter(QObject):
+class Exporter(TaskRunner):
     """Asks for a file, writes the export in the background, and reports ``exported`` or ``failed``."""
 
     exported = Signal(object)  # Exported
     failed = Signal(str)
 
     def __init__(self, settings: QSettings, parent: QWidget) -> None:
-        super().__init__(parent)  # the window; not kept as an attribute (a reference cycle)
+        super().__init__("export", parent)  # the window; not kept as an attribute (a reference cycle)
         self._settings = settings
         self._explorer: Explorer | None = None
-        self._generation = 0
-        self._pool = WorkerPool("export", threads=1, parent=self)
-        self._pending: set[TaskSignals] = set()
 
     def set_explorer(self, explorer: Explorer | None) -> None:
         self._generation += 1
@@ -109,18 +106,6 @@ class Exporter(QObject):
             self._run(write_dossier, self._explorer, entity.id, path)
         return path
 
-    def shutdown(self, timeout_ms: int = 1000) -> bool:
-        """Stop taking exports; True when none is still being written after ``timeout_ms``."""
-        self._generation += 1
-        return self._pool.shutdown(timeout_ms)
-
-    def wait(self) -> None:
-        self._pool.waitForDone(-1)
-
-    def _window(self) -> QWidget | None:
-        parent = self.parent()
-        return parent if isinstance(parent, QWidget) else None
-
     def _ask(self, title: str, name: str, fmt: str) -> Path | None:
         folder = str(self._settings.value("export/folder", "") or "")
         if not folder or not Path(folder).is_dir():
@@ -137,16 +122,7 @@ class Exporter(QObject):
         return path
 
     def _run(self, fn, *args) -> None:
-        task = Task(Ticket(self._generation), fn, *args)
-        task.signals.finished.connect(self._on_task_finished)
-        task.signals.failed.connect(self._on_task_failed)
-        self._pending.add(task.signals)
-        self._pool.submit(task)
-
-    def _forget(self) -> None:
-        sender = self.sender()
-        if isinstance(sender, TaskSignals):
-            self._pending.discard(sender)
+        self._submit(Task(Ticket(self._generation), fn, *args), self._on_task_finished, self._on_task_failed)
 
     @Slot(object, object)
     def _on_task_finished(self, ticket: Ticket, exported: Exported) -> None:

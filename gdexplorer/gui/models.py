@@ -135,7 +135,26 @@ class ResultsModel(QAbstractListModel):
             self.more_requested.emit(len(self._hits))
 
 
-class EntityTreeModel(QAbstractItemModel):
+class TwoLevelModel(QAbstractItemModel):
+    """A tree of groups and their items, two levels deep: ``index`` and ``parent`` for both.
+
+    Children carry their group's row + 1 as the internal id; top-level rows carry 0.
+    """
+
+    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: Index = _ROOT) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, 0)
+
+
+class EntityTreeModel(TwoLevelModel):
     """Entities under one top-level row per type; columns: name, articles that mention it."""
 
     NAME, ARTICLES = 0, 1
@@ -177,19 +196,6 @@ class EntityTreeModel(QAbstractItemModel):
         return self.index(where[1], 0, self.index(where[0], 0))
 
     # -- QAbstractItemModel --------------------------------------------------------------------
-
-    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, 0)
-        # Children carry their group's row + 1; top-level rows carry 0.
-        return self.createIndex(row, column, parent.row() + 1)
-
-    def parent(self, index: Index = _ROOT) -> QModelIndex:  # type: ignore[override]
-        if not index.isValid() or index.internalId() == 0:
-            return QModelIndex()
-        return self.createIndex(index.internalId() - 1, 0, 0)
 
     def rowCount(self, parent: Index = _ROOT) -> int:
         if not parent.isValid():

@@ -23,7 +23,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 from gdexplorer.annotations import annotation_files
 from gdexplorer.corpus import MANIFEST
 from gdexplorer.explorer import Explorer
-from gdexplorer.gui.workers import Task, TaskSignals, Ticket, WorkerPool
+from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +65,20 @@ def watch_list(explorer: Explorer, file_limit: int = ARTICLE_FILES_WATCHED) -> W
     return WatchList(tuple(folders), tuple(files))
 
 
-class CorpusWatcher(QObject):
+class CorpusWatcher(TaskRunner):
     """Emits ``changed`` once things on disk have been quiet for ``DEBOUNCE_MS`` after a change."""
 
     changed = Signal()
 
     def __init__(self, parent: QObject | None = None, delay_ms: int = DEBOUNCE_MS) -> None:
-        super().__init__(parent)
+        super().__init__("watcher", parent)
         self._watcher = QFileSystemWatcher(self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
-        self._pool = WorkerPool("watcher", threads=1, parent=self)
         self._explorer: Explorer | None = None
-        self._generation = 0
         self._article: str | None = None
         self._wanted_files: frozenset[str] = frozenset()
-        self._pending: set[TaskSignals] = set()  # holders kept alive until their task reports
         self._watcher.directoryChanged.connect(self._on_watcher_path_changed)
         self._watcher.fileChanged.connect(self._on_watcher_path_changed)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -116,17 +113,13 @@ class CorpusWatcher(QObject):
         if self._explorer is None:
             return
         task = Task(Ticket(self._generation), watch_list, self._explorer)
-        task.signals.finished.connect(self._on_scan_task_finished)
-        task.signals.failed.connect(self._on_scan_task_failed)
-        self._pending.add(task.signals)
-        self._pool.submit(task)
+        self._submit(task, self._on_scan_task_finished, self._on_scan_task_failed)
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
-        self._generation += 1
         self._explorer = None
         self._timer.stop()
         self._clear()
-        return self._pool.shutdown(timeout_ms)
+        return super().shutdown(timeout_ms)
 
     def _clear(self) -> None:
         watched = self.paths()
@@ -157,11 +150,6 @@ class CorpusWatcher(QObject):
     def _on_scan_task_failed(self, ticket: Ticket, error: Exception) -> None:
         self._forget()
         log.info("listing the corpus folders to watch failed: %s", error)
-
-    def _forget(self) -> None:
-        sender = self.sender()
-        if isinstance(sender, TaskSignals):
-            self._pending.discard(sender)
 
     @Slot(str)
     def _on_watcher_path_changed(self, path: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QWidget
 
 from gdexplorer.errors import GdxError
 from gdexplorer.model import Progress
@@ -101,3 +102,43 @@ class WorkerPool(QThreadPool):
 
     def busy(self) -> bool:
         return self.activeThreadCount() > 0
+
+
+class TaskRunner(QObject):
+    """A ``QObject`` that runs its tasks one at a time on a pool of its own.
+
+    Its tasks are ticketed with ``_generation``: bumping it drops the answers still on their way
+    (``shutdown`` does). ``_pending`` keeps each task's signal holder alive until it reports.
+    """
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._generation = 0
+        self._pool = WorkerPool(name, threads=1, parent=self)
+        self._pending: set[TaskSignals] = set()
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Stop taking tasks; True when none is still running after ``timeout_ms``."""
+        self._generation += 1
+        return self._pool.shutdown(timeout_ms)
+
+    def wait(self) -> None:
+        """Wait for the task in progress (after ``shutdown``): it is never cut short."""
+        self._pool.waitForDone(-1)
+
+    def _submit(self, task: Task, finished: Callable[..., Any], failed: Callable[..., Any]) -> None:
+        task.signals.finished.connect(finished)
+        task.signals.failed.connect(failed)
+        self._pending.add(task.signals)
+        self._pool.submit(task)
+
+    def _forget(self) -> None:
+        """In a task's slot: its holder is no longer needed."""
+        sender = self.sender()
+        if isinstance(sender, TaskSignals):
+            self._pending.discard(sender)
+
+    def _window(self) -> QWidget | None:
+        """The parent window (for dialogs); not kept as an attribute, which would be a reference cycle."""
+        parent = self.parent()
+        return parent if isinstance(parent, QWidget) else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -44,7 +43,7 @@ from gdexplorer.gui.explore import (
 )
 from gdexplorer.gui.formatting import plural
 from gdexplorer.gui.icons import kind_icon
-from gdexplorer.gui.models import ItemRole, item_at
+from gdexplorer.gui.models import ItemRole, TwoLevelModel, item_at
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.model import Entity, EntityKind
 
@@ -125,7 +124,7 @@ def facet_groups(page: FacetsPage, entities: dict[str, Entity], active: tuple[Fi
     return groups
 
 
-class FacetsModel(QAbstractItemModel):
+class FacetsModel(TwoLevelModel):
     """Groups at the top level, their values (and a "Show more" row) below; one column."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -179,18 +178,6 @@ class FacetsModel(QAbstractItemModel):
         return None
 
     # -- QAbstractItemModel --------------------------------------------------------------------
-
-    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, 0)
-        return self.createIndex(row, column, parent.row() + 1)
-
-    def parent(self, index: Index = _ROOT) -> QModelIndex:  # type: ignore[override]
-        if not index.isValid() or index.internalId() == 0:
-            return QModelIndex()
-        return self.createIndex(index.internalId() - 1, 0, 0)
 
     def rowCount(self, parent: Index = _ROOT) -> int:
         if not parent.isValid():
