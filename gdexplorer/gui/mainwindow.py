@@ -1,4 +1,4 @@
-"""The main window: composes the widgets, wires them in ``_connect_signals``, and keeps the history.
+"""The main window: composes the widgets and controllers, and wires them in ``_connect_signals``.
 
 Layout: a toolbar with Back/Forward and the search field; below it the results column, the article
 reader, and a right column with the entity tree over the entity detail pane; a Problems dock at
@@ -13,20 +13,18 @@ import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QMouseEvent
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QSplitter,
     QStyle,
     QTabWidget,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,9 +37,10 @@ from gdexplorer.gui.explore import Filter, clauses
 from gdexplorer.gui.explorecontroller import ExploreController
 from gdexplorer.gui.exportcontroller import ExportController
 from gdexplorer.gui.exporting import Exporter
-from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, NavigationHistory, SearchLocation
-from gdexplorer.gui.icons import app_icon, named_icon, themed_icon
+from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, SearchLocation
+from gdexplorer.gui.icons import app_icon, themed_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
+from gdexplorer.gui.navigation import NavigationController, keys
 from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, Refreshed, example_queries
 from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
 from gdexplorer.gui.theme import marks_for
@@ -79,12 +78,11 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings
         self.session = ExplorerSession(self)
-        self.history = NavigationHistory()
+        self.navigation = NavigationController(self)
         self.corpus: Path | None = None
         self.annotations: Path | None = None
         self._opened: OpenedCorpus | None = None
         self._stats: CorpusStats | None = None
-        self._restoring = False
         self._rerun_when_indexed = False
         self._closing = False
 
@@ -127,27 +125,23 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._connect_signals()
         self._restore_settings()
-        self._update_navigation()
+        self.navigation.update_actions()
         self.detail.show_placeholder(DETAIL_HINT)
         app = QApplication.instance()
         if app is not None:
             # Mouse back/forward buttons are pressed over child widgets that do not pass them up.
-            app.installEventFilter(self)
+            app.installEventFilter(self.navigation)
 
     # -- building ----------------------------------------------------------------------------
 
     def _create_actions(self) -> None:
         style = QStyle.StandardPixmap
-        self.back_action = QAction(named_icon("go-back"), "&Back", self)
-        self.back_action.setShortcuts(_keys(QKeySequence.StandardKey.Back, "Alt+Left"))
-        self.forward_action = QAction(named_icon("go-forward"), "&Forward", self)
-        self.forward_action.setShortcuts(_keys(QKeySequence.StandardKey.Forward, "Alt+Right"))
         self.find_action = QAction("&Search", self)
-        self.find_action.setShortcuts(_keys("Ctrl+L", QKeySequence.StandardKey.Find))
+        self.find_action.setShortcuts(keys("Ctrl+L", QKeySequence.StandardKey.Find))
         self.next_hit_action = QAction("&Next Match", self)
-        self.next_hit_action.setShortcuts(_keys("F3", QKeySequence.StandardKey.FindNext))
+        self.next_hit_action.setShortcuts(keys("F3", QKeySequence.StandardKey.FindNext))
         self.previous_hit_action = QAction("&Previous Match", self)
-        self.previous_hit_action.setShortcuts(_keys("Shift+F3", QKeySequence.StandardKey.FindPrevious))
+        self.previous_hit_action.setShortcuts(keys("Shift+F3", QKeySequence.StandardKey.FindPrevious))
         self.open_action = QAction(themed_icon(QIcon.ThemeIcon.DocumentOpen, style.SP_DirOpenIcon),
                                    "&Open Corpus…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
@@ -164,8 +158,8 @@ class MainWindow(QMainWindow):
         self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
         for action in (self.curation.undo_action, self.curation.add_fact_action, self.curation.copy_citation_action):
             self.addAction(action)
-        for action in (self.back_action, self.forward_action, self.find_action, self.next_hit_action,
-                       self.previous_hit_action):
+        for action in (self.navigation.back_action, self.navigation.forward_action, self.find_action,
+                       self.next_hit_action, self.previous_hit_action):
             # Window-wide, whichever pane has the focus.
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
@@ -177,16 +171,8 @@ class MainWindow(QMainWindow):
         toolbar.setFloatable(False)
         toolbar.setIconSize(QSize(18, 18))
         toolbar.toggleViewAction().setEnabled(False)
-        self.back_button = QToolButton(toolbar)
-        self.back_button.setDefaultAction(self.back_action)
-        self.back_button.setPopupMode(QToolButton.ToolButtonPopupMode.DelayedPopup)
-        self.back_button.setMenu(QMenu(self.back_button))
-        self.forward_button = QToolButton(toolbar)
-        self.forward_button.setDefaultAction(self.forward_action)
-        self.forward_button.setPopupMode(QToolButton.ToolButtonPopupMode.DelayedPopup)
-        self.forward_button.setMenu(QMenu(self.forward_button))
-        toolbar.addWidget(self.back_button)
-        toolbar.addWidget(self.forward_button)
+        for button in self.navigation.create_buttons(toolbar):
+            toolbar.addWidget(button)
         toolbar.addSeparator()
         self.search.setMinimumWidth(360)
         self.search.setMaximumWidth(720)
@@ -281,8 +267,8 @@ class MainWindow(QMainWindow):
         edit.addAction(self.curation.annotate_action)
         edit.addAction(self.curation.copy_citation_action)
         go = menus.addMenu("&Go")
-        go.addAction(self.back_action)
-        go.addAction(self.forward_action)
+        go.addAction(self.navigation.back_action)
+        go.addAction(self.navigation.forward_action)
         view = menus.addMenu("&View")
         refine = self.facets_dock.toggleViewAction()
         refine.setText("&Refine Panel")
@@ -348,10 +334,7 @@ class MainWindow(QMainWindow):
         self.problems_button.clicked.connect(self._on_problems_button_clicked)
         self.index_status.cancel_requested.connect(self._on_index_status_cancel_requested)
 
-        self.back_action.triggered.connect(self.go_back)
-        self.forward_action.triggered.connect(self.go_forward)
-        self.back_button.menu().aboutToShow.connect(self._on_back_menu_about_to_show)
-        self.forward_button.menu().aboutToShow.connect(self._on_forward_menu_about_to_show)
+        self.navigation.location_requested.connect(self._on_navigation_location_requested)
         self.find_action.triggered.connect(self._on_find_action_triggered)
         self.next_hit_action.triggered.connect(self.article.view.next_hit)
         self.previous_hit_action.triggered.connect(self.article.view.previous_hit)
@@ -377,8 +360,7 @@ class MainWindow(QMainWindow):
         self.explore.reset()
         self._keystroke = False
         self._settle.stop()
-        self.history.clear()
-        self._update_navigation()
+        self.navigation.clear()
         self.search.set_query("")
         self.results.clear()
         self.results.show_message("Opening…", "", "")
@@ -440,72 +422,22 @@ class MainWindow(QMainWindow):
 
     # -- navigation --------------------------------------------------------------------------
 
-    def visit(self, location: Location) -> None:
-        if not self._restoring:
-            self.history.visit(location)
-            self._update_navigation()
-
-    @Slot()
-    def go_back(self) -> None:
-        location = self.history.back()
-        if location is not None:
-            self._apply(location)
-
-    @Slot()
-    def go_forward(self) -> None:
-        location = self.history.forward()
-        if location is not None:
-            self._apply(location)
-
-    def _apply(self, location: Location) -> None:
-        """Show a location from the history without recording it again."""
-        self._restoring = True
-        try:
-            if isinstance(location, SearchLocation):
+    @Slot(object)
+    def _on_navigation_location_requested(self, location: Location) -> None:
+        """Show a location from the history (Back, Forward); the controller does not record it again."""
+        if isinstance(location, SearchLocation):
+            self.search.set_query(location.query)
+            self.results.set_sort_key(location.sort)
+            self._keystroke = False
+            self.explore.set_filters(location.filters)
+            self._search(location.query)
+        elif isinstance(location, ArticleLocation):
+            if location.query != self._query:
                 self.search.set_query(location.query)
-                self.results.set_sort_key(location.sort)
-                self._keystroke = False
-                self.explore.set_filters(location.filters)
                 self._search(location.query)
-            elif isinstance(location, ArticleLocation):
-                if location.query != self._query:
-                    self.search.set_query(location.query)
-                    self._search(location.query)
-                self.open_article(location)
-            else:
-                self.open_entity(location.entity_id)
-        finally:
-            self._restoring = False
-        self._update_navigation()
-
-    def _update_navigation(self) -> None:
-        self.back_action.setEnabled(self.history.can_go_back)
-        self.forward_action.setEnabled(self.history.can_go_forward)
-        back = self.history.back_items()
-        forward = self.history.forward_items()
-        self.back_action.setToolTip(f"Back to {back[0].label} (Alt+Left)" if back else "Back (Alt+Left)")
-        self.forward_action.setToolTip(f"Forward to {forward[0].label} (Alt+Right)" if forward else
-                                       "Forward (Alt+Right)")
-
-    def _fill_history_menu(self, menu: QMenu, items: list[Location], sign: int) -> None:
-        menu.clear()
-        for steps, location in enumerate(items[:15], start=1):
-            action = menu.addAction(location.label)
-            action.triggered.connect(lambda _=False, n=steps * sign: self._go_to(n))
-
-    def _go_to(self, steps: int) -> None:
-        location = self.history.go_to(steps)
-        if location is not None:
-            self._apply(location)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
-            button = event.button()
-            if button in (Qt.MouseButton.BackButton, Qt.MouseButton.ForwardButton) and \
-                    isinstance(watched, QWidget) and watched.window() is self:
-                (self.go_back if button == Qt.MouseButton.BackButton else self.go_forward)()
-                return True
-        return super().eventFilter(watched, event)
+            self.open_article(location)
+        else:
+            self.open_entity(location.entity_id)
 
     # -- searching, opening ------------------------------------------------------------------
 
@@ -523,7 +455,7 @@ class MainWindow(QMainWindow):
             self._show_start()
             return
         self.session.search(query, self.results.sort_key, clauses(self._filters), self._keystroke and bool(query))
-        self.visit(SearchLocation(query, self.results.sort_key, self._filters))
+        self.navigation.visit(SearchLocation(query, self.results.sort_key, self._filters))
         self.facets.show_counting()
 
     def _show_start(self) -> None:
@@ -540,12 +472,12 @@ class MainWindow(QMainWindow):
         return self._opened is not None and not self._opened.index_ready and self.session.indexing
 
     def open_article(self, location: ArticleLocation) -> None:
-        self.visit(location)
+        self.navigation.visit(location)
         self.session.load_article(location)
 
     def open_entity(self, entity_id: str) -> None:
         entity = self._entity(entity_id)
-        self.visit(EntityLocation(entity_id, entity.name if entity else ""))
+        self.navigation.visit(EntityLocation(entity_id, entity.name if entity else ""))
         self.entities.select(entity_id)
         self.session.load_entity(entity_id)
         self.explore.show_network_of(entity_id)
@@ -786,7 +718,7 @@ class MainWindow(QMainWindow):
         if self._query:
             self.search.remember(self._query)
         location = ArticleLocation(hit.info.id, hit.info.title, self._query, self.results.model.terms)
-        if location != self.history.current:
+        if location != self.navigation.history.current:
             self.open_article(location)
 
     @Slot(str)
@@ -850,14 +782,6 @@ class MainWindow(QMainWindow):
     def _on_index_status_cancel_requested(self) -> None:
         self.index_status.show_cancelling()
         self.session.cancel_indexing()
-
-    @Slot()
-    def _on_back_menu_about_to_show(self) -> None:
-        self._fill_history_menu(self.back_button.menu(), self.history.back_items(), -1)
-
-    @Slot()
-    def _on_forward_menu_about_to_show(self) -> None:
-        self._fill_history_menu(self.forward_button.menu(), self.history.forward_items(), +1)
 
     @Slot()
     def _on_find_action_triggered(self) -> None:
@@ -1011,7 +935,7 @@ class MainWindow(QMainWindow):
             self.save_settings()
             app = QApplication.instance()
             if app is not None:
-                app.removeEventFilter(self)
+                app.removeEventFilter(self.navigation)
             self.hide()  # the user sees the window go at once, even if a worker takes a moment
             self.watcher.shutdown(0)
             if not self.curation.shutdown(CLOSE_WAIT_MS):
@@ -1024,17 +948,6 @@ class MainWindow(QMainWindow):
                 log.warning("waiting for the index to finish saving before exiting")
                 self.session.wait()
         event.accept()
-
-
-def _keys(*wanted: str | QKeySequence.StandardKey) -> list[QKeySequence]:
-    """Our keys plus the platform's, each once: a key bound twice to an action is "ambiguous" to Qt."""
-    found: dict[str, QKeySequence] = {}
-    for key in wanted:
-        sequences = QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey) else [QKeySequence(key)]
-        for sequence in sequences:
-            if not sequence.isEmpty():
-                found.setdefault(sequence.toString(), sequence)
-    return list(found.values())
 
 
 def _qt_version() -> str:

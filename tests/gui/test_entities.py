@@ -68,20 +68,20 @@ def test_back_and_forward_return_to_where_the_user_was(qtbot, opened):
 
     with qtbot.waitSignal(opened.session.article_loaded, timeout=5000):
         qtbot.keyClick(opened.detail, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
-    assert isinstance(opened.history.current, ArticleLocation)
+    assert isinstance(opened.navigation.history.current, ArticleLocation)
     assert opened.article.view.focused_text() == FACT_QUOTE
     with qtbot.waitSignal(opened.session.entity_loaded, timeout=5000):
-        opened.back_action.trigger()
+        opened.navigation.back_action.trigger()
     assert detail_title(opened) == "GAC Group"
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
-        opened.back_action.trigger()
-    assert opened.history.current == SearchLocation("hydrogen")
+        opened.navigation.back_action.trigger()
+    assert opened.navigation.history.current == SearchLocation("hydrogen")
     assert opened.search.text() == "hydrogen"
-    assert not opened.back_action.isEnabled()
+    assert not opened.navigation.back_action.isEnabled()
 
     with qtbot.waitSignal(opened.session.entity_loaded, timeout=5000):
         qtbot.keyClick(opened.search, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
-    assert opened.history.current == EntityLocation("gac-group", "GAC Group")
+    assert opened.navigation.history.current == EntityLocation("gac-group", "GAC Group")
 
 
 def test_the_mouse_back_button_goes_back(qtbot, opened):

@@ -150,7 +150,7 @@ def test_clicking_a_facet_filters_the_results_and_shows_a_chip(qtbot, opened):
     assert opened.facets.page.total == 1
     ehang = next(v for v in opened.facets.values("organization") if v.filter.value == "ehang")
     assert ehang.active and ehang.count == 1
-    assert opened.history.current.filters == (entity_filter("ehang", "EHang"),)
+    assert opened.navigation.history.current.filters == (entity_filter("ehang", "EHang"),)
 
 
 def test_filters_combine_and_chips_go_with_a_click_or_backspace(qtbot, opened):
@@ -237,9 +237,9 @@ def test_sorting_and_going_back_keep_the_filters(qtbot, opened):
         opened.results.view.activated.emit(opened.results.model.index(0, 0))
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
         opened.set_filters(())
-    opened.go_back()  # to the article
+    opened.navigation.go_back()  # to the article
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
-        opened.go_back()  # to the filtered search
+        opened.navigation.go_back()  # to the filtered search
     assert [f.value for f in opened.filters] == ["china"]
     assert [chip.filter.value for chip in opened.chips.chips()] == ["china"]
 
@@ -378,7 +378,7 @@ def test_clicking_a_node_opens_that_entity(qtbot, opened):
     with qtbot.waitSignal(opened.session.network_loaded, timeout=5000) as loaded:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert loaded.args[0].network.center == "feng-xingya"
-    assert opened.history.current.entity_id == "feng-xingya"
+    assert opened.navigation.history.current.entity_id == "feng-xingya"
     # Keyboard: Tab reaches a node, Enter opens it.
     view.setFocus(Qt.FocusReason.TabFocusReason)
     focused = view.scene().focusItem()
