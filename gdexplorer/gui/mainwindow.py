@@ -56,6 +56,7 @@ from gdexplorer.gui.widgets.indexstatus import IndexStatus
 from gdexplorer.gui.widgets.network import NetworkView
 from gdexplorer.gui.widgets.problemsbutton import ProblemsButton
 from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
+from gdexplorer.gui.widgets.recentmenu import RecentMenu
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
 from gdexplorer.gui.widgets.timeline import Timeline
@@ -63,7 +64,6 @@ from gdexplorer.model import Entity, Hit, IndexStats, Progress, SearchResult
 
 log = logging.getLogger(__name__)
 
-RECENT_SIZE = 8
 CLOSE_WAIT_MS = 1000
 DETAIL_HINT = "Click a name in an article, or an entity in the list above, to see what is known about it."
 # A search-as-you-type answer cut short is followed by the full search once typing pauses this long.
@@ -244,7 +244,8 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file = menus.addMenu("&File")
         file.addAction(self.open_action)
-        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu = RecentMenu(self.settings, self)
+        file.addMenu(self.recent_menu)
         file.addAction(self.annotations_action)
         file.addSeparator()
         self.export_menu = file.addMenu("&Export")
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.about_action)
         help_menu.addAction(self.about_qt_action)
-        self._update_recent_menu()
+        self.recent_menu.update_actions()
 
     def _connect_signals(self) -> None:
         session = self.session
@@ -344,7 +345,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.about_qt_action.triggered.connect(QApplication.aboutQt)
-        self.recent_menu.triggered.connect(self._on_recent_menu_triggered)
+        self.recent_menu.corpus_requested.connect(self.open_corpus)
 
     # -- corpus ------------------------------------------------------------------------------
 
@@ -381,44 +382,7 @@ class MainWindow(QMainWindow):
 
     def last_corpus(self) -> tuple[Path, Path | None] | None:
         """The most recent corpus that still exists."""
-        for corpus, notes in self.recent_corpora():
-            if corpus.is_dir() and (notes is None or notes.is_dir()):
-                return corpus, notes
-        return None
-
-    def recent_corpora(self) -> list[tuple[Path, Path | None]]:
-        raw = self.settings.value("recent/corpora", "[]")
-        try:
-            items = json.loads(str(raw))
-        except ValueError:
-            return []
-        found = []
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and isinstance(item.get("corpus"), str):
-                annotations = item.get("annotations")
-                found.append((Path(item["corpus"]), Path(annotations) if isinstance(annotations, str) else None))
-        return found
-
-    def _remember_corpus(self, corpus: Path, annotations: Path | None) -> None:
-        entry = (corpus.resolve(), annotations.resolve() if annotations else None)
-        recent = [entry, *[r for r in self.recent_corpora() if r != entry]][:RECENT_SIZE]
-        self.settings.setValue("recent/corpora", json.dumps(
-            [{"corpus": str(c), "annotations": str(a) if a else None} for c, a in recent]))
-        self._update_recent_menu()
-
-    def _update_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.recent_corpora()
-        for corpus, notes in recent:
-            label = corpus.name + (f"  (annotations from {notes.parent.name})" if notes else "")
-            action = self.recent_menu.addAction(label)
-            action.setToolTip(str(corpus))
-            action.setData(json.dumps({"corpus": str(corpus), "annotations": str(notes) if notes else None}))
-            action.setEnabled(corpus.is_dir())
-        if recent:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear Menu").setData("")
-        self.recent_menu.setEnabled(bool(recent))
+        return self.recent_menu.last()
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -521,7 +485,7 @@ class MainWindow(QMainWindow):
         self.detail.show_placeholder(DETAIL_HINT if opened.entities else
                                      "This corpus has no curated entities (no annotations/*.yaml).")
         assert self.corpus is not None
-        self._remember_corpus(self.corpus, self.annotations)
+        self.recent_menu.remember(self.corpus, self.annotations)
         self.article.view.page = None
         self._show_welcome()
         typed = self.search.text().strip()
@@ -803,16 +767,6 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Use Annotations From", start)
         if folder:
             self.open_corpus(self.corpus, Path(folder))
-
-    @Slot(QAction)
-    def _on_recent_menu_triggered(self, action: QAction) -> None:
-        data = action.data()
-        if data == "":
-            self.settings.setValue("recent/corpora", "[]")
-            self._update_recent_menu()
-            return
-        item = json.loads(str(data))
-        self.open_corpus(Path(item["corpus"]), Path(item["annotations"]) if item.get("annotations") else None)
 
     @Slot()
     def _on_about_action_triggered(self) -> None:

@@ -56,8 +56,8 @@ def test_geometry_splitters_and_recent_corpora_are_remembered(qtbot, settings: Q
 def test_a_vanished_corpus_is_skipped_at_start(qtbot, settings: QSettings, tmp_path: Path, seeds_corpus: Path):
     window = MainWindow(settings)
     qtbot.addWidget(window)
-    window._remember_corpus(seeds_corpus, None)
-    window._remember_corpus(tmp_path / "gone", None)
+    window.recent_menu.remember(seeds_corpus, None)
+    window.recent_menu.remember(tmp_path / "gone", None)
     assert window.last_corpus() == (seeds_corpus.resolve(), None)
     assert gui_app.start_target(window, None, None) == (seeds_corpus.resolve(), None)
     explicit = tmp_path / "other"
