@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 import gdexplorer
 from gdexplorer.errors import Problem
-from gdexplorer.gui.annotating import CurationController, restore_scroll
-from gdexplorer.gui.curating import Curated
+from gdexplorer.gui.annotating import CurationController
+from gdexplorer.gui.changescontroller import ChangesController
 from gdexplorer.gui.explore import Filter, clauses
 from gdexplorer.gui.explorecontroller import ExploreController
 from gdexplorer.gui.exportcontroller import ExportController
@@ -41,14 +41,14 @@ from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, Se
 from gdexplorer.gui.icons import app_icon, themed_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
 from gdexplorer.gui.navigation import NavigationController, keys
-from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, Refreshed, example_queries
+from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, example_queries
 from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.watcher import CorpusWatcher
 from gdexplorer.gui.widgets.articlepane import ArticlePane
 from gdexplorer.gui.widgets.articleview import error_html, welcome_html
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
-from gdexplorer.gui.widgets.detailpane import DetailPane
+from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
 from gdexplorer.gui.widgets.entitypanel import EntityPanel
 from gdexplorer.gui.widgets.facetspanel import FacetsPanel
 from gdexplorer.gui.widgets.filterchips import FilterChips
@@ -65,7 +65,6 @@ from gdexplorer.model import Entity, Hit, IndexStats, Progress, SearchResult
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 1000
-DETAIL_HINT = "Click a name in an article, or an entity in the list above, to see what is known about it."
 # A search-as-you-type answer cut short is followed by the full search once typing pauses this long.
 SETTLE_MS = 400
 FACETS_WIDTH = 215
@@ -104,10 +103,6 @@ class MainWindow(QMainWindow):
         self.exporter = Exporter(settings, self)
         self.exports = ExportController(self.exporter, self.results, self.detail, self)
         self.watcher = CorpusWatcher(self)
-        # A page being reloaded after a change, to keep the reader's place: (id, scroll value) and,
-        # for the article, its text and the selection (kept when the text is unchanged).
-        self._keep_article_scroll: tuple[str, int, tuple[int, int] | None, str] | None = None
-        self._keep_detail_scroll: tuple[str, int] | None = None
         self.facets = FacetsPanel(self)
         self.timeline = Timeline(self)
         self.chips = FilterChips(self)
@@ -122,6 +117,8 @@ class MainWindow(QMainWindow):
         self._create_layout()
         self.explore = ExploreController(self.session, self.search, self.facets, self.chips, self.chips_action,
                                          self.timeline, self.network, self)
+        self.changes = ChangesController(self.session, self.watcher, self.curation, self.explore, self.article.view,
+                                          self.detail, self.index_status, self)
         self._create_menus()
         self._connect_signals()
         self._restore_settings()
@@ -302,11 +299,12 @@ class MainWindow(QMainWindow):
         session.article_failed.connect(self._on_session_article_failed)
         session.entity_loaded.connect(self._on_session_entity_loaded)
         session.entity_failed.connect(self._on_session_entity_failed)
-        session.corpus_refreshed.connect(self._on_session_corpus_refreshed)
-        self.curation.curated.connect(self._on_curation_curated)
+        self.changes.entities_changed.connect(self._update_entities)
+        self.changes.problems_changed.connect(self._set_problems)
+        self.changes.entity_requested.connect(self.open_entity)
+        self.changes.results_stale.connect(self._on_changes_results_stale)
         self.curation.message.connect(self._show_message)
         self.exports.message.connect(self._show_message)
-        self.watcher.changed.connect(self._on_watcher_changed)
         self.article.suggestions.annotate_requested.connect(self.curation.annotate)
         self.detail.fact_action_requested.connect(self.curation.act)
         self.export_menu.aboutToShow.connect(self.exports.update_actions)
@@ -377,7 +375,7 @@ class MainWindow(QMainWindow):
         self.exporter.set_explorer(None)
         self.watcher.watch(None)
         self.article.suggestions.clear()
-        self._keep_article_scroll = self._keep_detail_scroll = None
+        self.changes.forget()
         self.session.open(self.corpus, self.annotations)
 
     def last_corpus(self) -> tuple[Path, Path | None] | None:
@@ -574,12 +572,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_session_article_loaded(self, page: ArticlePage) -> None:
-        keep, self._keep_article_scroll = self._keep_article_scroll, None
-        self.article.view.show_page(page)
-        if keep is not None and keep[0] == page.article.info.id:
-            if keep[2] is not None and keep[3] == page.article.text:
-                self.article.view.select_span(*keep[2])
-            restore_scroll(self.article.view, keep[1])
+        self.changes.show_article(page)
         self.article.suggestions.show_suggestions(page.suggestions)
         explorer = self.session.explorer
         if explorer is not None and explorer.corpus.exists(page.article.info.id):
@@ -595,15 +588,13 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_session_entity_loaded(self, page: EntityPage) -> None:
-        keep, self._keep_detail_scroll = self._keep_detail_scroll, None
-        self.detail.show_page(page)
-        if keep is not None and keep[0] == page.entity.id:
-            restore_scroll(self.detail, keep[1])
+        self.changes.show_entity(page)
 
     @Slot(str)
     def _on_session_entity_failed(self, message: str) -> None:
         self.detail.show_placeholder(html.escape(message))
 
+    @Slot(object)
     def _set_problems(self, problems: tuple[Problem, ...]) -> None:
         had = bool(self.problems.model.rowCount())
         self.problems.set_problems(problems)
@@ -778,54 +769,17 @@ class MainWindow(QMainWindow):
             f"<p>Qt {html.escape(_qt_version())}</p>",
         )
 
-    # -- curation and outside changes ---------------------------------------------------------
-
-    @Slot(object)
-    def _on_curation_curated(self, curated: Curated) -> None:
-        """A saved edit: its entity is shown as it is now at once; the index catches up behind."""
-        self._update_entities(curated.entities)
-        self._set_problems(curated.problems)
-        shown = self.detail.page.entity.id if self.detail.page is not None else None
-        if curated.page is None:
-            if shown == curated.entity_id:
-                self.detail.show_placeholder(DETAIL_HINT)
-        elif shown == curated.entity_id:
-            value = self.detail.verticalScrollBar().value()
-            self.detail.show_page(curated.page)
-            restore_scroll(self.detail, value)
-        else:
-            self.open_entity(curated.entity_id)
-            self.detail.show_page(curated.page)
-        self.explore.network_changed()
-        self._reload_article()
-        self.session.refresh()
+    # -- changes -----------------------------------------------------------------------------
 
     @Slot(str)
     def _show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
 
     @Slot()
-    def _on_watcher_changed(self) -> None:
-        self.session.refresh()
+    def _on_changes_results_stale(self) -> None:
+        self._search(self._query)
 
     @Slot(object)
-    def _on_session_corpus_refreshed(self, refreshed: Refreshed) -> None:
-        """Something changed on disk (outside edits, or our own saves): update what is on screen."""
-        report = refreshed.report
-        if not report.changed:
-            return
-        if report.annotations_changed:
-            self._update_entities(refreshed.entities)
-        self._set_problems(refreshed.problems)
-        self.index_status.show_finished(report.index)
-        if report.index.added or report.index.updated or report.index.deleted:
-            self._search(self._query)  # re-runs the results (or the newest list) as they are now
-        self._reload_article()
-        if self.detail.page is not None:
-            self._keep_detail_scroll = (self.detail.page.entity.id, self.detail.verticalScrollBar().value())
-            self.session.load_entity(self.detail.page.entity.id)
-        self.explore.network_changed()
-
     def _update_entities(self, entities: tuple[Entity, ...]) -> None:
         """The annotations changed: the entity list, the counts and the dialog's pickers follow."""
         opened = self._opened
@@ -844,14 +798,6 @@ class MainWindow(QMainWindow):
             self.entities.select(current)
         self.corpus_status.show_counts(opened.name, self._stats.articles if self._stats else None,
                                        len(self._opened.entities))
-
-    def _reload_article(self) -> None:
-        """Show the open article again (new names linked, outside edits), where the reader was."""
-        page = self.article.view.page
-        if page is not None:
-            self._keep_article_scroll = (page.article.info.id, self.article.view.verticalScrollBar().value(),
-                                         self.article.view.selected_span(), page.article.text)
-            self.session.load_article(page.location)
 
     # -- settings and closing ----------------------------------------------------------------
 

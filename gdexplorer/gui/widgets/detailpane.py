@@ -14,6 +14,8 @@ from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.linkbrowser import LinkBrowser, kind_src
 from gdexplorer.model import ArticleInfo, Entity, Fact, Relation
 
+DETAIL_HINT = "Click a name in an article, or an entity in the list above, to see what is known about it."
+
 _KIND_NAMES = {
     "person": "Person", "organization": "Organization", "place": "Place",
     "technology": "Technology", "product": "Product", "event": "Event",
