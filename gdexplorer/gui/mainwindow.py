@@ -13,7 +13,7 @@ import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,7 +33,7 @@ import gdexplorer
 from gdexplorer.errors import Problem
 from gdexplorer.gui.annotating import CurationController
 from gdexplorer.gui.changescontroller import ChangesController
-from gdexplorer.gui.explore import Filter, clauses
+from gdexplorer.gui.explore import Filter
 from gdexplorer.gui.explorecontroller import ExploreController
 from gdexplorer.gui.exportcontroller import ExportController
 from gdexplorer.gui.exporting import Exporter
@@ -42,7 +42,8 @@ from gdexplorer.gui.icons import app_icon, themed_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
 from gdexplorer.gui.navigation import NavigationController, keys
 from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, example_queries
-from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
+from gdexplorer.gui.searchcontroller import SearchController
+from gdexplorer.gui.session import ExplorerSession
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.watcher import CorpusWatcher
 from gdexplorer.gui.widgets.articlepane import ArticlePane
@@ -60,13 +61,11 @@ from gdexplorer.gui.widgets.recentmenu import RecentMenu
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
 from gdexplorer.gui.widgets.timeline import Timeline
-from gdexplorer.model import Entity, Hit, IndexStats, Progress, SearchResult
+from gdexplorer.model import Entity, IndexStats, Progress
 
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 1000
-# A search-as-you-type answer cut short is followed by the full search once typing pauses this long.
-SETTLE_MS = 400
 FACETS_WIDTH = 215
 
 
@@ -82,7 +81,6 @@ class MainWindow(QMainWindow):
         self.annotations: Path | None = None
         self._opened: OpenedCorpus | None = None
         self._stats: CorpusStats | None = None
-        self._rerun_when_indexed = False
         self._closing = False
 
         self.setObjectName("mainWindow")
@@ -107,16 +105,13 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(self)
         self.chips = FilterChips(self)
         self.network = NetworkView(self)
-        self._keystroke = False  # the current query came from typing (search-as-you-type semantics)
-        self._typing = False  # the latest search came from a keystroke (not a click, Enter or a filter)
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.setInterval(SETTLE_MS)
 
         self._create_actions()
         self._create_layout()
         self.explore = ExploreController(self.session, self.search, self.facets, self.chips, self.chips_action,
                                          self.timeline, self.network, self)
+        self.searching = SearchController(self.session, self.search, self.results, self.explore, self.navigation,
+                                          self)
         self.changes = ChangesController(self.session, self.watcher, self.curation, self.explore, self.article.view,
                                           self.detail, self.index_status, self)
         self._create_menus()
@@ -292,9 +287,6 @@ class MainWindow(QMainWindow):
         session.index_finished.connect(self._on_session_index_finished)
         session.index_failed.connect(self._on_session_index_failed)
         session.stats_changed.connect(self._on_session_stats_changed)
-        session.search_finished.connect(self._on_session_search_finished)
-        session.search_failed.connect(self._on_session_search_failed)
-        session.newest_loaded.connect(self._on_session_newest_loaded)
         session.article_loaded.connect(self._on_session_article_loaded)
         session.article_failed.connect(self._on_session_article_failed)
         session.entity_loaded.connect(self._on_session_entity_loaded)
@@ -302,26 +294,18 @@ class MainWindow(QMainWindow):
         self.changes.entities_changed.connect(self._update_entities)
         self.changes.problems_changed.connect(self._set_problems)
         self.changes.entity_requested.connect(self.open_entity)
-        self.changes.results_stale.connect(self._on_changes_results_stale)
+        self.changes.results_stale.connect(self.searching.refresh)
         self.curation.message.connect(self._show_message)
         self.exports.message.connect(self._show_message)
         self.article.suggestions.annotate_requested.connect(self.curation.annotate)
         self.detail.fact_action_requested.connect(self.curation.act)
         self.export_menu.aboutToShow.connect(self.exports.update_actions)
-        self.explore.filters_changed.connect(self._on_explore_filters_changed)
-        self.explore.counts_cut_short.connect(self._settle_later)
         self.explore.article_requested.connect(self.open_article)
         self.explore.search_requested.connect(self._on_link_search_requested)
         self.network.entity_requested.connect(self._on_link_entity_requested)
-        self._settle.timeout.connect(self._on_settle_timeout)
 
-        self.search.query_edited.connect(self._on_search_query_edited)
-        self.search.query_submitted.connect(self._on_search_query_submitted)
-        self.search.results_focus_requested.connect(self._on_search_results_focus_requested)
-        self.results.hit_activated.connect(self._on_results_hit_activated)
+        self.searching.article_requested.connect(self.open_article)
         self.results.search_suggested.connect(self._on_link_search_requested)
-        self.results.sort_changed.connect(self._on_results_sort_changed)
-        self.results.model.more_requested.connect(self._on_results_more_requested)
         for browser in (self.article.view, self.detail):
             browser.entity_requested.connect(self._on_link_entity_requested)
             browser.article_requested.connect(self._on_link_article_requested)
@@ -353,12 +337,9 @@ class MainWindow(QMainWindow):
         self.annotations = Path(annotations) if annotations else None
         self._opened = None
         self._stats = None
-        self._query = ""
-        self._rerun_when_indexed = False
         self.explore.set_entities(())
         self.explore.reset()
-        self._keystroke = False
-        self._settle.stop()
+        self.searching.reset()
         self.navigation.clear()
         self.search.set_query("")
         self.results.clear()
@@ -388,15 +369,11 @@ class MainWindow(QMainWindow):
     def _on_navigation_location_requested(self, location: Location) -> None:
         """Show a location from the history (Back, Forward); the controller does not record it again."""
         if isinstance(location, SearchLocation):
-            self.search.set_query(location.query)
-            self.results.set_sort_key(location.sort)
-            self._keystroke = False
-            self.explore.set_filters(location.filters)
-            self._search(location.query)
+            self.searching.restore(location)
         elif isinstance(location, ArticleLocation):
             if location.query != self._query:
                 self.search.set_query(location.query)
-                self._search(location.query)
+                self.searching.run(location.query)
             self.open_article(location)
         else:
             self.open_entity(location.entity_id)
@@ -405,33 +382,7 @@ class MainWindow(QMainWindow):
 
     def search_for(self, query: str) -> None:
         """Put a query in the field and search for it now (as Enter would)."""
-        self.search.set_query(query)
-        self._on_search_query_submitted(query)
-
-    def _search(self, query: str) -> None:
-        self._query = query
-        self._settle.stop()
-        self._typing = False  # set again by the caller when the search came from a keystroke
-        if not query and not self._filters:
-            self.results.set_error("")
-            self._show_start()
-            return
-        self.session.search(query, self.results.sort_key, clauses(self._filters), self._keystroke and bool(query))
-        self.navigation.visit(SearchLocation(query, self.results.sort_key, self._filters))
-        self.facets.show_counting()
-
-    def _show_start(self) -> None:
-        """What the results column shows with no query: the newest articles, or a prompt."""
-        self.session.drop_searches()
-        if self._opened is None:
-            return
-        self.results.show_message("Search the corpus", "Type a few words above; results appear as you type.")
-        if self.session.explorer is not None and not self._first_index_build():
-            self.session.load_newest()
-            self._count_facets()  # of the whole corpus
-
-    def _first_index_build(self) -> bool:
-        return self._opened is not None and not self._opened.index_ready and self.session.indexing
+        self.searching.search_for(query)
 
     def open_article(self, location: ArticleLocation) -> None:
         self.navigation.visit(location)
@@ -486,11 +437,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.remember(self.corpus, self.annotations)
         self.article.view.page = None
         self._show_welcome()
-        typed = self.search.text().strip()
-        if typed:
-            self._search(typed)
-        else:
-            self._show_start()
+        self.searching.start(opened.index_ready)
 
     @Slot(str)
     def _on_session_corpus_failed(self, message: str) -> None:
@@ -510,11 +457,7 @@ class MainWindow(QMainWindow):
         if self._opened is not None and not self._opened.index_ready:
             self._opened = OpenedCorpus(self._opened.explorer, self._opened.name, self._opened.entities,
                                         self._opened.problems, True, self._opened.annotations_dir)
-        if (self._query or self._filters) and self._rerun_when_indexed:
-            self._rerun_when_indexed = False
-            self._search(self._query)
-        elif not self._query and not self._filters:
-            self._show_start()
+        self.searching.index_finished()
 
     @Slot(str)
     def _on_session_index_failed(self, message: str) -> None:
@@ -524,51 +467,13 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_session_stats_changed(self, stats: CorpusStats) -> None:
         self._stats = stats
+        self.searching.set_articles(stats.articles)
         self.entities.set_counts(stats.mention_counts)
         if self._opened is not None:
             self.corpus_status.show_counts(self._opened.name, stats.articles, len(self._opened.entities))
             self.search.setPlaceholderText(f"Search {stats.articles:,} articles   (Ctrl+L)")
         self._set_problems(stats.problems)
         self._show_welcome()
-
-    @Slot(object)
-    def _on_session_search_finished(self, outcome: SearchOutcome) -> None:
-        if outcome.while_indexing:
-            self._rerun_when_indexed = True
-        if outcome.offset:
-            self.results.append_result(outcome.result)
-            return
-        partial = outcome.keystroke and outcome.result.partial
-        if partial:
-            # Cut short: the full answer (and its counts) once typing pauses, at once otherwise.
-            self._settle_later()
-            if not outcome.result.total:
-                return  # "≈ 0 results" would only flash: keep the last list until the full answer
-        self.results.show_result(self._query, outcome.result, outcome.result.took_ms, outcome.while_indexing)
-        if not partial:
-            self._count_facets()
-
-    @Slot(object)
-    def _on_session_search_failed(self, failure: SearchFailure) -> None:
-        if failure.bad_query:
-            self.results.set_error(failure.message)
-        elif self.session.indexing or self.session.explorer is None:
-            self._rerun_when_indexed = True
-            self.results.show_message("Building the index",
-                                      "Results will appear as soon as the first articles are indexed.")
-        else:
-            self.results.show_message("The search failed", html.escape(failure.message))
-
-    @Slot(object)
-    def _on_session_newest_loaded(self, result: SearchResult | None) -> None:
-        if self._query:
-            return
-        if result is not None:
-            self.results.show_newest(result)
-        elif self._stats is not None:
-            self.results.show_message(
-                f"Search {self._stats.articles:,} articles",
-                "Type a few words above; results appear as you type.")
 
     @Slot(object)
     def _on_session_article_loaded(self, page: ArticlePage) -> None:
@@ -605,20 +510,12 @@ class MainWindow(QMainWindow):
             # New errors are worth the room; warnings wait behind the status bar button.
             self.problems_dock.show()
 
-    # -- exploring ---------------------------------------------------------------------------
+    # -- searching, exploring -----------------------------------------------------------------
 
     @property
     def _query(self) -> str:
         """The query the results show (the explore controller counts it)."""
         return self.explore.query
-
-    @_query.setter
-    def _query(self, query: str) -> None:
-        self.explore.query = query
-
-    @property
-    def _filters(self) -> tuple[Filter, ...]:
-        return self.explore.filters
 
     @property
     def filters(self) -> tuple[Filter, ...]:
@@ -627,65 +524,9 @@ class MainWindow(QMainWindow):
     def set_filters(self, filters: tuple[Filter, ...]) -> None:
         """Restrict the results to these facet choices and search again."""
         self.explore.set_filters(filters)
-        self._search(self._query)
-
-    def _count_facets(self) -> None:
-        self.explore.count_facets(self._keystroke and bool(self._query))
-
-    @Slot()
-    def _on_explore_filters_changed(self) -> None:
-        self._search(self._query)
-
-    @Slot()
-    def _settle_later(self) -> None:
-        """A keystroke's answer was cut short: the full one once typing pauses, at once otherwise."""
-        self._settle.start(SETTLE_MS if self._typing else 0)
-
-    @Slot()
-    def _on_settle_timeout(self) -> None:
-        if self._keystroke and (self._query or self._filters):
-            self._keystroke = False
-            self._search(self._query)
+        self.searching.refresh()
 
     # -- widget slots ------------------------------------------------------------------------
-
-    @Slot(str)
-    def _on_search_query_edited(self, query: str) -> None:
-        self._keystroke = True
-        self._search(query)
-        self._typing = True
-
-    @Slot(str)
-    def _on_search_query_submitted(self, query: str) -> None:
-        self.search.remember(query)
-        self._keystroke = False
-        self._search(query)
-
-    @Slot()
-    def _on_search_results_focus_requested(self) -> None:
-        if self.results.model.rowCount():
-            self.results.view.setFocus()
-            if not self.results.view.currentIndex().isValid():
-                self.results.view.setCurrentIndex(self.results.model.index(0, 0))
-
-    @Slot(object)
-    def _on_results_hit_activated(self, hit: Hit) -> None:
-        if self._query:
-            self.search.remember(self._query)
-        location = ArticleLocation(hit.info.id, hit.info.title, self._query, self.results.model.terms)
-        if location != self.navigation.history.current:
-            self.open_article(location)
-
-    @Slot(str)
-    def _on_results_sort_changed(self, sort: str) -> None:
-        if self._query or self._filters:
-            self._search(self._query)
-
-    @Slot(int)
-    def _on_results_more_requested(self, offset: int) -> None:
-        if self._query or self._filters:
-            self.session.fetch_more(self._query, self.results.sort_key, offset, clauses(self._filters),
-                                    self._keystroke and bool(self._query))
 
     @Slot(str)
     def _on_link_entity_requested(self, entity_id: str) -> None:
@@ -774,10 +615,6 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
-
-    @Slot()
-    def _on_changes_results_stale(self) -> None:
-        self._search(self._query)
 
     @Slot(object)
     def _update_entities(self, entities: tuple[Entity, ...]) -> None:
