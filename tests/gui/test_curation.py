@@ -25,7 +25,8 @@ from gdexplorer.gui.links import FactLink, fact_href, parse_href
 from gdexplorer.gui.mainwindow import MainWindow
 from gdexplorer.gui.models import item_at
 from gdexplorer.gui.watcher import watch_list
-from gdexplorer.gui.widgets.factdialog import EntityPicker, FactDialog
+from gdexplorer.gui.widgets.entitypicker import EntityPicker
+from gdexplorer.gui.widgets.factdialog import FactDialog
 from gdexplorer.model import EntityKind
 from tests.gui.conftest import anchor_positions, click_anchor, detail_title, search
 
