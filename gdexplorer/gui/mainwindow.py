@@ -3,6 +3,11 @@
 Layout: a toolbar with Back/Forward and the search field; below it the results column, the article
 reader, and a right column with the entity tree over the entity detail pane; a Problems dock at
 the bottom; the status bar. All core calls go through ``ExplorerSession`` (off the UI thread).
+
+The window keeps the corpus and what shows it; the rest is done by controllers it composes:
+``SearchController`` (typing, results), ``ExploreController`` (facets, chips, timeline, network),
+``NavigationController`` (Back/Forward), ``CurationController`` (the fact dialog, Undo, citations),
+``ChangesController`` (saved edits and outside changes), ``ExportController`` (File ▸ Export).
 """
 
 from __future__ import annotations
@@ -510,7 +515,7 @@ class MainWindow(QMainWindow):
             # New errors are worth the room; warnings wait behind the status bar button.
             self.problems_dock.show()
 
-    # -- searching, exploring -----------------------------------------------------------------
+    # -- the query and filters shown (the controllers keep them) ------------------------------
 
     @property
     def _query(self) -> str:
