@@ -273,7 +273,7 @@ class Explorer:
 
     def _body(self, article_id: str) -> str | None:
         try:
-            return self.corpus.read(article_id).body
+            return self.corpus.read_body(article_id)
         except CorpusError:
             return None
 

@@ -46,7 +46,8 @@ def built(seeds: Path) -> Explorer:
 
 
 def truncate_segments(folder: Path) -> None:
-    segments = sorted(folder.glob("*.seg"))
+    # Segments are written as separate files (postings .pst, terms .trm ...), or one compound .seg.
+    segments = sorted(p for p in folder.glob("MAIN_*") if p.suffix in (".seg", ".pst", ".trm"))
     assert segments, sorted(index_files(folder))
     for seg in segments:
         data = seg.read_bytes()
@@ -152,7 +153,8 @@ def test_a_truncated_segment_found_by_a_search_is_rebuilt_by_the_next_update(pla
     assert str(info.value) == "the index is damaged and will be rebuilt; search again in a moment"
     assert not fresh.index.is_complete()
     stats = fresh.update_index()
-    assert stats.rebuilt and stats.reason == "index files are damaged (EOFError: Ran out of input)"
+    # The exact failure depends on which segment file was cut (EOFError, OSError...); the reason names it.
+    assert stats.rebuilt and stats.reason.startswith("index files are damaged (") and "Error" in stats.reason
     assert fresh.search("hydrogen").total == 2
 
 
@@ -276,7 +278,7 @@ KILL_POINTS: dict[str, Callable[[Path], bool]] = {
     "near-the-end": lambda folder: committed(folder) >= 2000,
 }
 STRICTLY_PARTIAL = {"just-started", "mid-way"}
-CLEAN = re.compile(r"meta\.json|MAIN_WRITELOCK|_MAIN_\d+\.toc|MAIN_\w+\.seg")
+CLEAN = re.compile(r"meta\.json|MAIN_WRITELOCK|_MAIN_\d+\.toc|MAIN_\w+\.seg|MAIN_\w+(\.\w+)?\.(pst|trm|fln|col|vps|vpc|dci|dcz|lengths|stored|nsr)")
 
 
 @pytest.mark.slow
