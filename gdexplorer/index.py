@@ -50,8 +50,9 @@ FIRST_COMMIT = 250
 # From this many documents to (re)index, sub-processes analyze them in parallel (Whoosh's MpWriter,
 # one segment per process). Below it, forking costs more than it saves.
 PARALLEL_MIN = 400
-# Segments smaller than this are merged by every commit (cheap); larger ones only by a full build.
-SMALL_SEGMENT = 2000
+# A commit merges its smallest segments, up to this many documents in all (cheap); larger ones are
+# left to grow by full builds, so one edit never rewrites the whole index.
+SMALL_SEGMENT = 100
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -521,10 +522,17 @@ class SearchIndex:
 
 
 def merge_small_only(writer: SegmentWriter, segments: list) -> list:
-    """Merge the segments under SMALL_SEGMENT documents into the new one; keep the others."""
+    """Merge the smallest segments into the new one (a bounded amount of work); keep the others."""
     from whoosh.reading import SegmentReader
 
-    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT]
+    # The smallest segments, up to SMALL_SEGMENT documents in all: a commit never rewrites more.
+    small = []
+    budget = SMALL_SEGMENT
+    for seg in sorted(segments, key=lambda seg: seg.doc_count_all()):
+        budget -= seg.doc_count_all()
+        if budget < 0:
+            break
+        small.append(seg)
     if len(small) < 2:
         return segments
     for seg in small:
