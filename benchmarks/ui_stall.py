@@ -57,6 +57,27 @@ class Heartbeat:
     def stop(self) -> None:
         self._timer.stop()
 
+    def watch(self, threshold_ms: int) -> None:
+        """Print the UI thread's stack whenever a tick is late by more than ``threshold_ms``."""
+        import threading
+        import traceback
+
+        main_id = threading.get_ident()
+
+        def run() -> None:
+            reported = 0.0
+            while True:
+                time.sleep(0.01)
+                late = time.perf_counter() - self._last
+                if late * 1000 > threshold_ms and self._last != reported:
+                    reported = self._last
+                    frame = sys._current_frames().get(main_id)
+                    stack = "".join(traceback.format_stack(frame, limit=12)) if frame else "?"
+                    print(f"--- UI thread late by {late * 1000:.0f} ms at {time.perf_counter() - self._started:.1f} s"
+                          f"\n{stack}", file=sys.stderr)
+
+        threading.Thread(target=run, daemon=True).start()
+
 
 def wait(ms: int) -> None:
     loop = QEventLoop()
@@ -79,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--annotations", type=Path, help="annotations folder (e.g. seeds/annotations)")
     parser.add_argument("--interval", type=int, default=10, help="heartbeat in ms (default 10)")
     parser.add_argument("--quick", action="store_true", help="one round of queries, then close while indexing")
+    parser.add_argument("--trace", type=int, metavar="MS",
+                        help="print the UI thread's stack whenever it is MS ms late (to find what stalls it)")
     args = parser.parse_args(argv)
 
     cache = tempfile.mkdtemp(prefix="gdx-stall-cache-")
@@ -89,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     app = make_application([sys.argv[0]])
     settings = QSettings(str(Path(cache) / "settings.ini"), QSettings.Format.IniFormat)
     beat = Heartbeat(args.interval)
+    if args.trace:
+        beat.watch(args.trace)
     started = time.perf_counter()
     window = MainWindow(settings)
     window.resize(1280, 800)

@@ -139,7 +139,9 @@ class CorpusWatcher(TaskRunner):
         gone = sorted(current - wanted)
         if gone:
             self._watcher.removePaths(gone)
-        new = sorted(p for p in wanted - current if os.path.exists(p))
+        # No exists() check here: a stat per file on the UI thread stalled it on big corpora.
+        # addPaths reports the paths it could not watch, and the next scan catches up.
+        new = sorted(wanted - current)
         if new:
             failed = self._watcher.addPaths(new)
             if failed:

@@ -33,6 +33,8 @@ class EntityPanel(QWidget):
         self.proxy = EntityFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self._article_entities: frozenset[str] | None = None
+        self._shown_scope: frozenset[str] | None = None
+        self._scope_applied = False  # set_only/expandAll done for the current entities
 
         self.filter = QLineEdit(self)
         self.filter.setObjectName("entityFilter")
@@ -99,6 +101,7 @@ class EntityPanel(QWidget):
     def set_entities(self, entities: tuple[Entity, ...] | list[Entity]) -> None:
         self.model.set_entities(entities)
         self.tree.expandAll()
+        self._scope_applied = False  # new rows: the next scope change must filter again
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self.model.set_counts(counts)
@@ -136,7 +139,12 @@ class EntityPanel(QWidget):
 
     def _apply_scope(self) -> None:
         in_article = self.article_button.isChecked() and self._article_entities is not None
-        self.proxy.set_only(self._article_entities if in_article else None)
+        only = self._article_entities if in_article else None
+        if only == self._shown_scope and self._scope_applied:
+            return  # opening another article while "All" is shown changes nothing: no re-filter
+        self._shown_scope = only
+        self._scope_applied = True
+        self.proxy.set_only(only)
         self.tree.expandAll()
 
     # -- slots -------------------------------------------------------------------------------
