@@ -48,6 +48,11 @@ FACT_KEYS = ("text", "article", "quote")
 RELATION_KEYS = ("predicate", "object", "article", "quote")
 
 
+def valid_id(text: str) -> bool:
+    """An entity id as the loader accepts it: lowercase, no blanks, commas, colons, quotes or '#'."""
+    return bool(_ID.match(text))
+
+
 class _Refused(Exception):
     """Raised inside the loader to stop at once; carries the node mark."""
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from gdexplorer.annotations import valid_id
 from gdexplorer.curation import Change, Curator, NewEntity, NewFact, NewRelation
 from gdexplorer.errors import GdxError, Problem
 from gdexplorer.gui.pages import EntityPage, load_entity_page
@@ -190,9 +191,5 @@ def entity_id_for(name: str, taken: set[str] | frozenset[str]) -> str:
     return candidate
 
 
-# The loader's rule (annotations._ID): lowercase, no blanks, commas, colons, quotes or '#'.
-_ID = re.compile(r"^[^\sA-Z,:\"'#]+$")
-
-
 def valid_entity_id(text: str) -> bool:
-    return bool(_ID.match(text))
+    return valid_id(text)
