@@ -93,6 +93,7 @@ class Explorer:
         self.annotations = AnnotationSet()
         self.index_problems: tuple[Problem, ...] = ()
         self._lock = threading.Lock()
+        self._analyzers: dict[str, object] = {}
         self.reload_annotations()
 
     def __repr__(self) -> str:
@@ -217,7 +218,13 @@ class Explorer:
 
     @property
     def analyzer(self):
-        return analyzer_for(self.index.language)
+        # One per language, kept: the stemmer's cache lives in the analyzer, and a new one per
+        # search (every keystroke) started snippet highlighting with a cold cache each time.
+        language = self.index.language
+        cached = self._analyzers.get(language)
+        if cached is None:
+            cached = self._analyzers[language] = analyzer_for(language)
+        return cached
 
     def search(self, text: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
                snippets: bool = True, keystroke: bool = False, filters: tuple[str, ...] = (),
