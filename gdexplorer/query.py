@@ -19,9 +19,11 @@ from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher, TimeLimit
 
+from gdexplorer.docsets import count_matches
 from gdexplorer.errors import QueryError
 from gdexplorer.index import info_from_stored
 from gdexplorer.model import Facets, Hit, SearchResult, Segment, Snippet
+from gdexplorer.ranking import rank
 
 FIELDS = ("title", "body", "category", "date", "entity")
 MAX_QUERY_CHARS = 2000
@@ -36,6 +38,7 @@ _LAST_WORD = re.compile(r"(?:^|[\s(])([^\s\"():*~^\[\]{}]+)$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _DATE_RANGE = re.compile(r"\bdate:\[\s*(\S+)\s+to\s+(\S+?)\s*\]", re.IGNORECASE)
 SNIPPET_CHARS = 220
+SNIPPET_SURROUND = 60
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_][\w]*):(?=\S)')
 _QUOTED = re.compile(r'"[^"]*"')
 
@@ -295,7 +298,10 @@ def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet
     """Up to two passages of ``body`` around the terms, or its start when none occurs."""
     term_set = frozenset(terms)
     if term_set and body:
-        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        quick = _quick_snippet(body, term_set, analyzer)
+        if quick:
+            return quick
+        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND)
         # Analyzing (stemming) a whole long article per hit dominated search time; only the
         # neighbourhoods of words that could be hits need it. Stems are nearly always a prefix of
         # their words, less a letter ("economi" for "economy"), which finds the candidates cheaply.
@@ -307,6 +313,92 @@ def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet
                 found = (Segment("…"), *found)
             return found
     return lead_snippet(body)
+
+
+_WORD = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+_LAST_SPACE = re.compile(r"\s+(?=\S*$)")
+_stem_cache: dict[tuple[int, str], str | None] = {}
+_pattern_cache: dict[frozenset[str], re.Pattern[str] | None] = {}
+
+
+def _stem(word: str, analyzer: Analyzer) -> str | None:
+    key = (id(analyzer), word)
+    if key not in _stem_cache:
+        if len(_stem_cache) > 100_000:
+            _stem_cache.clear()
+        tokens = [t.text for t in analyzer(word)]
+        _stem_cache[key] = tokens[0] if len(tokens) == 1 else None
+    return _stem_cache[key]
+
+
+def _stem_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
+    """Word starts that could be one of ``terms`` (stems are nearly always a prefix of the word, less a letter)."""
+    if terms not in _pattern_cache:
+        if len(_pattern_cache) > 256:
+            _pattern_cache.clear()
+        pattern = None
+        if all(t.isascii() and t.isalnum() for t in terms):
+            stems = sorted({t[: max(3, len(t) - 1)] for t in terms}, key=len, reverse=True)[:MAX_HIGHLIGHT_TERMS]
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in stems) + ")", re.IGNORECASE)
+        _pattern_cache[terms] = pattern
+    return _pattern_cache[terms]
+
+
+def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snippet:
+    """Whoosh's highlighter analyzes every word of the text; this analyzes only the words that could match.
+
+    Empty when it cannot tell (non-ASCII terms, or no candidate confirmed): the caller then
+    falls back to Whoosh's highlighter, which is the reference for what matches.
+    """
+    pattern = _stem_pattern(terms)
+    if pattern is None:
+        return ()
+    spans: list[tuple[int, int]] = []
+    for m in pattern.finditer(body):
+        w = _WORD.match(body, m.start())
+        if w is not None and _stem(w.group().lower(), analyzer) in terms:
+            spans.append(w.span())
+            if len(spans) >= 24:
+                break
+    if not spans:
+        return ()
+    groups: list[list[int]] = []  # [start, end, matches]
+    for start, end in spans:
+        if groups and end - groups[-1][0] <= SNIPPET_CHARS - 2 * SNIPPET_SURROUND:
+            groups[-1][1] = end
+            groups[-1][2] += 1
+        else:
+            groups.append([start, end, 1])
+    best = sorted(sorted(groups, key=lambda g: -g[2])[:2])
+    segments: list[Segment] = []
+    for start, end, _ in best:
+        begin = max(0, start - SNIPPET_SURROUND)
+        if begin:
+            space = _SPACE.search(body, begin, start)
+            begin = space.end() if space else begin
+        stop = min(len(body), end + SNIPPET_SURROUND)
+        if stop < len(body):
+            space = _LAST_SPACE.search(body, end, stop)
+            stop = space.start() if space else stop
+        if begin > 0 and not (segments and segments[-1].text == "…"):
+            segments.append(Segment("…"))
+        elif segments:
+            segments.append(Segment(" "))
+        at = begin
+        budget = SNIPPET_CHARS * 2
+        for s, e in spans:
+            if s < begin or e > stop:
+                continue
+            if s > at:
+                segments.append(Segment(_squash(body[at:s])))
+            segments.append(Segment(_squash(body[s:e]), True))
+            at = e
+        tail = _squash(body[at:stop])
+        segments.append(Segment(tail[:budget] + ("…" if len(tail) > budget else "")))
+        if stop < len(body):
+            segments.append(Segment("…"))
+    return tuple(s for s in segments if s.text)
 
 
 def _candidate_window(body: str, terms: frozenset[str]) -> tuple[str, int]:
@@ -396,7 +488,12 @@ def run_search(
     )
     partial = capped
     timed_out = False
-    if keystroke and time_limited:
+    ranked = rank(searcher, query, max(page_end, 1), sortedby=sortedby, reverse=reverse)
+    page: list[tuple[int, float]]
+    if ranked is not None:
+        total = ranked.total
+        page = ranked.hits[offset:page_end]
+    elif keystroke and time_limited:
         inner = searcher.collector(limit=max(page_end, 1), sortedby=sortedby, reverse=reverse, terms=True,
                                    filter=filter_query)
         collector = collectors.TimeLimitCollector(inner, KEYSTROKE_SECONDS, use_alarm=False)
@@ -405,24 +502,26 @@ def run_search(
         except TimeLimit:
             partial = timed_out = True
         results = collector.results()
-        total = results.scored_length() if timed_out else sum(1 for _ in searcher.docs_for_query(query))
+        total = results.scored_length() if timed_out else count_matches(searcher, query)
+        page = [(hit.docnum, float(hit.score or 0.0)) for hit in results[offset:page_end]]
     else:
         results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse,
                                   filter=filter_query)
         # Not len(results): Whoosh decides whether its collector counted every match from the last
         # segment's matcher, and with matchers that have no block quality (ours) it undercounts.
-        total = sum(1 for _ in searcher.docs_for_query(query))
+        total = count_matches(searcher, query)
+        page = [(hit.docnum, float(hit.score or 0.0)) for hit in results[offset:page_end]]
     facet_counts = count_facets(searcher, query, filter_query) if facets and not timed_out else None
     terms = highlight_terms(searcher, query)
     hits = []
-    for rank, hit in enumerate(results[offset:page_end], start=offset + 1):
-        stored = hit.fields()
+    for position, (docnum, score) in enumerate(page, start=offset + 1):
+        stored = searcher.stored_fields(docnum)
         info = info_from_stored(stored)
         snippet: Snippet = ()
         if with_snippets:
             snippet = make_snippet(read_body(info.id) or "", terms, analyzer)
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
-        hits.append(Hit(info, float(hit.score or 0.0), rank, snippet, entities))
+        hits.append(Hit(info, score, position, snippet, entities))
     took = (time.perf_counter() - started) * 1000
     return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts)
 

@@ -1,0 +1,96 @@
+"""The block-level match sets and ranking agree with Whoosh's own matchers on real indexes."""
+
+import os
+from pathlib import Path
+
+import pytest
+from whoosh import query as wq
+
+from gdexplorer import docsets, ranking
+from gdexplorer.explorer import Explorer
+from gdexplorer.query import MAX_EXPANSIONS, bound_expansions
+from tests.conftest import corpus_path
+
+QUERIES = [
+    "government", "blair", "oil prices", "china economy growth", "football OR rugby", "music OR film",
+    "china NOT taiwan", "election NOT labour", '"prime minister"', '"interest rates"', '"chief executive officer"',
+    'title:"world cup"', "tele*", "econom*", "goverment~", "econmy~", "title:china", "category:business",
+    "category:sport england", "date:[2004 TO 2005] oil", "(oil OR gas) prices NOT opec", "blair brown election",
+    'title:blair "general election"', "NOT football", "zzzzunknownword", '"prime zzzzunknownword"',
+    '"the bank of england"', "bank AND NOT profit", '"mobile phone" OR "mobile phones"',
+]
+RANKED = ["government", "blair", "oil prices", "football OR rugby", "bank AND profit", "title:china",
+          "blair brown election", "category:business"]
+
+
+@pytest.fixture(scope="module")
+def bbc(tmp_path_factory: pytest.TempPathFactory) -> Explorer:
+    root = corpus_path("en-bbc-news-2004-2005")
+    ex = Explorer(root, cache_dir=tmp_path_factory.mktemp("bbc-cache"))
+    ex.update_index()
+    return ex
+
+
+def whoosh_docs(ex: Explorer, text: str) -> tuple[wq.Query, set[int]]:
+    searcher = ex.index.searcher()
+    query, _ = bound_expansions(ex._parser.parse(text), searcher.reader(), MAX_EXPANSIONS)
+    return query, set(searcher.docs_for_query(query))
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_match_sets_equal_whooshs_on_the_bbc_corpus(bbc, text):
+    query, expected = whoosh_docs(bbc, text)
+    searcher = bbc.index.searcher()
+    assert docsets.matching_docs(searcher, query) == expected
+    assert docsets.count_matches(searcher, query) == len(expected)
+
+
+@pytest.mark.parametrize("text", RANKED)
+def test_scores_equal_whooshs_bm25f(bbc, text):
+    query, expected = whoosh_docs(bbc, text)
+    searcher = bbc.index.searcher()
+    ours = ranking.rank(searcher, query, 20)
+    assert ours is not None and ours.total == len(expected)
+    theirs = searcher.search(query, limit=20)
+    their_scores = sorted((h.score for h in theirs), reverse=True)
+    assert [s for _, s in ours.hits] == pytest.approx(their_scores, rel=1e-5)
+    # Whatever the order of ties, every hit scored above the 20th score is in both lists.
+    cut = their_scores[-1]
+    assert {d for d, s in ours.hits if s > cut + 1e-9} == {h.docnum for h in theirs if h.score > cut + 1e-9}
+
+
+def test_a_phrase_needs_its_words_next_to_each_other(bbc):
+    searcher = bbc.index.searcher()
+    together, _ = bound_expansions(bbc._parser.parse('"world record"'), searcher.reader(), MAX_EXPANSIONS)
+    apart, _ = bound_expansions(bbc._parser.parse("world record"), searcher.reader(), MAX_EXPANSIONS)
+    n_together = docsets.count_matches(searcher, together)
+    n_apart = docsets.count_matches(searcher, apart)
+    assert 0 < n_together < n_apart
+
+
+def write_article(root: Path, name: str, title: str, body: str) -> None:
+    path = root / "articles" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+
+
+def test_deleted_and_new_segments_are_counted_like_whoosh(tmp_path):
+    root = tmp_path / "mini"
+    for i in range(12):
+        write_article(root, f"{i:04}.txt", f"Report {i}", f"The harbour crane number {i} lifted steel and copper.")
+    ex = Explorer(root)
+    ex.update_index()
+    assert ex.search("crane", limit=50).total == 12
+    # An edit deletes the old document and adds the new one in a second segment.
+    write_article(root, "0003.txt", "Report 3", "The harbour was quiet: no cranes today, only copper wire.")
+    (root / "articles" / "0005.txt").unlink()
+    write_article(root, "0100.txt", "Report 100", "A new steel crane arrived.")
+    os.utime(root / "articles" / "0003.txt", (1, 1))
+    ex.update_index()
+    for text in ["crane", '"harbour crane"', "copper NOT steel", "steel", "NOT copper", '"copper wire"']:
+        query, expected = whoosh_docs(ex, text)
+        assert docsets.matching_docs(ex.index.searcher(), query) == expected, text
+    result = ex.search('"harbour crane"', limit=50)
+    assert result.total == 10
+    assert {h.path for h in result.hits}.isdisjoint({"articles/0003.txt", "articles/0005.txt"})
+    assert ex.search("steel", limit=50).hits[0].score > 0
