@@ -21,6 +21,7 @@ from whoosh.matching import wrappers
 from whoosh.searching import Searcher
 
 DocSet = set[int]
+Memo = dict[int, DocSet]  # id(sub-query) -> its documents in one segment
 
 POSTING_CACHE_PER_DOC = 24  # postings kept per document of a segment: ~20 MB at 100,000 articles
 POSTING_CACHE_MIN = 200_000
@@ -39,6 +40,12 @@ def matching_docs(searcher: Searcher, query: wq.Query) -> DocSet:
     return found
 
 
+def forget_postings(searcher: Searcher) -> None:
+    """Drop the posting lists kept from earlier queries (benchmarks time queries without them too)."""
+    for sub, _ in searcher.leaf_searchers():
+        sub.reader().__dict__.pop("_gdx_postings", None)
+
+
 def segment_doc_sets(searcher: Searcher, query: wq.Query) -> list[tuple[DocSet, int]]:
     """Per segment: the matching segment-local document numbers and the segment's offset."""
     out = []
@@ -47,16 +54,26 @@ def segment_doc_sets(searcher: Searcher, query: wq.Query) -> list[tuple[DocSet, 
     return out
 
 
-def segment_docs(searcher: Searcher, q: wq.Query) -> DocSet:
-    """Segment-local document numbers that ``q`` matches in one leaf searcher."""
+def segment_docs(searcher: Searcher, q: wq.Query, memo: Memo | None = None) -> DocSet:
+    """Segment-local document numbers that ``q`` matches in one leaf searcher.
+
+    ``memo`` (one per segment, kept by the caller while the query lives) saves computing a
+    sub-query twice, e.g. once for the total and once more for ranking. Do not mutate the result.
+    """
+    if memo is not None and id(q) in memo:
+        return memo[id(q)]
     reader = searcher.reader()
     handler = _HANDLERS.get(type(q))
-    if handler is None:
+    if handler is not None:
+        docs = handler(q, searcher, memo)
+    elif isinstance(q, wq.MultiTerm) and not isinstance(q, wq.NumericRange):
         # ChosenTerms (query.py) is a MultiTerm over a fixed word list; other MultiTerms expand.
-        if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.NumericRange):
-            return _union_of_words(reader, q.field(), q._btexts(reader))
-        return _live(reader, q.docs(searcher))
-    return handler(q, searcher)
+        docs = _union_of_words(reader, q.field(), q._btexts(reader))
+    else:
+        docs = _live(reader, q.docs(searcher))
+    if memo is not None:
+        memo[id(q)] = docs
+    return docs
 
 
 def _live(reader: object, ids: Iterable[int]) -> DocSet:
@@ -167,21 +184,21 @@ def _union_of_words(reader: object, field: str, words: Iterable[bytes | str]) ->
     return _live(reader, docs)
 
 
-def _term(q: wq.Term, searcher: Searcher) -> DocSet:
+def _term(q: wq.Term, searcher: Searcher, memo: Memo) -> DocSet:
     reader = searcher.reader()
     return _live(reader, _posting_ids(reader, q.fieldname, q.text))
 
 
-def _union(q: wq.CompoundQuery, searcher: Searcher) -> DocSet:
+def _union(q: wq.CompoundQuery, searcher: Searcher, memo: Memo) -> DocSet:
     if getattr(q, "minmatch", 0):
         return _live(searcher.reader(), q.docs(searcher))
     docs: DocSet = set()
     for sub in q.subqueries:
-        docs |= segment_docs(searcher, sub)
+        docs |= segment_docs(searcher, sub, memo)
     return docs
 
 
-def _intersection(q: wq.CompoundQuery, searcher: Searcher) -> DocSet:
+def _intersection(q: wq.CompoundQuery, searcher: Searcher, memo: Memo) -> DocSet:
     subs = list(q.subqueries)
     if not subs:
         return set()
@@ -191,7 +208,7 @@ def _intersection(q: wq.CompoundQuery, searcher: Searcher) -> DocSet:
     if not positive:
         docs = _every(searcher)
     else:
-        sets = sorted((segment_docs(searcher, s) for s in positive), key=len)
+        sets = sorted((segment_docs(searcher, s, memo) for s in positive), key=len)
         docs = sets[0]
         for other in sets[1:]:
             if not docs:
@@ -200,11 +217,11 @@ def _intersection(q: wq.CompoundQuery, searcher: Searcher) -> DocSet:
     for neg in negative:
         if not docs:
             break
-        docs = docs - segment_docs(searcher, neg)
+        docs = docs - segment_docs(searcher, neg, memo)
     return docs
 
 
-def _phrase(q: wq.Phrase, searcher: Searcher) -> DocSet:
+def _phrase(q: wq.Phrase, searcher: Searcher, memo: Memo) -> DocSet:
     """Documents with the words at consecutive positions, checked from the posting blocks' positions."""
     reader = searcher.reader()
     field = q.fieldname
@@ -270,32 +287,32 @@ def _position_values(reader: object, field: str, word: str | bytes, docs: DocSet
     return out
 
 
-def _every(searcher: Searcher) -> DocSet:
+def _every(searcher: Searcher, memo: Memo | None = None) -> DocSet:
     reader = searcher.reader()
     return _live(reader, range(reader.doc_count_all()))
 
 
-def _not(q: wq.Not, searcher: Searcher) -> DocSet:
-    return _every(searcher) - segment_docs(searcher, q.query)
+def _not(q: wq.Not, searcher: Searcher, memo: Memo) -> DocSet:
+    return _every(searcher) - segment_docs(searcher, q.query, memo)
 
 
-def _and_not(q: wq.AndNot, searcher: Searcher) -> DocSet:
-    return segment_docs(searcher, q.a) - segment_docs(searcher, q.b)
+def _and_not(q: wq.AndNot, searcher: Searcher, memo: Memo) -> DocSet:
+    return segment_docs(searcher, q.a, memo) - segment_docs(searcher, q.b, memo)
 
 
-def _first(q: wq.BinaryQuery, searcher: Searcher) -> DocSet:
-    return segment_docs(searcher, q.a)
+def _first(q: wq.BinaryQuery, searcher: Searcher, memo: Memo) -> DocSet:
+    return segment_docs(searcher, q.a, memo)
 
 
-def _both(q: wq.BinaryQuery, searcher: Searcher) -> DocSet:
-    return segment_docs(searcher, q.a) & segment_docs(searcher, q.b)
+def _both(q: wq.BinaryQuery, searcher: Searcher, memo: Memo) -> DocSet:
+    return segment_docs(searcher, q.a, memo) & segment_docs(searcher, q.b, memo)
 
 
-def _wrapped(q: wq.WrappingQuery, searcher: Searcher) -> DocSet:
-    return segment_docs(searcher, q.child)
+def _wrapped(q: wq.WrappingQuery, searcher: Searcher, memo: Memo) -> DocSet:
+    return segment_docs(searcher, q.child, memo)
 
 
-def _nothing(q: wq.Query, searcher: Searcher) -> DocSet:
+def _nothing(q: wq.Query, searcher: Searcher, memo: Memo) -> DocSet:
     return set()
 
 
@@ -310,6 +327,6 @@ _HANDLERS: dict[type, Callable[..., DocSet]] = {
     wq.AndMaybe: _first,
     wq.Require: _both,
     wq.ConstantScoreQuery: _wrapped,
-    wq.Every: lambda q, s: _every(s) if q.fieldname in (None, "", "*") else _live(s.reader(), q.docs(s)),
+    wq.Every: lambda q, s, memo: _every(s) if q.fieldname in (None, "", "*") else _live(s.reader(), q.docs(s)),
     type(wq.NullQuery): _nothing,
 }

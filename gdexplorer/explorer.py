@@ -34,6 +34,7 @@ from gdexplorer.model import (
 )
 from gdexplorer.paths import index_dir_for
 from gdexplorer.query import (
+    KEYSTROKE_MIN_PREFIX,
     MAX_QUERY_CHARS,
     QueryParser,
     clean_query,
@@ -243,10 +244,20 @@ class Explorer:
         typed = clean_query(text)
         if len(typed) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is too long ({len(typed):,} characters; the limit is {MAX_QUERY_CHARS:,})")
+        deferred = False
         if typed:
             # A trailing space (before cleaning) means the last word is finished: no prefix.
-            parsed_text = keystroke_text(typed) if keystroke and not text[-1:].isspace() else typed
-            query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False)
+            parsed_text = typed
+            if keystroke and not text[-1:].isspace():
+                parsed_text = keystroke_text(typed, KEYSTROKE_MIN_PREFIX if time_limited else 1)
+                deferred = parsed_text == typed != keystroke_text(typed)
+            try:
+                query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False)
+            except QueryError:
+                if not deferred:
+                    raise
+                # "t" alone is no word yet; the full search that follows expands it (or says what is wrong).
+                return SearchResult(text, 0, 0.0, partial=True, filters=tuple(filters))
         elif filters or facets:
             query = Every()
         else:
@@ -264,6 +275,8 @@ class Explorer:
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.
             self.index.mark_damaged(f"{type(e).__name__}: {e}")
             raise SearchIndexError("the index is damaged and will be rebuilt; search again in a moment") from e
+        if deferred:
+            result = replace(result, partial=True)  # the prefix is left to the full search that follows
         return replace(result, filters=tuple(filters)) if filters else result
 
     def _resolve_entity_names(self, text: str) -> str:

@@ -10,8 +10,9 @@ K1 and B, title weights carrying the field boost), just evaluated a block at a t
 
 Differences from Whoosh, on purpose: a phrase scores as the sum of its words in the documents that
 contain the phrase (Whoosh's span scoring costs a position walk per document); a NOT clause adds
-nothing (Whoosh adds 1 to every hit of ``a NOT b``, which changes no order); ties keep index order. Query shapes not listed in :func:`_scoring_leaves` return ``None`` and the caller falls back
-to Whoosh's searcher.
+nothing (Whoosh adds 1 to every hit of ``a NOT b``, which changes no order); ties keep index order.
+Query shapes not listed in :func:`_scoring_leaves` return ``None``, and the caller falls back to
+Whoosh's searcher.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
     unscored: list[int] = []  # matching documents no scoring clause touches (NOT-only, filters)
     date_columns: list[tuple[Any, int]] = []
     for sub, offset in searcher.leaf_searchers():
-        match = docsets.segment_docs(sub, query)
+        memo: docsets.Memo = {}
+        match = docsets.segment_docs(sub, query, memo)
         if not match:
             continue
         total += len(match)
@@ -85,7 +87,7 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
         for leaf in leaves:
             if leaf.kind == "const":
                 assert leaf.query is not None
-                for d in docsets.segment_docs(sub, leaf.query) & match:
+                for d in docsets.segment_docs(sub, leaf.query, memo) & match:
                     acc[d] = acc.get(d, 0.0) + leaf.boost
                 continue
             factor, denominators = stats[(leaf.field, leaf.text)]
