@@ -1,7 +1,10 @@
 """The window's handle on one open corpus: every core call goes through here, off the UI thread.
 
-``ExplorerSession`` owns the ``Explorer`` and two private pools: a one-thread pool for indexing
-(Whoosh allows one writer) and a small pool for searches and page loads. Requests are numbered;
+``ExplorerSession`` owns the ``Explorer``, a child process for building the index (so that it does
+not share the GIL with the UI thread; see ``indexbuild.py``) and two private pools: a one-thread pool
+for updates from disk (and for building the index where no child process can be started) and a
+small pool for searches and page loads. One update runs at a time (Whoosh allows one writer): one
+asked for while another runs starts when it ends. Requests are numbered;
 an answer to anything but the latest request of its kind, or for a corpus that was closed since,
 is dropped here so the widgets never see it.
 """
@@ -18,10 +21,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from gdexplorer.buildproc import BuildFailure
 from gdexplorer.errors import IndexBusyError, QueryError
 from gdexplorer.explorer import Explorer
 from gdexplorer.gui.explore import FacetsPage, NetworkPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
+from gdexplorer.gui.indexbuild import IndexBuildProcess, can_build_in_child
 from gdexplorer.gui.pages import (
     ArticlePage,
     EntityPage,
@@ -42,6 +47,8 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 40
 FACETS_CACHED = 16
+# How long closing the window waits for the build's child process to stop by itself before killing it.
+BUILD_STOP_MS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +116,10 @@ class ExplorerSession(QObject):
         self._facets_cache: dict[tuple[str, tuple[str, ...], bool, str], FacetsPage] = {}
         self._indexing: Ticket | None = None
         self._cancel = threading.Event()
+        # Build in a child process unless none can be started (a frozen app); tests try both ways.
+        self.build_in_child = can_build_in_child()
+        self._build: IndexBuildProcess | None = None
+        self._index_again = False  # start_indexing was asked for while another update ran
         self._pending: set[TaskSignals] = set()
         self._pool = WorkerPool("queries", threads=2, parent=self)
         self._index_pool = WorkerPool("indexing", threads=1, parent=self)
@@ -128,7 +139,7 @@ class ExplorerSession(QObject):
         return self._search_number
 
     def busy(self) -> bool:
-        return self._pool.busy() or self._index_pool.busy()
+        return self._pool.busy() or self._index_pool.busy() or (self._build is not None and self._build.running())
 
     def _submit(self, pool: WorkerPool, task: Task, finished: Callable[..., None],
                 failed: Callable[..., None]) -> None:
@@ -153,8 +164,7 @@ class ExplorerSession(QObject):
     def open(self, corpus: Path, annotations: Path | None = None) -> None:
         """Load a corpus in the background; the old one's indexing is cancelled."""
         self._generation += 1
-        self._cancel.set()
-        self._refresh_cancel.set()
+        self.cancel_indexing()
         self.explorer = None
         self.corpus_opening.emit(corpus)
         task = Task(Ticket(self._generation), open_explorer, corpus, annotations)
@@ -182,11 +192,26 @@ class ExplorerSession(QObject):
 
     def start_indexing(self) -> None:
         """Bring the index up to date (a no-op scan when nothing changed)."""
-        if self.explorer is None or self._indexing is not None:
+        if self.explorer is None or self._closed:
             return
+        if self._indexing is not None or self._refreshing is not None:
+            # One writer at a time: the update still running (perhaps of the previous corpus) goes first.
+            self._index_again = True
+            return
+        self._index_again = False
         self._cancel = threading.Event()
         ticket = Ticket(self._generation)
         self._indexing = ticket
+        if self.build_in_child:
+            explorer = self.explorer
+            build = IndexBuildProcess(explorer.corpus.root, explorer.annotations_dir, explorer.index.folder, self)
+            build.progressed.connect(functools.partial(self._on_index_task_progress, ticket))
+            build.finished.connect(functools.partial(self._on_index_build_finished, ticket))
+            build.failed.connect(functools.partial(self._on_index_build_failed, ticket))
+            self._build = build
+            self.index_started.emit()
+            build.start()
+            return
         work = functools.partial(self.explorer.update_index, cancel=self._cancel)
         task = Task(ticket, work, reports_progress=True)
         task.signals.progress.connect(self._on_index_task_progress)
@@ -196,6 +221,8 @@ class ExplorerSession(QObject):
     def cancel_indexing(self) -> None:
         self._cancel.set()
         self._refresh_cancel.set()
+        if self._build is not None:
+            self._build.cancel()
 
     # -- outside changes ---------------------------------------------------------------------
 
@@ -207,7 +234,7 @@ class ExplorerSession(QObject):
         """
         if self.explorer is None or self._closed:
             return
-        if self._refreshing is not None:
+        if self._refreshing is not None or self._indexing is not None:
             self._refresh_again = True
             return
         self._refresh_again = False
@@ -235,13 +262,13 @@ class ExplorerSession(QObject):
         if ticket == self._refreshing:
             self._refreshing = None
         if not self._current(ticket):
+            self._next_update()
             return
         log.info("refresh of %s: %s", self.explorer, refreshed.report)
         self.corpus_refreshed.emit(refreshed)
         if refreshed.report.changed:
             self.refresh_stats()
-        if self._refresh_again:
-            self.refresh()
+        self._next_update()
 
     @Slot(object, object)
     def _on_refresh_task_failed(self, ticket: Ticket, error: Exception) -> None:
@@ -249,9 +276,16 @@ class ExplorerSession(QObject):
         if ticket == self._refreshing:
             self._refreshing = None
         if not self._current(ticket):
+            self._next_update()
             return
         self.index_failed.emit(f"updating from disk failed: {describe_failure(error)}")
-        if self._refresh_again:
+        self._next_update()
+
+    def _next_update(self) -> None:
+        """An update ended: start the one asked for meanwhile (a build first: it covers more)."""
+        if self._index_again:
+            self.start_indexing()
+        elif self._refresh_again:
             self.refresh()
 
     @Slot(object, object)
@@ -262,25 +296,43 @@ class ExplorerSession(QObject):
     @Slot(object, object)
     def _on_index_task_finished(self, ticket: Ticket, stats: IndexStats) -> None:
         self._forget()
-        if ticket == self._indexing:
-            self._indexing = None
-        if not self._current(ticket):
-            return
-        log.info("index of %s: %s", self.explorer, stats)
-        self.index_finished.emit(stats)
-        self.refresh_stats()
+        self._index_done(ticket)
+        if self._current(ticket):
+            log.info("index of %s: %s", self.explorer, stats)
+            self.index_finished.emit(stats)
+            self.refresh_stats()
+        self._next_update()
 
     @Slot(object, object)
     def _on_index_task_failed(self, ticket: Ticket, error: Exception) -> None:
         self._forget()
+        self._index_done(ticket)
+        if self._current(ticket):
+            busy = isinstance(error, IndexBusyError)
+            self._index_failed(BuildFailure(busy, str(error) if busy else describe_failure(error)))
+        self._next_update()
+
+    def _on_index_build_finished(self, ticket: Ticket, stats: IndexStats) -> None:
+        if self._current(ticket) and self.explorer is not None:
+            # What update_index does for the build run here: the articles' problems join the list.
+            self.explorer.index_problems = stats.problems
+        self._on_index_task_finished(ticket, stats)
+
+    def _on_index_build_failed(self, ticket: Ticket, failure: BuildFailure) -> None:
+        self._index_done(ticket)
+        if self._current(ticket):
+            self._index_failed(failure)
+        self._next_update()
+
+    def _index_done(self, ticket: Ticket) -> None:
         if ticket == self._indexing:
             self._indexing = None
-        if not self._current(ticket):
-            return
-        if isinstance(error, IndexBusyError):
-            self.index_failed.emit(str(error))
-        else:
-            self.index_failed.emit(f"indexing failed: {describe_failure(error)}")
+            if self._build is not None:
+                self._build.deleteLater()
+                self._build = None
+
+    def _index_failed(self, failure: BuildFailure) -> None:
+        self.index_failed.emit(failure.message if failure.busy else f"indexing failed: {failure.message}")
         # What is committed may still answer queries.
         self.refresh_stats()
 
@@ -503,6 +555,9 @@ class ExplorerSession(QObject):
         self._generation += 1
         self._cancel.set()
         self._refresh_cancel.set()
+        if self._build is not None:
+            # Killed if it does not stop in time; the next update completes what it left.
+            self._build.stop(min(timeout_ms, BUILD_STOP_MS))
         done = self._pool.shutdown(timeout_ms)
         left = max(0, timeout_ms - int((time.monotonic() - started) * 1000))
         done = self._index_pool.shutdown(left) and done

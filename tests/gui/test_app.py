@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -11,10 +13,13 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
 import gdexplorer
+from gdexplorer.explorer import Explorer
 from gdexplorer.gui import app as gui_app
 from gdexplorer.gui.compat import guard_singleton_refcounts
 from gdexplorer.gui.icons import icon_path, kind_icon, render_svg
+from gdexplorer.gui.indexbuild import IndexBuildProcess
 from gdexplorer.gui.mainwindow import MainWindow
+from gdexplorer.index import update_lock
 from gdexplorer.model import EntityKind
 from gdexplorer.paths import seeds_dir
 from tests.gui.conftest import INDEX_TIMEOUT
@@ -91,7 +96,9 @@ def test_typing_while_the_index_is_built_searches_what_is_there(qtbot, window: M
     assert window.results.summary.text().startswith("300 results")
 
 
-def test_cancel_stops_indexing_and_keeps_what_was_done(qtbot, window: MainWindow, tmp_path: Path):
+@pytest.mark.parametrize("in_child", [True, False], ids=["child process", "thread"])
+def test_cancel_stops_indexing_and_keeps_what_was_done(qtbot, window: MainWindow, tmp_path: Path, in_child: bool):
+    window.session.build_in_child = in_child
     corpus = make_corpus(tmp_path / "big", 300)
     with qtbot.waitSignal(window.session.index_progressed, timeout=INDEX_TIMEOUT,
                           check_params_cb=lambda progress: progress.done > 0):
@@ -100,6 +107,40 @@ def test_cancel_stops_indexing_and_keeps_what_was_done(qtbot, window: MainWindow
         window.index_status.cancel.click()
     assert finished.args[0].cancelled
     assert window.index_status.label.text().startswith("Indexing stopped")
+
+
+@pytest.mark.parametrize("in_child", [True, False], ids=["child process", "thread"])
+def test_a_busy_index_is_said_and_what_is_there_still_answers(qtbot, window: MainWindow, seeds_corpus: Path,
+                                                               in_child: bool):
+    window.session.build_in_child = in_child
+    Explorer(seeds_corpus).update_index()
+    folder = Explorer(seeds_corpus).index.folder
+    with update_lock(folder.with_name(folder.name + ".lock")), \
+            qtbot.waitSignal(window.session.index_failed, timeout=INDEX_TIMEOUT):
+        window.open_corpus(seeds_corpus)
+    assert window.index_status.label.text() == "Another gdexplorer is updating this index; try again when it is done"
+    assert not window.index_status.bar.isVisible()
+    with qtbot.waitSignal(window.session.search_finished, timeout=10_000) as found:
+        window.search_for("hydrogen")
+    assert found.args[0].result.total == 2
+
+
+def test_a_build_process_that_dies_is_reported(qtbot, window: MainWindow, tmp_path: Path):
+    corpus = make_corpus(tmp_path / "big", 400)
+    with qtbot.waitSignal(window.session.index_progressed, timeout=INDEX_TIMEOUT,
+                          check_params_cb=lambda progress: progress.done > 0):
+        window.open_corpus(corpus)
+    build = window.findChild(IndexBuildProcess)
+    assert build is not None
+    with qtbot.waitSignal(window.session.index_failed, timeout=INDEX_TIMEOUT) as failed:
+        os.kill(build.process_id(), signal.SIGKILL)
+    assert failed.args[0] == "indexing failed: the indexing process crashed without a report"
+    assert not window.session.indexing
+    # The next update picks up where the killed one stopped.
+    with qtbot.waitSignal(window.session.index_finished, timeout=60_000) as finished:
+        window.reindex_action.trigger()
+    assert finished.args[0].added + finished.args[0].unchanged == 400
+    assert not finished.args[0].cancelled
 
 
 def test_run_shows_the_window_and_returns_the_exit_code(qtbot, seeds_corpus: Path):
