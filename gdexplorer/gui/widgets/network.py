@@ -388,6 +388,7 @@ class NetworkView(QGraphicsView):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[str, EdgeItem] = {}
         self._message = ""
+        self._stale = False  # content set while hidden, drawn when shown
         self.setObjectName("networkView")
         self.setAccessibleName("Entity network")
         self.setScene(QGraphicsScene(self))
@@ -415,6 +416,12 @@ class NetworkView(QGraphicsView):
     # -- building ----------------------------------------------------------------------------
 
     def _build(self) -> None:
+        if not self.isVisible():
+            # The first text item in a scene costs ~50 ms (fonts, text layout): not at start-up, nor
+            # while the user is looking at another tab.
+            self._stale = True
+            return
+        self._stale = False
         scene = self.scene()
         scene.clear()
         self.nodes = {}
@@ -569,6 +576,8 @@ class NetworkView(QGraphicsView):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self._stale:
+            self._build()
         self.shown.emit()
 
     def changeEvent(self, event: QEvent) -> None:
