@@ -39,6 +39,7 @@ from gdexplorer.corpus import Corpus, FileStat
 from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
 from gdexplorer.mentions import MentionMatcher
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
+from gdexplorer.positions import FastPositions
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def analyzer_for(language: str) -> Analyzer:
 
 def make_schema(language: str) -> fields.Schema:
     text = analyzer_for(language)
-    return fields.Schema(
+    schema = fields.Schema(
         path=fields.ID(stored=True, unique=True),
         title=fields.TEXT(stored=True, analyzer=text, field_boost=2.0),
         # Bodies are not stored: snippets are cut from the article file for the visible hits only,
@@ -127,6 +128,10 @@ def make_schema(language: str) -> fields.Schema:
         sig=fields.STORED(),
         info=fields.STORED(),
     )
+    for name in ("title", "body"):
+        # Same postings as Whoosh's Positions, analysed in one loop (see gdexplorer.positions).
+        schema[name].format = FastPositions(field_boost=schema[name].format.field_boost)
+    return schema
 
 
 def parse_date(text: str | None) -> dt.datetime | None:

@@ -7,6 +7,7 @@ import pytest
 from whoosh import query as wq
 
 from gdexplorer import docsets, ranking
+from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
 from gdexplorer.query import MAX_EXPANSIONS, bound_expansions
 from tests.conftest import corpus_path
@@ -94,3 +95,20 @@ def test_deleted_and_new_segments_are_counted_like_whoosh(tmp_path):
     assert result.total == 10
     assert {h.path for h in result.hits}.isdisjoint({"articles/0003.txt", "articles/0005.txt"})
     assert ex.search("steel", limit=50).hits[0].score > 0
+
+
+def test_a_keystroke_leaves_one_or_two_letters_to_the_full_search(bbc):
+    first = bbc.search("oil p", limit=10, keystroke=True)
+    assert first.partial  # "p" was not expanded yet: the window follows with the full search
+    assert first.total == bbc.search("oil", limit=10).total
+    full = bbc.search("oil p", limit=10, keystroke=True, time_limited=False)
+    assert first.terms == ("oil",)
+    assert 0 < full.total <= first.total  # now "p" counts: oil AND a word starting with p
+    assert len(full.terms) > 5 and all(t == "oil" or t.startswith("p") for t in full.terms)
+    lone = bbc.search("t", limit=10, keystroke=True)
+    assert lone.partial and lone.total == 0 and not lone.hits
+    assert bbc.search("t", limit=10, keystroke=True, time_limited=False).total > 0
+    three = bbc.search("oil pri", limit=10, keystroke=True)
+    assert three.total == bbc.search("oil (pri OR pri*)", limit=10).total
+    with pytest.raises(QueryError):
+        bbc.search("nosuchfield:x", limit=10, keystroke=True, time_limited=False)

@@ -1,0 +1,48 @@
+"""FastPositions yields exactly what Whoosh's Positions yields, on real articles and odd text."""
+
+import pytest
+from whoosh import formats
+from whoosh.analysis import StemmingAnalyzer
+
+from gdexplorer.chinese import chinese_analyzer
+from gdexplorer.corpus import Corpus
+from gdexplorer.positions import FastPositions
+from tests.conftest import corpus_path
+
+ODD = [
+    "", "   ", "The the THE", "a b c d", "U.S. e-mail 3.14 x*y wasn't", "naïve café Ærø straße İstanbul",
+    "running runs ran runner's", "one\u00a0two\tthree\nfour", "..." * 50, "\ufb01nance \uff26\uff35\uff2c\uff2c \uff57\uff49\uff44\uff54\uff48",
+    "中国经济 growth 增长", "word " * 300, "Mr. Blair, Mr. Brown and Mr. Howard: the 2005 election.",
+]
+
+
+def both(text: str, boost: float = 1.0, analyzer=None) -> tuple[list, list]:
+    analyzer = analyzer or StemmingAnalyzer()
+    ours = list(FastPositions(field_boost=boost).word_values(text, analyzer, mode="index"))
+    theirs = list(formats.Positions(field_boost=boost).word_values(text, analyzer, mode="index"))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("text", ODD)
+@pytest.mark.parametrize("boost", [1.0, 2.0])
+def test_odd_text_gives_the_same_postings(text, boost):
+    ours, theirs = both(text, boost)
+    assert ours == theirs
+
+
+def test_other_analyzers_go_through_whoosh():
+    ours, theirs = both("中国经济增长很快\uff0c深圳的新能源汽车", analyzer=chinese_analyzer())
+    assert ours == theirs and ours
+
+
+@pytest.mark.parametrize("name", ["en-bbc-news-2004-2005", "en-guardian-china-2007-2016"])
+def test_real_articles_give_the_same_postings(name):
+    corpus = Corpus(corpus_path(name))
+    checked = 0
+    for stat in list(corpus.scan().values())[:300]:
+        article = corpus.read(stat.id)
+        for text, boost in ((article.info.title, 2.0), (article.body, 1.0)):
+            ours, theirs = both(text, boost)
+            assert ours == theirs, stat.id
+        checked += 1
+    assert checked > 100
