@@ -96,7 +96,8 @@ class _Reporter:
         self._lock = threading.Lock()
 
     def send(self, payload: dict[str, Any]) -> None:
-        with self._lock:
+        # The reader is gone (the window closed or died): the build was cancelled, nobody to tell.
+        with self._lock, contextlib.suppress(BrokenPipeError):
             self._out.write(json.dumps(payload) + "\n")
             self._out.flush()
 
@@ -153,8 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: cancel.set())
     threading.Thread(target=_cancel_on_eof, args=(sys.stdin.fileno(), cancel), daemon=True).start()
     code = build(args.corpus, args.annotations, args.index, sys.stdout, cancel)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    with contextlib.suppress(OSError):
+        sys.stdout.flush()
+        sys.stderr.flush()
     # Not a normal exit: after a cancel, Whoosh's sub-writer processes may still be waiting for work,
     # and multiprocessing would join them at exit. They die with this process (PDEATHSIG, index.py).
     os._exit(code)
