@@ -13,13 +13,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from whoosh import collectors, highlight, matching, qparser, sorting
+from whoosh import collectors, highlight, matching, qparser
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher, TimeLimit
 
-from gdexplorer.docsets import count_matches
+from gdexplorer.docsets import count_matches, posting_arrays, segment_docs
 from gdexplorer.errors import QueryError
 from gdexplorer.index import info_from_stored
 from gdexplorer.model import Facets, Hit, SearchResult, Segment, Snippet
@@ -533,23 +533,49 @@ def run_search(
 
 
 def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | None) -> Facets:
-    """Category, month and entity counts for every document the query matches."""
+    """Category, month and entity counts for every document the query matches.
+
+    Each value of the three fields is a term; its count is the size of its posting list's
+    intersection with the matching documents, a set operation per value rather than Whoosh's
+    grouping, which reads a column value per matching document in Python (0.4 s for a common
+    word at 20,000 articles).
+    """
     started = time.perf_counter()
-    groups = sorting.Facets()
-    groups.add_field("category")
-    groups.add_field("month")
-    groups.add_field("entity", allow_overlap=True)
-    results = searcher.search(query, limit=1, groupedby=groups, maptype=sorting.Count, filter=filter_query)
+    if filter_query is not None:
+        query = wq.And([query, filter_query])
+    totals: dict[str, Counter[str]] = {name: Counter() for name in ("category", "month", "entity")}
+    labels: dict[str, str] = {}
+    for sub, _ in searcher.leaf_searchers():
+        match = segment_docs(sub, query)
+        if not match:
+            continue
+        reader = sub.reader()
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        for name, counts in totals.items():
+            if name not in searcher.schema:
+                continue
+            for term in reader.lexicon(name):
+                ids = posting_arrays(reader, name, term)[0]
+                n = len(match.intersection(ids))
+                if n:
+                    key = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                    counts[key] += n
+                    if name == "category" and key not in labels:
+                        labels[key] = _category_label(reader, ids, deleted) or key
 
     def counted(name: str) -> list[tuple[str, int]]:
-        pairs = []
-        for key, n in results.groups(name).items():
-            if key is None or key == "":
-                continue
-            pairs.append((key.decode("utf-8") if isinstance(key, bytes) else str(key), int(n)))
-        return pairs
+        return [(labels.get(k, k) if name == "category" else k, n) for k, n in totals[name].items() if k]
 
     categories = sorted(counted("category"), key=lambda kv: (-kv[1], kv[0]))
     months = sorted(counted("month"))
     entities = sorted(counted("entity"), key=lambda kv: (-kv[1], kv[0]))
     return Facets(tuple(categories), tuple(months), tuple(entities), time.perf_counter() - started)
+
+
+def _category_label(reader: object, ids: Iterable[int], deleted: frozenset[int] | set[int]) -> str | None:
+    """The category as written in the corpus (the term is lowercased), from a stored document."""
+    for d in ids:
+        if d not in deleted:
+            value = reader.stored_fields(d).get("category")  # type: ignore[attr-defined]
+            return str(value) if value else None
+    return None

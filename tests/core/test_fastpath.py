@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 from whoosh import query as wq
+from whoosh import sorting
 
 from gdexplorer import docsets, ranking
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
-from gdexplorer.query import MAX_EXPANSIONS, bound_expansions
+from gdexplorer.query import MAX_EXPANSIONS, bound_expansions, count_facets
 from tests.conftest import corpus_path
 
 QUERIES = [
@@ -112,3 +113,38 @@ def test_a_keystroke_leaves_one_or_two_letters_to_the_full_search(bbc):
     assert three.total == bbc.search("oil (pri OR pri*)", limit=10).total
     with pytest.raises(QueryError):
         bbc.search("nosuchfield:x", limit=10, keystroke=True, time_limited=False)
+
+
+def whoosh_facets(searcher, query) -> dict[str, dict[str, int]]:
+    groups = sorting.Facets()
+    groups.add_field("category")
+    groups.add_field("month")
+    groups.add_field("entity", allow_overlap=True)
+    results = searcher.search(query, limit=1, groupedby=groups, maptype=sorting.Count)
+    out = {}
+    for name in ("category", "month", "entity"):
+        out[name] = {(k.decode() if isinstance(k, bytes) else str(k)): n
+                     for k, n in results.groups(name).items() if k not in (None, "", b"")}
+    return out
+
+
+@pytest.mark.parametrize("text", ["government", "oil prices", '"prime minister"', "category:sport england", "zzzz"])
+def test_facet_counts_equal_whooshs_grouping(bbc, text):
+    query, _ = whoosh_docs(bbc, text)
+    searcher = bbc.index.searcher()
+    ours = count_facets(searcher, query, None)
+    theirs = whoosh_facets(searcher, query)
+    assert {k.lower(): n for k, n in ours.categories} == theirs["category"]
+    assert dict(ours.months) == theirs["month"]
+    assert dict(ours.entities) == theirs["entity"]
+
+
+def test_facets_count_entities_and_keep_the_categorys_spelling(seeds):
+    ex = Explorer(seeds)
+    ex.update_index()
+    result = ex.search("hydrogen", facets=True)
+    assert result.facets is not None
+    searcher = ex.index.searcher()
+    theirs = whoosh_facets(searcher, ex._parser.parse("hydrogen"))
+    assert dict(result.facets.entities) == theirs["entity"] and theirs["entity"]
+    assert sum(n for _, n in result.facets.categories) == sum(theirs["category"].values())
