@@ -125,6 +125,21 @@ def test_a_busy_index_is_said_and_what_is_there_still_answers(qtbot, window: Mai
     assert found.args[0].result.total == 2
 
 
+def test_a_refresh_asked_for_during_a_build_runs_after_it(qtbot, window: MainWindow, tmp_path: Path):
+    corpus = make_corpus(tmp_path / "big", 300)
+    with qtbot.waitSignal(window.session.index_progressed, timeout=INDEX_TIMEOUT,
+                          check_params_cb=lambda progress: progress.done > 0):
+        window.open_corpus(corpus)
+    order: list[str] = []
+    window.session.index_finished.connect(lambda _: order.append("indexed"))
+    window.session.corpus_refreshed.connect(lambda _: order.append("refreshed"))
+    window.session.index_failed.connect(order.append)
+    with qtbot.waitSignal(window.session.corpus_refreshed, timeout=60_000) as refreshed:
+        window.session.refresh()  # as an outside change would; one writer at a time
+    assert order == ["indexed", "refreshed"]
+    assert not refreshed.args[0].report.changed
+
+
 def test_a_build_process_that_dies_is_reported(qtbot, window: MainWindow, tmp_path: Path):
     corpus = make_corpus(tmp_path / "big", 400)
     with qtbot.waitSignal(window.session.index_progressed, timeout=INDEX_TIMEOUT,
