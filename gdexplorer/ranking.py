@@ -106,7 +106,7 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
                 if d in match:
                     acc[d] = get(d, 0.0) + c * w / (w + denominators[lengths[d]])
         if sortedby:
-            date_columns.append((reader.column_reader(sortedby), offset))
+            date_columns.append((_column_values(reader, sortedby), offset))
         if offset:
             scored.extend((d + offset, s) for d, s in acc.items())
         else:
@@ -143,6 +143,16 @@ def _sorted_by_column(scored: list[tuple[int, float]], unscored: list[int], colu
     # Ties in date keep index order either way, as Whoosh's sorted search does.
     ordered = pick(limit, scores, key=lambda d: (key(d), -d if reverse else d))
     return [(d, scores[d]) for d in ordered]
+
+
+def _column_values(reader: Any, name: str) -> list[Any]:
+    """Every document's value of a sortable column, read once per segment reader: sorting the hits
+    of a common word by date would otherwise read the column once per hit."""
+    cache = reader.__dict__.setdefault("_gdx_columns", {})
+    found = cache.get(name)
+    if found is None:
+        found = cache[name] = list(reader.column_reader(name, translate=False))
+    return found
 
 
 def _field_lengths(reader: Any, field: str) -> bytes:

@@ -1,5 +1,6 @@
 """The block-level match sets and ranking agree with Whoosh's own matchers on real indexes."""
 
+import json
 import os
 from pathlib import Path
 
@@ -148,3 +149,25 @@ def test_facets_count_entities_and_keep_the_categorys_spelling(seeds):
     theirs = whoosh_facets(searcher, ex._parser.parse("hydrogen"))
     assert dict(result.facets.entities) == theirs["entity"] and theirs["entity"]
     assert sum(n for _, n in result.facets.categories) == sum(theirs["category"].values())
+
+
+@pytest.mark.parametrize("reverse", [True, False])
+def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
+    root = tmp_path / "dated"
+    lines = []
+    for i in range(60):
+        write_article(root, f"{i:04}.txt", f"Report {i}", f"Harbour news number {i}: cranes and copper.")
+        date = None if i % 7 == 0 else f"20{10 + (i * 37) % 12:02}-{1 + (i * 5) % 12:02}-{1 + i % 27:02}"
+        lines.append(json.dumps({"file": f"articles/{i:04}.txt", "date": date}))
+    (root / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ex = Explorer(root)
+    ex.update_index()
+    write_article(root, "0100.txt", "Report 100", "Late harbour news.")  # a second segment
+    ex.update_index()
+    query, _ = whoosh_docs(ex, "harbour")
+    searcher = ex.index.searcher()
+    ours = ranking.rank(searcher, query, 40, sortedby="date", reverse=reverse)
+    theirs = searcher.search(query, limit=40, sortedby="date", reverse=reverse)
+    dates = [searcher.stored_fields(d).get("date") for d, _ in ours.hits]
+    assert dates == [h.fields().get("date") for h in theirs]
+    assert len(set(dates)) > 20
