@@ -15,13 +15,17 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from gdexplorer.annotations import AnnotationLoader, QuoteFinder, read_file
 from gdexplorer.errors import AnnotationError, CorpusError
-from gdexplorer.explorer import Explorer
 from gdexplorer.model import EntityKind
+
+if TYPE_CHECKING:
+    # Only for annotations: the window imports this module before its first paint, the core's Whoosh after.
+    from gdexplorer.explorer import Explorer
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 
 from gdexplorer.errors import CorpusError
-from gdexplorer.explorer import Explorer
 from gdexplorer.model import Article, ArticleInfo, Entity, SearchResult
+
+if TYPE_CHECKING:
+    # Only for annotations: the window imports this module before its first paint, the core's Whoosh after.
+    from gdexplorer.explorer import Explorer
 
 RESULT_COLUMNS = ("rank", "path", "title", "date", "category", "source", "url", "score", "snippet", "entities")
 

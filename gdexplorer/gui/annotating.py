@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from gdexplorer.curation import Curator
 from gdexplorer.errors import AnnotationError
-from gdexplorer.explorer import Explorer
 from gdexplorer.export import article_citation, citation
 from gdexplorer.gui.curating import (
     CreateEntity,
@@ -41,6 +41,10 @@ from gdexplorer.gui.widgets.factdialog import FactDialog, Source
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 from gdexplorer.mentions import Suggestion
 from gdexplorer.model import Entity
+
+if TYPE_CHECKING:
+    # The core (and Whoosh) is imported after the window's first paint; these name types only.
+    from gdexplorer.explorer import Explorer
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,14 @@ import enum
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gdexplorer.errors import GdxError
-from gdexplorer.explorer import Explorer
 from gdexplorer.model import ArticleInfo, Entity, Facets, Network
+
+if TYPE_CHECKING:
+    # The core (and Whoosh) is imported after the window's first paint; these name types only.
+    from gdexplorer.explorer import Explorer
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Facet values shown by month rather than year when the matches span at most this many months.

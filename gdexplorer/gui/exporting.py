@@ -10,17 +10,21 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QStandardPaths, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gdexplorer.curation import atomic_write
 from gdexplorer.errors import GdxError
-from gdexplorer.explorer import Explorer
 from gdexplorer.export import dossier_markdown, results_csv, results_json
 from gdexplorer.gui.pages import describe_failure
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 from gdexplorer.model import Entity
+
+if TYPE_CHECKING:
+    # The core (and Whoosh) is imported after the window's first paint; these name types only.
+    from gdexplorer.explorer import Explorer
 
 log = logging.getLogger(__name__)
 

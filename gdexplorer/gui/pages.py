@@ -10,12 +10,16 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gdexplorer.errors import GdxError, Problem, QueryError, SearchIndexError
-from gdexplorer.explorer import EntityRef, Explorer, RefreshReport
 from gdexplorer.gui.history import ArticleLocation
 from gdexplorer.mentions import Suggestion, suggest_entities
 from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, SearchResult
+
+if TYPE_CHECKING:
+    # The core (and Whoosh) is imported after the window's first paint: open_explorer imports it on a worker.
+    from gdexplorer.explorer import EntityRef, Explorer, RefreshReport
 
 # How many linked articles an entity page lists before pointing to a search for the rest.
 MENTIONS_SHOWN = 60
@@ -72,6 +76,8 @@ class EntityPage:
 
 def open_explorer(corpus: Path, annotations: Path | None) -> OpenedCorpus:
     """Load a corpus and its annotations (YAML parsing can take a while on big sets)."""
+    from gdexplorer.explorer import Explorer
+
     explorer = Explorer(corpus, annotations)
     return OpenedCorpus(
         explorer=explorer,

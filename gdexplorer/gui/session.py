@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from gdexplorer.buildproc import BuildFailure
 from gdexplorer.errors import IndexBusyError, QueryError
-from gdexplorer.explorer import Explorer
 from gdexplorer.gui.explore import FacetsPage, NetworkPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
 from gdexplorer.gui.indexbuild import IndexBuildProcess, can_build_in_child
@@ -42,6 +42,10 @@ from gdexplorer.gui.pages import (
 )
 from gdexplorer.gui.workers import Task, TaskSignals, TaskSkipped, Ticket, WorkerPool
 from gdexplorer.model import IndexStats, Progress, SearchResult
+
+if TYPE_CHECKING:
+    # The core (and Whoosh) is imported after the window's first paint; these name types only.
+    from gdexplorer.explorer import Explorer
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,17 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
 from gdexplorer.annotations import annotation_files
 from gdexplorer.corpus import MANIFEST
-from gdexplorer.explorer import Explorer
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
+
+if TYPE_CHECKING:
+    # The core (and Whoosh) is imported after the window's first paint; these name types only.
+    from gdexplorer.explorer import Explorer
 
 log = logging.getLogger(__name__)
 
