@@ -17,7 +17,6 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
-from gdexplorer.curation import Curator
 from gdexplorer.errors import AnnotationError
 from gdexplorer.export import article_citation, citation
 from gdexplorer.gui.curating import (
@@ -37,14 +36,16 @@ from gdexplorer.gui.links import FactLink
 from gdexplorer.gui.pages import ArticlePage, describe_failure
 from gdexplorer.gui.widgets.articleview import ArticleView
 from gdexplorer.gui.widgets.detailpane import DetailPane
-from gdexplorer.gui.widgets.factdialog import FactDialog, Source
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 from gdexplorer.mentions import Suggestion
 from gdexplorer.model import Entity
 
 if TYPE_CHECKING:
-    # The core (and Whoosh) is imported after the window's first paint; these name types only.
+    # Imported where used, after the window's first paint: the core (Whoosh, YAML) comes with a corpus,
+    # the fact dialog with its first opening.
+    from gdexplorer.curation import Curator
     from gdexplorer.explorer import Explorer
+    from gdexplorer.gui.widgets.factdialog import FactDialog, Source
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,12 @@ class CurationController(TaskRunner):
         """A corpus was opened (or is opening: None). Undo does not reach back past this."""
         self._generation += 1
         self._explorer = explorer
-        self._curator = Curator(explorer) if explorer is not None else None
+        if explorer is None:
+            self._curator = None
+        else:
+            from gdexplorer.curation import Curator
+
+            self._curator = Curator(explorer)
         self._done.clear()
         self._running = None
         if self.dialog is not None:
@@ -179,6 +185,8 @@ class CurationController(TaskRunner):
 
     def add_fact(self) -> FactDialog | None:
         """Open the dialog for the selected passage of the open article."""
+        from gdexplorer.gui.widgets.factdialog import FactDialog
+
         page = self.article_view.page
         span = self.passage()
         if page is None or span is None or not self._ready():
@@ -197,6 +205,8 @@ class CurationController(TaskRunner):
     @Slot(object)
     def annotate(self, suggestion: Suggestion) -> FactDialog | None:
         """Open the dialog for a suggested name: a new entity, quoting the sentence it is in."""
+        from gdexplorer.gui.widgets.factdialog import FactDialog
+
         page = self.article_view.page
         if page is None or not self._ready():
             return None
@@ -281,6 +291,8 @@ class CurationController(TaskRunner):
             text = open_page.article.text if open_page is not None and open_page.article.info.id == item.article \
                 else None
             info = page.article_titles.get(item.article)
+            from gdexplorer.gui.widgets.factdialog import FactDialog, Source
+
             source = Source(item.article, info.title if info is not None else "", text)
             return self._open(FactDialog.for_edit(self._window(), source, entity, link.index, self._entities,
                                                   self._annotations_label()))
@@ -330,6 +342,8 @@ class CurationController(TaskRunner):
 
     @Slot(object)
     def _on_dialog_save_requested(self, edit: CurationEdit) -> None:
+        from gdexplorer.gui.widgets.factdialog import FactDialog
+
         dialog = self.sender()
         if not self.run(edit, None, dialog if isinstance(dialog, FactDialog) else None) and \
                 isinstance(dialog, FactDialog):
@@ -437,6 +451,8 @@ class CurationController(TaskRunner):
 
 
 def _source(page: ArticlePage) -> Source:
+    from gdexplorer.gui.widgets.factdialog import Source
+
     return Source(page.article.info.id, page.article.info.title, page.article.text)
 
 

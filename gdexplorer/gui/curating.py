@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gdexplorer.annotations import valid_id
-from gdexplorer.curation import Change, Curator, NewEntity, NewFact, NewRelation
 from gdexplorer.errors import GdxError, Problem
 from gdexplorer.gui.pages import EntityPage, load_entity_page
 from gdexplorer.model import Entity
+
+if TYPE_CHECKING:
+    # The core's curation (and YAML) is imported once a corpus is open, after the first paint; types only here.
+    from gdexplorer.curation import Change, Curator, NewEntity, NewFact, NewRelation
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,4 +195,6 @@ def entity_id_for(name: str, taken: set[str] | frozenset[str]) -> str:
 
 
 def valid_entity_id(text: str) -> bool:
+    from gdexplorer.annotations import valid_id
+
     return valid_id(text)

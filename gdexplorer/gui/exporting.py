@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, QStandardPaths, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from gdexplorer.curation import atomic_write
 from gdexplorer.errors import GdxError
 from gdexplorer.export import dossier_markdown, results_csv, results_json
 from gdexplorer.gui.pages import describe_failure
@@ -61,6 +60,9 @@ def write_dossier(explorer: Explorer, entity_id: str, path: Path) -> Exported:
 
 
 def _write(path: Path, text: str) -> None:
+    # Here, on the export's worker: the core's curation module brings YAML, not needed for the first paint.
+    from gdexplorer.curation import atomic_write
+
     try:
         atomic_write(path, text.encode("utf-8"))
     except OSError as e:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -170,6 +171,20 @@ def test_run_shows_the_window_and_returns_the_exit_code(qtbot, seeds_corpus: Pat
     QTimer.singleShot(0, close_when_indexed)
     assert gui_app.run(seeds_corpus, argv=[sys.argv[0]]) == 0
     assert QApplication.applicationName() == "gdexplorer"
+
+
+def test_the_window_imports_no_engine_before_its_first_paint():
+    """Whoosh, YAML and the core's explorer and curation come with a corpus, the fact dialog with its use."""
+    later = ("whoosh", "yaml", "gdexplorer.explorer", "gdexplorer.index", "gdexplorer.query", "gdexplorer.curation",
+             "gdexplorer.annotations", "gdexplorer.gui.widgets.factdialog")
+    code = (
+        "import sys\n"
+        "import gdexplorer.gui.app\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({later!r})))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(Path(gdexplorer.__file__).parent.parent)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_about_names_the_version(qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch):
