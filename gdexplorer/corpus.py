@@ -9,6 +9,7 @@ Nothing here writes: the corpus belongs to the user.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -34,9 +35,13 @@ class FileStat:
     """An article file as found on disk; mtime and size tell whether it changed."""
 
     id: str
-    path: Path
+    file: str  # the path as a string: a Path per file costs a second on 100,000 articles
     mtime_ns: int
     size: int
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
     @property
     def signature(self) -> str:
@@ -55,6 +60,7 @@ class Corpus:
         self.name = self.root.name
         self._manifest: dict[str, dict[str, object]] | None = None
         self._manifest_problems: list[Problem] = []
+        self._manifest_digests: dict[str, str] = {}
         self._manifest_signature: tuple[int, int] | None = None
         self.scan_problems: list[Problem] = []  # folders and files the last scan could not read
         self.refresh_manifest()
@@ -72,9 +78,9 @@ class Corpus:
         """Every article file, by id. Symlinked folders are not followed (no loops)."""
         found: dict[str, FileStat] = {}
         self.scan_problems = []
-        for path, stat in _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root):
-            article_id = path.relative_to(self.root).as_posix()
-            found[article_id] = FileStat(article_id, path, stat.st_mtime_ns, stat.st_size)
+        for file, article_id, stat in _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems,
+                                                self.root):
+            found[article_id] = FileStat(article_id, file, stat.st_mtime_ns, stat.st_size)
         return found
 
     def _skipped_dirs(self) -> set[Path]:
@@ -146,8 +152,14 @@ class Corpus:
     def manifest(self) -> dict[str, dict[str, object]]:
         """Manifest records by article id ({} when there is no manifest)."""
         if self._manifest is None:
-            self._manifest, self._manifest_problems = read_manifest(self.root)
+            self._manifest_digests = {}
+            self._manifest, self._manifest_problems = read_manifest(self.root, self._manifest_digests)
         return self._manifest
+
+    def manifest_digest(self, article_id: str) -> str:
+        """A short hash of the article's manifest line ("" without one): part of its index signature."""
+        self.manifest()
+        return self._manifest_digests.get(article_id, "")
 
     def refresh_manifest(self) -> bool:
         """Forget the parsed manifest if the file changed on disk; True if it did."""
@@ -171,14 +183,21 @@ class Corpus:
         return make_info(article_id, title, self.manifest().get(article_id, {}))
 
 
-def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path) -> Iterator[tuple[Path, os.stat_result]]:
-    stack = [top]
+def _walk_txt(top: Path, skip: set[Path], problems: list[Problem],
+              root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
+    """(path, id relative to ``root`` with "/", stat) of every .txt file under ``top``.
+
+    Strings, not Paths: building and relativising a Path per file was most of a 100,000-article scan.
+    """
+    skipped = {str(p) for p in skip}
+    prefix = len(str(root).rstrip(os.sep)) + 1
+    stack = [str(top)]
     while stack:
         folder = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as e:
-            problems.append(Problem(_relative(folder, root), 0, 0, f"cannot read this folder: {e.strerror or e}"))
+            problems.append(Problem(_relative(Path(folder), root), 0, 0, f"cannot read this folder: {e.strerror or e}"))
             continue
         subdirs = []
         for entry in entries:
@@ -186,10 +205,11 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path) -
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if Path(entry.path) not in skip:
-                        subdirs.append(Path(entry.path))
+                    if entry.path not in skipped:
+                        subdirs.append(entry.path)
                 elif entry.name.lower().endswith(".txt") and entry.is_file():
-                    yield Path(entry.path), entry.stat()
+                    relative = entry.path[prefix:]
+                    yield entry.path, relative.replace(os.sep, "/") if os.sep != "/" else relative, entry.stat()
             except OSError as e:  # a dangling link, a file that vanished mid-walk
                 problems.append(Problem(_relative(Path(entry.path), root), 0, 0, f"skipped: {e.strerror or e}",
                                         Severity.WARNING))
@@ -262,8 +282,12 @@ def make_info(article_id: str, headline: str, meta: dict[str, object]) -> Articl
     )
 
 
-def read_manifest(root: Path) -> tuple[dict[str, dict[str, object]], list[Problem]]:
-    """Parse ``manifest.jsonl``; bad lines become problems and are skipped."""
+def read_manifest(root: Path, digests: dict[str, str] | None = None) -> tuple[dict[str, dict[str, object]],
+                                                                             list[Problem]]:
+    """Parse ``manifest.jsonl``; bad lines become problems and are skipped.
+
+    ``digests``, if given, receives a short hash of each record's line, by article id.
+    """
     path = root / MANIFEST
     records: dict[str, dict[str, object]] = {}
     lines: dict[str, int] = {}
@@ -291,11 +315,15 @@ def read_manifest(root: Path) -> tuple[dict[str, dict[str, object]], list[Proble
         file = str(record["file"]).replace("\\", "/").lstrip("./") if record["file"] else ""
         records[file] = record
         lines[file] = number
+        if digests is not None:
+            digests[file] = hashlib.sha1(line.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
     # Records naming missing files: found with one walk of the folders, not a stat per line.
-    present = {p.relative_to(root).as_posix() for p, _ in _walk_txt(root, set(), [], root)} if records else set()
+    present = {rel for _, rel, _ in _walk_txt(root, set(), [], root)} if records else set()
     for file in [f for f in records if f not in present]:
         problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {records[file]['file']}",
                                 Severity.WARNING))
         del records[file]
+        if digests is not None:
+            digests.pop(file, None)
     problems.sort(key=lambda p: p.line)
     return records, problems

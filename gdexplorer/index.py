@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -45,6 +44,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # 2: month field for facets and the timeline
 META = "meta.json"
+SIGNATURES = "signatures.json"  # article id -> signature, for the generation it names
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
 FIRST_COMMIT = 250
@@ -324,6 +324,40 @@ class SearchIndex:
         with ix.reader() as reader:
             return {str(f["path"]): str(f.get("sig", "")) for f in reader.all_stored_fields()}
 
+    def _saved_signatures(self, ix: index.Index) -> dict[str, str] | None:
+        """The signatures saved by the last complete update, if no commit happened since."""
+        try:
+            raw = json.loads((self.folder / SIGNATURES).read_text(encoding="utf-8"))
+            if raw.get("generation") != ix.latest_generation() or not isinstance(raw.get("signatures"), dict):
+                return None
+            if raw.get("files") != self._file_sizes():
+                return None  # a segment file was cut short or replaced: read (and check) the index itself
+            return {str(k): str(v) for k, v in raw["signatures"].items()}
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def _file_sizes(self) -> dict[str, int]:
+        return {f.name: f.stat().st_size for f in self.folder.iterdir()
+                if f.is_file() and not f.name.startswith((META, SIGNATURES))}
+
+    def _save_signatures(self, ix: index.Index, signatures: dict[str, str]) -> None:
+        """Keep every document's signature beside the index, tied to its generation.
+
+        Reading them back from the stored fields unpickles every document: seconds at 100,000
+        articles, on every update. A crash between a commit and this write leaves a file for an older
+        generation, which is ignored.
+        """
+        try:
+            fd, name = tempfile.mkstemp(prefix=f"{SIGNATURES}.", suffix=".tmp", dir=self.folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"generation": ix.latest_generation(), "files": self._file_sizes(),
+                           "signatures": signatures}, fh)
+            os.replace(name, self.folder / SIGNATURES)
+        except OSError as e:  # only a speed-up: the next update reads the stored fields instead
+            log.info("could not save the signatures in %s: %s", self.folder, e)
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(name)
+
     def drop(self) -> None:
         """Throw the index away (the next update rebuilds it)."""
         self.close()
@@ -363,7 +397,8 @@ class SearchIndex:
                 progress: ProgressCallback | None, cancel: threading.Event | None) -> IndexStats:
         started = time.perf_counter()
         report = progress or (lambda p: None)
-        for stale in self.folder.glob(f"{META}.*.tmp"):  # left by a killed update; we hold the lock now
+        stale_files = [*self.folder.glob(f"{META}.*.tmp"), *self.folder.glob(f"{SIGNATURES}.*.tmp")]
+        for stale in stale_files:  # left by a killed update; we hold the lock now
             with contextlib.suppress(OSError):
                 stale.unlink()
         report(Progress(0, 0, "Scanning articles"))
@@ -391,13 +426,15 @@ class SearchIndex:
         else:
             assert meta is not None and ix is not None
             try:
-                known = self.stored_signatures()
+                known = self._saved_signatures(ix)
+                if known is None:
+                    known = self.stored_signatures()
             except INDEX_DAMAGE as e:
                 return self._rebuild_damaged(corpus, matcher, fact_articles, progress, cancel, e)
         # A document's signature covers its file, the entity names it was matched against and
         # the facts citing it, so a changed alias or an interrupted re-matching resumes per document.
-        manifest = corpus.manifest()
-        expected = {i: _doc_sig(f, matcher, fact_articles, manifest.get(i)) for i, f in files.items()}
+        mentions = matcher.signature[:12]
+        expected = {i: _doc_sig(f, mentions, fact_articles, corpus.manifest_digest(i)) for i, f in files.items()}
         todo = [f for i, f in files.items() if known.get(i) != expected[i]]
         deleted = [i for i in known if i not in files]
         counts = {"added": 0, "updated": 0, "dropped": 0}  # documents written, not just attempted
@@ -405,7 +442,12 @@ class SearchIndex:
         done = 0
         total = len(todo)
         cancelled = False
+        written: set[str] = set()
         if todo or deleted or not meta.complete:
+            # No signature file while the index changes: one left from before a crash or a rebuild
+            # could name a generation number the new commits reach again.
+            with contextlib.suppress(OSError):
+                (self.folder / SIGNATURES).unlink()
             self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=False))
             report(Progress(0, total, "Indexing"))
             next_commit = FIRST_COMMIT
@@ -420,6 +462,7 @@ class SearchIndex:
                         break
                     doc = self._document(corpus, stat, matcher, fact_articles, expected[stat.id], problems)
                     if doc is not None:
+                        written.add(stat.id)
                         if stat.id in known:
                             writer.update_document(**doc)
                             counts["updated"] += 1
@@ -453,6 +496,11 @@ class SearchIndex:
                 raise
             if not cancelled:
                 self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=True))
+                signatures = {i: expected[i] if i in written else known[i]
+                              for i in files if i in written or (i in known and known[i] == expected[i])}
+                self._save_signatures(ix, signatures)
+        elif known and not (self.folder / SIGNATURES).exists():
+            self._save_signatures(ix, known)
         seconds = time.perf_counter() - started
         return IndexStats(
             added=counts["added"], updated=counts["updated"], deleted=len(deleted) + counts["dropped"],
@@ -552,8 +600,6 @@ def _month(date: str | None) -> str | None:
     return f"{parsed.year:04}-{parsed.month:02}" if parsed else None
 
 
-def _doc_sig(stat: FileStat, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]],
-             record: dict[str, object] | None) -> str:
+def _doc_sig(stat: FileStat, mentions: str, fact_articles: dict[str, tuple[str, ...]], manifest: str) -> str:
     cited = fact_articles.get(stat.id)
-    meta = hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:8] if record else ""
-    return f"{stat.signature}|{matcher.signature[:12]}|{meta}|{','.join(cited) if cited else ''}"
+    return f"{stat.signature}|{mentions}|{manifest}|{','.join(cited) if cited else ''}"
