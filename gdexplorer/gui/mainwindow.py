@@ -18,7 +18,7 @@ import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -433,7 +433,6 @@ class MainWindow(QMainWindow):
         self.curation.set_entities(opened.entities)
         self.exporter.set_explorer(opened.explorer)
         self.watcher.watch(opened.explorer)
-        self.entities.set_entities(opened.entities)
         self._set_problems(opened.problems)
         self.corpus_status.show_counts(opened.name, None, len(opened.entities))
         self.detail.show_placeholder(DETAIL_HINT if opened.entities else
@@ -443,6 +442,17 @@ class MainWindow(QMainWindow):
         self.article.view.page = None
         self._show_welcome()
         self.searching.start(opened.index_ready)
+        # Filling the entity tree takes tens of milliseconds for a few hundred entities: in a pass of its own,
+        # so that the window is not frozen for this slot and the tree back to back.
+        QTimer.singleShot(0, self, lambda: self._fill_entity_tree(opened.explorer))
+
+    def _fill_entity_tree(self, explorer: object) -> None:
+        opened = self._opened
+        if opened is None or opened.explorer is not explorer:
+            return  # another corpus opened meanwhile
+        self.entities.set_entities(opened.entities)
+        if self.detail.page is not None:
+            self.entities.select(self.detail.page.entity.id)
 
     @Slot(str)
     def _on_session_corpus_failed(self, message: str) -> None:

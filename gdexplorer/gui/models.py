@@ -142,7 +142,9 @@ class TwoLevelModel(QAbstractItemModel):
     """
 
     def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
+        # The bounds checked in Python: hasIndex() would call rowCount and columnCount back through the
+        # binding, and a tree view asks for every row's index when it expands or lays out.
+        if row < 0 or column < 0 or row >= self.rowCount(parent) or column >= self.columnCount(parent):
             return QModelIndex()
         if not parent.isValid():
             return self.createIndex(row, column, 0)

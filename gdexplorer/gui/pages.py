@@ -76,6 +76,9 @@ class EntityPage:
 
 def open_explorer(corpus: Path, annotations: Path | None) -> OpenedCorpus:
     """Load a corpus and its annotations (YAML parsing can take a while on big sets)."""
+    # The core is imported here, on the worker, not before the window's first paint. The curation module
+    # too: the window makes its curator as soon as this returns, and would import it on the UI thread.
+    import gdexplorer.curation  # noqa: F401
     from gdexplorer.explorer import Explorer
 
     explorer = Explorer(corpus, annotations)

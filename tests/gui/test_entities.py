@@ -7,7 +7,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QTextBrowser, QTreeView
 
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, SearchLocation
-from tests.gui.conftest import click_text, detail_title, search
+from tests.gui.conftest import INDEX_TIMEOUT, click_text, detail_title, search
 
 FACT_QUOTE = "by cultivating new technologies such as autonomous driving, hydrogen fuel cells and flying vehicles"
 
@@ -30,6 +30,25 @@ def test_the_sidebar_groups_entities_by_type(opened):
     groups = [proxy.data(proxy.index(r, 0)) for r in range(proxy.rowCount())]
     assert groups[0] == "People (11)"
     assert proxy.data(proxy.index(0, 0, proxy.index(0, 0))) == "Che Wenquan"
+
+
+def test_the_sidebar_fills_once_the_corpus_is_open_and_not_with_a_corpus_left(qtbot, window, seeds_corpus,
+                                                                               tmp_path):
+    """The tree fills in an event-loop pass after the corpus-opened slot; a corpus switched away from is not shown."""
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.open_corpus(seeds_corpus)
+    qtbot.waitUntil(lambda: len(window.entities.visible_names()) == len(window._opened.entities), timeout=5000)
+    assert "Che Wenquan" in window.entities.visible_names()
+
+    empty = tmp_path / "empty"
+    (empty / "articles").mkdir(parents=True)
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.open_corpus(seeds_corpus)
+        # Switched before the first one's tree was filled: only the second corpus's (no) entities show.
+        window.open_corpus(empty)
+    qtbot.wait(50)
+    assert window.corpus == empty
+    assert window.entities.visible_names() == []
 
 
 def test_clicking_an_entity_shows_its_facts(qtbot, opened):
