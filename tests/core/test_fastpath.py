@@ -11,7 +11,7 @@ from whoosh import sorting
 from gdexplorer import docsets, ranking
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
-from gdexplorer.query import MAX_EXPANSIONS, bound_expansions, count_facets
+from gdexplorer.query import MAX_EXPANSIONS, bound_expansions, count_facets, run_search
 from tests.conftest import corpus_path
 
 QUERIES = [
@@ -171,3 +171,16 @@ def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
     dates = [searcher.stored_fields(d).get("date") for d, _ in ours.hits]
     assert dates == [h.fields().get("date") for h in theirs]
     assert len(set(dates)) > 20
+
+
+def test_query_shapes_ranking_does_not_know_go_through_whoosh(bbc):
+    from whoosh.query import spans
+
+    searcher = bbc.index.searcher()
+    near = spans.SpanNear2([wq.Term("body", "oil"), wq.Term("body", "price")], slop=3)
+    assert ranking.rank(searcher, near, 10) is None
+    expected = set(searcher.docs_for_query(near))
+    result = run_search(searcher, near, "oil near price", bbc._body, bbc.analyzer, limit=10)
+    assert result.total == len(expected) > 0
+    assert len(result.hits) == 10 and result.hits[0].score >= result.hits[-1].score
+    assert docsets.count_matches(searcher, near) == len(expected)
