@@ -14,6 +14,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -92,41 +93,47 @@ class _PostingCache:
 
     Typing "china e", "china ec", "china eco" reads the postings of "china" again each time; they
     are kept as compact arrays (8 bytes a posting) so the next keystroke only reads the new word.
+    Position values (for phrases) are kept too, counted as four postings each.
     """
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.size = 0
-        self.lists: OrderedDict[tuple[str, bytes | str], tuple[array[int], array[float]]] = OrderedDict()
+        self.lists: OrderedDict[tuple[str, str, bytes | str], tuple[Any, int]] = OrderedDict()
 
-    def get(self, key: tuple[str, bytes | str]) -> tuple[array[int], array[float]] | None:
+    def get(self, key: tuple[str, str, bytes | str]) -> Any:
         found = self.lists.get(key)
-        if found is not None:
-            self.lists.move_to_end(key)
-        return found
+        if found is None:
+            return None
+        self.lists.move_to_end(key)
+        return found[0]
 
-    def put(self, key: tuple[str, bytes | str], value: tuple[array[int], array[float]]) -> None:
-        n = len(value[0])
-        if n > self.budget // 4:
+    def put(self, key: tuple[str, str, bytes | str], value: Any, size: int) -> None:
+        if size > self.budget // 4:
             return  # one huge list would flush everything else
-        self.lists[key] = value
-        self.size += n
+        self.lists[key] = (value, size)
+        self.size += size
         while self.size > self.budget and self.lists:
-            _, (ids, _) = self.lists.popitem(last=False)
-            self.size -= len(ids)
+            _, (_, dropped) = self.lists.popitem(last=False)
+            self.size -= dropped
 
 
-def posting_arrays(reader: object, field: str, word: bytes | str) -> tuple[array[int], array[float]]:
-    """A term's document numbers and weights (deleted documents included), a block at a time."""
+def _cache_of(reader: object) -> _PostingCache:
     cache = reader.__dict__.get("_gdx_postings")
     if cache is None:
         budget = max(POSTING_CACHE_MIN, POSTING_CACHE_PER_DOC * reader.doc_count_all())  # type: ignore[attr-defined]
         cache = reader.__dict__["_gdx_postings"] = _PostingCache(budget)
-    key = (field, word)
+    return cache
+
+
+def posting_arrays(reader: object, field: str, word: bytes | str) -> tuple[array[int], array[float]]:
+    """A term's document numbers and weights (deleted documents included), a block at a time."""
+    cache = _cache_of(reader)
+    key = ("postings", field, word)
     found = cache.get(key)
     if found is None:
         found = _read_postings(reader, field, word)
-        cache.put(key, found)
+        cache.put(key, found, len(found[0]))
     return found
 
 
@@ -260,31 +267,41 @@ def _codes(value: bytes) -> list[int]:
 
 def _position_values(reader: object, field: str, word: str | bytes, docs: DocSet) -> dict[int, bytes]:
     """The encoded positions of ``word`` in each of ``docs``."""
-    out: dict[int, bytes] = {}
+    cache = _cache_of(reader)
+    key = ("values", field, word)
+    values = cache.get(key)
+    if values is None:
+        values = _read_values(reader, field, word)
+        cache.put(key, values, 4 * len(values[0]))
+    return {d: v for d, v in zip(*values, strict=True) if d in docs}
+
+
+def _read_values(reader: object, field: str, word: str | bytes) -> tuple[list[int], list[bytes]]:
+    ids: list[int] = []
+    values: list[bytes] = []
     try:
         m = reader.postings(field, word)  # type: ignore[attr-defined]
     except Exception:
-        return out
+        return ids, values
     if isinstance(m, wrappers.FilterMatcher):
         m = m.child
     if not hasattr(m, "_read_values") or not hasattr(m, "_goto"):
         while m.is_active():
-            if m.id() in docs:
-                out[m.id()] = m.value()
+            ids.append(m.id())
+            values.append(m.value())
             m.next()
-        return out
+        return ids, values
     while not m._atend and m._i < m._blocklength:
         if m._ids is None:
             m._read_ids()
         if m._values is None:
             m._read_values()
-        for d, v in zip(m._ids, m._values, strict=False):
-            if d in docs:
-                out[d] = v
+        ids.extend(m._ids)
+        values.extend(m._values)
         if m._lastblock:
             break
         m._goto(m._nextoffset)
-    return out
+    return ids, values
 
 
 def _every(searcher: Searcher, memo: Memo | None = None) -> DocSet:
