@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,6 +58,22 @@ def test_geometry_splitters_and_recent_corpora_are_remembered(qtbot, settings: Q
     assert second.last_corpus() == (seeds_corpus.resolve(), None)
     assert second.recent_menu.actions()[0].text() == "seeds"
     second.close()
+
+
+def test_an_opened_corpus_is_remembered_after_the_opening_or_when_left(qtbot, window: MainWindow,
+                                                                       seeds_corpus: Path, tmp_path: Path):
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.open_corpus(seeds_corpus)
+    # Written a moment later, so that the settings file's write does not add to the opening's work.
+    qtbot.waitUntil(lambda: window.recent_menu.corpora() == [(seeds_corpus.resolve(), None)], timeout=5000)
+
+    other = tmp_path / "other"
+    shutil.copytree(seeds_corpus, other)
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.open_corpus(other)
+    window.open_corpus(seeds_corpus)  # left at once: still remembered
+    assert window.recent_menu.corpora()[0] == (other.resolve(), None)
+    qtbot.waitUntil(lambda: not window.session.busy(), timeout=INDEX_TIMEOUT)
 
 
 def test_a_vanished_corpus_is_skipped_at_start(qtbot, settings: QSettings, tmp_path: Path, seeds_corpus: Path):
