@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
-
-import platformdirs
 
 APP_NAME = "gdexplorer"
 # Tests and CI point this at a temporary folder so that nothing touches the user's dirs.
@@ -37,11 +34,15 @@ def cache_dir() -> Path:
     override = os.environ.get(CACHE_ENV)
     if override:
         return Path(override)
+    import platformdirs  # here, not at the top: the window's first paint needs only resources_dir()
+
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
 def index_dir_for(corpus_root: Path, annotations_dir: Path | None, base: Path | None = None) -> Path:
     """One index folder per (corpus, annotation set): readable name plus a hash of both paths."""
+    import hashlib
+
     key = f"{corpus_root.resolve()}\n{annotations_dir.resolve() if annotations_dir else ''}"
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in corpus_root.name)[:40] or "corpus"
