@@ -44,3 +44,22 @@ def test_a_wrong_or_broken_signatures_file_is_not_trusted(seeds):
     os.utime(article, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     assert Explorer(seeds).update_index().updated == 1
     assert json.loads(path.read_text(encoding="utf-8"))["signatures"]  # written anew
+
+
+def test_many_one_article_edits_keep_the_small_segments_few(seeds):
+    from gdexplorer.index import MERGE_AT
+
+    ex = Explorer(seeds)
+    ex.update_index()
+    article = seeds / "articles" / "0002.txt"
+    original = article.read_text(encoding="utf-8")
+    counts = []
+    for i in range(2 * MERGE_AT + 3):
+        article.write_text(original + f"\nEdit number {i}: a zeppelin{i} landed.\n", encoding="utf-8")
+        os.utime(article, ns=(0, (i + 1) * 10**9))
+        assert ex.update_index().updated == 1
+        counts.append(len(ex.index.searcher().reader().leaf_readers()))
+        assert ex.search(f"zeppelin{i}").total == 1
+        assert ex.search(f"zeppelin{i - 1}").total == 0 if i else True
+    assert max(counts) <= MERGE_AT + 1  # merged whenever MERGE_AT small ones piled up
+    assert ex.search("hydrogen").total == Explorer(seeds).search("hydrogen").total > 0
