@@ -213,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"gaps over 100 ms  {sum(1 for g in gaps if g > 0.1)}; over 50 ms {sum(1 for g in gaps if g > 0.05)}")
     print(f"mean gap          {statistics.fmean(gaps) * 1000:.1f} ms")
     print(f"close took        {closed * 1000:.0f} ms" + (" (while indexing)" if during_index else ""))
+    # Peak resident memory: the window's process, and the largest of its children (the index build).
+    import resource
+
+    print(f"peak RSS          window {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+          f"build child {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
     return 0
 
 
