@@ -12,7 +12,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -140,31 +140,45 @@ def posting_arrays(reader: object, field: str, word: bytes | str) -> tuple[array
 def _read_postings(reader: object, field: str, word: bytes | str) -> tuple[array[int], array[float]]:
     ids: array[int] = array("i")
     weights: array[float] = array("f")
+    for block_ids, block_weights in _posting_blocks(reader, field, word, values=False):
+        ids.extend(block_ids)
+        weights.extend(block_weights)
+    return ids, weights
+
+
+def _posting_blocks(reader: object, field: str, word: bytes | str,
+                    values: bool) -> Iterator[tuple[Sequence[int], Sequence[Any]]]:
+    """A term's postings a block at a time: (document numbers, weights or encoded values)."""
     try:
         m = reader.postings(field, word)  # type: ignore[attr-defined]
     except Exception:  # TermNotFound and friends: the word is not in this segment
-        return ids, weights
+        return
     if isinstance(m, wrappers.FilterMatcher):
-        m = m.child
+        m = m.child  # deleted documents are left to the callers' sets
     if not hasattr(m, "_read_ids") or not hasattr(m, "_goto"):
+        ids: list[int] = []
+        other: list[Any] = []
         while m.is_active():
             ids.append(m.id())
-            weights.append(m.weight())
+            other.append(m.value() if values else m.weight())
             m.next()
-        return ids, weights
+        yield ids, other
+        return
     # The private block walk of Whoosh's W3 leaf matcher: the public next() moves one posting at
     # a time, which is exactly the per-document cost this module exists to avoid.
     while not m._atend and m._i < m._blocklength:
         if m._ids is None:
             m._read_ids()
-        if m._weights is None:
+        if values and m._values is None:
+            m._read_values()
+        if not values and m._weights is None:
             m._read_weights()
-        ids.extend(m._ids[m._i:] if m._i else m._ids)
-        weights.extend(m._weights[m._i:] if m._i else m._weights)
+        column = m._values if values else m._weights
+        start = m._i
+        yield (m._ids[start:], column[start:]) if start else (m._ids, column)
         if m._lastblock:
             break
         m._goto(m._nextoffset)
-    return ids, weights
 
 
 def length_bytes(reader: object, field: str) -> bytes:
@@ -278,30 +292,11 @@ def _position_values(reader: object, field: str, word: str | bytes, docs: DocSet
 
 def _read_values(reader: object, field: str, word: str | bytes) -> tuple[list[int], list[bytes]]:
     ids: list[int] = []
-    values: list[bytes] = []
-    try:
-        m = reader.postings(field, word)  # type: ignore[attr-defined]
-    except Exception:
-        return ids, values
-    if isinstance(m, wrappers.FilterMatcher):
-        m = m.child
-    if not hasattr(m, "_read_values") or not hasattr(m, "_goto"):
-        while m.is_active():
-            ids.append(m.id())
-            values.append(m.value())
-            m.next()
-        return ids, values
-    while not m._atend and m._i < m._blocklength:
-        if m._ids is None:
-            m._read_ids()
-        if m._values is None:
-            m._read_values()
-        ids.extend(m._ids)
-        values.extend(m._values)
-        if m._lastblock:
-            break
-        m._goto(m._nextoffset)
-    return ids, values
+    found: list[bytes] = []
+    for block_ids, block_values in _posting_blocks(reader, field, word, values=True):
+        ids.extend(block_ids)
+        found.extend(block_values)
+    return ids, found
 
 
 def _every(searcher: Searcher, memo: Memo | None = None) -> DocSet:
