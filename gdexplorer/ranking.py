@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -38,6 +38,7 @@ _LENGTHS = [1.0] + [float(byte_to_length(i)) for i in range(1, 256)]  # byte 0: 
 class Ranked:
     total: int
     hits: list[tuple[int, float]]  # (index-wide document number, score), best first
+    matches: list[docsets.DocSet] = field(default_factory=list)  # per leaf searcher: what matched
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,14 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
         stats[(leaf.field, leaf.text)] = (idf * (K1 + 1), denominators)
 
     total = 0
+    matches: list[docsets.DocSet] = []
     scored: list[tuple[int, float]] = []
     unscored: list[int] = []  # matching documents no scoring clause touches (NOT-only, filters)
     date_columns: list[tuple[Any, int]] = []
     for sub, offset in searcher.leaf_searchers():
         memo: docsets.Memo = {}
         match = docsets.segment_docs(sub, query, memo)
+        matches.append(match)
         if not match:
             continue
         total += len(match)
@@ -115,11 +118,11 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
             unscored.extend(d + offset for d in sorted(match - acc.keys()))
 
     if sortedby:
-        return Ranked(total, _sorted_by_column(scored, unscored, date_columns, limit, reverse))
+        return Ranked(total, _sorted_by_column(scored, unscored, date_columns, limit, reverse), matches)
     top = heapq.nlargest(limit, scored, key=itemgetter(1))
     if len(top) < limit:
         top.extend((d, 0.0) for d in unscored[: limit - len(top)])
-    return Ranked(total, top)
+    return Ranked(total, top, matches)
 
 
 def _idf(doc_count: int, df: int) -> float:
