@@ -39,11 +39,10 @@ from gdexplorer.query import (
     QueryParser,
     clean_query,
     count_facets,
-    highlight_spans,
     keystroke_text,
-    make_snippet,
     run_search,
 )
+from gdexplorer.snippets import highlight_spans, make_snippet
 
 log = logging.getLogger(__name__)
 

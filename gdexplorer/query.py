@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from whoosh import collectors, highlight, matching, qparser
+from whoosh import collectors, matching, qparser
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -22,8 +22,9 @@ from whoosh.searching import Searcher, TimeLimit
 from gdexplorer.docsets import count_matches, posting_arrays, segment_docs
 from gdexplorer.errors import QueryError
 from gdexplorer.index import info_from_stored
-from gdexplorer.model import Facets, Hit, SearchResult, Segment, Snippet
+from gdexplorer.model import Facets, Hit, SearchResult, Snippet
 from gdexplorer.ranking import rank
+from gdexplorer.snippets import make_snippet
 
 FIELDS = ("title", "body", "category", "date", "entity")
 MAX_QUERY_CHARS = 2000
@@ -40,8 +41,6 @@ KEYSTROKE_MIN_PREFIX = 3
 _LAST_WORD = re.compile(r"(?:^|[\s(])([^\s\"():*~^\[\]{}]+)$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _DATE_RANGE = re.compile(r"\bdate:\[\s*(\S+)\s+to\s+(\S+?)\s*\]", re.IGNORECASE)
-SNIPPET_CHARS = 220
-SNIPPET_SURROUND = 60
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_][\w]*):(?=\S)')
 _QUOTED = re.compile(r'"[^"]*"')
 
@@ -236,194 +235,6 @@ def _why(e: Exception) -> str:
     return message.splitlines()[0][:200]
 
 
-class SegmentFormatter(highlight.Formatter):
-    """A Whoosh formatter that yields ``Segment`` tuples instead of markup."""
-
-    between = " … "
-
-    def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> list[Segment]:
-        out = self._format_fragment(fragment)
-        # A fragment is normally ~200 characters, but one unbroken "word" can be a megabyte.
-        budget = SNIPPET_CHARS * 2
-        bounded: list[Segment] = []
-        for segment in out:
-            if budget <= 0:
-                bounded.append(Segment("…"))
-                break
-            if len(segment.text) > budget:
-                segment = Segment(segment.text[:budget] + "…", segment.match)
-            bounded.append(segment)
-            budget -= len(segment.text)
-        return bounded
-
-    def _format_fragment(self, fragment: highlight.Fragment) -> list[Segment]:
-        text = fragment.text
-        out: list[Segment] = []
-        at = fragment.startchar
-        if at > 0:
-            out.append(Segment("…"))
-        for token in fragment.matches:
-            if token.startchar < at:
-                continue
-            if token.startchar > at:
-                out.append(Segment(_squash(text[at : token.startchar])))
-            out.append(Segment(_squash(text[token.startchar : token.endchar]), True))
-            at = token.endchar
-        out.append(Segment(_squash(text[at : fragment.endchar])))
-        if fragment.endchar < len(text):
-            out.append(Segment("…"))
-        return out
-
-    def format(self, fragments: list[highlight.Fragment], replace: bool = False) -> Snippet:  # type: ignore[override]
-        segments: list[Segment] = []
-        for fragment in fragments:
-            part = self.format_fragment(fragment, replace)
-            if segments:
-                # One ellipsis between two fragments, not "… …".
-                if segments[-1].text == "…" and part and part[0].text == "…":
-                    part = part[1:]
-                segments.append(Segment(" "))
-            segments.extend(part)
-        return tuple(s for s in segments if s.text)
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
-
-
-def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> Snippet:
-    """The start of the body, for hits that matched only in the title or a filter."""
-    text = _squash(body[: chars * 4]).strip()
-    if len(text) <= chars:
-        return (Segment(text),) if text else ()
-    cut = text.rfind(" ", 0, chars)
-    return (Segment(text[: cut if cut > chars // 2 else chars]), Segment("…"))
-
-
-def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet:
-    """Up to two passages of ``body`` around the terms, or its start when none occurs."""
-    term_set = frozenset(terms)
-    if term_set and body:
-        quick = _quick_snippet(body, term_set, analyzer)
-        if quick:
-            return quick
-        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND)
-        # Analyzing (stemming) a whole long article per hit dominated search time; only the
-        # neighbourhoods of words that could be hits need it. Stems are nearly always a prefix of
-        # their words, less a letter ("economi" for "economy"), which finds the candidates cheaply.
-        text, offset = _candidate_window(body, term_set)
-        found = highlight.highlight(text, term_set, analyzer, fragmenter, SegmentFormatter(), top=2,
-                                    scorer=highlight.BasicFragmentScorer(), minscore=1)
-        if found:
-            if offset > 0 and found[0].text != "…":
-                found = (Segment("…"), *found)
-            return found
-    return lead_snippet(body)
-
-
-_WORD = re.compile(r"\w+")
-_SPACE = re.compile(r"\s+")
-_LAST_SPACE = re.compile(r"\s+(?=\S*$)")
-_stem_cache: dict[tuple[int, str], str | None] = {}
-_pattern_cache: dict[frozenset[str], re.Pattern[str] | None] = {}
-
-
-def _stem(word: str, analyzer: Analyzer) -> str | None:
-    key = (id(analyzer), word)
-    if key not in _stem_cache:
-        if len(_stem_cache) > 100_000:
-            _stem_cache.clear()
-        tokens = [t.text for t in analyzer(word)]
-        _stem_cache[key] = tokens[0] if len(tokens) == 1 else None
-    return _stem_cache[key]
-
-
-def _stem_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
-    """Word starts that could be one of ``terms`` (stems are nearly always a prefix of the word, less a letter)."""
-    if terms not in _pattern_cache:
-        if len(_pattern_cache) > 256:
-            _pattern_cache.clear()
-        pattern = None
-        if all(t.isascii() and t.isalnum() for t in terms):
-            stems = sorted({t[: max(3, len(t) - 1)] for t in terms}, key=len, reverse=True)[:MAX_HIGHLIGHT_TERMS]
-            pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in stems) + ")", re.IGNORECASE)
-        _pattern_cache[terms] = pattern
-    return _pattern_cache[terms]
-
-
-def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snippet:
-    """Whoosh's highlighter analyzes every word of the text; this analyzes only the words that could match.
-
-    Empty when it cannot tell (non-ASCII terms, or no candidate confirmed): the caller then
-    falls back to Whoosh's highlighter, which is the reference for what matches.
-    """
-    pattern = _stem_pattern(terms)
-    if pattern is None:
-        return ()
-    spans: list[tuple[int, int]] = []
-    for m in pattern.finditer(body):
-        w = _WORD.match(body, m.start())
-        if w is not None and _stem(w.group().lower(), analyzer) in terms:
-            spans.append(w.span())
-            if len(spans) >= 24:
-                break
-    if not spans:
-        return ()
-    groups: list[list[int]] = []  # [start, end, matches]
-    for start, end in spans:
-        if groups and end - groups[-1][0] <= SNIPPET_CHARS - 2 * SNIPPET_SURROUND:
-            groups[-1][1] = end
-            groups[-1][2] += 1
-        else:
-            groups.append([start, end, 1])
-    best = sorted(sorted(groups, key=lambda g: -g[2])[:2])
-    segments: list[Segment] = []
-    for start, end, _ in best:
-        begin = max(0, start - SNIPPET_SURROUND)
-        if begin:
-            space = _SPACE.search(body, begin, start)
-            begin = space.end() if space else begin
-        stop = min(len(body), end + SNIPPET_SURROUND)
-        if stop < len(body):
-            space = _LAST_SPACE.search(body, end, stop)
-            stop = space.start() if space else stop
-        if begin > 0 and not (segments and segments[-1].text == "…"):
-            segments.append(Segment("…"))
-        elif segments:
-            segments.append(Segment(" "))
-        at = begin
-        budget = SNIPPET_CHARS * 2
-        for s, e in spans:
-            if s < begin or e > stop:
-                continue
-            if s > at:
-                segments.append(Segment(_squash(body[at:s])))
-            segments.append(Segment(_squash(body[s:e]), True))
-            at = e
-        tail = _squash(body[at:stop])
-        segments.append(Segment(tail[:budget] + ("…" if len(tail) > budget else "")))
-        if stop < len(body):
-            segments.append(Segment("…"))
-    return tuple(s for s in segments if s.text)
-
-
-def _candidate_window(body: str, terms: frozenset[str]) -> tuple[str, int]:
-    """The part of ``body`` that holds its first few likely hits (whole text if short or unsure)."""
-    if len(body) <= 4000 or any(not t.isascii() for t in terms):
-        return body, 0
-    stems = sorted({t[: max(3, len(t) - 1)] for t in terms if t.isalnum()}, key=len, reverse=True)
-    if not stems:
-        return body, 0
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in stems[:50]) + ")", re.IGNORECASE)
-    starts = [m.start() for _, m in zip(range(8), pattern.finditer(body), strict=False)]
-    if not starts:
-        return body, 0
-    begin = max(0, starts[0] - 400)
-    end = min(len(body), starts[-1] + 600)
-    begin = body.rfind(" ", 0, begin) + 1 if begin else 0
-    return body[begin:end], begin
-
-
 def highlight_terms(searcher: Searcher, query: wq.Query) -> tuple[str, ...]:
     """The indexed words the query matches in title/body, expanded for prefix and fuzzy terms."""
     terms: dict[str, None] = {}
@@ -441,18 +252,6 @@ def highlight_terms(searcher: Searcher, query: wq.Query) -> tuple[str, ...]:
         if len(terms) >= MAX_HIGHLIGHT_TERMS:
             break
     return tuple(terms)
-
-
-def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer) -> list[tuple[int, int]]:
-    """Character ranges in ``text`` whose analyzed form is one of ``terms``."""
-    wanted = set(terms)
-    if not wanted or not text:
-        return []
-    spans = []
-    for token in analyzer(text, chars=True, mode="index", removestops=False):
-        if token.text in wanted:
-            spans.append((token.startchar, token.endchar))
-    return spans
 
 
 def run_search(
