@@ -11,7 +11,8 @@ from pathlib import Path
 from gdexplorer.buildproc import BuildFailure, command, parse_line, stats_from_json, stats_to_json
 from gdexplorer.errors import Problem, Severity
 from gdexplorer.explorer import Explorer
-from gdexplorer.index import FIRST_COMMIT, PARALLEL_MIN, update_lock
+from gdexplorer.index import FIRST_COMMIT, PARALLEL_MIN
+from gdexplorer.locking import update_lock
 from gdexplorer.model import IndexStats, Progress
 from tests.conftest import REPO
 

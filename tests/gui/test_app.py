@@ -21,7 +21,7 @@ from gdexplorer.gui.compat import guard_singleton_refcounts
 from gdexplorer.gui.icons import icon_path, kind_icon, render_svg
 from gdexplorer.gui.indexbuild import IndexBuildProcess
 from gdexplorer.gui.mainwindow import MainWindow
-from gdexplorer.index import update_lock
+from gdexplorer.locking import update_lock
 from gdexplorer.model import EntityKind
 from gdexplorer.paths import seeds_dir
 from tests.gui.conftest import INDEX_TIMEOUT
