@@ -162,6 +162,7 @@ def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snip
             groups.append([start, end, 1])
     best = sorted(sorted(groups, key=lambda g: -g[2])[:2])
     segments: list[Segment] = []
+    windows: list[list[int]] = []  # [begin, stop] of each passage, widened to word boundaries
     for start, end, _ in best:
         begin = max(0, start - SNIPPET_SURROUND)
         if begin:
@@ -171,6 +172,11 @@ def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snip
         if stop < len(body):
             space = _LAST_SPACE.search(body, end, stop)
             stop = space.start() if space else stop
+        if windows and begin <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], stop)  # the surroundings overlap: one passage, not the text twice
+        else:
+            windows.append([begin, stop])
+    for begin, stop in windows:
         if begin > 0 and not (segments and segments[-1].text == "…"):
             segments.append(Segment("…"))
         elif segments:
