@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import wrappers
@@ -258,6 +259,8 @@ def _phrase(q: wq.Phrase, searcher: Searcher, memo: Memo) -> DocSet:
             return set()
     assert candidates is not None
     candidates = _live(reader, candidates)
+    if getattr(fmt, "packed", False):
+        return _packed_phrase(reader, field, words, candidates)
     values = [_position_values(reader, field, word, candidates) for word in words]
     matched: DocSet = set()
     for doc in candidates:
@@ -269,6 +272,64 @@ def _phrase(q: wq.Phrase, searcher: Searcher, memo: Memo) -> DocSet:
         if starts:
             matched.add(doc)
     return matched
+
+
+def _packed_phrase(reader: object, field: str, words: list[str | bytes], candidates: DocSet) -> DocSet:
+    """The phrase check as array operations: (document, position - offset) keys of each word,
+    kept for the candidates only, intersected word after word."""
+    if not candidates:
+        return set()
+    wanted = np.zeros(reader.doc_count_all(), dtype=bool)  # type: ignore[attr-defined]
+    wanted[np.fromiter(candidates, dtype=np.intp, count=len(candidates))] = True
+    keys: np.ndarray | None = None
+    last = len(words) - 1
+    for i, word in enumerate(words):
+        docs, positions = position_arrays(reader, field, word)
+        keep = wanted[docs]
+        # Shifted so that the phrase's words share a key, never below zero.
+        found = (docs[keep].astype(np.int64) << 32) | (positions[keep] + (last - i))
+        keys = found if keys is None else np.intersect1d(keys, found, assume_unique=True)
+        if not len(keys):
+            return set()
+    assert keys is not None
+    return set(np.unique(keys >> 32).tolist())
+
+
+def position_arrays(reader: object, field: str, word: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Every occurrence of ``word`` in a segment as (document numbers, positions), two arrays,
+    from packed position values (:mod:`gdexplorer.positions`); deleted documents included."""
+    cache = _cache_of(reader)
+    key = ("positions", field, word)
+    found = cache.get(key)
+    if found is None:
+        found = _unpack_all(*_read_values(reader, field, word))
+        cache.put(key, found, len(found[0]) * 3 // 2)
+    return found
+
+
+def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    if not ids:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    counts = np.frombuffer(b"".join([v[:4] for v in values]), dtype=">u4").astype(np.int64)
+    widths = (np.fromiter(map(len, values), dtype=np.int64, count=len(values)) - 4) // np.maximum(counts, 1)
+    doc_ids = np.asarray(ids, dtype=np.int32)
+    all_docs: list[np.ndarray] = []
+    all_positions: list[np.ndarray] = []
+    for width, dtype in ((1, "u1"), (2, "<u2"), (4, "<u4")):
+        picked = np.flatnonzero(widths == width)
+        if not len(picked):
+            continue
+        chosen = values if len(picked) == len(values) else [values[k] for k in picked.tolist()]
+        gaps = np.frombuffer(b"".join([v[4:] for v in chosen]), dtype=dtype).astype(np.int64)
+        per = counts[picked]
+        # Positions are running sums of the gaps, restarting at each posting.
+        sums = np.cumsum(gaps)
+        starts = np.cumsum(per) - per
+        all_positions.append(sums - np.repeat(sums[starts] - gaps[starts], per))
+        all_docs.append(np.repeat(doc_ids[picked], per))
+    if len(all_docs) == 1:
+        return all_docs[0], all_positions[0]
+    return np.concatenate(all_docs), np.concatenate(all_positions)
 
 
 def _codes(value: bytes) -> list[int]:

@@ -99,6 +99,34 @@ def test_deleted_and_new_segments_are_counted_like_whoosh(tmp_path):
     assert ex.search("steel", limit=50).hits[0].score > 0
 
 
+@pytest.mark.parametrize("packed", [True, False])
+def test_phrases_match_like_whooshs_in_packed_and_in_older_indexes(tmp_path, packed):
+    from whoosh import fields, index
+
+    from gdexplorer.positions import FastPositions
+
+    schema = fields.Schema(body=fields.TEXT(phrase=True))
+    schema["body"].format = fmt = FastPositions()
+    if not packed:
+        del fmt.packed  # an index written before the packing: Whoosh's pickled position lists
+    ix = index.create_in(tmp_path, schema)
+    texts = ["red fox " * 200 + "the quick brown fox", "brown fox quick", "quick brown " + "word " * 70_000 + "fox",
+             "fox brown quick brown fox", "quick quick brown brown fox fox"]
+    for n, text in enumerate(texts * 3):
+        with ix.writer() as w:  # one segment per document, some with deletions
+            w.add_document(body=text + f" tag{n % 4}")
+            if n % 5 == 4:
+                w.delete_by_term("body", "tag1")
+    searcher = ix.searcher()
+    assert getattr(searcher.schema["body"].format, "packed", False) == packed
+    for words in (["quick", "brown", "fox"], ["brown", "fox"], ["fox", "brown"], ["red", "fox", "red"],
+                  ["quick", "brown", "word"], ["word", "fox"], ["fox", "fox"]):
+        q = wq.Phrase("body", words)
+        expected = set(searcher.docs_for_query(q))
+        assert docsets.matching_docs(searcher, q) == expected, words
+    assert docsets.matching_docs(searcher, wq.Phrase("body", ["quick", "brown", "fox"]))
+
+
 def test_a_keystroke_leaves_one_or_two_letters_to_the_full_search(bbc):
     first = bbc.search("oil p", limit=10, keystroke=True)
     assert first.partial  # "p" was not expanded yet: the window follows with the full search

@@ -1,12 +1,16 @@
-"""FastPositions yields exactly what Whoosh's Positions yields, on real articles and odd text."""
+"""FastPositions yields what Whoosh's Positions yields (positions packed), on real articles and odd text."""
+
+import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import formats
 from whoosh.analysis import StemmingAnalyzer
 
 from gdexplorer.chinese import chinese_analyzer
 from gdexplorer.corpus import Corpus
-from gdexplorer.positions import FastPositions
+from gdexplorer.positions import FastPositions, pack_positions, unpack_positions
 from tests.conftest import corpus_path
 
 ODD = [
@@ -17,10 +21,37 @@ ODD = [
 
 
 def both(text: str, boost: float = 1.0, analyzer=None) -> tuple[list, list]:
+    """(word, frequency, weight, positions) from our format and from Whoosh's, values decoded."""
     analyzer = analyzer or StemmingAnalyzer()
-    ours = list(FastPositions(field_boost=boost).word_values(text, analyzer, mode="index"))
-    theirs = list(formats.Positions(field_boost=boost).word_values(text, analyzer, mode="index"))
+    fast, whoosh = FastPositions(field_boost=boost), formats.Positions(field_boost=boost)
+    ours = [(w, f, wt, fast.decode_positions(v), fast.decode_frequency(v))
+            for w, f, wt, v in fast.word_values(text, analyzer, mode="index")]
+    theirs = [(w, f, wt, whoosh.decode_positions(v), whoosh.decode_frequency(v))
+              for w, f, wt, v in whoosh.word_values(text, analyzer, mode="index")]
     return ours, theirs
+
+
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=50, unique=True))
+def test_packed_positions_read_back_whatever_their_gaps(positions):
+    positions.sort()
+    value = pack_positions(positions)
+    assert unpack_positions(value) == positions
+    assert FastPositions().decode_frequency(value) == len(positions)
+
+
+def test_gaps_take_the_narrowest_width():
+    assert len(pack_positions([3, 200, 400])) == 4 + 3
+    assert len(pack_positions([3, 300])) == 4 + 2 * 2
+    assert len(pack_positions([3, 70_000])) == 4 + 2 * 4
+
+
+def test_an_index_pickled_before_the_packing_keeps_whooshs_encoding():
+    old = FastPositions()
+    del old.packed  # what unpickling a format object saved by the earlier code gives
+    old = pickle.loads(pickle.dumps(old))
+    assert old.encode([1, 5, 9]) == formats.Positions().encode([1, 5, 9])
+    assert old.decode_positions(formats.Positions().encode([1, 5, 9])) == [1, 5, 9]
+    assert pickle.loads(pickle.dumps(FastPositions())).packed
 
 
 @pytest.mark.parametrize("text", ODD)
