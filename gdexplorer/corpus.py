@@ -14,7 +14,8 @@ import io
 import json
 import logging
 import os
-from collections.abc import Iterator
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -81,14 +82,9 @@ class Corpus:
     # -- the files ---------------------------------------------------------------------------
 
     def scan(self) -> dict[str, FileStat]:
-        """Every article file, by id. Symlinked folders are not followed (no loops)."""
-        found: dict[str, FileStat] = {}
+        """Every article file, by id, in a fixed order. Symlinked folders are not followed (no loops)."""
         self.scan_problems = []
-        for file, article_id, stat in _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems,
-                                                self.root):
-            assert stat is not None
-            found[article_id] = FileStat(article_id, file, stat.st_mtime_ns, stat.st_size)
-        return found
+        return _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root)
 
     def _skipped_dirs(self) -> set[Path]:
         # In a bare folder the annotations live beside the articles: never index them as text.
@@ -196,37 +192,55 @@ class Corpus:
 
 
 def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
-              stat: bool = True) -> Iterator[tuple[str, str, os.stat_result | None]]:
-    """(path, id relative to ``root`` with "/", stat or None) of every .txt file under ``top``.
+              stat: bool = True) -> dict[str, FileStat]:
+    """Every .txt file under ``top`` by id (relative to ``root``, with "/"): each folder's files by
+    name, then its subfolders by name, depth first. Without ``stat``, mtime_ns and size are 0.
 
-    Strings, not Paths: building and relativising a Path per file was most of a 100,000-article scan.
+    One plain loop, strings rather than Paths, and no generator: this runs on every update, and at
+    100,000 articles each per-file step (a Path, a generator step, a Python-level constructor call)
+    cost tens of milliseconds beside the stat calls themselves.
     """
     skipped = {str(p) for p in skip}
     prefix = len(str(root).rstrip(os.sep)) + 1
+    slashes = os.sep != "/"
+    found: dict[str, FileStat] = {}
     stack = [str(top)]
     while stack:
         folder = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as scanned:
+                entries = sorted(scanned, key=_BY_NAME)
         except OSError as e:
             problems.append(Problem(_relative(Path(folder), root), 0, 0, f"cannot read this folder: {e.strerror or e}"))
             continue
         subdirs = []
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name[0] == ".":
                 continue
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.path not in skipped:
-                        subdirs.append(entry.path)
-                elif entry.name[-4:].lower() == ".txt" and entry.is_file():
-                    relative = entry.path[prefix:]
-                    yield (entry.path, relative.replace(os.sep, "/") if os.sep != "/" else relative,
-                           entry.stat() if stat else None)
+                # is_file() follows a symlink to its file; both checks use the folder listing's
+                # file type, so only stat() is a system call.
+                if (name.endswith(".txt") or name[-4:].lower() == ".txt") and entry.is_file():
+                    path = entry.path
+                    relative = path[prefix:].replace(os.sep, "/") if slashes else path[prefix:]
+                    if stat:
+                        st = entry.stat()
+                        found[relative] = _file_stat((relative, path, st.st_mtime_ns, st.st_size))
+                    else:
+                        found[relative] = _file_stat((relative, path, 0, 0))
+                elif entry.is_dir(follow_symlinks=False) and entry.path not in skipped:
+                    subdirs.append(entry.path)
             except OSError as e:  # a dangling link, a file that vanished mid-walk
                 problems.append(Problem(_relative(Path(entry.path), root), 0, 0, f"skipped: {e.strerror or e}",
                                         Severity.WARNING))
         stack.extend(reversed(subdirs))
+    return found
+
+
+_BY_NAME = attrgetter("name")
+# FileStat's generated __new__ is a Python function; tuple.__new__ builds the same named tuple in C.
+_file_stat = partial(tuple.__new__, FileStat)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -346,7 +360,7 @@ def read_manifest(root: Path, digests: dict[str, str] | None = None) -> tuple[di
         if digests is not None:
             digests[file] = hashlib.sha1(line.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
     # Records naming missing files: found with one walk of the folders, not a stat per line.
-    present = {rel for _, rel, _ in _walk_txt(root, set(), [], root, stat=False)} if records else set()
+    present = _walk_txt(root, set(), [], root, stat=False) if records else {}
     for file in [f for f in records if f not in present]:
         problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {records[file]['file']}",
                                 Severity.WARNING))

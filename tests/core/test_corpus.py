@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,40 @@ def test_article_ids_cannot_leave_the_corpus(tmp_path):
 def test_split_headline(text, headline, body):
     title, offset = split_headline(text)
     assert (title, text[offset:]) == (headline, body)
+
+
+def test_scan_order_is_files_by_name_then_subfolders_depth_first(tmp_path):
+    for name in ("b.txt", "a.TXT", "note.md", ".hidden.txt", ".git/x.txt", "z/c.txt", "m/n/y.txt", "m/x.txt",
+                 "d.txt/e.txt", "m/.secret/s.txt"):
+        write(tmp_path / "articles" / name, "Head\n\nbody\n")
+    outside = write(tmp_path / "elsewhere" / "far.txt", "Far\n\nbody\n")
+    (tmp_path / "articles" / "linked").symlink_to(outside.parent, target_is_directory=True)
+    (tmp_path / "articles" / "alias.txt").symlink_to(tmp_path / "articles" / "b.txt")
+    (tmp_path / "articles" / "gone.txt").symlink_to(tmp_path / "articles" / "missing.txt")
+    corpus = Corpus(tmp_path)
+    files = corpus.scan()
+    # A folder's own files come before its subfolders; the order must not depend on the file system.
+    assert list(files) == ["articles/a.TXT", "articles/alias.txt", "articles/b.txt", "articles/d.txt/e.txt",
+                           "articles/m/x.txt", "articles/m/n/y.txt", "articles/z/c.txt"]
+    assert all(stat.id == article_id for article_id, stat in files.items())
+    b = (tmp_path / "articles" / "b.txt").stat()
+    assert (files["articles/b.txt"].mtime_ns, files["articles/b.txt"].size) == (b.st_mtime_ns, b.st_size)
+    assert files["articles/b.txt"].path == tmp_path.resolve() / "articles" / "b.txt"
+    assert files["articles/b.txt"].signature == f"{b.st_mtime_ns}:{b.st_size}"
+    assert files["articles/alias.txt"].size == b.st_size  # a symlinked file is read through its link
+    assert corpus.scan_problems == []  # a dangling link is no article (is_file() is False), not a problem
+
+
+def test_an_unreadable_folder_is_reported_and_the_rest_scanned(tmp_path):
+    write(tmp_path / "articles" / "a.txt", "A\n\nbody\n")
+    locked = write(tmp_path / "articles" / "locked" / "b.txt", "B\n\nbody\n").parent
+    locked.chmod(0)
+    try:
+        if os.access(locked, os.R_OK):
+            pytest.skip("running as a user who can read any folder")
+        corpus = Corpus(tmp_path)
+        assert list(corpus.scan()) == ["articles/a.txt"]
+        assert [str(p) for p in corpus.scan_problems] == [
+            "articles/locked/: error: cannot read this folder: Permission denied"]
+    finally:
+        locked.chmod(0o755)
