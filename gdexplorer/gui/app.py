@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 import gdexplorer
@@ -63,8 +63,8 @@ def run(corpus: Path | None = None, annotations: Path | None = None, argv: list[
     window.show()
     target, notes = start_target(window, Path(corpus) if corpus else None, Path(annotations) if annotations else None)
     log.info("opening %s%s", target, f" with annotations from {notes}" if notes else "")
-    # After the first paint: the window appears before any work starts.
-    QTimer.singleShot(0, window, lambda: window.open_corpus(target, notes))
+    # Once the window is finished, after its first paint: it appears before any work starts.
+    window.after_building(lambda: window.open_corpus(target, notes))
     code = app.exec()
     return int(code)
 

@@ -8,6 +8,12 @@ The window keeps the corpus and what shows it; the rest is done by controllers i
 ``SearchController`` (typing, results), ``ExploreController`` (facets, chips, timeline, network),
 ``NavigationController`` (Back/Forward), ``CurationController`` (the fact dialog, Undo, citations),
 ``ChangesController`` (saved edits and outside changes), ``ExportController`` (File ▸ Export).
+
+The window is built in two passes, so that it appears sooner: the constructor builds what its
+first paint shows (the frame, the menus, the search field, the empty panes); the session, the
+controllers and the hidden widgets (network, timeline, filter chips) are built, and their modules
+imported, right after that paint (``finish_building``). Reading any of them earlier, or opening a
+corpus, builds them at once, so callers never see a half-built window.
 """
 
 from __future__ import annotations
@@ -16,18 +22,17 @@ import dataclasses
 import html
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QPaintEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QMainWindow,
-    QMessageBox,
     QSplitter,
-    QStyle,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -35,38 +40,41 @@ from PySide6.QtWidgets import (
 )
 
 import gdexplorer
-from gdexplorer.errors import Problem
-from gdexplorer.gui.annotating import CurationController
-from gdexplorer.gui.changescontroller import ChangesController
-from gdexplorer.gui.explore import Filter
-from gdexplorer.gui.explorecontroller import ExploreController
-from gdexplorer.gui.exportcontroller import ExportController
-from gdexplorer.gui.exporting import Exporter
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, SearchLocation
-from gdexplorer.gui.icons import app_icon, themed_icon
+from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
 from gdexplorer.gui.navigation import NavigationController, keys
-from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus, example_queries
-from gdexplorer.gui.searchcontroller import SearchController
-from gdexplorer.gui.session import ExplorerSession
+from gdexplorer.gui.pages import OpenedCorpus, example_queries
 from gdexplorer.gui.theme import marks_for
-from gdexplorer.gui.watcher import CorpusWatcher
 from gdexplorer.gui.widgets.articlepane import ArticlePane
 from gdexplorer.gui.widgets.articleview import error_html, welcome_html
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
 from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
 from gdexplorer.gui.widgets.entitypanel import EntityPanel
 from gdexplorer.gui.widgets.facetspanel import FacetsPanel
-from gdexplorer.gui.widgets.filterchips import FilterChips
 from gdexplorer.gui.widgets.indexstatus import IndexStatus
-from gdexplorer.gui.widgets.network import NetworkView
 from gdexplorer.gui.widgets.problemsbutton import ProblemsButton
 from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
 from gdexplorer.gui.widgets.recentmenu import RecentMenu
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
-from gdexplorer.gui.widgets.timeline import Timeline
-from gdexplorer.model import Entity, IndexStats, Progress
+
+if TYPE_CHECKING:
+    from gdexplorer.errors import Problem
+    from gdexplorer.gui.annotating import CurationController
+    from gdexplorer.gui.changescontroller import ChangesController
+    from gdexplorer.gui.explore import Filter
+    from gdexplorer.gui.explorecontroller import ExploreController
+    from gdexplorer.gui.exportcontroller import ExportController
+    from gdexplorer.gui.exporting import Exporter
+    from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage
+    from gdexplorer.gui.searchcontroller import SearchController
+    from gdexplorer.gui.session import ExplorerSession
+    from gdexplorer.gui.watcher import CorpusWatcher
+    from gdexplorer.gui.widgets.filterchips import FilterChips
+    from gdexplorer.gui.widgets.network import NetworkView
+    from gdexplorer.gui.widgets.timeline import Timeline
+    from gdexplorer.model import Entity, IndexStats, Progress
 
 log = logging.getLogger(__name__)
 
@@ -74,22 +82,62 @@ CLOSE_WAIT_MS = 1000
 # Writing the settings file waits for the disk (fdatasync: 15 ms idle, 60+ ms while indexes are written):
 # the recent-corpora entry is written this long after a corpus opens, not with the rest of the opening.
 REMEMBER_DELAY_MS = 750
+# A window that is not painted soon after it is shown (minimized, on another desktop) is finished anyway.
+FINISH_LATEST_MS = 500
 FACETS_WIDTH = 215
+
+T = TypeVar("T")
+
+
+class _BuiltLater(Generic[T]):
+    """A part of the window built after its first paint: reading it sooner builds it (and the rest) now."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attribute = f"_{name}"
+
+    @overload
+    def __get__(self, window: None, owner: type | None = None) -> _BuiltLater[T]: ...
+
+    @overload
+    def __get__(self, window: MainWindow, owner: type | None = None) -> T: ...
+
+    def __get__(self, window: MainWindow | None, owner: type | None = None) -> T | _BuiltLater[T]:
+        if window is None:
+            return self
+        window.finish_building()
+        value: T = getattr(window, self._attribute)
+        return value
 
 
 class MainWindow(QMainWindow):
     """One corpus at a time; ``open_corpus`` switches."""
 
+    session: _BuiltLater[ExplorerSession] = _BuiltLater()
+    curation: _BuiltLater[CurationController] = _BuiltLater()
+    exporter: _BuiltLater[Exporter] = _BuiltLater()
+    exports: _BuiltLater[ExportController] = _BuiltLater()
+    watcher: _BuiltLater[CorpusWatcher] = _BuiltLater()
+    timeline: _BuiltLater[Timeline] = _BuiltLater()
+    chips: _BuiltLater[FilterChips] = _BuiltLater()
+    chips_action: _BuiltLater[QAction] = _BuiltLater()
+    network: _BuiltLater[NetworkView] = _BuiltLater()
+    explore: _BuiltLater[ExploreController] = _BuiltLater()
+    searching: _BuiltLater[SearchController] = _BuiltLater()
+    changes: _BuiltLater[ChangesController] = _BuiltLater()
+
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.session = ExplorerSession(self)
         self.navigation = NavigationController(self)
         self.corpus: Path | None = None
         self.annotations: Path | None = None
         self._opened: OpenedCorpus | None = None
         self._stats: CorpusStats | None = None
         self._closing = False
+        self._built = False
+        self._painted = False
+        self._settled = False  # built and the navigation's filter installed, after the first paint
+        self._after_building: list[Callable[[], None]] = []
 
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
@@ -105,29 +153,15 @@ class MainWindow(QMainWindow):
         self.corpus_status = CorpusStatus(self)
         self.index_status = IndexStatus(self)
         self.problems_button = ProblemsButton(self)
-        self.curation = CurationController(self.article.view, self.detail, self)
-        self.exporter = Exporter(settings, self)
-        self.exports = ExportController(self.exporter, self.results, self.detail, self)
-        self.watcher = CorpusWatcher(self)
         self.facets = FacetsPanel(self)
-        self.timeline = Timeline(self)
-        self.chips = FilterChips(self)
-        self.network = NetworkView(self)
 
         self._create_actions()
         self._create_layout()
-        self.explore = ExploreController(self.session, self.search, self.facets, self.chips, self.chips_action,
-                                         self.timeline, self.network, self)
-        self.searching = SearchController(self.session, self.search, self.results, self.explore, self.navigation,
-                                          self)
-        self.changes = ChangesController(self.session, self.watcher, self.curation, self.explore, self.article.view,
-                                          self.detail, self.index_status, self)
         self._create_menus()
         self._connect_signals()
         self._restore_settings()
         self.navigation.update_actions()
         self.detail.show_placeholder(DETAIL_HINT)
-        self._painted = False  # the navigation's event filter is installed after the first paint
         self._remember_timer = QTimer(self)
         self._remember_timer.setSingleShot(True)
         self._remember_timer.setInterval(REMEMBER_DELAY_MS)
@@ -135,16 +169,27 @@ class MainWindow(QMainWindow):
 
     # -- building ----------------------------------------------------------------------------
 
+    @property
+    def built(self) -> bool:
+        """Whether the second pass (session, controllers, hidden widgets) is done."""
+        return self._built
+
+    def after_building(self, callback: Callable[[], None]) -> None:
+        """Call this once the window is finished (after its first paint): at once if it is."""
+        if self._built:
+            callback()
+        else:
+            self._after_building.append(callback)
+
     def _create_actions(self) -> None:
-        style = QStyle.StandardPixmap
         self.find_action = QAction("&Search", self)
         self.find_action.setShortcuts(keys("Ctrl+L", QKeySequence.StandardKey.Find))
         self.next_hit_action = QAction("&Next Match", self)
         self.next_hit_action.setShortcuts(keys("F3", QKeySequence.StandardKey.FindNext))
         self.previous_hit_action = QAction("&Previous Match", self)
         self.previous_hit_action.setShortcuts(keys("Shift+F3", QKeySequence.StandardKey.FindPrevious))
-        self.open_action = QAction(themed_icon(QIcon.ThemeIcon.DocumentOpen, style.SP_DirOpenIcon),
-                                   "&Open Corpus…", self)
+        # Its icon (a theme lookup and the QStyle types, ~20 ms) comes with the second pass: a menu's.
+        self.open_action = QAction("&Open Corpus…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.annotations_action = QAction("Use &Annotations From…", self)
         self.annotations_action.setToolTip("Show another folder's curated entities on this corpus")
@@ -157,8 +202,6 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_qt_action = QAction("About &Qt", self)
         self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
-        for action in (self.curation.undo_action, self.curation.add_fact_action, self.curation.copy_citation_action):
-            self.addAction(action)
         for action in (self.navigation.back_action, self.navigation.forward_action, self.find_action,
                        self.next_hit_action, self.previous_hit_action):
             # Window-wide, whichever pane has the focus.
@@ -178,8 +221,6 @@ class MainWindow(QMainWindow):
         self.search.setMinimumWidth(360)
         self.search.setMaximumWidth(720)
         toolbar.addWidget(self.search)
-        self.chips_action = toolbar.addWidget(self.chips)
-        self.chips_action.setVisible(False)
         toolbar.setContentsMargins(4, 2, 4, 2)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
@@ -191,21 +232,20 @@ class MainWindow(QMainWindow):
         self.detail_tabs.setObjectName("detailTabs")
         self.detail_tabs.setDocumentMode(True)
         self.detail_tabs.addTab(self.detail, "Details")
-        self.detail_tabs.addTab(self.network, "Network")
+        # The network view takes the tab's place in the second pass (the tab is not the current one).
+        self.detail_tabs.addTab(QWidget(self), "Network")
         self.detail_tabs.setTabToolTip(1, "The entity's relations and the entities named in the same articles")
         self.side_splitter.addWidget(self.detail_tabs)
         self.side_splitter.setSizes([330, 420])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
-        # The timeline is a slim strip over the results it counts.
+        # The timeline (second pass) is a slim strip over the results it counts.
         self.results_column = QWidget(self)
         self.results_column.setObjectName("resultsColumn")
-        column = QVBoxLayout(self.results_column)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.timeline)
-        column.addWidget(self.results, 1)
-        self.timeline.hide()
+        self._results_layout = QVBoxLayout(self.results_column)
+        self._results_layout.setContentsMargins(0, 0, 0, 0)
+        self._results_layout.setSpacing(0)
+        self._results_layout.addWidget(self.results, 1)
         self.main_splitter.addWidget(self.results_column)
         self.main_splitter.addWidget(self.article)
         self.main_splitter.addWidget(self.side_splitter)
@@ -242,6 +282,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.corpus_status)
 
     def _create_menus(self) -> None:
+        # The menu bar and every menu are here from the first paint; the controllers' actions join
+        # them in the second pass (``_fill_menus``), before anyone can open a menu.
         menus = self.menuBar()
         file = menus.addMenu("&File")
         file.addAction(self.open_action)
@@ -250,70 +292,36 @@ class MainWindow(QMainWindow):
         file.addAction(self.annotations_action)
         file.addSeparator()
         self.export_menu = file.addMenu("&Export")
-        self.export_menu.addAction(self.exports.csv_action)
-        self.export_menu.addAction(self.exports.json_action)
-        self.export_menu.addSeparator()
-        self.export_menu.addAction(self.exports.dossier_action)
         file.addSeparator()
         file.addAction(self.reindex_action)
         file.addSeparator()
         file.addAction(self.quit_action)
-        edit = menus.addMenu("&Edit")
-        edit.addAction(self.curation.undo_action)
-        edit.addSeparator()
-        edit.addAction(self.find_action)
-        edit.addAction(self.next_hit_action)
-        edit.addAction(self.previous_hit_action)
-        edit.addSeparator()
-        edit.addAction(self.curation.add_fact_action)
-        edit.addAction(self.curation.annotate_action)
-        edit.addAction(self.curation.copy_citation_action)
+        self.edit_menu = menus.addMenu("&Edit")
+        self.edit_menu.addAction(self.find_action)
+        self.edit_menu.addAction(self.next_hit_action)
+        self.edit_menu.addAction(self.previous_hit_action)
+        self.edit_menu.addSeparator()
         go = menus.addMenu("&Go")
         go.addAction(self.navigation.back_action)
         go.addAction(self.navigation.forward_action)
-        view = menus.addMenu("&View")
+        self.view_menu = menus.addMenu("&View")
         refine = self.facets_dock.toggleViewAction()
         refine.setText("&Refine Panel")
         refine.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        view.addAction(refine)
-        view.addAction(self.explore.timeline_action)
-        view.addSeparator()
+        self.view_menu.addAction(refine)
+        self._view_separator = self.view_menu.addSeparator()
         problems = self.problems_dock.toggleViewAction()
         problems.setText("&Problems")
-        view.addAction(problems)
+        self.view_menu.addAction(problems)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.about_action)
         help_menu.addAction(self.about_qt_action)
         self.recent_menu.update_actions()
 
     def _connect_signals(self) -> None:
-        session = self.session
-        session.corpus_opening.connect(self._on_session_corpus_opening)
-        session.corpus_opened.connect(self._on_session_corpus_opened)
-        session.corpus_failed.connect(self._on_session_corpus_failed)
-        session.index_started.connect(self.index_status.show_started)
-        session.index_progressed.connect(self._on_session_index_progressed)
-        session.index_finished.connect(self._on_session_index_finished)
-        session.index_failed.connect(self._on_session_index_failed)
-        session.stats_changed.connect(self._on_session_stats_changed)
-        session.article_loaded.connect(self._on_session_article_loaded)
-        session.article_failed.connect(self._on_session_article_failed)
-        session.entity_loaded.connect(self._on_session_entity_loaded)
-        session.entity_failed.connect(self._on_session_entity_failed)
-        self.changes.entities_changed.connect(self._update_entities)
-        self.changes.problems_changed.connect(self._set_problems)
-        self.changes.entity_requested.connect(self.open_entity)
-        self.changes.results_stale.connect(self.searching.refresh)
-        self.curation.message.connect(self._show_message)
-        self.exports.message.connect(self._show_message)
-        self.article.suggestions.annotate_requested.connect(self.curation.annotate)
-        self.detail.fact_action_requested.connect(self.curation.act)
-        self.export_menu.aboutToShow.connect(self.exports.update_actions)
-        self.explore.article_requested.connect(self.open_article)
-        self.explore.search_requested.connect(self._on_link_search_requested)
-        self.network.entity_requested.connect(self._on_link_entity_requested)
-
-        self.searching.article_requested.connect(self.open_article)
+        # The first pass's widgets and actions; their slots build the rest first if they need it.
+        self.search.query_edited.connect(self._on_search_query_edited)
+        self.search.query_submitted.connect(self._on_search_query_submitted)
         self.results.search_suggested.connect(self._on_link_search_requested)
         for browser in (self.article.view, self.detail):
             browser.entity_requested.connect(self._on_link_entity_requested)
@@ -332,11 +340,127 @@ class MainWindow(QMainWindow):
         self.previous_hit_action.triggered.connect(self.article.view.previous_hit)
         self.open_action.triggered.connect(self._on_open_action_triggered)
         self.annotations_action.triggered.connect(self._on_annotations_action_triggered)
-        self.reindex_action.triggered.connect(self.session.start_indexing)
+        self.reindex_action.triggered.connect(self._on_reindex_action_triggered)
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.about_qt_action.triggered.connect(QApplication.aboutQt)
         self.recent_menu.corpus_requested.connect(self.open_corpus)
+
+    def finish_building(self) -> None:
+        """Build the second pass now, if it is not built yet (it imports most of the GUI's modules)."""
+        if self._built:
+            return
+        self._built = True
+        # Imported here, not at the top: their modules and the Qt types they use cost ~70 ms that the
+        # first paint does not wait for.
+        from gdexplorer.gui.annotating import CurationController
+        from gdexplorer.gui.changescontroller import ChangesController
+        from gdexplorer.gui.explorecontroller import ExploreController
+        from gdexplorer.gui.exportcontroller import ExportController
+        from gdexplorer.gui.exporting import Exporter
+        from gdexplorer.gui.searchcontroller import SearchController
+        from gdexplorer.gui.session import ExplorerSession
+        from gdexplorer.gui.watcher import CorpusWatcher
+        from gdexplorer.gui.widgets.filterchips import FilterChips
+        from gdexplorer.gui.widgets.network import NetworkView
+        from gdexplorer.gui.widgets.timeline import Timeline
+
+        self._session = ExplorerSession(self)
+        self._curation = CurationController(self.article.view, self.detail, self)
+        self._exporter = Exporter(self.settings, self)
+        self._exports = ExportController(self._exporter, self.results, self.detail, self)
+        self._watcher = CorpusWatcher(self)
+        self._timeline = Timeline(self)
+        self._chips = FilterChips(self)
+        self._network = NetworkView(self)
+
+        self._results_layout.insertWidget(0, self._timeline)
+        self._timeline.hide()
+        self._chips_action = self.toolbar.addWidget(self._chips)
+        self._chips_action.setVisible(False)
+        placeholder = self.detail_tabs.widget(1)
+        current = self.detail_tabs.currentIndex()
+        tip = self.detail_tabs.tabToolTip(1)
+        self.detail_tabs.removeTab(1)
+        self.detail_tabs.insertTab(1, self._network, "Network")
+        self.detail_tabs.setTabToolTip(1, tip)
+        self.detail_tabs.setCurrentIndex(current)
+        placeholder.deleteLater()
+
+        self._explore = ExploreController(self._session, self.search, self.facets, self._chips, self._chips_action,
+                                          self._timeline, self._network, self)
+        self._searching = SearchController(self._session, self.search, self.results, self._explore,
+                                           self.navigation, self)
+        self._changes = ChangesController(self._session, self._watcher, self._curation, self._explore,
+                                          self.article.view, self.detail, self.index_status, self)
+        self._fill_menus()
+        self._connect_built_signals()
+        callbacks, self._after_building = self._after_building, []
+        for callback in callbacks:
+            callback()
+
+    def _fill_menus(self) -> None:
+        from PySide6.QtGui import QIcon
+        from PySide6.QtWidgets import QStyle
+
+        from gdexplorer.gui.icons import themed_icon
+
+        self.open_action.setIcon(themed_icon(QIcon.ThemeIcon.DocumentOpen, QStyle.StandardPixmap.SP_DirOpenIcon))
+        curation = self._curation
+        for action in (curation.undo_action, curation.add_fact_action, curation.copy_citation_action):
+            self.addAction(action)
+        self.export_menu.addAction(self._exports.csv_action)
+        self.export_menu.addAction(self._exports.json_action)
+        self.export_menu.addSeparator()
+        self.export_menu.addAction(self._exports.dossier_action)
+        first = self.edit_menu.actions()[0]
+        self.edit_menu.insertAction(first, curation.undo_action)
+        self.edit_menu.insertSeparator(first)
+        self.edit_menu.addAction(curation.add_fact_action)
+        self.edit_menu.addAction(curation.annotate_action)
+        self.edit_menu.addAction(curation.copy_citation_action)
+        self.view_menu.insertAction(self._view_separator, self._explore.timeline_action)
+
+    def _connect_built_signals(self) -> None:
+        session = self._session
+        session.corpus_opening.connect(self._on_session_corpus_opening)
+        session.corpus_opened.connect(self._on_session_corpus_opened)
+        session.corpus_failed.connect(self._on_session_corpus_failed)
+        session.index_started.connect(self.index_status.show_started)
+        session.index_progressed.connect(self._on_session_index_progressed)
+        session.index_finished.connect(self._on_session_index_finished)
+        session.index_failed.connect(self._on_session_index_failed)
+        session.stats_changed.connect(self._on_session_stats_changed)
+        session.article_loaded.connect(self._on_session_article_loaded)
+        session.article_failed.connect(self._on_session_article_failed)
+        session.entity_loaded.connect(self._on_session_entity_loaded)
+        session.entity_failed.connect(self._on_session_entity_failed)
+        self._changes.entities_changed.connect(self._update_entities)
+        self._changes.problems_changed.connect(self._set_problems)
+        self._changes.entity_requested.connect(self.open_entity)
+        self._changes.results_stale.connect(self._searching.refresh)
+        self._curation.message.connect(self._show_message)
+        self._exports.message.connect(self._show_message)
+        self.article.suggestions.annotate_requested.connect(self._curation.annotate)
+        self.detail.fact_action_requested.connect(self._curation.act)
+        self.export_menu.aboutToShow.connect(self._exports.update_actions)
+        self._explore.article_requested.connect(self.open_article)
+        self._explore.search_requested.connect(self._on_link_search_requested)
+        self._network.entity_requested.connect(self._on_link_entity_requested)
+        self._searching.article_requested.connect(self.open_article)
+
+    @Slot(str)
+    def _on_search_query_edited(self, query: str) -> None:
+        if not self._built:
+            # Typed before the second pass: the search controller it builds takes this query up.
+            self.finish_building()
+            self.search.query_edited.emit(query)
+
+    @Slot(str)
+    def _on_search_query_submitted(self, query: str) -> None:
+        if not self._built:
+            self.finish_building()
+            self.search.query_submitted.emit(query)
 
     # -- corpus ------------------------------------------------------------------------------
 
@@ -611,7 +735,13 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     @Slot()
+    def _on_reindex_action_triggered(self) -> None:
+        self.session.start_indexing()
+
+    @Slot()
     def _on_open_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # its Python types cost milliseconds at start
+
         start = str(self.corpus.parent) if self.corpus else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Open Corpus", start)
         if folder:
@@ -619,6 +749,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_annotations_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         if self.corpus is None:
             return
         start = str(self.annotations or self.corpus)
@@ -628,6 +760,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox  # its Python types cost 5 ms at start
+
         QMessageBox.about(
             self, "About gdexplorer",
             f"<p><b>gdexplorer</b> {html.escape(gdexplorer.__version__)}</p>"
@@ -668,7 +802,21 @@ class MainWindow(QMainWindow):
         super().paintEvent(event)
         if not self._painted:
             self._painted = True
-            QTimer.singleShot(0, self, self._install_navigation_filter)
+            QTimer.singleShot(0, self, self._on_first_paint_done)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._settled:
+            QTimer.singleShot(FINISH_LATEST_MS, self, self._on_first_paint_done)
+
+    @Slot()
+    def _on_first_paint_done(self) -> None:
+        # After the first paint, or FINISH_LATEST_MS after showing if there is no paint: whichever comes first.
+        if self._closing or self._settled:
+            return
+        self._settled = True
+        self.finish_building()
+        self._install_navigation_filter()
 
     def _install_navigation_filter(self) -> None:
         # Mouse back/forward buttons are pressed over child widgets that do not pass them up, hence a
@@ -719,17 +867,21 @@ class MainWindow(QMainWindow):
             if app is not None:
                 app.removeEventFilter(self.navigation)
             self.hide()  # the user sees the window go at once, even if a worker takes a moment
-            self.watcher.shutdown(0)
-            if not self.curation.shutdown(CLOSE_WAIT_MS):
-                self.curation.wait()  # a save is one atomic write: let it land
-            if not self.exporter.shutdown(CLOSE_WAIT_MS):
-                log.info("waiting for an export to finish before exiting")
-                self.exporter.wait()
-            if not self.session.shutdown(CLOSE_WAIT_MS):
-                # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
-                log.warning("waiting for the index to finish saving before exiting")
-                self.session.wait()
+            if self._built:  # else nothing was started
+                self._shut_down_workers()
         event.accept()
+
+    def _shut_down_workers(self) -> None:
+        self._watcher.shutdown(0)
+        if not self._curation.shutdown(CLOSE_WAIT_MS):
+            self._curation.wait()  # a save is one atomic write: let it land
+        if not self._exporter.shutdown(CLOSE_WAIT_MS):
+            log.info("waiting for an export to finish before exiting")
+            self._exporter.wait()
+        if not self._session.shutdown(CLOSE_WAIT_MS):
+            # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
+            log.warning("waiting for the index to finish saving before exiting")
+            self._session.wait()
 
 
 def _qt_version() -> str:

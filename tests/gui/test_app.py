@@ -206,7 +206,7 @@ def test_the_window_imports_no_engine_before_its_first_paint():
 
 def test_about_names_the_version(qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch):
     shown = {}
-    monkeypatch.setattr("gdexplorer.gui.mainwindow.QMessageBox.about",
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.about",
                         lambda parent, title, text: shown.update(title=title, text=text))
     window.about_action.trigger()
     assert gdexplorer.__version__ in shown["text"]

@@ -1,0 +1,145 @@
+"""The window in two passes: what its first paint shows, then the rest; nothing is missing or lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMenu
+
+import gdexplorer
+from gdexplorer.gui.history import SearchLocation
+from gdexplorer.gui.mainwindow import MainWindow
+from gdexplorer.gui.widgets.filterchips import FilterChips
+from gdexplorer.gui.widgets.timeline import Timeline
+
+MENUS = """\
+&File
+  &Open Corpus… Ctrl+O
+  Open &Recent
+  Use &Annotations From…
+  ---
+  &Export
+    Results as &CSV…
+    Results as &JSON…
+    ---
+    Entity &Dossier as Markdown…
+  ---
+  &Update Index F5
+  ---
+  &Quit
+&Edit
+  &Undo Ctrl+Z
+  ---
+  &Search Ctrl+L
+  &Next Match F3
+  &Previous Match Shift+F3
+  ---
+  Add &Fact from the Selection… Ctrl+E
+  &Annotate the Selected Name as a New Entity…
+  Copy &Citation of the Article Ctrl+Shift+C
+&Go
+  &Back Alt+Left
+  &Forward Alt+Right
+&View
+  &Refine Panel Ctrl+Shift+R
+  &Timeline
+  ---
+  &Problems
+&Help
+  &About gdexplorer
+  About &Qt"""
+
+
+def menu_lines(menu: QMenu, depth: int = 0) -> list[str]:
+    lines = []
+    for action in menu.actions():
+        text = "---" if action.isSeparator() else action.text()
+        if action.shortcut().toString():
+            text += " " + action.shortcut().toString()
+        lines.append("  " * depth + text)
+        submenu = action.menu()
+        if isinstance(submenu, QMenu) and submenu is not menu:
+            lines += menu_lines(submenu, depth + 1)
+    return lines
+
+
+def test_once_shown_the_window_has_every_menu_action_shortcut_and_pane(qtbot, window: MainWindow):
+    qtbot.waitUntil(lambda: window.built, timeout=5000)
+    assert "\n".join(menu_lines(window.menuBar())) == MENUS
+    shortcuts = {action.text(): action.shortcut().toString() for action in window.actions()}
+    assert shortcuts == {"&Back": "Alt+Left", "&Forward": "Alt+Right", "&Search": "Ctrl+L", "&Next Match": "F3",
+                         "&Previous Match": "Shift+F3", "&Undo": "Ctrl+Z",
+                         "Add &Fact from the Selection…": "Ctrl+E", "Copy &Citation of the Article": "Ctrl+Shift+C"}
+    assert not window.open_action.icon().isNull()
+    assert [window.detail_tabs.tabText(i) for i in range(window.detail_tabs.count())] == ["Details", "Network"]
+    assert window.detail_tabs.widget(1) is window.network
+    assert window.detail_tabs.currentWidget() is window.detail
+    assert isinstance(window.toolbar.widgetForAction(window.chips_action), FilterChips)
+    assert not window.chips_action.isVisible()
+    assert isinstance(window.results_column.layout().itemAt(0).widget(), Timeline)
+    assert window.results_column.layout().itemAt(1).widget() is window.results
+
+
+def test_a_query_submitted_before_the_second_pass_is_searched(qtbot, settings: QSettings):
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.built  # no event has been processed: the first paint has not happened
+    qtbot.keyClicks(window.search, "china")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert window.built
+    assert window.explore.query == "china"
+    assert window.search.history()[0] == "china"
+    current = window.navigation.history.current
+    assert isinstance(current, SearchLocation) and current.query == "china"
+    window.close()
+
+
+def test_a_query_typed_before_the_second_pass_is_searched_once_typing_pauses(qtbot, settings: QSettings):
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.built
+    qtbot.keyClicks(window.search, "hydrogen")
+    qtbot.waitUntil(lambda: window.built and window.explore.query == "hydrogen", timeout=5000)
+    assert window.search.text() == "hydrogen"
+    window.close()
+
+
+def test_reading_a_part_of_the_second_pass_builds_it_at_once(qtbot, settings: QSettings):
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    assert not window.built
+    assert window.session.explorer is None
+    assert window.built
+    assert window.detail_tabs.widget(1) is window.network
+
+
+def test_the_first_pass_imports_no_controller_and_the_first_paint_brings_them(tmp_path: Path):
+    later = ("gdexplorer.gui.session", "gdexplorer.gui.annotating", "gdexplorer.gui.changescontroller",
+             "gdexplorer.gui.explorecontroller", "gdexplorer.gui.exportcontroller", "gdexplorer.gui.searchcontroller",
+             "gdexplorer.gui.watcher", "gdexplorer.gui.widgets.network", "gdexplorer.gui.widgets.timeline")
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from gdexplorer.gui.mainwindow import MainWindow\n"
+        "window = MainWindow(QSettings(sys.argv[1], QSettings.Format.IniFormat))\n"
+        "window.show()\n"
+        f"print(sorted(m for m in sys.modules if m in {later!r}))\n"
+        "while not window.built:\n"
+        "    app.processEvents()\n"
+        f"print(sorted(m for m in sys.modules if m in {later!r}))\n"
+        "window.close()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(Path(gdexplorer.__file__).parent.parent)}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "settings.ini")], env=env, capture_output=True,
+                         text=True, check=True, timeout=60)
+    before, after = out.stdout.splitlines()
+    assert before == "[]"
+    assert after == str(sorted(later))
