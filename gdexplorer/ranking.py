@@ -122,7 +122,7 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
         scored = docs_in[touched[docs_in]]
         scores = acc[scored]
         if sortedby:
-            column = _column_array(reader, sortedby)
+            column = docsets.column_array(reader, sortedby)
             if column is None:
                 return None
             by_column.append((docs_in + offset, acc[docs_in], column[docs_in]))
@@ -168,24 +168,6 @@ def _sorted_by_column(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], li
         values = -np.unique(values, return_inverse=True)[1].astype(np.int64)  # unsigned columns too
     order = np.lexsort((docs, values))[:limit]
     return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
-
-
-def _column_array(reader: Any, name: str) -> np.ndarray | None:
-    """Every document's value of a sortable column, read once per segment reader: sorting the hits
-    of a common word by date would otherwise read the column once per hit. None if not numbers."""
-    cache = reader.__dict__.setdefault("_gdx_columns", {})
-    if name not in cache:
-        values = list(reader.column_reader(name, translate=False))
-        found = None
-        if values and all(type(v) is int for v in values):
-            low, high = min(values), max(values)
-            # Whoosh marks a missing date with the largest unsigned 64-bit number.
-            if low >= 0 and high < 1 << 64:
-                found = np.array(values, dtype=np.uint64)
-            elif low >= -(1 << 63) and high < 1 << 63:
-                found = np.array(values, dtype=np.int64)
-        cache[name] = found
-    return cache[name]
 
 
 def _field_lengths(reader: Any, field: str) -> np.ndarray:

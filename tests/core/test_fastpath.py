@@ -179,9 +179,8 @@ def test_facets_count_entities_and_keep_the_categorys_spelling(seeds):
     assert sum(n for _, n in result.facets.categories) == sum(theirs["category"].values())
 
 
-@pytest.mark.parametrize("reverse", [True, False])
-def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
-    root = tmp_path / "dated"
+def dated_explorer(root: Path) -> Explorer:
+    """60 dated articles (every seventh without a date), then one more in a second segment."""
     lines = []
     for i in range(60):
         write_article(root, f"{i:04}.txt", f"Report {i}", f"Harbour news number {i}: cranes and copper.")
@@ -192,6 +191,12 @@ def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
     ex.update_index()
     write_article(root, "0100.txt", "Report 100", "Late harbour news.")  # a second segment
     ex.update_index()
+    return ex
+
+
+@pytest.mark.parametrize("reverse", [True, False])
+def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
+    ex = dated_explorer(tmp_path / "dated")
     query, _ = whoosh_docs(ex, "harbour")
     searcher = ex.index.searcher()
     ours = ranking.rank(searcher, query, 40, sortedby="date", reverse=reverse)
@@ -199,6 +204,26 @@ def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
     dates = [searcher.stored_fields(d).get("date") for d, _ in ours.hits]
     assert dates == [h.fields().get("date") for h in theirs]
     assert len(set(dates)) > 20
+
+
+@pytest.mark.parametrize("text", [
+    "date:[2012 TO 2015]", "date:[2015 TO]", "date:[TO 2012-06]", "date:{2012-03-01 TO 2015-07-09}",
+    "date:2013", "date:[2012 TO 2015] harbour", "date:[1990 TO 1995]", "harbour NOT date:[2011 TO 2016]",
+])
+def test_date_ranges_read_from_the_column_match_like_whooshs_terms(tmp_path, text):
+    from gdexplorer.query import DateSpan
+
+    ex = dated_explorer(tmp_path / "dated")
+    (tmp_path / "dated" / "articles" / "0008.txt").unlink()  # a deleted document with a date
+    ex.update_index()
+    searcher = ex.index.searcher()
+    parsed = ex._parser.parse(text)
+    expected = set(searcher.docs_for_query(parsed))  # Whoosh's own trie-term range
+    query, _ = bound_expansions(parsed, searcher.reader(), MAX_EXPANSIONS)
+    assert any(isinstance(leaf, DateSpan) for leaf in query.leaves())
+    assert docsets.matching_docs(searcher, query) == expected
+    assert set(searcher.docs_for_query(query)) == expected  # the words, listed for Whoosh's matcher
+    assert ex.search(text, limit=100).total == len(expected)
 
 
 def test_query_shapes_ranking_does_not_know_go_through_whoosh(bbc):
