@@ -105,7 +105,7 @@ def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet
     return lead_snippet(body)
 
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"\w+(?:\.?\w+)*")  # the English tokenizer's words: "u.s", "economy.th" are one each
 _SPACE = re.compile(r"\s+")
 _LAST_SPACE = re.compile(r"\s+(?=\S*$)")
 _stem_cache: dict[tuple[int, str], str | None] = {}
@@ -128,7 +128,7 @@ def _stem_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
         if len(_pattern_cache) > 256:
             _pattern_cache.clear()
         pattern = None
-        if all(t.isascii() and t.isalnum() for t in terms):
+        if all(t.isascii() and _WORD.fullmatch(t) for t in terms):
             stems = sorted({t[: max(3, len(t) - 1)] for t in terms}, key=len, reverse=True)[:MAX_SNIPPET_TERMS]
             pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in stems) + ")", re.IGNORECASE)
         _pattern_cache[terms] = pattern

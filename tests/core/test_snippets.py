@@ -32,3 +32,16 @@ def test_search_snippets_mark_the_words(seeds):
     marked = {s.text.lower() for s in hit.snippet if s.match}
     assert marked == {"hydrogen", "fuel"}
     assert len(passages(hit.snippet)) == len(set(passages(hit.snippet)))
+
+
+def test_dotted_words_are_marked_like_the_analyzer_reads_them(seeds):
+    from gdexplorer.snippets import _quick_snippet, highlight_spans
+
+    ex = Explorer(seeds)
+    body = "The U.S. economy grew. Analysts at economy.th said the economies of Asia slowed. " * 3
+    terms = frozenset({"economi", "economy.th"})
+    quick = _quick_snippet(body, terms, ex.analyzer)
+    assert quick  # no fallback to Whoosh's highlighter because a term has a dot
+    marked = {s.text.lower() for s in quick if s.match}
+    reference = {body[a:b].lower() for a, b in highlight_spans(body, terms, ex.analyzer)}
+    assert marked == reference == {"economy", "economy.th", "economies"}
