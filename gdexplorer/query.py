@@ -18,6 +18,7 @@ from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher, TimeLimit
+from whoosh.support import levenshtein
 
 from gdexplorer.docsets import count_matches, posting_arrays, segment_docs
 from gdexplorer.errors import QueryError
@@ -228,7 +229,10 @@ def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) 
                 return ChosenTerms(field, list(counts), boost=node.boost, lazy=lazy)
             words = [text for text, _ in counts.most_common(cap)]
         else:
-            expanded = list(itertools.islice(node._btexts(reader), cap * 8))
+            if isinstance(node, wq.FuzzyTerm):
+                expanded = _fuzzy_words(node, reader)
+            else:
+                expanded = list(itertools.islice(node._btexts(reader), cap * 8))
             if len(expanded) <= cap:
                 return ChosenTerms(field, expanded, boost=node.boost, lazy=lazy)
             expanded.sort(key=lambda t: reader.doc_frequency(field, t), reverse=True)  # type: ignore[attr-defined]
@@ -237,6 +241,23 @@ def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) 
         return ChosenTerms(field, words, boost=node.boost, lazy=lazy)
 
     return q.accept(visit), capped
+
+
+def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:
+    """What ``node._btexts(reader)`` lists, reading each segment's word list on its own.
+
+    Whoosh's merged view looks every word up in every segment as it goes (a heap of cursors);
+    walking each segment's sorted list and measuring each distinct word once is several times
+    faster with ten segments.
+    """
+    field = node.fieldname
+    seen: set[bytes] = set()
+    for sub, _ in reader.leaf_readers():  # type: ignore[attr-defined]
+        if field in sub.schema:
+            seen.update(sub.expand_prefix(field, node.text[: node.prefixlength]))
+    fieldobj = reader.schema[field]  # type: ignore[attr-defined]
+    words = (fieldobj.from_bytes(b) for b in sorted(seen))
+    return [w for w in words if levenshtein.distance(w, node.text, limit=node.maxdist) <= node.maxdist]
 
 
 def _tighten_fuzzy(q: wq.Query) -> wq.Query:

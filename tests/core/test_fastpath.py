@@ -237,3 +237,19 @@ def test_query_shapes_ranking_does_not_know_go_through_whoosh(bbc):
     assert result.total == len(expected) > 0
     assert len(result.hits) == 10 and result.hits[0].score >= result.hits[-1].score
     assert docsets.count_matches(searcher, near) == len(expected)
+
+
+@pytest.mark.parametrize("text,maxdist,prefix", [("govern", 1, 2), ("goverment", 2, 2), ("econmi", 1, 0),
+                                                 ("blar", 1, 1), ("zzzz", 2, 2)])
+def test_fuzzy_words_are_whooshs_read_segment_by_segment(tmp_path, bbc, text, maxdist, prefix):
+    from gdexplorer.query import _fuzzy_words
+
+    mini = tmp_path / "mini"
+    for i, body in enumerate(["The government governs.", "Governments and blair", "Blur and econmy"]):
+        write_article(mini, f"{i}.txt", "T", body)
+        Explorer(mini).update_index()  # one segment per article
+    for ex in (bbc, Explorer(mini)):
+        reader = ex.index.searcher().reader()
+        node = wq.FuzzyTerm("body", text, maxdist=maxdist, prefixlength=prefix)
+        assert _fuzzy_words(node, reader) == sorted(reader.terms_within("body", text, maxdist, prefix))
+    assert len(Explorer(mini).index.searcher().reader().leaf_readers()) == 3
