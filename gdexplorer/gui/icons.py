@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QApplication
 
-from gdexplorer.model import EntityKind
 from gdexplorer.paths import resources_dir
+
+if TYPE_CHECKING:
+    # QStyle is imported where it is used: its Python types (big enums) cost ~17 ms, which the
+    # window's first paint does not need to wait for.
+    from PySide6.QtWidgets import QStyle
+
+    from gdexplorer.model import EntityKind
 
 
 def icon_path(name: str) -> Path:
@@ -56,6 +63,14 @@ def render_svg(path: Path, size: int, ratio: float = 1.0) -> QImage:
 
 def standard_icon(pixmap: QStyle.StandardPixmap) -> QIcon:
     return QApplication.style().standardIcon(pixmap)
+
+
+def problem_icon(is_error: bool) -> QIcon:
+    """The style's error or warning sign."""
+    from PySide6.QtWidgets import QStyle
+
+    return standard_icon(QStyle.StandardPixmap.SP_MessageBoxCritical if is_error else
+                         QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 
 def themed_icon(theme: QIcon.ThemeIcon, fallback: QStyle.StandardPixmap) -> QIcon:

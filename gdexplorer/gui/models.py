@@ -14,10 +14,9 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QStyle
 
 from gdexplorer.errors import Problem, location
-from gdexplorer.gui.icons import kind_icon
+from gdexplorer.gui.icons import kind_icon, problem_icon
 from gdexplorer.model import Entity, EntityKind, Hit, SearchResult
 
 Index = QModelIndex | QPersistentModelIndex
@@ -396,9 +395,7 @@ class ProblemsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return str(problem)
         if role == Qt.ItemDataRole.DecorationRole and column == self.LOCATION:
-            pixmap = QStyle.StandardPixmap.SP_MessageBoxCritical if problem.is_error else \
-                QStyle.StandardPixmap.SP_MessageBoxWarning
-            return QApplication.style().standardIcon(pixmap)
+            return problem_icon(problem.is_error)
         return None
 
 

@@ -8,6 +8,7 @@ it. Keyboard: arrows move, Enter or Space toggles, Left/Right fold a group.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -23,9 +24,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -46,6 +45,9 @@ from gdexplorer.gui.icons import kind_icon
 from gdexplorer.gui.models import ItemRole, TwoLevelModel, item_at
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.model import Entity, EntityKind
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -242,6 +244,10 @@ class FacetDelegate(QStyledItemDelegate):
         return QSize(size.width(), max(size.height(), QFontMetrics(option.font).height() + 7))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        # Here, not at the top: QStyle's Python types cost ~17 ms that the window's first paint (no rows
+        # yet) does not need.
+        from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
         item = item_at(index)
         if isinstance(item, FacetGroup):
             opt = QStyleOptionViewItem(option)

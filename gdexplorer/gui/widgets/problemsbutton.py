@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import QToolButton, QWidget
 
 from gdexplorer.gui.formatting import plural
-from gdexplorer.gui.icons import standard_icon
+from gdexplorer.gui.icons import problem_icon
 
 
 class ProblemsButton(QToolButton):
@@ -21,6 +21,5 @@ class ProblemsButton(QToolButton):
     def set_counts(self, errors: int, warnings: int) -> None:
         total = errors + warnings
         self.setVisible(total > 0)
-        pixmap = QStyle.StandardPixmap.SP_MessageBoxCritical if errors else QStyle.StandardPixmap.SP_MessageBoxWarning
-        self.setIcon(standard_icon(pixmap))
+        self.setIcon(problem_icon(bool(errors)))
         self.setText(plural(total, "problem"))

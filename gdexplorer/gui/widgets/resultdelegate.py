@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
@@ -14,12 +16,15 @@ from PySide6.QtGui import (
     QTextLine,
     QTextOption,
 )
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QStyledItemDelegate
 
 from gdexplorer.gui.formatting import display_date
 from gdexplorer.gui.models import item_at
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.model import Hit
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 SNIPPET_LINES = 3
 PAD_X, PAD_Y, GAP = 12, 9, 3
@@ -55,6 +60,10 @@ class ResultDelegate(QStyledItemDelegate):
         if not isinstance(hit, Hit):
             super().paint(painter, option, index)
             return
+        # Here, not at the top: QStyle's Python types cost ~17 ms that the window's first paint (no rows
+        # yet) does not need.
+        from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
