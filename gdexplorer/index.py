@@ -42,7 +42,14 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # 2: month field for facets and the timeline
 META = "meta.json"
-SIGNATURES = "signatures.json"  # article id -> signature, for the generation it names
+# Every article id -> signature, for the index generation (and file sizes) it names.
+SIGNATURES = "signatures.json"
+# The changes to that base made by later updates, for the generation they reached: a one-article
+# edit rewrites a few lines instead of 100,000. Folded into a new base when it grows past DELTA_MAX.
+SIGNATURES_DELTA = "signatures.delta.json"
+SIGNATURE_FILES = "signatures"  # what both names and their temporary files begin with
+SIGNATURES_FORMAT = 2  # 1 (no "format" key): one JSON object of all signatures, rewritten each time
+DELTA_MAX = 1000
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
 FIRST_COMMIT = 250
@@ -139,6 +146,15 @@ class IndexMeta:
              "mentions": self.mentions, "complete": self.complete, "damaged": self.damaged},
             indent=1,
         )
+
+
+@dataclass(slots=True)
+class SavedSignatures:
+    """Signatures read from beside the index: the base's token and the delta applied to it."""
+
+    signatures: dict[str, str]
+    token: str
+    changes: dict[str, str | None]
 
 
 def info_from_stored(stored: dict[str, object]) -> ArticleInfo:
@@ -280,40 +296,115 @@ class SearchIndex:
         with ix.reader() as reader:
             return {str(f["path"]): str(f.get("sig", "")) for f in reader.all_stored_fields()}
 
-    def _saved_signatures(self, ix: index.Index) -> dict[str, str] | None:
-        """The signatures saved by the last complete update, if no commit happened since."""
+    def _saved_signatures(self, ix: index.Index) -> SavedSignatures | None:
+        """The signatures saved by the last complete update, if no commit happened since.
+
+        Only a speed-up: on any doubt (no file, another generation, other index file sizes, a
+        delta made for another base, a cut or garbled file) this says None and the caller reads
+        the stored fields.
+        """
         try:
-            raw = json.loads((self.folder / SIGNATURES).read_text(encoding="utf-8"))
-            if raw.get("generation") != ix.latest_generation() or not isinstance(raw.get("signatures"), dict):
+            base = self._read_base()
+            if base is None:
                 return None
-            if raw.get("files") != self._file_sizes():
-                return None  # a segment file was cut short or replaced: read (and check) the index itself
-            return {str(k): str(v) for k, v in raw["signatures"].items()}
-        except (OSError, ValueError, AttributeError):
+            token, generation, files, signatures = base
+            current = (ix.latest_generation(), self._file_sizes())
+            delta = self._read_delta()
+            if delta is not None and delta[0] == token and delta[1:3] == current:
+                changes = delta[3]
+                for article_id, sig in changes.items():
+                    if sig is None:
+                        signatures.pop(article_id, None)
+                    else:
+                        signatures[article_id] = sig
+                return SavedSignatures(signatures, token, changes)
+            # A delta for an older generation or another base is left from an interrupted update.
+            if (generation, files) == current:
+                return SavedSignatures(signatures, token, {})
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            pass
+        return None
+
+    def _read_base(self) -> tuple[str, int, dict[str, int], dict[str, str]] | None:
+        raw = json.loads((self.folder / SIGNATURES).read_bytes())
+        ids, sigs, odd = raw["ids"], raw["signatures"], raw["odd"]
+        if (raw["format"] != SIGNATURES_FORMAT or not isinstance(ids, str) or not isinstance(sigs, str)
+                or not isinstance(odd, dict) or not isinstance(raw["files"], dict)):
+            return None  # written by another version
+        # strict: a different number of ids and signatures raises ValueError, read as "no file"
+        signatures = dict(zip(ids.split("\n"), sigs.split("\n"), strict=True)) if ids or sigs else {}
+        signatures.update({str(k): str(v) for k, v in odd.items()})
+        return str(raw["token"]), raw["generation"], raw["files"], signatures
+
+    def _read_delta(self) -> tuple[str, int, dict[str, int], dict[str, str | None]] | None:
+        try:
+            raw = json.loads((self.folder / SIGNATURES_DELTA).read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return None
+        changes = raw["changes"]
+        if raw["format"] != SIGNATURES_FORMAT or not isinstance(changes, dict) or not all(
+                isinstance(v, str | None) for v in changes.values()):
+            return None
+        return str(raw["token"]), raw["generation"], raw["files"], changes
 
     def _file_sizes(self) -> dict[str, int]:
         return {f.name: f.stat().st_size for f in self.folder.iterdir()
-                if f.is_file() and not f.name.startswith((META, SIGNATURES))}
+                if f.is_file() and not f.name.startswith((META, SIGNATURE_FILES))}
 
     def _save_signatures(self, ix: index.Index, signatures: dict[str, str]) -> None:
-        """Keep every document's signature beside the index, tied to its generation.
+        """Keep every document's signature beside the index, tied to its generation, as a new base.
 
         Reading them back from the stored fields unpickles every document: seconds at 100,000
         articles, on every update. A crash between a commit and this write leaves a file for an older
         generation, which is ignored.
         """
+        with contextlib.suppress(OSError):  # tidiness only: a delta names the token of its base
+            self._forget_signatures(base=False)
+        token = os.urandom(8).hex()
+        plain = {k: v for k, v in signatures.items() if "\n" not in k and "\n" not in v}
+        odd = {k: v for k, v in signatures.items() if k not in plain} if len(plain) < len(signatures) else {}
+        # The ids, and the signatures in the same order, as two newline-joined strings: a join and
+        # a split, which JSON encodes as one string each, are several times faster both ways than a
+        # JSON object of 100,000 entries. Entries with a newline are kept apart as such an object.
+        data = json.dumps({"format": SIGNATURES_FORMAT, "token": token, "generation": ix.latest_generation(),
+                           "files": self._file_sizes(), "odd": odd,
+                           "ids": "\n".join(plain), "signatures": "\n".join(plain.values())})
+        self._write_signature_file(SIGNATURES, data.encode("utf-8"))
+
+    def _save_delta(self, ix: index.Index, saved: SavedSignatures, changes: dict[str, str | None]) -> None:
+        """Record this update's changes against the base ``saved`` came from (or a new base if many)."""
+        merged = {**saved.changes, **changes}
+        if len(merged) > DELTA_MAX:
+            signatures = saved.signatures
+            for article_id, sig in changes.items():
+                if sig is None:
+                    signatures.pop(article_id, None)
+                else:
+                    signatures[article_id] = sig
+            self._save_signatures(ix, signatures)
+            return
+        data = json.dumps({"format": SIGNATURES_FORMAT, "token": saved.token, "generation": ix.latest_generation(),
+                           "files": self._file_sizes(), "changes": merged})
+        self._write_signature_file(SIGNATURES_DELTA, data.encode("utf-8"))
+
+    def _write_signature_file(self, name: str, data: bytes) -> None:
+        tmp = ""
         try:
-            fd, name = tempfile.mkstemp(prefix=f"{SIGNATURES}.", suffix=".tmp", dir=self.folder)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                # One dumps and one write: json.dump streams small chunks, four times slower here.
-                fh.write(json.dumps({"generation": ix.latest_generation(), "files": self._file_sizes(),
-                                     "signatures": signatures}))
-            os.replace(name, self.folder / SIGNATURES)
+            fd, tmp = tempfile.mkstemp(prefix=f"{name}.", suffix=".tmp", dir=self.folder)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, self.folder / name)
         except OSError as e:  # only a speed-up: the next update reads the stored fields instead
             log.info("could not save the signatures in %s: %s", self.folder, e)
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(name)
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+    def _forget_signatures(self, base: bool = True) -> None:
+        names = (SIGNATURES_DELTA, SIGNATURES) if base else (SIGNATURES_DELTA,)
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                (self.folder / name).unlink()
 
     def drop(self) -> None:
         """Throw the index away (the next update rebuilds it)."""
@@ -354,7 +445,7 @@ class SearchIndex:
                 progress: ProgressCallback | None, cancel: threading.Event | None) -> IndexStats:
         started = time.perf_counter()
         report = progress or (lambda p: None)
-        stale_files = [*self.folder.glob(f"{META}.*.tmp"), *self.folder.glob(f"{SIGNATURES}.*.tmp")]
+        stale_files = [*self.folder.glob(f"{META}.*.tmp"), *self.folder.glob(f"{SIGNATURE_FILES}*.tmp")]
         for stale in stale_files:  # left by a killed update; we hold the lock now
             with contextlib.suppress(OSError):
                 stale.unlink()
@@ -380,20 +471,17 @@ class SearchIndex:
             meta = IndexMeta(SCHEMA_VERSION, language, matcher.signature, complete=False)
             self._write_meta(meta)
             known: dict[str, str] = {}
+            saved = None
         else:
             assert meta is not None and ix is not None
+            saved = self._saved_signatures(ix)
             try:
-                known = self._saved_signatures(ix)
-                if known is None:
-                    known = self.stored_signatures()
+                known = saved.signatures if saved is not None else self.stored_signatures()
             except INDEX_DAMAGE as e:
                 return self._rebuild_damaged(corpus, matcher, fact_articles, progress, cancel, e)
         # A document's signature covers its file, the entity names it was matched against and
         # the facts citing it, so a changed alias or an interrupted re-matching resumes per document.
-        mentions = matcher.signature[:12]
-        corpus.manifest()
-        digests = corpus.manifest_digests()
-        expected = {i: _doc_sig(f, mentions, fact_articles, digests.get(i, "")) for i, f in files.items()}
+        expected = doc_signatures(files, matcher.signature[:12], corpus.manifest_digests(), fact_articles)
         todo = [f for i, f in files.items() if known.get(i) != expected[i]]
         deleted = [i for i in known if i not in files]
         counts = {"added": 0, "updated": 0, "dropped": 0}  # documents written, not just attempted
@@ -403,10 +491,11 @@ class SearchIndex:
         cancelled = False
         written: set[str] = set()
         if todo or deleted or not meta.complete:
-            # No signature file while the index changes: one left from before a crash or a rebuild
-            # could name a generation number the new commits reach again.
+            # No delta while the index changes, and no base unless it is the one just read: a file
+            # left from before a crash or a rebuild could name a generation the new commits reach
+            # again. The base read is kept: the delta written after the commit names its token.
             with contextlib.suppress(OSError):
-                (self.folder / SIGNATURES).unlink()
+                self._forget_signatures(base=saved is None)
             self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=False))
             report(Progress(0, total, "Indexing"))
             next_commit = FIRST_COMMIT
@@ -455,10 +544,21 @@ class SearchIndex:
                 raise
             if not cancelled:
                 self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=True))
-                signatures = {i: expected[i] if i in written else known[i]
-                              for i in files if i in written or (i in known and known[i] == expected[i])}
-                self._save_signatures(ix, signatures)
-        elif known and not (self.folder / SIGNATURES).exists():
+                # What the index now holds: the written documents, less the deleted ones and those
+                # that could not be read any more (dropped from the index above).
+                changes: dict[str, str | None] = {i: expected[i] for i in written}
+                changes.update((i, None) for i in deleted)
+                changes.update((stat.id, None) for stat in todo if stat.id not in written and stat.id in known)
+                if saved is not None:
+                    self._save_delta(ix, saved, changes)
+                else:
+                    for article_id, sig in changes.items():
+                        if sig is None:
+                            known.pop(article_id, None)
+                        else:
+                            known[article_id] = sig
+                    self._save_signatures(ix, known)
+        elif saved is None and known:
             self._save_signatures(ix, known)
         seconds = time.perf_counter() - started
         return IndexStats(
@@ -561,6 +661,13 @@ def _month(date: str | None) -> str | None:
     return f"{parsed.year:04}-{parsed.month:02}" if parsed else None
 
 
-def _doc_sig(stat: FileStat, mentions: str, fact_articles: dict[str, tuple[str, ...]], manifest: str) -> str:
-    cited = fact_articles.get(stat.id)
-    return f"{stat.mtime_ns}:{stat.size}|{mentions}|{manifest}|{','.join(cited) if cited else ''}"
+def doc_signatures(files: dict[str, FileStat], mentions: str, digests: dict[str, str],
+                   fact_articles: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Each article's signature: "mtime_ns:size|mentions|manifest line digest|citing facts"."""
+    # One f-string per article, inline: this runs over the whole corpus on every update.
+    get = digests.get
+    signatures = {i: f"{f.mtime_ns}:{f.size}|{mentions}|{get(i, '')}|" for i, f in files.items()}
+    for article_id, cited in fact_articles.items():
+        if cited and article_id in signatures:
+            signatures[article_id] += ",".join(cited)
+    return signatures
