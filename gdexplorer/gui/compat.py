@@ -12,7 +12,6 @@ which is what PEP 683 does for them on newer Pythons: they are static objects ne
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import sys
 
@@ -48,6 +47,8 @@ def guard_singleton_refcounts() -> bool:
         return True
     if not singletons_leak():
         return False
+    import ctypes  # here: 3 ms at every start, for a binding that needs the guard
+
     for singleton in (None, True, False):
         # ob_refcnt is the first field of every object in release builds of CPython < 3.12.
         ctypes.c_ssize_t.from_address(id(singleton)).value += _MARGIN

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gdexplorer.errors import GdxError
-from gdexplorer.model import ArticleInfo, Entity, Facets, Network
 
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint; these name types only.
     from gdexplorer.explorer import Explorer
+    from gdexplorer.model import ArticleInfo, Entity, Facets, Network
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Facet values shown by month rather than year when the matches span at most this many months.
@@ -190,6 +190,8 @@ def load_facets_page(explorer: Explorer, text: str, filters: tuple[str, ...], ke
     ``date_filter`` names the clause of ``filters`` that is a date choice, if any: the timeline is
     counted without it.
     """
+    from gdexplorer.model import Facets
+
     started = time.perf_counter()
     result = explorer.search(text, limit=1, snippets=False, keystroke=keystroke, filters=filters, facets=True)
     facets = result.facets or Facets()

@@ -8,8 +8,11 @@ visiting a new place, so a search that follows a search replaces it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gdexplorer.gui.explore import Filter
+if TYPE_CHECKING:
+    # Types only: explore brings the core's model (its dataclasses), imported after the window's first paint.
+    from gdexplorer.gui.explore import Filter
 
 
 @dataclass(frozen=True, slots=True)

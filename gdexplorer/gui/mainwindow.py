@@ -44,7 +44,6 @@ from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, Se
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
 from gdexplorer.gui.navigation import NavigationController, keys
-from gdexplorer.gui.pages import OpenedCorpus, example_queries
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.articlepane import ArticlePane
 from gdexplorer.gui.widgets.articleview import error_html, welcome_html
@@ -67,7 +66,7 @@ if TYPE_CHECKING:
     from gdexplorer.gui.explorecontroller import ExploreController
     from gdexplorer.gui.exportcontroller import ExportController
     from gdexplorer.gui.exporting import Exporter
-    from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage
+    from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus
     from gdexplorer.gui.searchcontroller import SearchController
     from gdexplorer.gui.session import ExplorerSession
     from gdexplorer.gui.watcher import CorpusWatcher
@@ -539,6 +538,8 @@ class MainWindow(QMainWindow):
         return None
 
     def _show_welcome(self) -> None:
+        from gdexplorer.gui.pages import example_queries  # with the model, after the first paint
+
         opened = self._opened
         if opened is None or self.article.view.page is not None:
             return
@@ -605,8 +606,7 @@ class MainWindow(QMainWindow):
     def _on_session_index_finished(self, stats: IndexStats) -> None:
         self.index_status.show_finished(stats)
         if self._opened is not None and not self._opened.index_ready:
-            self._opened = OpenedCorpus(self._opened.explorer, self._opened.name, self._opened.entities,
-                                        self._opened.problems, True, self._opened.annotations_dir)
+            self._opened = dataclasses.replace(self._opened, index_ready=True)
         self.searching.index_finished()
 
     @Slot(str)

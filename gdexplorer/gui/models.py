@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractListModel,
@@ -17,7 +19,10 @@ from PySide6.QtGui import QFont
 
 from gdexplorer.errors import Problem, location
 from gdexplorer.gui.icons import kind_icon, problem_icon
-from gdexplorer.model import Entity, EntityKind, Hit, SearchResult
+
+if TYPE_CHECKING:
+    # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.model import Entity, EntityKind, Hit, SearchResult
 
 Index = QModelIndex | QPersistentModelIndex
 ItemRole = Qt.ItemDataRole.UserRole
@@ -167,6 +172,9 @@ class EntityTreeModel(TwoLevelModel):
         self._row_of: dict[str, tuple[int, int]] = {}
 
     def set_entities(self, entities: tuple[Entity, ...] | list[Entity]) -> None:
+        # The model is imported after the window's first paint (see MainWindow): here, when it is used.
+        from gdexplorer.model import EntityKind
+
         self.beginResetModel()
         grouped: dict[EntityKind, list[Entity]] = {}
         for entity in entities:
@@ -316,6 +324,8 @@ class EntityFilterProxy(QSortFilterProxyModel):
         return bool(self._needle) or self._only is not None
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        from gdexplorer.model import Entity
+
         if not source_parent.isValid():
             # A type row shows when unfiltered; filtered, recursive filtering keeps it for its children.
             return not self.filtering
@@ -343,6 +353,8 @@ class EntityFilterProxy(QSortFilterProxyModel):
         source = self.sourceModel()
         source_index = self.mapToSource(index)
         if role == Qt.ItemDataRole.DisplayRole and index.column() == 0:
+            from gdexplorer.model import EntityKind
+
             kind = source.data(source_index, ItemRole)
             if isinstance(kind, EntityKind):
                 # Count what the filter leaves, not the whole group.

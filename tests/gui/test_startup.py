@@ -119,10 +119,11 @@ def test_reading_a_part_of_the_second_pass_builds_it_at_once(qtbot, settings: QS
     assert window.detail_tabs.widget(1) is window.network
 
 
-def test_the_first_pass_imports_no_controller_and_the_first_paint_brings_them(tmp_path: Path):
+def test_the_first_pass_imports_no_controller_nor_model_and_the_first_paint_brings_them(tmp_path: Path):
     later = ("gdexplorer.gui.session", "gdexplorer.gui.annotating", "gdexplorer.gui.changescontroller",
              "gdexplorer.gui.explorecontroller", "gdexplorer.gui.exportcontroller", "gdexplorer.gui.searchcontroller",
-             "gdexplorer.gui.watcher", "gdexplorer.gui.widgets.network", "gdexplorer.gui.widgets.timeline")
+             "gdexplorer.gui.watcher", "gdexplorer.gui.widgets.network", "gdexplorer.gui.widgets.timeline",
+             "gdexplorer.model", "gdexplorer.gui.pages", "gdexplorer.mentions")
     code = (
         "import sys\n"
         "from PySide6.QtCore import QSettings\n"

@@ -8,6 +8,7 @@ fact's quoted sentence are then placed exactly, and F3 can walk from hit to hit.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import (
@@ -23,10 +24,13 @@ from PySide6.QtWidgets import QTextEdit, QWidget
 
 from gdexplorer.gui.formatting import display_date, plural
 from gdexplorer.gui.links import entity_href, search_href
-from gdexplorer.gui.pages import ArticlePage, paragraph_breaks
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.linkbrowser import ICON_SIZE, LinkBrowser, kind_src
-from gdexplorer.model import Entity, EntityKind
+
+if TYPE_CHECKING:
+    # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.gui.pages import ArticlePage
+    from gdexplorer.model import Entity, EntityKind
 
 Range = tuple[int, int]
 ENTITIES_ANCHOR = "entities"
@@ -140,6 +144,9 @@ class ArticleView(LinkBrowser):
     # -- building the document ---------------------------------------------------------------
 
     def _render(self) -> None:
+        # The pages (and the model) are imported after the window's first paint (see MainWindow): here, when used.
+        from gdexplorer.gui.pages import paragraph_breaks
+
         page = self.page
         if page is None:
             return
@@ -260,6 +267,9 @@ class ArticleView(LinkBrowser):
     def _insert_entity_list(self, cursor: QTextCursor, entities: tuple[Entity, ...],
                             secondary: QTextCharFormat) -> None:
         """After the body: every entity the article mentions, one line per type, as links."""
+        # The model is imported after the window's first paint (see MainWindow): here, when it is used.
+        from gdexplorer.model import EntityKind
+
         heading = QTextBlockFormat()
         heading.setTopMargin(26)
         heading.setBottomMargin(6)

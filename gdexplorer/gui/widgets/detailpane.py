@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtWidgets import QWidget
 
 from gdexplorer.gui.formatting import display_date, plural
 from gdexplorer.gui.links import FactLink, article_href, entity_href, fact_href, parse_href, search_href
-from gdexplorer.gui.pages import EntityPage
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.linkbrowser import LinkBrowser, kind_src
-from gdexplorer.model import ArticleInfo, Entity, Fact, Relation
+
+if TYPE_CHECKING:
+    # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.gui.pages import EntityPage
+    from gdexplorer.model import ArticleInfo, Entity, Fact, Relation
 
 DETAIL_HINT = "Click a name in an article, or an entity in the list above, to see what is known about it."
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -18,7 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from gdexplorer.gui.models import EntityFilterProxy, EntityTreeModel, item_at
-from gdexplorer.model import Entity
+
+if TYPE_CHECKING:
+    # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.model import Entity
 
 
 class EntityPanel(QWidget):
@@ -166,12 +171,17 @@ class EntityPanel(QWidget):
 
     @Slot(QModelIndex)
     def _on_tree_activated(self, index: QModelIndex) -> None:
+        # The model is imported after the window's first paint (see MainWindow): here, when it is used.
+        from gdexplorer.model import Entity
+
         entity = item_at(index.siblingAtColumn(0))
         if isinstance(entity, Entity):
             self.entity_activated.emit(entity.id)
 
     @Slot(QPoint)
     def _on_tree_custom_context_menu_requested(self, pos: QPoint) -> None:
+        from gdexplorer.model import Entity
+
         entity = item_at(self.tree.indexAt(pos).siblingAtColumn(0))
         if not isinstance(entity, Entity):
             return

@@ -44,10 +44,12 @@ from gdexplorer.gui.formatting import plural
 from gdexplorer.gui.icons import kind_icon
 from gdexplorer.gui.models import ItemRole, TwoLevelModel, item_at
 from gdexplorer.gui.theme import marks_for
-from gdexplorer.model import Entity, EntityKind
 
 if TYPE_CHECKING:
+    # Types only: QStyle's types and the core's model (its dataclasses) come after the window's first paint.
     from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from gdexplorer.model import Entity, EntityKind
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -96,6 +98,9 @@ class FacetGroup:
 
 def facet_groups(page: FacetsPage, entities: dict[str, Entity], active: tuple[Filter, ...]) -> list[FacetGroup]:
     """The groups the panel lists for a page of counts: section, date, then entities by type."""
+    # The model is imported after the window's first paint (see MainWindow): here, when it is used.
+    from gdexplorer.model import EntityKind
+
     groups: list[FacetGroup] = []
     chosen = set(active)
 

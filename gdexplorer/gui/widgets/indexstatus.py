@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from gdexplorer.model import IndexStats, Progress
+if TYPE_CHECKING:
+    # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.model import IndexStats, Progress
 
 
 class IndexStatus(QWidget):

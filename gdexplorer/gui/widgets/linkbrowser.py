@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QTextDocument
@@ -10,7 +11,10 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from gdexplorer.gui.icons import kind_image
 from gdexplorer.gui.links import ArticleLink, EntityLink, ExternalLink, FactLink, SearchLink, parse_href
-from gdexplorer.model import EntityKind
+
+if TYPE_CHECKING:
+    # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.model import EntityKind
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,9 @@ class LinkBrowser(QTextBrowser):
         self.highlighted.connect(self._on_self_highlighted)
 
     def loadResource(self, kind: int, name: QUrl) -> object:
+        # The model is imported after the window's first paint (see MainWindow): here, when it is used.
+        from gdexplorer.model import EntityKind
+
         if kind == QTextDocument.ResourceType.ImageResource.value and name.scheme() == KIND_SCHEME:
             try:
                 entity_kind = EntityKind(name.path())

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import QApplication, QStyledItemDelegate
 from gdexplorer.gui.formatting import display_date
 from gdexplorer.gui.models import item_at
 from gdexplorer.gui.theme import marks_for
-from gdexplorer.model import Hit
 
 if TYPE_CHECKING:
+    # Types only: QStyle's types and the core's model (its dataclasses) come after the window's first paint.
     from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from gdexplorer.model import Hit
 
 SNIPPET_LINES = 3
 PAD_X, PAD_Y, GAP = 12, 9, 3
@@ -56,13 +58,16 @@ class ResultDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
+        # Here, not at the top: QStyle's Python types (~17 ms) and the model are not needed for the
+        # window's first paint (no rows yet).
+        from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+        from gdexplorer.model import Hit
+
         hit = item_at(index)
         if not isinstance(hit, Hit):
             super().paint(painter, option, index)
             return
-        # Here, not at the top: QStyle's Python types cost ~17 ms that the window's first paint (no rows
-        # yet) does not need.
-        from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)

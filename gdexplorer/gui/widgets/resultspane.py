@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QPalette
@@ -22,7 +23,10 @@ from gdexplorer.gui.formatting import plural
 from gdexplorer.gui.models import ResultsModel
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.resultdelegate import ResultDelegate
-from gdexplorer.model import Hit, SearchResult
+
+if TYPE_CHECKING:
+    # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.model import SearchResult
 
 SORTS = (("relevance", "Best match"), ("newest", "Newest first"), ("oldest", "Oldest first"))
 
@@ -211,6 +215,9 @@ class ResultsPane(QWidget):
 
     @Slot(QModelIndex)
     def _on_view_activated(self, index: QModelIndex) -> None:
+        # The model is imported after the window's first paint (see MainWindow): here, when it is used.
+        from gdexplorer.model import Hit
+
         hit = self.model.hit(index.row())
         if isinstance(hit, Hit):
             self.hit_activated.emit(hit)

@@ -7,12 +7,16 @@ fact dialog with a new entity of that name and the sentence it first appears in 
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, Qt, Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
 from gdexplorer.gui.theme import marks_for
-from gdexplorer.mentions import Suggestion
+
+if TYPE_CHECKING:
+    # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.mentions import Suggestion
 
 SHOWN = 8
 
