@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+import numpy as np
 from whoosh import collectors, fields, matching, qparser
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
@@ -20,7 +21,7 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher, TimeLimit
 from whoosh.support import levenshtein
 
-from gdexplorer.docsets import count_matches, posting_arrays, segment_docs
+from gdexplorer.docsets import DocSet, count_matches, posting_arrays, segment_docs
 from gdexplorer.errors import QueryError
 from gdexplorer.index import info_from_stored
 from gdexplorer.model import Facets, Hit, SearchResult, Snippet
@@ -398,7 +399,7 @@ def run_search(
 
 
 def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | None,
-                 matches: list[set[int]] | None = None) -> Facets:
+                 matches: list[DocSet] | None = None) -> Facets:
     """Category, month and entity counts for every document the query matches.
 
     Each value of the three fields is a term; its count is the size of its posting list's
@@ -417,7 +418,7 @@ def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | N
         matches = None
     for position, (sub, _) in enumerate(subs):
         match = matches[position] if matches is not None else segment_docs(sub, query)
-        if not match:
+        if not match.any():
             continue
         reader = sub.reader()
         deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
@@ -426,7 +427,7 @@ def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | N
                 continue
             for term in reader.lexicon(name):
                 ids = posting_arrays(reader, name, term)[0]
-                n = len(match.intersection(ids))
+                n = int(np.count_nonzero(match[np.frombuffer(ids, dtype=np.intc)])) if len(ids) else 0
                 if n:
                     key = term.decode("utf-8") if isinstance(term, bytes) else str(term)
                     counts[key] += n

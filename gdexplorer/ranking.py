@@ -83,9 +83,10 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
         memo: docsets.Memo = {}
         match = docsets.segment_docs(sub, query, memo)
         matches.append(match)
-        if not match:
+        count = int(np.count_nonzero(match))
+        if not count:
             continue
-        total += len(match)
+        total += count
         reader = sub.reader()
         size = reader.doc_count_all()
         acc = np.zeros(size)
@@ -93,9 +94,8 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
         for leaf in leaves:
             if leaf.kind == "const":
                 assert leaf.query is not None
-                docs = docsets.segment_docs(sub, leaf.query, memo) & match
-                if docs:
-                    where = np.fromiter(docs, dtype=np.intp, count=len(docs))
+                where = np.flatnonzero(docsets.segment_docs(sub, leaf.query, memo) & match)
+                if len(where):
                     acc[where] += leaf.boost
                     touched[where] = True
                 continue
@@ -116,9 +116,7 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
                 # The same operations in the same order as Whoosh's BM25F, in doubles.
                 acc[where] += c * w / (w + denominators[lengths[where]])
             touched[where] = True
-        in_match = np.zeros(size, dtype=bool)
-        in_match[np.fromiter(match, dtype=np.intp, count=len(match))] = True
-        docs_in = np.flatnonzero(in_match)  # ascending: ties keep index order, as in Whoosh
+        docs_in = np.flatnonzero(match)  # ascending: ties keep index order, as in Whoosh
         scored = docs_in[touched[docs_in]]
         scores = acc[scored]
         if sortedby:
