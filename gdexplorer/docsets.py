@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 DocSet = np.ndarray  # one bool per document of a segment, deleted ones False; never mutated once made
 Memo = dict[int, DocSet]  # id(sub-query) -> its documents in one segment
 
-POSTING_CACHE_PER_DOC = 24  # postings kept per document of a segment: ~20 MB at 100,000 articles
+POSTING_CACHE_PER_DOC = 32  # postings kept per document of a segment: ~26 MB at 100,000 articles
 POSTING_CACHE_MIN = 200_000
 
 
@@ -169,7 +169,8 @@ class _PostingCache:
 
     Typing "china e", "china ec", "china eco" reads the postings of "china" again each time; they
     are kept as compact arrays (8 bytes a posting) so the next keystroke only reads the new word.
-    Position values (for phrases) are kept too, counted as four postings each.
+    Word positions (for phrases) are kept too: decoded arrays, one posting's worth per occurrence
+    (raw position values of older indexes count four postings each).
     """
 
     def __init__(self, budget: int) -> None:
@@ -185,7 +186,7 @@ class _PostingCache:
         return found[0]
 
     def put(self, key: tuple[str, str, bytes | str], value: Any, size: int) -> None:
-        if size > self.budget // 4:
+        if size > self.budget // 3:
             return  # one huge list would flush everything else
         self.lists[key] = (value, size)
         self.size += size
@@ -353,7 +354,7 @@ def _packed_phrase(reader: object, field: str, words: list[str | bytes], candida
         docs, positions = position_arrays(reader, field, word)
         keep = wanted[docs]
         # Shifted so that the phrase's words share a key, never below zero.
-        found = (docs[keep].astype(np.int64) << 32) | (positions[keep] + (last - i))
+        found = (docs[keep].astype(np.int64) << 32) | (positions[keep].astype(np.int64) + (last - i))
         keys = found if keys is None else np.intersect1d(keys, found, assume_unique=True)
         if not len(keys):
             return _none(reader)
@@ -369,13 +370,13 @@ def position_arrays(reader: object, field: str, word: str | bytes) -> tuple[np.n
     found = cache.get(key)
     if found is None:
         found = _unpack_all(*_read_values(reader, field, word))
-        cache.put(key, found, len(found[0]) * 3 // 2)
+        cache.put(key, found, len(found[0]))  # 8 bytes an occurrence, as a posting
     return found
 
 
 def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     if not ids:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint32)
     counts = np.frombuffer(b"".join([v[:4] for v in values]), dtype=">u4").astype(np.int64)
     widths = (np.fromiter(map(len, values), dtype=np.int64, count=len(values)) - 4) // np.maximum(counts, 1)
     doc_ids = np.asarray(ids, dtype=np.int32)
@@ -391,7 +392,7 @@ def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.nda
         # Positions are running sums of the gaps, restarting at each posting.
         sums = np.cumsum(gaps)
         starts = np.cumsum(per) - per
-        all_positions.append(sums - np.repeat(sums[starts] - gaps[starts], per))
+        all_positions.append((sums - np.repeat(sums[starts] - gaps[starts], per)).astype(np.uint32))
         all_docs.append(np.repeat(doc_ids[picked], per))
     if len(all_docs) == 1:
         return all_docs[0], all_positions[0]
