@@ -245,7 +245,11 @@ def _posting_blocks(reader: object, field: str, word: bytes | str,
     # a time, which is exactly the per-document cost this module exists to avoid.
     while not m._atend and m._i < m._blocklength:
         if m._ids is None:
-            m._read_ids()
+            # Whoosh's _read_ids, with the document-number gaps summed in C: its delta_decode
+            # is a Python generator step per posting, most of reading a list for the first time.
+            if m._data is None:
+                m._read_data()
+            m._ids = m._data[0] if m._byteids else tuple(accumulate(m._data[0]))
         if values and m._values is None:
             m._read_values()
         if not values and m._weights is None:
