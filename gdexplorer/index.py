@@ -157,6 +157,23 @@ class SavedSignatures:
     changes: dict[str, str | None]
 
 
+@dataclass(slots=True)
+class UpdateMemo:
+    """What the last update in this process left in the index, to compare the next scan against.
+
+    Valid while no commit happened since (generation and file sizes) and the signature inputs
+    (corpus, entity names, manifest, citing facts) are the same: then only the articles whose file
+    stat changed need a signature, instead of 100,000 of them read or built on every update.
+    """
+
+    generation: int
+    sizes: dict[str, int]
+    key: tuple[str, str, dict[str, str], dict[str, tuple[str, ...]]]  # root, mentions, digests, facts
+    files: dict[str, FileStat]  # the scan the index was brought up to date with
+    signatures: dict[str, str]  # what the index holds, by article id
+    saved: SavedSignatures | None  # the files on disk holding ``signatures``, if written
+
+
 def info_from_stored(stored: dict[str, object]) -> ArticleInfo:
     extra = stored.get("info") or {}
     assert isinstance(extra, dict)
@@ -180,6 +197,7 @@ class SearchIndex:
         self._meta: IndexMeta | None = None
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._memo: UpdateMemo | None = None
 
     # -- state -------------------------------------------------------------------------------
 
@@ -212,6 +230,7 @@ class SearchIndex:
         """Remember that reading failed, so that the next update rebuilds instead of trusting it."""
         meta = self.meta()
         log.warning("the index at %s is damaged: %s", self.folder, why)
+        self._memo = None
         self.close()
         self._ix = None
         if meta is not None:
@@ -351,13 +370,23 @@ class SearchIndex:
         return {f.name: f.stat().st_size for f in self.folder.iterdir()
                 if f.is_file() and not f.name.startswith((META, SIGNATURE_FILES))}
 
-    def _save_signatures(self, ix: index.Index, signatures: dict[str, str]) -> None:
-        """Keep every document's signature beside the index, tied to its generation, as a new base.
+    def _save_signatures(self, generation: int, sizes: dict[str, int], signatures: dict[str, str],
+                         saved: SavedSignatures | None, changes: dict[str, str | None]) -> SavedSignatures | None:
+        """Keep every document's signature beside the index, tied to its generation; what was written.
 
         Reading them back from the stored fields unpickles every document: seconds at 100,000
-        articles, on every update. A crash between a commit and this write leaves a file for an older
-        generation, which is ignored.
+        articles, on every update. With ``saved`` (the files the update started from) and at most
+        DELTA_MAX ``changes`` since its base, only those are written; else a new base. A crash
+        between a commit and this write leaves files for an older generation, which are ignored.
         """
+        if saved is not None:
+            merged = {**saved.changes, **changes}
+            if len(merged) <= DELTA_MAX:
+                delta = json.dumps({"format": SIGNATURES_FORMAT, "token": saved.token, "generation": generation,
+                                    "files": sizes, "changes": merged})
+                if self._write_signature_file(SIGNATURES_DELTA, delta.encode("utf-8")):
+                    return SavedSignatures(signatures, saved.token, merged)
+                return None
         with contextlib.suppress(OSError):  # tidiness only: a delta names the token of its base
             self._forget_signatures(base=False)
         token = os.urandom(8).hex()
@@ -366,39 +395,26 @@ class SearchIndex:
         # The ids, and the signatures in the same order, as two newline-joined strings: a join and
         # a split, which JSON encodes as one string each, are several times faster both ways than a
         # JSON object of 100,000 entries. Entries with a newline are kept apart as such an object.
-        data = json.dumps({"format": SIGNATURES_FORMAT, "token": token, "generation": ix.latest_generation(),
-                           "files": self._file_sizes(), "odd": odd,
-                           "ids": "\n".join(plain), "signatures": "\n".join(plain.values())})
-        self._write_signature_file(SIGNATURES, data.encode("utf-8"))
+        data = json.dumps({"format": SIGNATURES_FORMAT, "token": token, "generation": generation, "files": sizes,
+                           "odd": odd, "ids": "\n".join(plain), "signatures": "\n".join(plain.values())})
+        if self._write_signature_file(SIGNATURES, data.encode("utf-8")):
+            return SavedSignatures(signatures, token, {})
+        return None
 
-    def _save_delta(self, ix: index.Index, saved: SavedSignatures, changes: dict[str, str | None]) -> None:
-        """Record this update's changes against the base ``saved`` came from (or a new base if many)."""
-        merged = {**saved.changes, **changes}
-        if len(merged) > DELTA_MAX:
-            signatures = saved.signatures
-            for article_id, sig in changes.items():
-                if sig is None:
-                    signatures.pop(article_id, None)
-                else:
-                    signatures[article_id] = sig
-            self._save_signatures(ix, signatures)
-            return
-        data = json.dumps({"format": SIGNATURES_FORMAT, "token": saved.token, "generation": ix.latest_generation(),
-                           "files": self._file_sizes(), "changes": merged})
-        self._write_signature_file(SIGNATURES_DELTA, data.encode("utf-8"))
-
-    def _write_signature_file(self, name: str, data: bytes) -> None:
+    def _write_signature_file(self, name: str, data: bytes) -> bool:
         tmp = ""
         try:
             fd, tmp = tempfile.mkstemp(prefix=f"{name}.", suffix=".tmp", dir=self.folder)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, self.folder / name)
+            return True
         except OSError as e:  # only a speed-up: the next update reads the stored fields instead
             log.info("could not save the signatures in %s: %s", self.folder, e)
             if tmp:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+            return False
 
     def _forget_signatures(self, base: bool = True) -> None:
         names = (SIGNATURES_DELTA, SIGNATURES) if base else (SIGNATURES_DELTA,)
@@ -408,6 +424,7 @@ class SearchIndex:
 
     def drop(self) -> None:
         """Throw the index away (the next update rebuilds it)."""
+        self._memo = None
         self.close()
         self._ix = None
         self._meta = None
@@ -445,6 +462,7 @@ class SearchIndex:
                 progress: ProgressCallback | None, cancel: threading.Event | None) -> IndexStats:
         started = time.perf_counter()
         report = progress or (lambda p: None)
+        memo, self._memo = self._memo, None  # set again only by an update that completes
         stale_files = [*self.folder.glob(f"{META}.*.tmp"), *self.folder.glob(f"{SIGNATURE_FILES}*.tmp")]
         for stale in stale_files:  # left by a killed update; we hold the lock now
             with contextlib.suppress(OSError):
@@ -472,17 +490,29 @@ class SearchIndex:
             self._write_meta(meta)
             known: dict[str, str] = {}
             saved = None
-        else:
-            assert meta is not None and ix is not None
-            saved = self._saved_signatures(ix)
-            try:
-                known = saved.signatures if saved is not None else self.stored_signatures()
-            except INDEX_DAMAGE as e:
-                return self._rebuild_damaged(corpus, matcher, fact_articles, progress, cancel, e)
         # A document's signature covers its file, the entity names it was matched against and
         # the facts citing it, so a changed alias or an interrupted re-matching resumes per document.
-        expected = doc_signatures(files, matcher.signature[:12], corpus.manifest_digests(), fact_articles)
-        todo = [f for i, f in files.items() if known.get(i) != expected[i]]
+        # Copies: the memo must not change with a dict the caller or the corpus changes later.
+        key = (str(corpus.root), matcher.signature[:12], dict(corpus.manifest_digests()), dict(fact_articles))
+        compared = files
+        if not rebuilt:
+            assert meta is not None and ix is not None
+            if memo is not None and (memo.generation, memo.sizes, memo.key) == (ix.latest_generation(),
+                                                                               self._file_sizes(), key):
+                known, saved = memo.signatures, memo.saved
+                # Only the files whose stat changed since, and those the index lacks (unreadable
+                # last time: tried and reported again), can differ from what the index holds.
+                maybe = {i for i, _ in files.items() ^ memo.files.items()}
+                maybe.update(files.keys() - known.keys())
+                compared = {i: files[i] for i in maybe if i in files}
+            else:
+                saved = self._saved_signatures(ix)
+                try:
+                    known = saved.signatures if saved is not None else self.stored_signatures()
+                except INDEX_DAMAGE as e:
+                    return self._rebuild_damaged(corpus, matcher, fact_articles, progress, cancel, e)
+        expected = doc_signatures(compared, key[1], key[2], fact_articles)
+        todo = [f for i, f in files.items() if i in expected and known.get(i) != expected[i]]
         deleted = [i for i in known if i not in files]
         counts = {"added": 0, "updated": 0, "dropped": 0}  # documents written, not just attempted
         problems: list[Problem] = []
@@ -549,17 +579,19 @@ class SearchIndex:
                 changes: dict[str, str | None] = {i: expected[i] for i in written}
                 changes.update((i, None) for i in deleted)
                 changes.update((stat.id, None) for stat in todo if stat.id not in written and stat.id in known)
-                if saved is not None:
-                    self._save_delta(ix, saved, changes)
-                else:
-                    for article_id, sig in changes.items():
-                        if sig is None:
-                            known.pop(article_id, None)
-                        else:
-                            known[article_id] = sig
-                    self._save_signatures(ix, known)
-        elif saved is None and known:
-            self._save_signatures(ix, known)
+                for article_id, sig in changes.items():
+                    if sig is None:
+                        known.pop(article_id, None)
+                    else:
+                        known[article_id] = sig
+                generation, sizes = ix.latest_generation(), self._file_sizes()
+                saved = self._save_signatures(generation, sizes, known, saved, changes)
+                self._memo = UpdateMemo(generation, sizes, key, files, known, saved)
+        else:
+            generation, sizes = ix.latest_generation(), self._file_sizes()
+            if saved is None and known:
+                saved = self._save_signatures(generation, sizes, known, None, {})
+            self._memo = UpdateMemo(generation, sizes, key, files, known, saved)
         seconds = time.perf_counter() - started
         return IndexStats(
             added=counts["added"], updated=counts["updated"], deleted=len(deleted) + counts["dropped"],
@@ -595,6 +627,7 @@ class SearchIndex:
             raise SearchIndexError(f"cannot write the index in {self.folder}: {e.strerror or e}") from e
 
     def _create(self, language: str) -> index.Index:
+        self._memo = None
         self.close()
         self._ix = None
         if self.folder.exists():
