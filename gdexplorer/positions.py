@@ -59,14 +59,25 @@ _BIG_ENDIAN = sys.byteorder == "big"
 assert array("I").itemsize == 4
 
 
+_HEADS = [pack_uint(n) for n in range(256)]  # the count, precomputed for the usual small ones
+_SINGLE = [_HEADS[1] + bytes((p,)) for p in range(256)]  # a word once, early in the text
+
+
 def pack_positions(positions: list[int]) -> bytes:
     """The count, then the gaps between ascending positions in the narrowest unsigned width."""
-    gaps = list(map(sub, positions, [0, *positions[:-1]]))
+    count = len(positions)
+    head = _HEADS[count] if count < 256 else pack_uint(count)
+    if count == 1:  # most words of an article occur once
+        first = positions[0]
+        return head + first.to_bytes(1 if first < 0x100 else 2 if first < 0x10000 else 4, "little")
+    gaps = [positions[0], *map(sub, positions[1:], positions)]
     widest = max(gaps)
-    packed = array("B" if widest < 0x100 else "H" if widest < 0x10000 else "I", gaps)
-    if _BIG_ENDIAN and packed.itemsize > 1:
+    if widest < 0x100:
+        return head + bytes(gaps)
+    packed = array("H" if widest < 0x10000 else "I", gaps)
+    if _BIG_ENDIAN:
         packed.byteswap()
-    return pack_uint(len(gaps)) + packed.tobytes()
+    return head + packed.tobytes()
 
 
 def unpack_positions(value: bytes) -> list[int]:
@@ -130,6 +141,14 @@ class FastPositions(formats.Positions):
                 found.append(pos)
         boost = self.field_boost
         encode = self.encode
+        if not self.packed:
+            for word, positions in poses.items():
+                yield (word, len(positions), len(positions) * boost, encode(positions))
+            return
+        single = _SINGLE
         for word, positions in poses.items():
-            yield (word, len(positions), len(positions) * boost, encode(positions))
+            if len(positions) == 1 and positions[0] < 0x100:
+                yield (word, 1, boost, single[positions[0]])  # the usual case, without a call
+            else:
+                yield (word, len(positions), len(positions) * boost, pack_positions(positions))
 
