@@ -140,3 +140,34 @@ def test_entity_network_has_curated_relations_both_ways_and_co_mentions(seeds):
     some = next(iter(co.values()))
     assert some.articles == ("articles/0002.txt",) and some.weight == 1
     assert network.nodes[0] == "ehang" and len(set(network.nodes)) == len(network.nodes)
+
+
+def test_one_article_edits_merge_tiny_segments_without_rewriting_bigger_ones(seeds):
+    from gdexplorer.index import MERGE_AT
+
+    for n in range(20):
+        add_article(seeds, f"extra{n:02}.txt", f"Extra {n}", f"Okapi number {n} was seen near the river.")
+    explorer = Explorer(seeds)
+    explorer.update_index()
+
+    def segments() -> dict[str, int]:
+        ix = explorer.index._open()
+        return {seg.segment_id(): seg.doc_count_all() for seg in ix._segments()}
+
+    first = segments()
+    assert list(first.values()) == [22]
+    counts = []
+    for i in range(3 * MERGE_AT):
+        path = seeds / "articles" / f"extra{i % 20:02}.txt"
+        path.write_text(path.read_text(encoding="utf-8") + f"\nA zeppelin{i} landed.\n", encoding="utf-8")
+        assert explorer.update_index().updated == 1
+        now = segments()
+        assert set(first) <= set(now)  # the 22-document segment is never rewritten with tiny ones
+        assert sum(count < MERGE_AT for count in now.values()) <= MERGE_AT
+        counts.append(len(now))
+        assert explorer.search(f"zeppelin{i}").total == 1
+    # Each commit adds a one-document segment; MERGE_AT of them go into the next commit's, which
+    # then holds MERGE_AT + 1 (distinct) articles and waits for MERGE_AT - 1 more of its size.
+    assert counts == [*range(2, MERGE_AT + 2), *range(2, MERGE_AT + 3), *range(3, MERGE_AT + 2)]
+    assert sorted(segments().values()) == [1] * (MERGE_AT - 2) + [MERGE_AT + 1] * 2 + [22]
+    assert explorer.search("okapi").total == 20
