@@ -512,8 +512,11 @@ class SearchIndex:
                 except INDEX_DAMAGE as e:
                     return self._rebuild_damaged(corpus, matcher, fact_articles, progress, cancel, e)
         expected = doc_signatures(compared, key[1], key[2], fact_articles)
-        todo = [f for i, f in files.items() if i in expected and known.get(i) != expected[i]]
-        deleted = [i for i in known if i not in files]
+        if compared is files:
+            todo = [f for i, f in files.items() if known.get(i) != expected[i]]
+        else:  # a few ids, not a pass over 100,000: by id rather than in scan order
+            todo = [files[i] for i in sorted(expected) if known.get(i) != expected[i]]
+        deleted = sorted(known.keys() - files.keys())
         counts = {"added": 0, "updated": 0, "dropped": 0}  # documents written, not just attempted
         problems: list[Problem] = []
         done = 0
