@@ -9,11 +9,14 @@ Nothing here writes: the corpus belongs to the user.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import io
 import json
 import logging
 import os
+from collections.abc import Iterator
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
@@ -84,7 +87,8 @@ class Corpus:
     def scan(self) -> dict[str, FileStat]:
         """Every article file, by id, in a fixed order. Symlinked folders are not followed (no loops)."""
         self.scan_problems = []
-        return _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root)
+        with _gc_paused():
+            return _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root)
 
     def _skipped_dirs(self) -> set[Path]:
         # In a bare folder the annotations live beside the articles: never index them as text.
@@ -241,6 +245,24 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
 _BY_NAME = attrgetter("name")
 # FileStat's generated __new__ is a Python function; tuple.__new__ builds the same named tuple in C.
 _file_stat = partial(tuple.__new__, FileStat)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile (one already paused by the caller stays paused).
+
+    A scan keeps 100,000 new tuples: the collections they set off on the way each walk every
+    object of the process (the index keeps the last scan and the signatures), which made a scan
+    at 100k take 0.6 to 0.9 s instead of 0.6 s. Nothing the scan makes is cyclic garbage.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -133,3 +133,19 @@ def test_an_unreadable_folder_is_reported_and_the_rest_scanned(tmp_path):
             "articles/locked/: error: cannot read this folder: Permission denied"]
     finally:
         locked.chmod(0o755)
+
+
+def test_a_scan_leaves_garbage_collection_as_it_found_it(tmp_path):
+    import gc
+
+    write(tmp_path / "articles" / "a.txt", "A\n\nbody\n")
+    corpus = Corpus(tmp_path)
+    assert gc.isenabled()
+    assert list(corpus.scan()) == ["articles/a.txt"]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert list(corpus.scan()) == ["articles/a.txt"]
+        assert not gc.isenabled()  # paused by the caller: not switched back on behind its back
+    finally:
+        gc.enable()
