@@ -101,7 +101,8 @@ def timed_application(threshold_ms: int) -> None:
                 return super().notify(receiver, event)
             begun = time.perf_counter()
             kind = event.type()  # read before delivery: the event (or the receiver) may be gone after it
-            name = f"{type(receiver).__name__}({receiver.objectName()})"
+            # PySide sometimes hands a non-QObject receiver here (seen: a QEvent).
+            name = f"{type(receiver).__name__}({receiver.objectName() if isinstance(receiver, QObject) else ''})"
             handled = super().notify(receiver, event)
             took = (time.perf_counter() - begun) * 1000
             if took > threshold_ms:
@@ -166,10 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.trace:
         beat.watch(args.trace)
     marks: dict[str, float] = {}
-    window.session.corpus_opened.connect(lambda _: marks.setdefault("opened", time.perf_counter() - started))
-    window.session.index_finished.connect(lambda _: marks.setdefault("indexed", time.perf_counter() - started))
-    # As gdexplorer.gui.app.run does: the corpus opens once the window has had its first paint.
-    QTimer.singleShot(0, window, lambda: window.open_corpus(args.corpus, args.annotations))
+
+    def open_corpus() -> None:
+        window.session.corpus_opened.connect(lambda _: marks.setdefault("opened", time.perf_counter() - started))
+        window.session.index_finished.connect(lambda _: marks.setdefault("indexed", time.perf_counter() - started))
+        window.open_corpus(args.corpus, args.annotations)
+
+    # As gdexplorer.gui.app.run does: the corpus opens once the window is finished, after its first paint
+    # (reading window.session or opening sooner would build the second pass's parts at once, in one pass).
+    window.after_building(open_corpus)
     while "opened" not in marks:
         wait(20)
 

@@ -12,14 +12,16 @@ The window keeps the corpus and what shows it; the rest is done by controllers i
 The window is built in two passes, so that it appears sooner: the constructor builds what its
 first paint shows (the frame, the menus, the search field, the empty panes); the session, the
 controllers and the hidden widgets (network, timeline, filter chips) are built, and their modules
-imported, right after that paint (``finish_building``). Reading any of them earlier, or opening a
-corpus, builds them at once, so callers never see a half-built window.
+imported, right after that paint, a step per event-loop pass so that the window never freezes for
+long (``_second_pass``). Reading any of them earlier, or opening a corpus, builds it and what it
+needs at once, so callers never see a half-built part; ``after_building`` waits for them all.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import importlib
 import json
 import logging
 from collections.abc import Callable
@@ -84,15 +86,26 @@ REMEMBER_DELAY_MS = 750
 # A window that is not painted soon after it is shown (minimized, on another desktop) is finished anyway.
 FINISH_LATEST_MS = 500
 FACETS_WIDTH = 215
+# Work split into passes of its own (the second pass's steps, filling the entity tree) is this far apart.
+# Not 0: a zero timer is a posted event, and Qt's glib event loop runs posted events ahead of due timers
+# while it is busy, so two such passes ran back to back and the window's timers waited for both.
+NEXT_PASS_MS = 1
 
 T = TypeVar("T")
 
 
 class _BuiltLater(Generic[T]):
-    """A part of the window built after its first paint: reading it sooner builds it (and the rest) now."""
+    """A part of the window built after its first paint: reading it sooner builds it (and what it needs) now.
+
+    ``builder`` names the part whose ``_build_<builder>`` makes this one (the chips' action comes with the chips).
+    """
+
+    def __init__(self, builder: str = "") -> None:
+        self._builder = builder
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._attribute = f"_{name}"
+        self._build = f"_build_{self._builder or name}"
 
     @overload
     def __get__(self, window: None, owner: type | None = None) -> _BuiltLater[T]: ...
@@ -103,8 +116,10 @@ class _BuiltLater(Generic[T]):
     def __get__(self, window: MainWindow | None, owner: type | None = None) -> T | _BuiltLater[T]:
         if window is None:
             return self
-        window.finish_building()
-        value: T = getattr(window, self._attribute)
+        built = window.__dict__
+        if self._attribute not in built:
+            getattr(window, self._build)()
+        value: T = built[self._attribute]
         return value
 
 
@@ -118,7 +133,7 @@ class MainWindow(QMainWindow):
     watcher: _BuiltLater[CorpusWatcher] = _BuiltLater()
     timeline: _BuiltLater[Timeline] = _BuiltLater()
     chips: _BuiltLater[FilterChips] = _BuiltLater()
-    chips_action: _BuiltLater[QAction] = _BuiltLater()
+    chips_action: _BuiltLater[QAction] = _BuiltLater("chips")
     network: _BuiltLater[NetworkView] = _BuiltLater()
     explore: _BuiltLater[ExploreController] = _BuiltLater()
     searching: _BuiltLater[SearchController] = _BuiltLater()
@@ -137,6 +152,7 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._settled = False  # built and the navigation's filter installed, after the first paint
         self._after_building: list[Callable[[], None]] = []
+        self._steps = self._second_pass()
 
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
@@ -281,8 +297,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.corpus_status)
 
     def _create_menus(self) -> None:
-        # The menu bar and every menu are here from the first paint; the controllers' actions join
-        # them in the second pass (``_fill_menus``), before anyone can open a menu.
+        # The menu bar and every menu are here from the first paint; the controllers' actions join them
+        # in the second pass, or when their menu is opened before that.
         menus = self.menuBar()
         file = menus.addMenu("&File")
         file.addAction(self.open_action)
@@ -344,84 +360,71 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.about_qt_action.triggered.connect(QApplication.aboutQt)
         self.recent_menu.corpus_requested.connect(self.open_corpus)
+        self.edit_menu.aboutToShow.connect(self._build_curation)
+        self.view_menu.aboutToShow.connect(self._build_explore)
+        self.export_menu.aboutToShow.connect(self._on_export_menu_about_to_show)
 
     def finish_building(self) -> None:
-        """Build the second pass now, if it is not built yet (it imports most of the GUI's modules)."""
+        """Build the rest of the second pass now, if it is not built yet (it imports most of the GUI's modules)."""
         if self._built:
             return
+        steps, self._steps = self._steps, []
+        for step in steps:
+            step()
+        self._finish()
+
+    def _start_second_pass(self) -> None:
+        if not self._built:
+            QTimer.singleShot(NEXT_PASS_MS, self, self._on_build_step)
+
+    @Slot()
+    def _on_build_step(self) -> None:
+        # One step per event-loop pass: the whole second pass at once froze the window for 110-130 ms
+        # right after it appeared, a module import and a part at a time it stays responsive.
+        if self._built or self._closing:
+            return
+        if not self._steps:
+            self._finish()
+            return
+        self._steps.pop(0)()
+        QTimer.singleShot(NEXT_PASS_MS, self, self._on_build_step)
+
+    def _finish(self) -> None:
         self._built = True
-        # Imported here, not at the top: their modules and the Qt types they use cost ~70 ms that the
-        # first paint does not wait for.
-        from gdexplorer.gui.annotating import CurationController
-        from gdexplorer.gui.changescontroller import ChangesController
-        from gdexplorer.gui.explorecontroller import ExploreController
-        from gdexplorer.gui.exportcontroller import ExportController
-        from gdexplorer.gui.exporting import Exporter
-        from gdexplorer.gui.searchcontroller import SearchController
-        from gdexplorer.gui.session import ExplorerSession
-        from gdexplorer.gui.watcher import CorpusWatcher
-        from gdexplorer.gui.widgets.filterchips import FilterChips
-        from gdexplorer.gui.widgets.network import NetworkView
-        from gdexplorer.gui.widgets.timeline import Timeline
-
-        self._session = ExplorerSession(self)
-        self._curation = CurationController(self.article.view, self.detail, self)
-        self._exporter = Exporter(self.settings, self)
-        self._exports = ExportController(self._exporter, self.results, self.detail, self)
-        self._watcher = CorpusWatcher(self)
-        self._timeline = Timeline(self)
-        self._chips = FilterChips(self)
-        self._network = NetworkView(self)
-
-        self._results_layout.insertWidget(0, self._timeline)
-        self._timeline.hide()
-        self._chips_action = self.toolbar.addWidget(self._chips)
-        self._chips_action.setVisible(False)
-        placeholder = self.detail_tabs.widget(1)
-        current = self.detail_tabs.currentIndex()
-        tip = self.detail_tabs.tabToolTip(1)
-        self.detail_tabs.removeTab(1)
-        self.detail_tabs.insertTab(1, self._network, "Network")
-        self.detail_tabs.setTabToolTip(1, tip)
-        self.detail_tabs.setCurrentIndex(current)
-        placeholder.deleteLater()
-
-        self._explore = ExploreController(self._session, self.search, self.facets, self._chips, self._chips_action,
-                                          self._timeline, self._network, self)
-        self._searching = SearchController(self._session, self.search, self.results, self._explore,
-                                           self.navigation, self)
-        self._changes = ChangesController(self._session, self._watcher, self._curation, self._explore,
-                                          self.article.view, self.detail, self.index_status, self)
-        self._fill_menus()
-        self._connect_built_signals()
         callbacks, self._after_building = self._after_building, []
         for callback in callbacks:
             callback()
 
-    def _fill_menus(self) -> None:
-        from PySide6.QtGui import QIcon
-        from PySide6.QtWidgets import QStyle
+    def _second_pass(self) -> list[Callable[[], None]]:
+        """The second pass's steps, dependencies first; each costs a few to ~30 ms of imports and building."""
+        return [
+            lambda: _preload("gdexplorer.model", "gdexplorer.export"),
+            lambda: _preload("gdexplorer.mentions", "gdexplorer.gui.pages"),
+            lambda: _preload("gdexplorer.gui.workers", "gdexplorer.gui.curating"),
+            lambda: _preload("gdexplorer.buildproc", "gdexplorer.gui.indexbuild"),
+            self._build_session,
+            self._build_curation,
+            self._build_exporter,
+            self._build_exports,
+            self._build_watcher,
+            self._build_timeline,
+            self._build_chips,
+            self._build_network,
+            self._build_explore,
+            self._build_searching,
+            self._build_changes,
+            self._set_open_icon,
+        ]
 
-        from gdexplorer.gui.icons import themed_icon
+    # Each part is built once, by its ``_build_<name>``, which reads the parts it needs through their
+    # descriptors (so builds them first), adds its actions to the menus and connects its signals.
 
-        self.open_action.setIcon(themed_icon(QIcon.ThemeIcon.DocumentOpen, QStyle.StandardPixmap.SP_DirOpenIcon))
-        curation = self._curation
-        for action in (curation.undo_action, curation.add_fact_action, curation.copy_citation_action):
-            self.addAction(action)
-        self.export_menu.addAction(self._exports.csv_action)
-        self.export_menu.addAction(self._exports.json_action)
-        self.export_menu.addSeparator()
-        self.export_menu.addAction(self._exports.dossier_action)
-        first = self.edit_menu.actions()[0]
-        self.edit_menu.insertAction(first, curation.undo_action)
-        self.edit_menu.insertSeparator(first)
-        self.edit_menu.addAction(curation.add_fact_action)
-        self.edit_menu.addAction(curation.annotate_action)
-        self.edit_menu.addAction(curation.copy_citation_action)
-        self.view_menu.insertAction(self._view_separator, self._explore.timeline_action)
+    def _build_session(self) -> None:
+        if "_session" in self.__dict__:
+            return
+        from gdexplorer.gui.session import ExplorerSession
 
-    def _connect_built_signals(self) -> None:
-        session = self._session
+        session = self._session = ExplorerSession(self)
         session.corpus_opening.connect(self._on_session_corpus_opening)
         session.corpus_opened.connect(self._on_session_corpus_opened)
         session.corpus_failed.connect(self._on_session_corpus_failed)
@@ -434,31 +437,136 @@ class MainWindow(QMainWindow):
         session.article_failed.connect(self._on_session_article_failed)
         session.entity_loaded.connect(self._on_session_entity_loaded)
         session.entity_failed.connect(self._on_session_entity_failed)
-        self._changes.entities_changed.connect(self._update_entities)
-        self._changes.problems_changed.connect(self._set_problems)
-        self._changes.entity_requested.connect(self.open_entity)
-        self._changes.results_stale.connect(self._searching.refresh)
-        self._curation.message.connect(self._show_message)
-        self._exports.message.connect(self._show_message)
-        self.article.suggestions.annotate_requested.connect(self._curation.annotate)
-        self.detail.fact_action_requested.connect(self._curation.act)
-        self.export_menu.aboutToShow.connect(self._exports.update_actions)
-        self._explore.article_requested.connect(self.open_article)
-        self._explore.search_requested.connect(self._on_link_search_requested)
-        self._network.entity_requested.connect(self._on_link_entity_requested)
-        self._searching.article_requested.connect(self.open_article)
+
+    def _build_curation(self) -> None:
+        if "_curation" in self.__dict__:
+            return
+        from gdexplorer.gui.annotating import CurationController
+
+        curation = self._curation = CurationController(self.article.view, self.detail, self)
+        for action in (curation.undo_action, curation.add_fact_action, curation.copy_citation_action):
+            self.addAction(action)
+        first = self.edit_menu.actions()[0]
+        self.edit_menu.insertAction(first, curation.undo_action)
+        self.edit_menu.insertSeparator(first)
+        self.edit_menu.addAction(curation.add_fact_action)
+        self.edit_menu.addAction(curation.annotate_action)
+        self.edit_menu.addAction(curation.copy_citation_action)
+        curation.message.connect(self._show_message)
+        self.article.suggestions.annotate_requested.connect(curation.annotate)
+        self.detail.fact_action_requested.connect(curation.act)
+
+    def _build_exporter(self) -> None:
+        if "_exporter" in self.__dict__:
+            return
+        from gdexplorer.gui.exporting import Exporter
+
+        self._exporter = Exporter(self.settings, self)
+
+    def _build_exports(self) -> None:
+        if "_exports" in self.__dict__:
+            return
+        from gdexplorer.gui.exportcontroller import ExportController
+
+        exports = self._exports = ExportController(self.exporter, self.results, self.detail, self)
+        self.export_menu.addAction(exports.csv_action)
+        self.export_menu.addAction(exports.json_action)
+        self.export_menu.addSeparator()
+        self.export_menu.addAction(exports.dossier_action)
+        exports.message.connect(self._show_message)
+
+    def _build_watcher(self) -> None:
+        if "_watcher" in self.__dict__:
+            return
+        from gdexplorer.gui.watcher import CorpusWatcher
+
+        self._watcher = CorpusWatcher(self)
+
+    def _build_timeline(self) -> None:
+        if "_timeline" in self.__dict__:
+            return
+        from gdexplorer.gui.widgets.timeline import Timeline
+
+        timeline = self._timeline = Timeline(self)
+        self._results_layout.insertWidget(0, timeline)
+        timeline.hide()
+
+    def _build_chips(self) -> None:
+        if "_chips" in self.__dict__:
+            return
+        from gdexplorer.gui.widgets.filterchips import FilterChips
+
+        self._chips = FilterChips(self)
+        self._chips_action = self.toolbar.addWidget(self._chips)
+        self._chips_action.setVisible(False)
+
+    def _build_network(self) -> None:
+        if "_network" in self.__dict__:
+            return
+        from gdexplorer.gui.widgets.network import NetworkView
+
+        network = self._network = NetworkView(self)
+        placeholder = self.detail_tabs.widget(1)
+        current = self.detail_tabs.currentIndex()
+        tip = self.detail_tabs.tabToolTip(1)
+        self.detail_tabs.removeTab(1)
+        self.detail_tabs.insertTab(1, network, "Network")
+        self.detail_tabs.setTabToolTip(1, tip)
+        self.detail_tabs.setCurrentIndex(current)
+        placeholder.deleteLater()
+        network.entity_requested.connect(self._on_link_entity_requested)
+
+    def _build_explore(self) -> None:
+        if "_explore" in self.__dict__:
+            return
+        from gdexplorer.gui.explorecontroller import ExploreController
+
+        explore = self._explore = ExploreController(self.session, self.search, self.facets, self.chips,
+                                                    self.chips_action, self.timeline, self.network, self)
+        self.view_menu.insertAction(self._view_separator, explore.timeline_action)
+        explore.article_requested.connect(self.open_article)
+        explore.search_requested.connect(self._on_link_search_requested)
+
+    def _build_searching(self) -> None:
+        if "_searching" in self.__dict__:
+            return
+        from gdexplorer.gui.searchcontroller import SearchController
+
+        searching = self._searching = SearchController(self.session, self.search, self.results, self.explore,
+                                                       self.navigation, self)
+        searching.article_requested.connect(self.open_article)
+
+    def _build_changes(self) -> None:
+        if "_changes" in self.__dict__:
+            return
+        from gdexplorer.gui.changescontroller import ChangesController
+
+        changes = self._changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
+                                                    self.article.view, self.detail, self.index_status, self)
+        changes.entities_changed.connect(self._update_entities)
+        changes.problems_changed.connect(self._set_problems)
+        changes.entity_requested.connect(self.open_entity)
+        changes.results_stale.connect(self.searching.refresh)
+
+    def _set_open_icon(self) -> None:
+        from PySide6.QtGui import QIcon
+        from PySide6.QtWidgets import QStyle
+
+        from gdexplorer.gui.icons import themed_icon
+
+        self.open_action.setIcon(themed_icon(QIcon.ThemeIcon.DocumentOpen, QStyle.StandardPixmap.SP_DirOpenIcon))
 
     @Slot(str)
     def _on_search_query_edited(self, query: str) -> None:
-        if not self._built:
-            # Typed before the second pass: the search controller it builds takes this query up.
-            self.finish_building()
+        if "_searching" not in self.__dict__:
+            # Typed before the search controller was built: built now (with what it needs), it takes the query up.
+            self._build_searching()
             self.search.query_edited.emit(query)
 
     @Slot(str)
     def _on_search_query_submitted(self, query: str) -> None:
-        if not self._built:
-            self.finish_building()
+        if "_searching" not in self.__dict__:
+            self._build_searching()
             self.search.query_submitted.emit(query)
 
     # -- corpus ------------------------------------------------------------------------------
@@ -574,7 +682,7 @@ class MainWindow(QMainWindow):
         self.searching.start(opened.index_ready)
         # Filling the entity tree takes tens of milliseconds for a few hundred entities: in a pass of its own,
         # so that the window is not frozen for this slot and the tree back to back.
-        QTimer.singleShot(0, self, lambda: self._fill_entity_tree(opened.explorer))
+        QTimer.singleShot(NEXT_PASS_MS, self, lambda: self._fill_entity_tree(opened.explorer))
 
     @Slot()
     def _remember_corpus(self) -> None:
@@ -739,6 +847,10 @@ class MainWindow(QMainWindow):
         self.session.start_indexing()
 
     @Slot()
+    def _on_export_menu_about_to_show(self) -> None:
+        self.exports.update_actions()
+
+    @Slot()
     def _on_open_action_triggered(self) -> None:
         from PySide6.QtWidgets import QFileDialog  # its Python types cost milliseconds at start
 
@@ -815,8 +927,8 @@ class MainWindow(QMainWindow):
         if self._closing or self._settled:
             return
         self._settled = True
-        self.finish_building()
         self._install_navigation_filter()
+        self._start_second_pass()
 
     def _install_navigation_filter(self) -> None:
         # Mouse back/forward buttons are pressed over child widgets that do not pass them up, hence a
@@ -867,21 +979,29 @@ class MainWindow(QMainWindow):
             if app is not None:
                 app.removeEventFilter(self.navigation)
             self.hide()  # the user sees the window go at once, even if a worker takes a moment
-            if self._built:  # else nothing was started
-                self._shut_down_workers()
+            self._shut_down_workers()
         event.accept()
 
     def _shut_down_workers(self) -> None:
-        self._watcher.shutdown(0)
-        if not self._curation.shutdown(CLOSE_WAIT_MS):
+        # Only the parts that were built: a window closed during its second pass has started nothing else.
+        built = self.__dict__
+        if "_watcher" in built:
+            self._watcher.shutdown(0)
+        if "_curation" in built and not self._curation.shutdown(CLOSE_WAIT_MS):
             self._curation.wait()  # a save is one atomic write: let it land
-        if not self._exporter.shutdown(CLOSE_WAIT_MS):
+        if "_exporter" in built and not self._exporter.shutdown(CLOSE_WAIT_MS):
             log.info("waiting for an export to finish before exiting")
             self._exporter.wait()
-        if not self._session.shutdown(CLOSE_WAIT_MS):
+        if "_session" in built and not self._session.shutdown(CLOSE_WAIT_MS):
             # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
             log.warning("waiting for the index to finish saving before exiting")
             self._session.wait()
+
+
+def _preload(*modules: str) -> None:
+    # A step of the second pass that only imports: the next steps' modules, split so that no pass is long.
+    for module in modules:
+        importlib.import_module(module)
 
 
 def _qt_version() -> str:

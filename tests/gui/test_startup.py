@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMenu
 
 import gdexplorer
@@ -91,11 +91,13 @@ def test_a_query_submitted_before_the_second_pass_is_searched(qtbot, settings: Q
     assert not window.built  # no event has been processed: the first paint has not happened
     qtbot.keyClicks(window.search, "china")
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
-    assert window.built
+    # Searched at once: the search controller, and what it needs, were built for it.
     assert window.explore.query == "china"
     assert window.search.history()[0] == "china"
     current = window.navigation.history.current
     assert isinstance(current, SearchLocation) and current.query == "china"
+    qtbot.waitUntil(lambda: window.built, timeout=5000)  # the rest of the second pass still comes
+    assert window.explore.query == "china"
     window.close()
 
 
@@ -110,13 +112,59 @@ def test_a_query_typed_before_the_second_pass_is_searched_once_typing_pauses(qtb
     window.close()
 
 
-def test_reading_a_part_of_the_second_pass_builds_it_at_once(qtbot, settings: QSettings):
+def test_reading_a_part_of_the_second_pass_builds_it_and_what_it_needs_at_once(qtbot, settings: QSettings):
     window = MainWindow(settings)
     qtbot.addWidget(window)
     assert not window.built
     assert window.session.explorer is None
-    assert window.built
-    assert window.detail_tabs.widget(1) is window.network
+    changes = window.changes  # needs the session, the watcher, the curation and the explore controller
+    assert changes.session is window.session
+    explore = window.explore
+    assert explore.session is window.session
+    assert explore.network is window.network
+    assert window.detail_tabs.widget(1) is window.network  # the network took its placeholder's tab
+    assert window.results_column.layout().itemAt(0).widget() is window.timeline
+    assert not window.built
+    opened = []
+    window.after_building(lambda: opened.append(window.built))
+    assert opened == []  # after_building waits for every part
+    window.finish_building()
+    assert opened == [True]
+    assert window.changes is changes and window.explore is explore  # built once
+    assert "\n".join(menu_lines(window.menuBar())) == MENUS
+
+
+def test_a_menu_opened_during_the_second_pass_shows_its_actions(qtbot, settings: QSettings):
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.edit_menu.aboutToShow.emit()
+    window.export_menu.aboutToShow.emit()
+    window.view_menu.aboutToShow.emit()
+    assert not window.built
+    window.finish_building()
+    assert "\n".join(menu_lines(window.menuBar())) == MENUS
+
+
+def test_the_second_pass_yields_to_the_event_loop_between_its_steps(qtbot, settings: QSettings, monkeypatch):
+    # A zero-timer posted while one part is built runs before the second pass ends: it is not one long pass.
+    seen: list[bool] = []
+    build_session = MainWindow._build_session
+
+    def build_session_and_post(window: MainWindow) -> None:
+        build_session(window)
+        QTimer.singleShot(0, lambda: seen.append(window.built))
+
+    monkeypatch.setattr(MainWindow, "_build_session", build_session_and_post)
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    opened: list[bool] = []
+    window.after_building(lambda: opened.append(True))
+    window.show()
+    qtbot.waitUntil(lambda: window.built, timeout=5000)
+    assert seen == [False]
+    assert opened == [True]
+    assert "\n".join(menu_lines(window.menuBar())) == MENUS
+    window.close()
 
 
 def test_the_first_pass_imports_no_controller_nor_model_and_the_first_paint_brings_them(tmp_path: Path):
