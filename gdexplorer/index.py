@@ -40,7 +40,7 @@ from gdexplorer.positions import FastPositions
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: month field for facets and the timeline
+SCHEMA_VERSION = 3  # 2: month field for facets and the timeline; 3: positions packed (positions.py)
 META = "meta.json"
 # Every article id -> signature, for the index generation (and file sizes) it names.
 SIGNATURES = "signatures.json"

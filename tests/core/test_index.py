@@ -70,6 +70,10 @@ def test_an_old_schema_is_rebuilt(seeds):
     stats = Explorer(seeds).update_index()
     assert stats.rebuilt
     assert stats.reason == f"index schema {SCHEMA_VERSION - 1} is older than {SCHEMA_VERSION}"
+    # Schema 3: rebuilt indexes store positions packed, which phrases read as arrays.
+    searcher = Explorer(seeds).index.searcher()
+    assert searcher.schema["body"].format.packed and searcher.schema["title"].format.packed
+    assert Explorer(seeds).search('"fuel cell"').total > 0
 
 
 def test_damaged_index_files_are_rebuilt(seeds):
