@@ -337,6 +337,14 @@ def read_manifest(root: Path, digests: dict[str, str] | None = None) -> tuple[di
 
     ``digests``, if given, receives a short hash of each record's line, by article id.
     """
+    # 100,000 records are a million new objects; the collections they would set off walk every
+    # object of the process, up to 100 ms each holding the GIL (the window froze). None is cyclic.
+    with _gc_paused():
+        return _read_manifest(root, digests)
+
+
+def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str, dict[str, object]],
+                                                                       list[Problem]]:
     path = root / MANIFEST
     records: dict[str, dict[str, object]] = {}
     lines: dict[str, int] = {}

@@ -7,7 +7,9 @@ Every function here may read files or the index, so the window only ever calls t
 from __future__ import annotations
 
 import contextlib
+import gc
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,15 +83,35 @@ def open_explorer(corpus: Path, annotations: Path | None) -> OpenedCorpus:
     import gdexplorer.curation  # noqa: F401
     from gdexplorer.explorer import Explorer
 
-    explorer = Explorer(corpus, annotations)
-    return OpenedCorpus(
-        explorer=explorer,
-        name=explorer.name,
-        entities=tuple(explorer.entities()),
-        problems=tuple(explorer.problems()),
-        index_ready=explorer.index_ready(),
-        annotations_dir=explorer.annotations_dir,
-    )
+    with _long_lived():
+        explorer = Explorer(corpus, annotations)
+        return OpenedCorpus(
+            explorer=explorer,
+            name=explorer.name,
+            entities=tuple(explorer.entities()),
+            problems=tuple(explorer.problems()),
+            index_ready=explorer.index_ready(),
+            annotations_dir=explorer.annotations_dir,
+        )
+
+
+@contextlib.contextmanager
+def _long_lived() -> Iterator[None]:
+    """Make the objects that live as long as the corpus is open without cyclic collections.
+
+    A 100,000-article manifest is a million objects. Collections set off while they are made walk
+    all of them, and each later full collection would again: 40-100 ms holding the GIL, that is a
+    frozen window, as the UI thread waits for it. None is made meanwhile, and what exists
+    afterwards is frozen (left out of collections, still freed as usual once dropped).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +125,10 @@ class Refreshed:
 
 def refresh_corpus(explorer: Explorer, progress=None, cancel=None) -> Refreshed:
     """Pick up outside edits (articles, manifest, YAML) and update the index incrementally."""
-    report = explorer.refresh(progress, cancel)
-    return Refreshed(report, tuple(explorer.entities()), tuple(explorer.problems()))
+    report = explorer.refresh(progress, cancel)  # the core reads a changed manifest without collections
+    refreshed = Refreshed(report, tuple(explorer.entities()), tuple(explorer.problems()))
+    gc.freeze()  # as after opening: keep the new manifest out of later full collections
+    return refreshed
 
 
 def corpus_stats(explorer: Explorer) -> CorpusStats:

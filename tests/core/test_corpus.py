@@ -149,3 +149,29 @@ def test_a_scan_leaves_garbage_collection_as_it_found_it(tmp_path):
         assert not gc.isenabled()  # paused by the caller: not switched back on behind its back
     finally:
         gc.enable()
+
+
+def test_reading_a_big_manifest_sets_off_no_garbage_collection(tmp_path):
+    import gc
+    import json as _json
+
+    from gdexplorer.corpus import read_manifest
+
+    lines = [_json.dumps({"file": f"articles/{i:06}.txt", "title": f"T {i}", "tags": ["a", "b"]}) for i in range(30_000)]
+    (tmp_path / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        records, problems = read_manifest(tmp_path)
+    finally:
+        gc.callbacks.remove(seen)
+    assert not records and len(problems) == 30_000  # parsed, then dropped: their files do not exist
+    # At most the one that resumes collecting (the window freezes the manifest before that);
+    # reading with collections on sets off well over a hundred.
+    assert len(collections) <= 1
+    assert gc.isenabled()

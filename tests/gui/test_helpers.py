@@ -66,3 +66,22 @@ def test_example_queries_come_from_the_most_mentioned_entities():
 ])
 def test_an_empty_result_suggests_the_last_word_as_a_prefix(query, looser):
     assert suggestion(query) == looser
+
+
+def test_opening_a_corpus_keeps_what_it_loaded_out_of_garbage_collections(seeds):
+    import gc
+
+    from gdexplorer.gui.pages import open_explorer
+
+    gc.unfreeze()
+    try:
+        opened = open_explorer(seeds, None)
+        assert opened.entities
+        assert gc.get_freeze_count() > 0  # the manifest and annotations: never walked by a collection
+        assert gc.isenabled()  # collecting again afterwards
+        gc.disable()
+        open_explorer(seeds, None)
+        assert not gc.isenabled()  # the caller's choice is kept
+    finally:
+        gc.enable()
+        gc.unfreeze()
