@@ -3,7 +3,8 @@
 One index per (corpus, annotation set), in the per-user cache dir, so a read-only corpus works.
 ``meta.json`` beside the Whoosh files stamps the schema version, the language, the signature of the
 entity names used for mentions, and whether the last build completed: a mismatch or a broken index
-means a rebuild, an incomplete build is continued, never served as complete.
+means a rebuild, an incomplete build is continued, never served as complete. The signature files
+beside them, which spare an update reading every stored document, are ``gdexplorer.signatures``.
 """
 
 from __future__ import annotations
@@ -37,19 +38,12 @@ from gdexplorer.locking import update_lock
 from gdexplorer.mentions import MentionMatcher
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
 from gdexplorer.positions import FastPositions
+from gdexplorer.signatures import SignatureStore, UpdateMemo, doc_signatures
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3  # 2: month field for facets and the timeline; 3: positions packed (positions.py)
 META = "meta.json"
-# Every article id -> signature, for the index generation (and file sizes) it names.
-SIGNATURES = "signatures.json"
-# The changes to that base made by later updates, for the generation they reached: a one-article
-# edit rewrites a few lines instead of 100,000. Folded into a new base when it grows past DELTA_MAX.
-SIGNATURES_DELTA = "signatures.delta.json"
-SIGNATURE_FILES = "signatures"  # what both names and their temporary files begin with
-SIGNATURES_FORMAT = 2  # 1 (no "format" key): one JSON object of all signatures, rewritten each time
-DELTA_MAX = 1000
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
 FIRST_COMMIT = 250
@@ -150,32 +144,6 @@ class IndexMeta:
         )
 
 
-@dataclass(slots=True)
-class SavedSignatures:
-    """Signatures read from beside the index: the base's token and the delta applied to it."""
-
-    signatures: dict[str, str]
-    token: str
-    changes: dict[str, str | None]
-
-
-@dataclass(slots=True)
-class UpdateMemo:
-    """What the last update in this process left in the index, to compare the next scan against.
-
-    Valid while no commit happened since (generation and file sizes) and the signature inputs
-    (corpus, entity names, manifest, citing facts) are the same: then only the articles whose file
-    stat changed need a signature, instead of 100,000 of them read or built on every update.
-    """
-
-    generation: int
-    sizes: dict[str, int]
-    key: tuple[str, str, dict[str, str], dict[str, tuple[str, ...]]]  # root, mentions, digests, facts
-    files: dict[str, FileStat]  # the scan the index was brought up to date with
-    signatures: dict[str, str]  # what the index holds, by article id
-    saved: SavedSignatures | None  # the files on disk holding ``signatures``, if written
-
-
 def info_from_stored(stored: dict[str, object]) -> ArticleInfo:
     extra = stored.get("info") or {}
     assert isinstance(extra, dict)
@@ -200,6 +168,7 @@ class SearchIndex:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._memo: UpdateMemo | None = None
+        self._signatures = SignatureStore(folder, skip=(META,))
 
     # -- state -------------------------------------------------------------------------------
 
@@ -317,113 +286,6 @@ class SearchIndex:
         with ix.reader() as reader:
             return {str(f["path"]): str(f.get("sig", "")) for f in reader.all_stored_fields()}
 
-    def _saved_signatures(self, ix: index.Index) -> SavedSignatures | None:
-        """The signatures saved by the last complete update, if no commit happened since.
-
-        Only a speed-up: on any doubt (no file, another generation, other index file sizes, a
-        delta made for another base, a cut or garbled file) this says None and the caller reads
-        the stored fields.
-        """
-        try:
-            base = self._read_base()
-            if base is None:
-                return None
-            token, generation, files, signatures = base
-            current = (ix.latest_generation(), self._file_sizes())
-            delta = self._read_delta()
-            if delta is not None and delta[0] == token and delta[1:3] == current:
-                changes = delta[3]
-                for article_id, sig in changes.items():
-                    if sig is None:
-                        signatures.pop(article_id, None)
-                    else:
-                        signatures[article_id] = sig
-                return SavedSignatures(signatures, token, changes)
-            # A delta for an older generation or another base is left from an interrupted update.
-            if (generation, files) == current:
-                return SavedSignatures(signatures, token, {})
-        except (OSError, ValueError, TypeError, AttributeError, KeyError):
-            pass
-        return None
-
-    def _read_base(self) -> tuple[str, int, dict[str, int], dict[str, str]] | None:
-        raw = json.loads((self.folder / SIGNATURES).read_bytes())
-        ids, sigs, odd = raw["ids"], raw["signatures"], raw["odd"]
-        if (raw["format"] != SIGNATURES_FORMAT or not isinstance(ids, str) or not isinstance(sigs, str)
-                or not isinstance(odd, dict) or not isinstance(raw["files"], dict)):
-            return None  # written by another version
-        # strict: a different number of ids and signatures raises ValueError, read as "no file"
-        signatures = dict(zip(ids.split("\n"), sigs.split("\n"), strict=True)) if ids or sigs else {}
-        signatures.update({str(k): str(v) for k, v in odd.items()})
-        return str(raw["token"]), raw["generation"], raw["files"], signatures
-
-    def _read_delta(self) -> tuple[str, int, dict[str, int], dict[str, str | None]] | None:
-        try:
-            raw = json.loads((self.folder / SIGNATURES_DELTA).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        changes = raw["changes"]
-        if raw["format"] != SIGNATURES_FORMAT or not isinstance(changes, dict) or not all(
-                isinstance(v, str | None) for v in changes.values()):
-            return None
-        return str(raw["token"]), raw["generation"], raw["files"], changes
-
-    def _file_sizes(self) -> dict[str, int]:
-        return {f.name: f.stat().st_size for f in self.folder.iterdir()
-                if f.is_file() and not f.name.startswith((META, SIGNATURE_FILES))}
-
-    def _save_signatures(self, generation: int, sizes: dict[str, int], signatures: dict[str, str],
-                         saved: SavedSignatures | None, changes: dict[str, str | None]) -> SavedSignatures | None:
-        """Keep every document's signature beside the index, tied to its generation; what was written.
-
-        Reading them back from the stored fields unpickles every document: seconds at 100,000
-        articles, on every update. With ``saved`` (the files the update started from) and at most
-        DELTA_MAX ``changes`` since its base, only those are written; else a new base. A crash
-        between a commit and this write leaves files for an older generation, which are ignored.
-        """
-        if saved is not None:
-            merged = {**saved.changes, **changes}
-            if len(merged) <= DELTA_MAX:
-                delta = json.dumps({"format": SIGNATURES_FORMAT, "token": saved.token, "generation": generation,
-                                    "files": sizes, "changes": merged})
-                if self._write_signature_file(SIGNATURES_DELTA, delta.encode("utf-8")):
-                    return SavedSignatures(signatures, saved.token, merged)
-                return None
-        with contextlib.suppress(OSError):  # tidiness only: a delta names the token of its base
-            self._forget_signatures(base=False)
-        token = os.urandom(8).hex()
-        plain = {k: v for k, v in signatures.items() if "\n" not in k and "\n" not in v}
-        odd = {k: v for k, v in signatures.items() if k not in plain} if len(plain) < len(signatures) else {}
-        # The ids, and the signatures in the same order, as two newline-joined strings: a join and
-        # a split, which JSON encodes as one string each, are several times faster both ways than a
-        # JSON object of 100,000 entries. Entries with a newline are kept apart as such an object.
-        data = json.dumps({"format": SIGNATURES_FORMAT, "token": token, "generation": generation, "files": sizes,
-                           "odd": odd, "ids": "\n".join(plain), "signatures": "\n".join(plain.values())})
-        if self._write_signature_file(SIGNATURES, data.encode("utf-8")):
-            return SavedSignatures(signatures, token, {})
-        return None
-
-    def _write_signature_file(self, name: str, data: bytes) -> bool:
-        tmp = ""
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f"{name}.", suffix=".tmp", dir=self.folder)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.folder / name)
-            return True
-        except OSError as e:  # only a speed-up: the next update reads the stored fields instead
-            log.info("could not save the signatures in %s: %s", self.folder, e)
-            if tmp:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-            return False
-
-    def _forget_signatures(self, base: bool = True) -> None:
-        names = (SIGNATURES_DELTA, SIGNATURES) if base else (SIGNATURES_DELTA,)
-        for name in names:
-            with contextlib.suppress(FileNotFoundError):
-                (self.folder / name).unlink()
-
     def drop(self) -> None:
         """Throw the index away (the next update rebuilds it)."""
         self._memo = None
@@ -465,23 +327,15 @@ class SearchIndex:
         started = time.perf_counter()
         report = progress or (lambda p: None)
         memo, self._memo = self._memo, None  # set again only by an update that completes
-        stale_files = [*self.folder.glob(f"{META}.*.tmp"), *self.folder.glob(f"{SIGNATURE_FILES}*.tmp")]
+        stale_files = [*self.folder.glob(f"{META}.*.tmp"), *self._signatures.temporary_files()]
         for stale in stale_files:  # left by a killed update; we hold the lock now
             with contextlib.suppress(OSError):
                 stale.unlink()
         report(Progress(0, 0, "Scanning articles"))
         files = corpus.scan()
         meta = self.meta()
-        reason = ""
         ix = self._open()
-        if meta is None:
-            reason = "no index yet" if not (self.folder / META).exists() else "index metadata unreadable"
-        elif meta.schema_version != SCHEMA_VERSION:
-            reason = f"index schema {meta.schema_version} is older than {SCHEMA_VERSION}"
-        elif ix is None:
-            reason = "index files are damaged"
-        elif meta.damaged:
-            reason = f"index files are damaged ({meta.damaged})"
+        reason = self._rebuild_reason(meta, ix)
         rebuilt = bool(reason)
         if rebuilt:
             if meta is not None or self.folder.exists():
@@ -499,8 +353,8 @@ class SearchIndex:
         compared = files
         if not rebuilt:
             assert meta is not None and ix is not None
-            if memo is not None and (memo.generation, memo.sizes, memo.key) == (ix.latest_generation(),
-                                                                               self._file_sizes(), key):
+            if memo is not None and (memo.generation, memo.sizes, memo.key) == (
+                    ix.latest_generation(), self._signatures.file_sizes(), key):
                 known, saved = memo.signatures, memo.saved
                 # Only the files whose stat changed since, and those the index lacks (unreadable
                 # last time: tried and reported again), can differ from what the index holds.
@@ -508,7 +362,7 @@ class SearchIndex:
                 maybe.update(files.keys() - known.keys())
                 compared = {i: files[i] for i in maybe if i in files}
             else:
-                saved = self._saved_signatures(ix)
+                saved = self._signatures.load(ix.latest_generation)
                 try:
                     known = saved.signatures if saved is not None else self.stored_signatures()
                 except INDEX_DAMAGE as e:
@@ -530,7 +384,7 @@ class SearchIndex:
             # left from before a crash or a rebuild could name a generation the new commits reach
             # again. The base read is kept: the delta written after the commit names its token.
             with contextlib.suppress(OSError):
-                self._forget_signatures(base=saved is None)
+                self._signatures.forget(base=saved is None)
             self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=False))
             report(Progress(0, total, "Indexing"))
             next_commit = FIRST_COMMIT
@@ -589,13 +443,13 @@ class SearchIndex:
                         known.pop(article_id, None)
                     else:
                         known[article_id] = sig
-                generation, sizes = ix.latest_generation(), self._file_sizes()
-                saved = self._save_signatures(generation, sizes, known, saved, changes)
+                generation, sizes = ix.latest_generation(), self._signatures.file_sizes()
+                saved = self._signatures.save(generation, sizes, known, saved, changes)
                 self._memo = UpdateMemo(generation, sizes, key, files, known, saved)
         else:
-            generation, sizes = ix.latest_generation(), self._file_sizes()
+            generation, sizes = ix.latest_generation(), self._signatures.file_sizes()
             if saved is None and known:
-                saved = self._save_signatures(generation, sizes, known, None, {})
+                saved = self._signatures.save(generation, sizes, known, None, {})
             self._memo = UpdateMemo(generation, sizes, key, files, known, saved)
         seconds = time.perf_counter() - started
         return IndexStats(
@@ -603,6 +457,18 @@ class SearchIndex:
             unchanged=len(files) - len(todo), seconds=seconds, rebuilt=rebuilt, cancelled=cancelled,
             reason=reason, problems=(*corpus.scan_problems, *problems),
         )
+
+    def _rebuild_reason(self, meta: IndexMeta | None, ix: index.Index | None) -> str:
+        """Why the index must be built from scratch, or "" when it can be updated in place."""
+        if meta is None:
+            return "no index yet" if not (self.folder / META).exists() else "index metadata unreadable"
+        if meta.schema_version != SCHEMA_VERSION:
+            return f"index schema {meta.schema_version} is older than {SCHEMA_VERSION}"
+        if ix is None:
+            return "index files are damaged"
+        if meta.damaged:
+            return f"index files are damaged ({meta.damaged})"
+        return ""
 
     def _rebuild_damaged(self, corpus: Corpus, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]],
                          progress: ProgressCallback | None, cancel: threading.Event | None,
@@ -709,15 +575,3 @@ def _tier(count: int) -> int:
 def _month(date: str | None) -> str | None:
     parsed = parse_date(date)
     return f"{parsed.year:04}-{parsed.month:02}" if parsed else None
-
-
-def doc_signatures(files: dict[str, FileStat], mentions: str, digests: dict[str, str],
-                   fact_articles: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Each article's signature: "mtime_ns:size|mentions|manifest line digest|citing facts"."""
-    # One f-string per article, inline: this runs over the whole corpus on every update.
-    get = digests.get
-    signatures = {i: f"{f.mtime_ns}:{f.size}|{mentions}|{get(i, '')}|" for i, f in files.items()}
-    for article_id, cited in fact_articles.items():
-        if cited and article_id in signatures:
-            signatures[article_id] += ",".join(cited)
-    return signatures

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from gdexplorer import index as gindex
+from gdexplorer import signatures as gsignatures
 from gdexplorer.explorer import Explorer
-from gdexplorer.index import SIGNATURES, SIGNATURES_DELTA
+from gdexplorer.signatures import SIGNATURES, SIGNATURES_DELTA
 
 
 def saved(ex: Explorer) -> dict[str, str] | None:
     """What the next update would take as the index's signatures without reading its stored fields."""
-    found = ex.index._saved_signatures(ex.index._open())
+    found = ex.index._signatures.load(ex.index._open().latest_generation)
     return None if found is None else found.signatures
 
 
@@ -139,7 +139,7 @@ def test_a_crash_between_a_commit_and_the_delta_write_is_noticed(seeds, leftover
 
 
 def test_many_small_updates_then_a_compaction_match_the_stored_fields(seeds, monkeypatch):
-    monkeypatch.setattr(gindex, "DELTA_MAX", 4)
+    monkeypatch.setattr(gsignatures, "DELTA_MAX", 4)
     extra = add_articles(seeds, 6)
     ex = Explorer(seeds)
     ex.update_index()
