@@ -15,18 +15,18 @@ controllers and the hidden widgets (network, timeline, filter chips) are built, 
 imported, right after that paint, a step per event-loop pass so that the window never freezes for
 long (``_second_pass``). Reading any of them earlier, or opening a corpus, builds it and what it
 needs at once, so callers never see a half-built part; ``after_building`` waits for them all.
+The window lists the parts and their ``_build_<name>`` methods; ``staged`` schedules them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
-import importlib
 import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar, overload
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent, QShowEvent
@@ -46,6 +46,7 @@ from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, Se
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
 from gdexplorer.gui.navigation import NavigationController, keys
+from gdexplorer.gui.staged import NEXT_PASS_MS, BuiltLater, Stages, build_once, is_built, preload
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.articlepane import ArticlePane
 from gdexplorer.gui.widgets.articleview import error_html, welcome_html
@@ -86,58 +87,23 @@ REMEMBER_DELAY_MS = 750
 # A window that is not painted soon after it is shown (minimized, on another desktop) is finished anyway.
 FINISH_LATEST_MS = 500
 FACETS_WIDTH = 215
-# Work split into passes of its own (the second pass's steps, filling the entity tree) is this far apart.
-# Not 0: a zero timer is a posted event, and Qt's glib event loop runs posted events ahead of due timers
-# while it is busy, so two such passes ran back to back and the window's timers waited for both.
-NEXT_PASS_MS = 1
-
-T = TypeVar("T")
-
-
-class _BuiltLater(Generic[T]):
-    """A part of the window built after its first paint: reading it sooner builds it (and what it needs) now.
-
-    ``builder`` names the part whose ``_build_<builder>`` makes this one (the chips' action comes with the chips).
-    """
-
-    def __init__(self, builder: str = "") -> None:
-        self._builder = builder
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._attribute = f"_{name}"
-        self._build = f"_build_{self._builder or name}"
-
-    @overload
-    def __get__(self, window: None, owner: type | None = None) -> _BuiltLater[T]: ...
-
-    @overload
-    def __get__(self, window: MainWindow, owner: type | None = None) -> T: ...
-
-    def __get__(self, window: MainWindow | None, owner: type | None = None) -> T | _BuiltLater[T]:
-        if window is None:
-            return self
-        built = window.__dict__
-        if self._attribute not in built:
-            getattr(window, self._build)()
-        value: T = built[self._attribute]
-        return value
 
 
 class MainWindow(QMainWindow):
     """One corpus at a time; ``open_corpus`` switches."""
 
-    session: _BuiltLater[ExplorerSession] = _BuiltLater()
-    curation: _BuiltLater[CurationController] = _BuiltLater()
-    exporter: _BuiltLater[Exporter] = _BuiltLater()
-    exports: _BuiltLater[ExportController] = _BuiltLater()
-    watcher: _BuiltLater[CorpusWatcher] = _BuiltLater()
-    timeline: _BuiltLater[Timeline] = _BuiltLater()
-    chips: _BuiltLater[FilterChips] = _BuiltLater()
-    chips_action: _BuiltLater[QAction] = _BuiltLater("chips")
-    network: _BuiltLater[NetworkView] = _BuiltLater()
-    explore: _BuiltLater[ExploreController] = _BuiltLater()
-    searching: _BuiltLater[SearchController] = _BuiltLater()
-    changes: _BuiltLater[ChangesController] = _BuiltLater()
+    session: BuiltLater[ExplorerSession] = BuiltLater()
+    curation: BuiltLater[CurationController] = BuiltLater()
+    exporter: BuiltLater[Exporter] = BuiltLater()
+    exports: BuiltLater[ExportController] = BuiltLater()
+    watcher: BuiltLater[CorpusWatcher] = BuiltLater()
+    timeline: BuiltLater[Timeline] = BuiltLater()
+    chips: BuiltLater[FilterChips] = BuiltLater()
+    chips_action: BuiltLater[QAction] = BuiltLater("chips")
+    network: BuiltLater[NetworkView] = BuiltLater()
+    explore: BuiltLater[ExploreController] = BuiltLater()
+    searching: BuiltLater[SearchController] = BuiltLater()
+    changes: BuiltLater[ChangesController] = BuiltLater()
 
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,11 +114,9 @@ class MainWindow(QMainWindow):
         self._opened: OpenedCorpus | None = None
         self._stats: CorpusStats | None = None
         self._closing = False
-        self._built = False
         self._painted = False
-        self._settled = False  # built and the navigation's filter installed, after the first paint
-        self._after_building: list[Callable[[], None]] = []
-        self._steps = self._second_pass()
+        self._settled = False  # the second pass started and the navigation's filter installed, after the first paint
+        self._stages = Stages(self, self._second_pass())
 
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
@@ -187,14 +151,11 @@ class MainWindow(QMainWindow):
     @property
     def built(self) -> bool:
         """Whether the second pass (session, controllers, hidden widgets) is done."""
-        return self._built
+        return self._stages.done
 
     def after_building(self, callback: Callable[[], None]) -> None:
         """Call this once the window is finished (after its first paint): at once if it is."""
-        if self._built:
-            callback()
-        else:
-            self._after_building.append(callback)
+        self._stages.after(callback)
 
     def _create_actions(self) -> None:
         self.find_action = QAction("&Search", self)
@@ -366,42 +327,15 @@ class MainWindow(QMainWindow):
 
     def finish_building(self) -> None:
         """Build the rest of the second pass now, if it is not built yet (it imports most of the GUI's modules)."""
-        if self._built:
-            return
-        steps, self._steps = self._steps, []
-        for step in steps:
-            step()
-        self._finish()
-
-    def _start_second_pass(self) -> None:
-        if not self._built:
-            QTimer.singleShot(NEXT_PASS_MS, self, self._on_build_step)
-
-    @Slot()
-    def _on_build_step(self) -> None:
-        # One step per event-loop pass: the whole second pass at once froze the window for 110-130 ms
-        # right after it appeared, a module import and a part at a time it stays responsive.
-        if self._built or self._closing:
-            return
-        if not self._steps:
-            self._finish()
-            return
-        self._steps.pop(0)()
-        QTimer.singleShot(NEXT_PASS_MS, self, self._on_build_step)
-
-    def _finish(self) -> None:
-        self._built = True
-        callbacks, self._after_building = self._after_building, []
-        for callback in callbacks:
-            callback()
+        self._stages.finish()
 
     def _second_pass(self) -> list[Callable[[], None]]:
         """The second pass's steps, dependencies first; each costs a few to ~30 ms of imports and building."""
         return [
-            lambda: _preload("gdexplorer.model", "gdexplorer.export"),
-            lambda: _preload("gdexplorer.mentions", "gdexplorer.gui.pages"),
-            lambda: _preload("gdexplorer.gui.workers", "gdexplorer.gui.curating"),
-            lambda: _preload("gdexplorer.buildproc", "gdexplorer.gui.indexbuild"),
+            lambda: preload("gdexplorer.model", "gdexplorer.export"),
+            lambda: preload("gdexplorer.mentions", "gdexplorer.gui.pages"),
+            lambda: preload("gdexplorer.gui.workers", "gdexplorer.gui.curating"),
+            lambda: preload("gdexplorer.buildproc", "gdexplorer.gui.indexbuild"),
             self._build_session,
             self._build_curation,
             self._build_exporter,
@@ -417,11 +351,11 @@ class MainWindow(QMainWindow):
         ]
 
     # Each part is built once, by its ``_build_<name>``, which reads the parts it needs through their
-    # descriptors (so builds them first), adds its actions to the menus and connects its signals.
+    # descriptors (so builds them first), adds its actions to the menus and connects its signals;
+    # ``build_once`` lets the steps, the descriptors and the menus' signals all call it.
 
+    @build_once
     def _build_session(self) -> None:
-        if "_session" in self.__dict__:
-            return
         from gdexplorer.gui.session import ExplorerSession
 
         session = self._session = ExplorerSession(self)
@@ -438,9 +372,8 @@ class MainWindow(QMainWindow):
         session.entity_loaded.connect(self._on_session_entity_loaded)
         session.entity_failed.connect(self._on_session_entity_failed)
 
+    @build_once
     def _build_curation(self) -> None:
-        if "_curation" in self.__dict__:
-            return
         from gdexplorer.gui.annotating import CurationController
 
         curation = self._curation = CurationController(self.article.view, self.detail, self)
@@ -456,16 +389,14 @@ class MainWindow(QMainWindow):
         self.article.suggestions.annotate_requested.connect(curation.annotate)
         self.detail.fact_action_requested.connect(curation.act)
 
+    @build_once
     def _build_exporter(self) -> None:
-        if "_exporter" in self.__dict__:
-            return
         from gdexplorer.gui.exporting import Exporter
 
         self._exporter = Exporter(self.settings, self)
 
+    @build_once
     def _build_exports(self) -> None:
-        if "_exports" in self.__dict__:
-            return
         from gdexplorer.gui.exportcontroller import ExportController
 
         exports = self._exports = ExportController(self.exporter, self.results, self.detail, self)
@@ -475,34 +406,30 @@ class MainWindow(QMainWindow):
         self.export_menu.addAction(exports.dossier_action)
         exports.message.connect(self._show_message)
 
+    @build_once
     def _build_watcher(self) -> None:
-        if "_watcher" in self.__dict__:
-            return
         from gdexplorer.gui.watcher import CorpusWatcher
 
         self._watcher = CorpusWatcher(self)
 
+    @build_once
     def _build_timeline(self) -> None:
-        if "_timeline" in self.__dict__:
-            return
         from gdexplorer.gui.widgets.timeline import Timeline
 
         timeline = self._timeline = Timeline(self)
         self._results_layout.insertWidget(0, timeline)
         timeline.hide()
 
+    @build_once
     def _build_chips(self) -> None:
-        if "_chips" in self.__dict__:
-            return
         from gdexplorer.gui.widgets.filterchips import FilterChips
 
         self._chips = FilterChips(self)
         self._chips_action = self.toolbar.addWidget(self._chips)
         self._chips_action.setVisible(False)
 
+    @build_once
     def _build_network(self) -> None:
-        if "_network" in self.__dict__:
-            return
         from gdexplorer.gui.widgets.network import NetworkView
 
         network = self._network = NetworkView(self)
@@ -516,9 +443,8 @@ class MainWindow(QMainWindow):
         placeholder.deleteLater()
         network.entity_requested.connect(self._on_link_entity_requested)
 
+    @build_once
     def _build_explore(self) -> None:
-        if "_explore" in self.__dict__:
-            return
         from gdexplorer.gui.explorecontroller import ExploreController
 
         explore = self._explore = ExploreController(self.session, self.search, self.facets, self.chips,
@@ -527,18 +453,16 @@ class MainWindow(QMainWindow):
         explore.article_requested.connect(self.open_article)
         explore.search_requested.connect(self._on_link_search_requested)
 
+    @build_once
     def _build_searching(self) -> None:
-        if "_searching" in self.__dict__:
-            return
         from gdexplorer.gui.searchcontroller import SearchController
 
         searching = self._searching = SearchController(self.session, self.search, self.results, self.explore,
                                                        self.navigation, self)
         searching.article_requested.connect(self.open_article)
 
+    @build_once
     def _build_changes(self) -> None:
-        if "_changes" in self.__dict__:
-            return
         from gdexplorer.gui.changescontroller import ChangesController
 
         changes = self._changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
@@ -558,14 +482,14 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_search_query_edited(self, query: str) -> None:
-        if "_searching" not in self.__dict__:
+        if not is_built(self, "searching"):
             # Typed before the search controller was built: built now (with what it needs), it takes the query up.
             self._build_searching()
             self.search.query_edited.emit(query)
 
     @Slot(str)
     def _on_search_query_submitted(self, query: str) -> None:
-        if "_searching" not in self.__dict__:
+        if not is_built(self, "searching"):
             self._build_searching()
             self.search.query_submitted.emit(query)
 
@@ -928,7 +852,7 @@ class MainWindow(QMainWindow):
             return
         self._settled = True
         self._install_navigation_filter()
-        self._start_second_pass()
+        self._stages.start()
 
     def _install_navigation_filter(self) -> None:
         # Mouse back/forward buttons are pressed over child widgets that do not pass them up, hence a
@@ -972,6 +896,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closing:
             self._closing = True
+            self._stages.stop()
             if self._remember_timer.isActive():
                 self._remember_corpus()
             self.save_settings()
@@ -984,24 +909,17 @@ class MainWindow(QMainWindow):
 
     def _shut_down_workers(self) -> None:
         # Only the parts that were built: a window closed during its second pass has started nothing else.
-        built = self.__dict__
-        if "_watcher" in built:
+        if is_built(self, "watcher"):
             self._watcher.shutdown(0)
-        if "_curation" in built and not self._curation.shutdown(CLOSE_WAIT_MS):
+        if is_built(self, "curation") and not self._curation.shutdown(CLOSE_WAIT_MS):
             self._curation.wait()  # a save is one atomic write: let it land
-        if "_exporter" in built and not self._exporter.shutdown(CLOSE_WAIT_MS):
+        if is_built(self, "exporter") and not self._exporter.shutdown(CLOSE_WAIT_MS):
             log.info("waiting for an export to finish before exiting")
             self._exporter.wait()
-        if "_session" in built and not self._session.shutdown(CLOSE_WAIT_MS):
+        if is_built(self, "session") and not self._session.shutdown(CLOSE_WAIT_MS):
             # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
             log.warning("waiting for the index to finish saving before exiting")
             self._session.wait()
-
-
-def _preload(*modules: str) -> None:
-    # A step of the second pass that only imports: the next steps' modules, split so that no pass is long.
-    for module in modules:
-        importlib.import_module(module)
 
 
 def _qt_version() -> str:
