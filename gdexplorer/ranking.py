@@ -160,8 +160,8 @@ def _sorted_by_column(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], li
     docs = np.concatenate([p[0] for p in parts])
     scores = np.concatenate([p[1] for p in parts])
     values = np.concatenate([p[2] for p in parts])
-    # Ties in date keep index order either way, as Whoosh's sorted search does. lexsort sorts by
-    # the last key first; it is stable, and documents arrive in ascending order.
+    # Ties in date keep index order (ascending) either way; Whoosh reverses them for "newest".
+    # lexsort sorts by the last key first; it is stable, and documents arrive in ascending order.
     if reverse:
         values = -np.unique(values, return_inverse=True)[1].astype(np.int64)  # unsigned columns too
     order = np.lexsort((docs, values))[:limit]

@@ -102,8 +102,13 @@ def _long_lived() -> Iterator[None]:
     A 100,000-article manifest is a million objects. Collections set off while they are made walk
     all of them, and each later full collection would again: 40-100 ms holding the GIL, that is a
     frozen window, as the UI thread waits for it. None is made meanwhile, and what exists
-    afterwards is frozen (left out of collections, still freed as usual once dropped).
+    afterwards is frozen: left out of collections. Frozen objects in a reference cycle are never
+    collected, though, so what an earlier open froze is unfrozen and collected first (cheap before
+    the first open; walking a previous corpus once when switching is the price), which bounds what
+    stays frozen to what was alive at the last open.
     """
+    gc.unfreeze()
+    gc.collect()
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -125,10 +130,11 @@ class Refreshed:
 
 def refresh_corpus(explorer: Explorer, progress=None, cancel=None) -> Refreshed:
     """Pick up outside edits (articles, manifest, YAML) and update the index incrementally."""
-    report = explorer.refresh(progress, cancel)  # the core reads a changed manifest without collections
-    refreshed = Refreshed(report, tuple(explorer.entities()), tuple(explorer.problems()))
-    gc.freeze()  # as after opening: keep the new manifest out of later full collections
-    return refreshed
+    # Not frozen afterwards, unlike an open: each update leaves closed Whoosh readers in reference
+    # cycles, and freezing them would keep them forever. The core reads a changed manifest without
+    # collections; the next collections walk it (a manifest edit at 100k articles costs a pause).
+    report = explorer.refresh(progress, cancel)
+    return Refreshed(report, tuple(explorer.entities()), tuple(explorer.problems()))
 
 
 def corpus_stats(explorer: Explorer) -> CorpusStats:

@@ -85,3 +85,39 @@ def test_opening_a_corpus_keeps_what_it_loaded_out_of_garbage_collections(seeds)
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_refreshes_leave_no_whoosh_readers_behind(seeds, tmp_path, monkeypatch):
+    import gc
+    import shutil
+    import weakref
+
+    import whoosh.reading
+
+    from gdexplorer.gui.pages import open_explorer, refresh_corpus
+
+    alive: weakref.WeakSet = weakref.WeakSet()
+    made = whoosh.reading.SegmentReader.__init__
+
+    def counted(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        alive.add(self)
+
+    monkeypatch.setattr(whoosh.reading.SegmentReader, "__init__", counted)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seeds, corpus)
+    try:
+        explorer = open_explorer(corpus, None).explorer
+        explorer.update_index()
+        article = sorted((corpus / "articles").glob("*.txt"))[0]
+        counts = []
+        for i in range(6):
+            explorer.search("hydrogen")
+            article.write_text(article.read_text(encoding="utf-8") + f"\nEdit {i}.\n", encoding="utf-8")
+            refresh_corpus(explorer)
+            gc.collect()
+            counts.append(len(alive))
+        # Each update leaves closed readers in reference cycles: collected, unless they were frozen.
+        assert counts[-1] <= counts[1], counts
+    finally:
+        gc.unfreeze()
