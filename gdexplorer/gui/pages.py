@@ -103,12 +103,13 @@ def _long_lived() -> Iterator[None]:
     all of them, and each later full collection would again: 40-100 ms holding the GIL, that is a
     frozen window, as the UI thread waits for it. None is made meanwhile, and what exists
     afterwards is frozen: left out of collections. Frozen objects in a reference cycle are never
-    collected, though, so what an earlier open froze is unfrozen and collected first (cheap before
-    the first open; walking a previous corpus once when switching is the price), which bounds what
-    stays frozen to what was alive at the last open.
+    collected, though, so what an earlier open froze is unfrozen and collected first (walking the
+    previous corpus once when switching is the price), which bounds what stays frozen to what was
+    alive at the last open.
     """
-    gc.unfreeze()
-    gc.collect()
+    if gc.get_freeze_count():  # not before the first open: a full collection then is a pause for nothing
+        gc.unfreeze()
+        gc.collect()
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -70,6 +70,7 @@ def test_an_empty_result_suggests_the_last_word_as_a_prefix(query, looser):
 
 def test_opening_a_corpus_keeps_what_it_loaded_out_of_garbage_collections(seeds):
     import gc
+    import weakref
 
     from gdexplorer.gui.pages import open_explorer
 
@@ -82,6 +83,20 @@ def test_opening_a_corpus_keeps_what_it_loaded_out_of_garbage_collections(seeds)
         gc.disable()
         open_explorer(seeds, None)
         assert not gc.isenabled()  # the caller's choice is kept
+        gc.enable()
+
+        class Node:
+            pass
+
+        cycle = Node()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        gone = weakref.ref(cycle)
+        gc.freeze()  # as if alive at the last open, dropped since: frozen cyclic garbage
+        del cycle
+        gc.collect()
+        assert gone() is not None
+        open_explorer(seeds, None)
+        assert gone() is None  # the next open collects what the last one froze
     finally:
         gc.enable()
         gc.unfreeze()
