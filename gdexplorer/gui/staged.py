@@ -131,8 +131,13 @@ class Stages:
         if not self._steps:
             self._finish()
             return
-        self._steps.pop(0)()
-        QTimer.singleShot(NEXT_PASS_MS, self._context, self._on_step)
+        step = self._steps.pop(0)
+        try:
+            step()
+        finally:
+            # A part that fails to build (its error goes to the log like any slot's) must not keep
+            # the others, and the callbacks that open the corpus, from ever running.
+            QTimer.singleShot(NEXT_PASS_MS, self._context, self._on_step)
 
     def _finish(self) -> None:
         self._done = True

@@ -85,3 +85,19 @@ def test_preload_imports_the_modules():
     sys.modules.pop("gdexplorer.gui.formatting", None)
     preload("gdexplorer.gui.formatting")
     assert "gdexplorer.gui.formatting" in sys.modules
+
+
+def test_a_step_that_fails_does_not_stop_the_others_or_the_callbacks(qtbot):
+    context = QObject()
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("this part cannot be built")
+
+    stages = Stages(context, [broken, lambda: ran.append("next")])
+    stages.after(lambda: ran.append("after"))
+    with qtbot.captureExceptions() as raised:
+        stages.start()
+        qtbot.waitUntil(lambda: stages.done, timeout=2000)
+    assert ran == ["next", "after"]
+    assert [str(e[1]) for e in raised] == ["this part cannot be built"]
