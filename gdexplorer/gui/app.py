@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 import gdexplorer
+from gdexplorer.gui.collector import UiThreadCollector
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.mainwindow import MainWindow
 from gdexplorer.paths import seeds_dir
@@ -42,6 +43,8 @@ def make_application(argv: Sequence[str]) -> QApplication:
     # Index and search workers are CPU-bound Python threads; with the default 5 ms GIL switch
     # interval the UI thread waited up to ~200 ms for its turn while a build was committing.
     sys.setswitchinterval(0.001)
+    if app.findChild(UiThreadCollector) is None:
+        UiThreadCollector(app).start()
     return app
 
 

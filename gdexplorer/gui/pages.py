@@ -101,15 +101,12 @@ def _long_lived() -> Iterator[None]:
 
     A 100,000-article manifest is a million objects. Collections set off while they are made walk
     all of them, and each later full collection would again: 40-100 ms holding the GIL, that is a
-    frozen window, as the UI thread waits for it. None is made meanwhile, and what exists
-    afterwards is frozen: left out of collections. Frozen objects in a reference cycle are never
-    collected, though, so what an earlier open froze is unfrozen and collected first (walking the
-    previous corpus once when switching is the price), which bounds what stays frozen to what was
-    alive at the last open.
+    frozen window. None is made meanwhile (the window collects on its UI thread only, see
+    ``gui.collector``; this covers any other caller), and what exists afterwards is frozen: left
+    out of collections. Frozen objects in a reference cycle are never collected, so only an open
+    freezes (not a refresh, whose updates leave closed Whoosh readers in cycles): what stays is
+    what was alive at an open, then dropped in a cycle (a previous corpus's leftovers).
     """
-    if gc.get_freeze_count():  # not before the first open: a full collection then is a pause for nothing
-        gc.unfreeze()
-        gc.collect()
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -28,6 +28,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("qt_log_ignore", "This plugin does not support propagateSizeHints")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_ui_thread(qapp) -> Iterator[None]:
+    """As the application does: no cyclic collection in worker threads (it can destroy Qt objects there)."""
+    from gdexplorer.gui.collector import UiThreadCollector
+
+    collector = UiThreadCollector(qapp)
+    collector.start()
+    yield
+    collector.stop()
+
+
 @pytest.fixture(autouse=True)
 def _private_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Anything that uses a default QSettings() writes under a temp folder, never the user's."""
