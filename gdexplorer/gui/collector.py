@@ -10,11 +10,31 @@ open corpus is frozen (``gui.pages``), so these collections stay short.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import threading
+from collections.abc import Iterator
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
 INTERVAL_MS = 250
+
+_paused = 0
+_paused_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """No collection from the timer meanwhile (a worker is making a million long-lived objects,
+    which a collection on the UI thread would walk while the window waits)."""
+    global _paused
+    with _paused_lock:
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
 
 
 class UiThreadCollector(QObject):
@@ -37,6 +57,8 @@ class UiThreadCollector(QObject):
     @Slot()
     def collect(self) -> int:
         """Collect the generations the automatic collector would have by now; how many objects went."""
+        if _paused:
+            return 0
         counts = gc.get_count()
         thresholds = gc.get_threshold()
         found = 0

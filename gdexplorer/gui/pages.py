@@ -107,14 +107,17 @@ def _long_lived() -> Iterator[None]:
     freezes (not a refresh, whose updates leave closed Whoosh readers in cycles): what stays is
     what was alive at an open, then dropped in a cycle (a previous corpus's leftovers).
     """
+    from gdexplorer.gui.collector import paused  # Qt: imported on the worker, not before the first paint
+
     collecting = gc.isenabled()
     gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
+    with paused():
+        try:
+            yield
+        finally:
+            gc.freeze()  # before the timer may collect again
+            if collecting:
+                gc.enable()
 
 
 @dataclass(frozen=True, slots=True)

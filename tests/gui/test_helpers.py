@@ -155,3 +155,18 @@ def test_cyclic_garbage_is_collected_by_the_ui_threads_timer_not_by_workers(qtbo
     finally:
         collector.stop()
         gc.disable()  # as the session-wide collector of these tests keeps it
+
+
+def test_the_collector_waits_while_a_corpus_is_being_loaded():
+    import gc
+
+    from gdexplorer.gui.collector import UiThreadCollector, paused
+
+    collector = UiThreadCollector()
+    junk = [[] for _ in range(5_000)]  # past the young generation's threshold
+    assert gc.get_count()[0] > gc.get_threshold()[0]
+    with paused():
+        assert collector.collect() == 0 and gc.get_count()[0] > gc.get_threshold()[0]
+    collector.collect()
+    assert gc.get_count()[0] < gc.get_threshold()[0]
+    del junk
