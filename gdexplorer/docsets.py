@@ -11,7 +11,6 @@ sub-query.
 
 from __future__ import annotations
 
-import pickle
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +22,8 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import wrappers
 from whoosh.searching import Searcher
+
+from gdexplorer.positions import FastPositions
 
 DocSet = np.ndarray  # one bool per document of a segment, deleted ones False; never mutated once made
 Memo = dict[int, DocSet]  # id(sub-query) -> its documents in one segment
@@ -169,8 +170,7 @@ class _PostingCache:
 
     Typing "china e", "china ec", "china eco" reads the postings of "china" again each time; they
     are kept as compact arrays (8 bytes a posting) so the next keystroke only reads the new word.
-    Word positions (for phrases) are kept too: decoded arrays, one posting's worth per occurrence
-    (raw position values of older indexes count four postings each).
+    Word positions (for phrases) are kept too: decoded arrays, one posting's worth per occurrence.
     """
 
     def __init__(self, budget: int) -> None:
@@ -323,7 +323,8 @@ def _phrase(q: wq.Phrase, searcher: Searcher, memo: Memo) -> DocSet:
     field = q.fieldname
     words = list(q.words)
     fmt = searcher.schema[field].format if field in searcher.schema else None
-    if q.slop != 1 or len(words) < 2 or fmt is None or not fmt.supports("positions"):
+    # Only our packed positions are read here; any other format goes through Whoosh's matcher.
+    if q.slop != 1 or len(words) < 2 or not isinstance(fmt, FastPositions):
         return _live(reader, _mask(reader, list(q.docs(searcher))))
     candidates = _live_mask(reader)
     for word in set(words):
@@ -332,20 +333,7 @@ def _phrase(q: wq.Phrase, searcher: Searcher, memo: Memo) -> DocSet:
     assert candidates is not None
     if not candidates.any():
         return candidates
-    if getattr(fmt, "packed", False):
-        return _packed_phrase(reader, field, words, candidates)
-    chosen = set(np.flatnonzero(candidates).tolist())
-    values = [_position_values(reader, field, word, chosen) for word in words]
-    matched = _none(reader)
-    for doc in chosen:
-        starts = set(accumulate(_codes(values[0][doc])))
-        for i in range(1, len(words)):
-            starts &= {p - i for p in accumulate(_codes(values[i][doc]))}
-            if not starts:
-                break
-        if starts:
-            matched[doc] = True
-    return matched
+    return _packed_phrase(reader, field, words, candidates)
 
 
 def _packed_phrase(reader: object, field: str, words: list[str | bytes], candidates: DocSet) -> DocSet:
@@ -401,25 +389,6 @@ def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.nda
     if len(all_docs) == 1:
         return all_docs[0], all_positions[0]
     return np.concatenate(all_docs), np.concatenate(all_positions)
-
-
-def _codes(value: bytes) -> list[int]:
-    # Whoosh's Positions format: a 4-byte count, then the position deltas pickled (the final
-    # STOP opcode sometimes trimmed); the same decoding as Positions.decode_positions.
-    if not value.endswith(b"."):
-        value += b"."
-    return pickle.loads(value[4:])  # our own index's posting values, read as Whoosh reads them
-
-
-def _position_values(reader: object, field: str, word: str | bytes, docs: set[int]) -> dict[int, bytes]:
-    """The encoded positions of ``word`` in each of ``docs``."""
-    cache = _cache_of(reader)
-    key = ("values", field, word)
-    values = cache.get(key)
-    if values is None:
-        values = _read_values(reader, field, word)
-        cache.put(key, values, 4 * len(values[0]))
-    return {d: v for d, v in zip(*values, strict=True) if d in docs}
 
 
 def _read_values(reader: object, field: str, word: str | bytes) -> tuple[list[int], list[bytes]]:

@@ -12,8 +12,8 @@ one array of 1-, 2- or 4-byte unsigned numbers, little-endian, the width being t
 over the count. Whoosh pickles a list of Python ints instead, which can only be read back one
 posting at a time; packed arrays of every posting of a word are read in one numpy call, which is
 what makes a phrase over 10,000 candidate articles a few array operations
-(:func:`gdexplorer.docsets.position_arrays`). Indexes written before the packing have format
-objects without ``packed`` in their pickled schema and keep Whoosh's encoding.
+(:func:`gdexplorer.docsets.position_arrays`). Indexes written before the packing have an older
+schema version and are rebuilt, never read (``index.SCHEMA_VERSION``).
 """
 
 from __future__ import annotations
@@ -96,17 +96,11 @@ class FastPositions(formats.Positions):
     """``Positions`` whose ``word_values`` runs a plain stemming analyzer without token objects,
     and whose values are packed arrays (see the module's docstring)."""
 
-    packed = False  # what an index pickled before the packing reads back: Whoosh's encoding
-
-    def __init__(self, field_boost: float = 1.0, **options: Any) -> None:
-        super().__init__(field_boost=field_boost, **options)
-        self.packed = True
-
     def encode(self, poslist: list[int]) -> bytes:
-        return pack_positions(poslist) if self.packed else super().encode(poslist)
+        return pack_positions(poslist)
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
-        return unpack_positions(valuestring) if self.packed else super().decode_positions(valuestring)
+        return unpack_positions(valuestring)
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
         plan = _plan(analyzer) if isinstance(value, str) else None
@@ -140,11 +134,6 @@ class FastPositions(formats.Positions):
             else:
                 found.append(pos)
         boost = self.field_boost
-        encode = self.encode
-        if not self.packed:
-            for word, positions in poses.items():
-                yield (word, len(positions), len(positions) * boost, encode(positions))
-            return
         single = _SINGLE
         for word, positions in poses.items():
             if len(positions) == 1 and positions[0] < 0x100:

@@ -1,7 +1,5 @@
 """FastPositions yields what Whoosh's Positions yields (positions packed), on real articles and odd text."""
 
-import pickle
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -43,15 +41,6 @@ def test_gaps_take_the_narrowest_width():
     assert len(pack_positions([3, 200, 400])) == 4 + 3
     assert len(pack_positions([3, 300])) == 4 + 2 * 2
     assert len(pack_positions([3, 70_000])) == 4 + 2 * 4
-
-
-def test_an_index_pickled_before_the_packing_keeps_whooshs_encoding():
-    old = FastPositions()
-    del old.packed  # what unpickling a format object saved by the earlier code gives
-    old = pickle.loads(pickle.dumps(old))
-    assert old.encode([1, 5, 9]) == formats.Positions().encode([1, 5, 9])
-    assert old.decode_positions(formats.Positions().encode([1, 5, 9])) == [1, 5, 9]
-    assert pickle.loads(pickle.dumps(FastPositions())).packed
 
 
 @pytest.mark.parametrize("text", ODD)
