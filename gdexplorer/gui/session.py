@@ -20,16 +20,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from gdexplorer.buildproc import BuildFailure
 from gdexplorer.errors import IndexBusyError, QueryError
-from gdexplorer.gui.explore import FacetsPage, NetworkPage, load_facets_page, load_network_page
+from gdexplorer.gui.explore import FacetsPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
 from gdexplorer.gui.indexbuild import IndexBuildProcess, can_build_in_child
 from gdexplorer.gui.pages import (
-    ArticlePage,
-    EntityPage,
     OpenedCorpus,
     Refreshed,
     corpus_stats,
@@ -78,6 +76,22 @@ class SearchFailure:
     bad_query: bool
 
 
+@dataclass(slots=True)
+class _Latest:
+    """One kind of page load of which only the latest request is answered, by ``loaded`` or ``failed``."""
+
+    loaded: SignalInstance
+    failed: SignalInstance
+    number: int = 0
+
+    def next(self) -> int:
+        self.number += 1
+        return self.number
+
+    def superseded(self, number: int) -> Callable[[], bool]:
+        return lambda: number != self.number
+
+
 def _search_page(explorer: Explorer, text: str, sort: str, offset: int, number: int,
                  while_indexing: bool, filters: tuple[str, ...] = (), keystroke: bool = False) -> SearchOutcome:
     result = explorer.search(text, limit=PAGE_SIZE, offset=offset, sort=sort, keystroke=keystroke, filters=filters)
@@ -113,10 +127,10 @@ class ExplorerSession(QObject):
         self.explorer: Explorer | None = None
         self._generation = 0
         self._search_number = 0
-        self._article_number = 0
-        self._entity_number = 0
         self._facets_number = 0
-        self._network_number = 0
+        self._article = _Latest(self.article_loaded, self.article_failed)
+        self._entity = _Latest(self.entity_loaded, self.entity_failed)
+        self._network = _Latest(self.network_loaded, self.network_failed)
         self._facets_cache: dict[tuple[str, tuple[str, ...], bool, str], FacetsPage] = {}
         self._indexing: Ticket | None = None
         self._cancel = threading.Event()
@@ -124,7 +138,8 @@ class ExplorerSession(QObject):
         self.build_in_child = can_build_in_child()
         self._build: IndexBuildProcess | None = None
         self._index_again = False  # start_indexing was asked for while another update ran
-        self._pending: set[TaskSignals] = set()
+        # Tasks not yet answered, each with the kind of latest-only load it is (if one).
+        self._pending: dict[TaskSignals, _Latest | None] = {}
         self._pool = WorkerPool("queries", threads=2, parent=self)
         self._index_pool = WorkerPool("indexing", threads=1, parent=self)
         self._closed = False
@@ -146,19 +161,37 @@ class ExplorerSession(QObject):
         return self._pool.busy() or self._index_pool.busy() or (self._build is not None and self._build.running())
 
     def _submit(self, pool: WorkerPool, task: Task, finished: Callable[..., None],
-                failed: Callable[..., None]) -> None:
+                failed: Callable[..., None], latest: _Latest | None = None) -> None:
         if self._closed:
             return
         task.signals.finished.connect(finished)
         task.signals.failed.connect(failed)
         # The holder must outlive the queued signals it sends; forgotten in _forget().
-        self._pending.add(task.signals)
+        self._pending[task.signals] = latest
         pool.submit(task)
 
-    def _forget(self) -> None:
+    def _forget(self) -> _Latest | None:
         sender = self.sender()
         if isinstance(sender, TaskSignals):
-            self._pending.discard(sender)
+            return self._pending.pop(sender, None)
+        return None
+
+    def _submit_latest(self, latest: _Latest, task: Task) -> None:
+        self._submit(self._pool, task, self._on_latest_task_finished, self._on_latest_task_failed, latest)
+
+    @Slot(object, object)
+    def _on_latest_task_finished(self, ticket: Ticket, page: object) -> None:
+        latest = self._forget()
+        if latest is not None and self._current(ticket) and ticket.number == latest.number:
+            latest.loaded.emit(page)
+
+    @Slot(object, object)
+    def _on_latest_task_failed(self, ticket: Ticket, error: Exception) -> None:
+        latest = self._forget()
+        if latest is None or isinstance(error, TaskSkipped):
+            return
+        if self._current(ticket) and ticket.number == latest.number:
+            latest.failed.emit(describe_failure(error))
 
     def _current(self, ticket: Ticket) -> bool:
         return ticket.generation == self._generation and not self._closed
@@ -434,46 +467,18 @@ class ExplorerSession(QObject):
     def load_article(self, location: ArticleLocation) -> None:
         if self.explorer is None:
             return
-        self._article_number += 1
-        number = self._article_number
+        number = self._article.next()
         task = Task(Ticket(self._generation, number), load_article_page, self.explorer, location,
-                    skip=lambda: number != self._article_number)
-        self._submit(self._pool, task, self._on_article_task_finished, self._on_article_task_failed)
-
-    @Slot(object, object)
-    def _on_article_task_finished(self, ticket: Ticket, page: ArticlePage) -> None:
-        self._forget()
-        if self._current(ticket) and ticket.number == self._article_number:
-            self.article_loaded.emit(page)
-
-    @Slot(object, object)
-    def _on_article_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._article_number:
-            return
-        self.article_failed.emit(describe_failure(error))
+                    skip=self._article.superseded(number))
+        self._submit_latest(self._article, task)
 
     def load_entity(self, entity_id: str) -> None:
         if self.explorer is None:
             return
-        self._entity_number += 1
-        number = self._entity_number
+        number = self._entity.next()
         task = Task(Ticket(self._generation, number), load_entity_page, self.explorer, entity_id,
-                    skip=lambda: number != self._entity_number)
-        self._submit(self._pool, task, self._on_entity_task_finished, self._on_entity_task_failed)
-
-    @Slot(object, object)
-    def _on_entity_task_finished(self, ticket: Ticket, page: EntityPage) -> None:
-        self._forget()
-        if self._current(ticket) and ticket.number == self._entity_number:
-            self.entity_loaded.emit(page)
-
-    @Slot(object, object)
-    def _on_entity_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._entity_number:
-            return
-        self.entity_failed.emit(describe_failure(error))
+                    skip=self._entity.superseded(number))
+        self._submit_latest(self._entity, task)
 
     # -- exploring ---------------------------------------------------------------------------
 
@@ -528,24 +533,10 @@ class ExplorerSession(QObject):
         """An entity's relations and co-mentions; answered by ``network_loaded``."""
         if self.explorer is None:
             return
-        self._network_number += 1
-        number = self._network_number
+        number = self._network.next()
         task = Task(Ticket(self._generation, number), load_network_page, self.explorer, entity_id, top, number,
-                    skip=lambda: number != self._network_number)
-        self._submit(self._pool, task, self._on_network_task_finished, self._on_network_task_failed)
-
-    @Slot(object, object)
-    def _on_network_task_finished(self, ticket: Ticket, page: NetworkPage) -> None:
-        self._forget()
-        if self._current(ticket) and ticket.number == self._network_number:
-            self.network_loaded.emit(page)
-
-    @Slot(object, object)
-    def _on_network_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._network_number:
-            return
-        self.network_failed.emit(describe_failure(error))
+                    skip=self._network.superseded(number))
+        self._submit_latest(self._network, task)
 
     # -- closing -----------------------------------------------------------------------------
 
