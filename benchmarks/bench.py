@@ -345,7 +345,7 @@ def gdx_search(ex) -> Callable[[str], int]:
 def gdx_search_uncached(ex) -> Callable[[str], int]:
     """As ``gdx_search``, but with the posting lists that earlier queries left in memory dropped first:
     what a query costs the first time its words are searched."""
-    from gdexplorer.docsets import forget_postings
+    from gdexplorer.search.engine.docsets import forget_postings
 
     def run(text: str) -> int:
         forget_postings(ex.index.searcher())
@@ -663,7 +663,7 @@ def profile_gdx(corpus: Path, cache: Path, mix: Sequence[BenchQuery]) -> dict[st
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
     ex = gdx_explorer(corpus, cache)
-    from gdexplorer import index as gdx_index
+    from gdexplorer.search import index as gdx_index
 
     # cProfile sees only this process: keep the analysis in it rather than in Whoosh's sub-processes.
     parallel_min = getattr(gdx_index, "PARALLEL_MIN", None)

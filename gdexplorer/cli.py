@@ -458,7 +458,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        from gdexplorer.curation import atomic_write
+        from gdexplorer.files import atomic_write
 
         try:
             atomic_write(args.output, text.encode("utf-8"))

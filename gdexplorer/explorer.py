@@ -16,11 +16,10 @@ from pathlib import Path
 
 from whoosh.query import And, Every, Term
 
-from gdexplorer.annotations import AnnotationSet, annotation_files, load_annotations
-from gdexplorer.corpus import ARTICLES, MANIFEST, Corpus
+from gdexplorer.annotations.loading import AnnotationSet, annotation_files, load_annotations
+from gdexplorer.annotations.mentions import MentionMatcher
+from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
-from gdexplorer.index import INDEX_DAMAGE, SearchIndex, analyzer_for
-from gdexplorer.mentions import MentionMatcher
 from gdexplorer.model import (
     Article,
     ArticleInfo,
@@ -33,7 +32,8 @@ from gdexplorer.model import (
     Snippet,
 )
 from gdexplorer.paths import index_dir_for
-from gdexplorer.query import (
+from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for
+from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
     MAX_QUERY_CHARS,
     QueryParser,
@@ -42,7 +42,7 @@ from gdexplorer.query import (
     keystroke_text,
     run_search,
 )
-from gdexplorer.snippets import highlight_spans, make_snippet
+from gdexplorer.search.snippets import highlight_spans, make_snippet
 
 log = logging.getLogger(__name__)
 
@@ -339,7 +339,7 @@ class Explorer:
         if not self.index.is_usable():
             return []
 
-        from gdexplorer.index import info_from_stored
+        from gdexplorer.search.index import info_from_stored
 
         searcher = self.index.searcher()
         results = searcher.search(Term("entity", entity_id.lower()), limit=None, sortedby="path")

@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
+from gdexplorer.annotations.mentions import Suggestion
 from gdexplorer.errors import AnnotationError
 from gdexplorer.export import article_citation, citation
 from gdexplorer.gui.curating import (
@@ -37,13 +38,12 @@ from gdexplorer.gui.pages import ArticlePage, describe_failure
 from gdexplorer.gui.widgets.articleview import ArticleView
 from gdexplorer.gui.widgets.detailpane import DetailPane
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
-from gdexplorer.mentions import Suggestion
 from gdexplorer.model import Entity
 
 if TYPE_CHECKING:
     # Imported where used, after the window's first paint: the core (Whoosh, YAML) comes with a corpus,
     # the fact dialog with its first opening.
-    from gdexplorer.curation import Curator
+    from gdexplorer.annotations.curation import Curator
     from gdexplorer.explorer import Explorer
     from gdexplorer.gui.widgets.factdialog import FactDialog, Source
 
@@ -104,7 +104,7 @@ class CurationController(TaskRunner):
         if explorer is None:
             self._curator = None
         else:
-            from gdexplorer.curation import Curator
+            from gdexplorer.annotations.curation import Curator
 
             self._curator = Curator(explorer)
         self._done.clear()

@@ -18,7 +18,7 @@ from gdexplorer.model import Entity
 
 if TYPE_CHECKING:
     # The core's curation (and YAML) is imported once a corpus is open, after the first paint; types only here.
-    from gdexplorer.curation import Change, Curator, NewEntity, NewFact, NewRelation
+    from gdexplorer.annotations.curation import Change, Curator, NewEntity, NewFact, NewRelation
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +195,6 @@ def entity_id_for(name: str, taken: set[str] | frozenset[str]) -> str:
 
 
 def valid_entity_id(text: str) -> bool:
-    from gdexplorer.annotations import valid_id
+    from gdexplorer.annotations.loading import valid_id
 
     return valid_id(text)

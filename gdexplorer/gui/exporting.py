@@ -61,7 +61,7 @@ def write_dossier(explorer: Explorer, entity_id: str, path: Path) -> Exported:
 
 def _write(path: Path, text: str) -> None:
     # Here, on the export's worker: the core's curation module brings YAML, not needed for the first paint.
-    from gdexplorer.curation import atomic_write
+    from gdexplorer.files import atomic_write
 
     try:
         atomic_write(path, text.encode("utf-8"))

@@ -1,10 +1,10 @@
-"""Index builds in a child process (``gdexplorer.buildproc``), watched from the UI thread.
+"""Index builds in a child process (``gdexplorer.search.buildproc``), watched from the UI thread.
 
 A build in a worker thread shares the GIL with the UI thread: reading, analysing and pickling
 articles kept the window from repainting for up to ~200 ms at a time. The child shares nothing;
 its progress comes back as JSON lines read on the event loop (a few per second, cheap to parse).
 Cancelling closes the child's stdin, which it takes as "stop after this document"; closing the
-window waits a moment for that, then kills it (the index survives a kill, see ``gdexplorer.index``).
+window waits a moment for that, then kills it (the index survives a kill, see ``gdexplorer.search.index``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
 import gdexplorer
-from gdexplorer.buildproc import BuildFailure, command, parse_line
 from gdexplorer.model import IndexStats, Progress
+from gdexplorer.search.buildproc import BuildFailure, command, parse_line
 
 log = logging.getLogger(__name__)
 

@@ -333,9 +333,9 @@ class MainWindow(QMainWindow):
         """The second pass's steps, dependencies first; each costs a few to ~30 ms of imports and building."""
         return [
             lambda: preload("gdexplorer.model", "gdexplorer.export"),
-            lambda: preload("gdexplorer.mentions", "gdexplorer.gui.pages"),
+            lambda: preload("gdexplorer.annotations.mentions", "gdexplorer.gui.pages"),
             lambda: preload("gdexplorer.gui.workers", "gdexplorer.gui.curating"),
-            lambda: preload("gdexplorer.buildproc", "gdexplorer.gui.indexbuild"),
+            lambda: preload("gdexplorer.search.buildproc", "gdexplorer.gui.indexbuild"),
             self._build_session,
             self._build_curation,
             self._build_exporter,

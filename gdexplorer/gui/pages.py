@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gdexplorer.annotations.mentions import Suggestion, suggest_entities
 from gdexplorer.errors import GdxError, Problem, QueryError, SearchIndexError
 from gdexplorer.gui.history import ArticleLocation
-from gdexplorer.mentions import Suggestion, suggest_entities
 from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, SearchResult
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def open_explorer(corpus: Path, annotations: Path | None) -> OpenedCorpus:
     """Load a corpus and its annotations (YAML parsing can take a while on big sets)."""
     # The core is imported here, on the worker, not before the window's first paint. The curation module
     # too: the window makes its curator as soon as this returns, and would import it on the UI thread.
-    import gdexplorer.curation  # noqa: F401
+    import gdexplorer.annotations.curation  # noqa: F401
     from gdexplorer.explorer import Explorer
 
     with _long_lived():

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
-from gdexplorer.buildproc import BuildFailure
 from gdexplorer.errors import IndexBusyError, QueryError
 from gdexplorer.gui.explore import FacetsPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
@@ -40,6 +39,7 @@ from gdexplorer.gui.pages import (
 )
 from gdexplorer.gui.workers import Task, TaskSignals, TaskSkipped, Ticket, WorkerPool
 from gdexplorer.model import IndexStats, Progress, SearchResult
+from gdexplorer.search.buildproc import BuildFailure
 
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint; these name types only.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
-from gdexplorer.corpus import MANIFEST
+from gdexplorer.corpus.reading import MANIFEST
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class WatchList:
 def watch_list(explorer: Explorer, file_limit: int = ARTICLE_FILES_WATCHED) -> WatchList:
     """What to watch for an explorer's corpus and annotations (walks folders: run it off the UI thread)."""
     # Here, on the worker: the annotations module brings YAML, not needed for the first paint.
-    from gdexplorer.annotations import annotation_files
+    from gdexplorer.annotations.loading import annotation_files
 
     corpus = explorer.corpus
     folders: dict[str, None] = {str(corpus.root): None}

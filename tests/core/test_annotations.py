@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from gdexplorer.annotations import load_annotations
-from gdexplorer.corpus import Corpus
+from gdexplorer.annotations.loading import load_annotations
+from gdexplorer.corpus.reading import Corpus
 from gdexplorer.model import EntityKind
 
 GOOD = """\

@@ -8,12 +8,12 @@ import sys
 import threading
 from pathlib import Path
 
-from gdexplorer.buildproc import BuildFailure, command, parse_line, stats_from_json, stats_to_json
 from gdexplorer.errors import Problem, Severity
 from gdexplorer.explorer import Explorer
-from gdexplorer.index import FIRST_COMMIT, PARALLEL_MIN
-from gdexplorer.locking import update_lock
 from gdexplorer.model import IndexStats, Progress
+from gdexplorer.search.buildproc import BuildFailure, command, parse_line, stats_from_json, stats_to_json
+from gdexplorer.search.index import FIRST_COMMIT, PARALLEL_MIN
+from gdexplorer.search.locking import update_lock
 from tests.conftest import REPO
 
 
@@ -117,6 +117,6 @@ def test_stats_survive_the_trip_and_other_lines_are_ignored():
 
 
 def test_the_child_does_not_import_qt(seeds: Path):
-    code = "import sys, gdexplorer.buildproc; print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+    code = "import sys, gdexplorer.search.buildproc; print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

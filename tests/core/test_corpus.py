@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from gdexplorer.corpus import Corpus, split_headline
+from gdexplorer.corpus.reading import Corpus, split_headline
 from gdexplorer.errors import CorpusError
 
 
@@ -155,7 +155,7 @@ def test_reading_a_big_manifest_sets_off_no_garbage_collection(tmp_path):
     import gc
     import json as _json
 
-    from gdexplorer.corpus import read_manifest
+    from gdexplorer.corpus.reading import read_manifest
 
     lines = [_json.dumps({"file": f"articles/{i:06}.txt", "title": f"T {i}", "tags": ["a", "b"]}) for i in range(30_000)]
     (tmp_path / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -5,9 +5,10 @@ import os
 
 import pytest
 
-from gdexplorer.curation import Curator, NewEntity, NewFact, NewRelation, atomic_write
+from gdexplorer.annotations.curation import Curator, NewEntity, NewFact, NewRelation
 from gdexplorer.errors import AnnotationError
 from gdexplorer.explorer import Explorer
+from gdexplorer.files import atomic_write
 from gdexplorer.model import EntityKind
 
 QUOTE = "The company's EH216-S passenger-carrying pilotless electric vertical takeoff and landing (eVTOL) aircraft"

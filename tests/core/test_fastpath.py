@@ -8,10 +8,10 @@ import pytest
 from whoosh import query as wq
 from whoosh import sorting
 
-from gdexplorer import docsets, ranking
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
-from gdexplorer.query import MAX_EXPANSIONS, bound_expansions, count_facets, run_search
+from gdexplorer.search.engine import docsets, ranking
+from gdexplorer.search.query import MAX_EXPANSIONS, bound_expansions, count_facets, run_search
 from tests.conftest import corpus_path
 
 QUERIES = [
@@ -103,7 +103,7 @@ def test_deleted_and_new_segments_are_counted_like_whoosh(tmp_path):
 def test_phrases_match_like_whooshs_with_packed_and_with_whooshs_positions(tmp_path, packed):
     from whoosh import fields, index
 
-    from gdexplorer.positions import FastPositions
+    from gdexplorer.search.engine.positions import FastPositions
 
     schema = fields.Schema(body=fields.TEXT(phrase=True))
     if packed:
@@ -210,7 +210,7 @@ def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
     "date:2013", "date:[2012 TO 2015] harbour", "date:[1990 TO 1995]", "harbour NOT date:[2011 TO 2016]",
 ])
 def test_date_ranges_read_from_the_column_match_like_whooshs_terms(tmp_path, text):
-    from gdexplorer.query import DateSpan
+    from gdexplorer.search.query import DateSpan
 
     ex = dated_explorer(tmp_path / "dated")
     (tmp_path / "dated" / "articles" / "0008.txt").unlink()  # a deleted document with a date
@@ -241,7 +241,7 @@ def test_query_shapes_ranking_does_not_know_go_through_whoosh(bbc):
 @pytest.mark.parametrize("text,maxdist,prefix", [("govern", 1, 2), ("goverment", 2, 2), ("econmi", 1, 0),
                                                  ("blar", 1, 1), ("zzzz", 2, 2)])
 def test_fuzzy_words_are_whooshs_read_segment_by_segment(tmp_path, bbc, text, maxdist, prefix):
-    from gdexplorer.query import _fuzzy_words
+    from gdexplorer.search.query import _fuzzy_words
 
     mini = tmp_path / "mini"
     for i, body in enumerate(["The government governs.", "Governments and blair", "Blur and econmy"]):

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from gdexplorer.explorer import Explorer
-from gdexplorer.index import META, SCHEMA_VERSION
 from gdexplorer.model import Progress
-from gdexplorer.positions import FastPositions
+from gdexplorer.search.engine.positions import FastPositions
+from gdexplorer.search.index import META, SCHEMA_VERSION
 
 
 def add_article(corpus: Path, name: str, title: str, body: str) -> None:
@@ -148,7 +148,7 @@ def test_entity_network_has_curated_relations_both_ways_and_co_mentions(seeds):
 
 
 def test_one_article_edits_merge_tiny_segments_without_rewriting_bigger_ones(seeds):
-    from gdexplorer.index import MERGE_AT
+    from gdexplorer.search.index import MERGE_AT
 
     for n in range(20):
         add_article(seeds, f"extra{n:02}.txt", f"Extra {n}", f"Okapi number {n} was seen near the river.")

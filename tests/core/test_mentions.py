@@ -1,4 +1,4 @@
-from gdexplorer.mentions import MentionMatcher
+from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.model import Entity, EntityKind
 
 

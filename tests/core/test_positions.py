@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 from whoosh import formats
 from whoosh.analysis import StemmingAnalyzer
 
-from gdexplorer.chinese import chinese_analyzer
-from gdexplorer.corpus import Corpus
-from gdexplorer.positions import FastPositions, pack_positions, unpack_positions
+from gdexplorer.corpus.reading import Corpus
+from gdexplorer.search.chinese import chinese_analyzer
+from gdexplorer.search.engine.positions import FastPositions, pack_positions, unpack_positions
 from tests.conftest import corpus_path
 
 ODD = [

@@ -142,7 +142,7 @@ def test_keystroke_search_matches_the_word_being_typed(explorer):
 
 
 def test_prefix_expansion_is_bounded_by_frequency(explorer, monkeypatch):
-    from gdexplorer import query
+    from gdexplorer.search import query
 
     monkeypatch.setattr(query, "MAX_EXPANSIONS", 1)
     result = explorer.search("tele*")

@@ -4,9 +4,9 @@ import csv
 import io
 import json
 
+from gdexplorer.annotations.mentions import suggest_entities
 from gdexplorer.explorer import Explorer
 from gdexplorer.export import citation, dossier_markdown, results_csv, results_json
-from gdexplorer.mentions import suggest_entities
 
 
 def test_refresh_picks_up_articles_yaml_and_manifest_edited_outside(seeds):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gdexplorer import signatures as gsignatures
 from gdexplorer.explorer import Explorer
-from gdexplorer.signatures import SIGNATURES, SIGNATURES_DELTA
+from gdexplorer.search import signatures as gsignatures
+from gdexplorer.search.signatures import SIGNATURES, SIGNATURES_DELTA
 
 
 def saved(ex: Explorer) -> dict[str, str] | None:
@@ -204,7 +204,7 @@ def test_the_signatures_file_of_older_versions_is_replaced(seeds):
 
 
 def test_many_one_article_edits_keep_the_small_segments_few(seeds):
-    from gdexplorer.index import MERGE_AT
+    from gdexplorer.search.index import MERGE_AT
 
     ex = Explorer(seeds)
     ex.update_index()

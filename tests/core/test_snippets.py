@@ -3,7 +3,7 @@
 import re
 
 from gdexplorer.explorer import Explorer
-from gdexplorer.snippets import make_snippet
+from gdexplorer.search.snippets import make_snippet
 
 
 def passages(snippet) -> list[str]:
@@ -35,7 +35,7 @@ def test_search_snippets_mark_the_words(seeds):
 
 
 def test_dotted_words_are_marked_like_the_analyzer_reads_them(seeds):
-    from gdexplorer.snippets import _quick_snippet, highlight_spans
+    from gdexplorer.search.snippets import _quick_snippet, highlight_spans
 
     ex = Explorer(seeds)
     body = "The U.S. economy grew. Analysts at economy.th said the economies of Asia slowed. " * 3

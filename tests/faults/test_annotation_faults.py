@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from gdexplorer.annotations import load_annotations
+from gdexplorer.annotations.loading import load_annotations
 from gdexplorer.cli import Exit, main
-from gdexplorer.corpus import Corpus
+from gdexplorer.corpus.reading import Corpus
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import IndexStats
 from tests.conftest import SEEDS

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gdexplorer.cli import Exit, main
-from gdexplorer.corpus import MAX_ARTICLE_BYTES
+from gdexplorer.corpus.reading import MAX_ARTICLE_BYTES
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import IndexStats
 from tests.conftest import SEEDS

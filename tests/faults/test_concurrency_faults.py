@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import gdexplorer.index as gindex
+import gdexplorer.search.index as gindex
 from gdexplorer.errors import GdxError, IndexBusyError, SearchIndexError
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import Progress

@@ -23,7 +23,7 @@ from whoosh import index as windex
 from gdexplorer.cli import Exit, main
 from gdexplorer.errors import SearchIndexError
 from gdexplorer.explorer import Explorer
-from gdexplorer.index import META, SCHEMA_VERSION
+from gdexplorer.search.index import META, SCHEMA_VERSION
 from tests.faults.helpers import (
     children_of,
     group_members,

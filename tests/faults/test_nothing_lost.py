@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from gdexplorer.annotations.curation import Curator, NewFact
 from gdexplorer.cli import Exit, main
-from gdexplorer.curation import Curator, NewFact
 from gdexplorer.errors import AnnotationError, GdxError
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import Progress
@@ -130,7 +130,7 @@ def test_a_failed_save_says_which_file(seeds, monkeypatch):
 
 KILLED_SAVE = """
 import os, signal, sys
-from gdexplorer.curation import Curator, NewFact
+from gdexplorer.annotations.curation import Curator, NewFact
 from gdexplorer.explorer import Explorer
 
 real = os.replace

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdexplorer.annotations import QuoteFinder
-from gdexplorer.curation import NewEntity, NewFact, NewRelation
+from gdexplorer.annotations.curation import NewEntity, NewFact, NewRelation
+from gdexplorer.annotations.loading import QuoteFinder
 from gdexplorer.gui.curating import (
     AddFact,
     AddRelation,

@@ -10,8 +10,6 @@ leaves the old file whole.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,38 +17,14 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from gdexplorer.annotations import AnnotationLoader, QuoteFinder, read_file
+from gdexplorer.annotations.loading import AnnotationLoader, QuoteFinder, read_file
 from gdexplorer.errors import AnnotationError, CorpusError
+from gdexplorer.files import atomic_write
 from gdexplorer.model import EntityKind
 
 if TYPE_CHECKING:
     # Only for annotations: the window imports this module before its first paint, the core's Whoosh after.
     from gdexplorer.explorer import Explorer
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):  # the rename itself is durable once the folder is synced
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import wrappers
 from whoosh.searching import Searcher
 
-from gdexplorer.positions import FastPositions
+from gdexplorer.search.engine.positions import FastPositions
 
 DocSet = np.ndarray  # one bool per document of a segment, deleted ones False; never mutated once made
 Memo = dict[int, DocSet]  # id(sub-query) -> its documents in one segment
@@ -356,7 +356,7 @@ def _packed_phrase(reader: object, field: str, words: list[str | bytes], candida
 
 def position_arrays(reader: object, field: str, word: str | bytes) -> tuple[np.ndarray, np.ndarray]:
     """Every occurrence of ``word`` in a segment as (document numbers, positions), two arrays,
-    from packed position values (:mod:`gdexplorer.positions`); deleted documents included."""
+    from packed position values (:mod:`gdexplorer.search.engine.positions`); deleted documents included."""
     cache = _cache_of(reader)
     key = ("positions", field, word)
     found = cache.get(key)

@@ -1,18 +1,20 @@
-"""One index update at a time, across processes: an flock held for the whole update.
+"""One index update at a time, across processes: a file lock held for the whole update.
 
-The lock must not outlive the process that took it, including Whoosh's forked sub-writers, which
-inherit the descriptor (see ``_after_fork_in_child``).
+The lock itself is ``filelock``'s (flock on POSIX, ``msvcrt`` on Windows), so the core imports
+and runs on any OS. What stays ours is POSIX-only: the lock must not outlive the process that
+took it, including Whoosh's forked sub-writers, which inherit the descriptor (see
+``_after_fork_in_child``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from gdexplorer.errors import IndexBusyError
 
@@ -30,12 +32,13 @@ def _after_fork_in_child() -> None:
         # Die with the parent: a sub-writer has nothing to do once the writer that feeds it is gone.
         with contextlib.suppress(Exception):
             import ctypes
+            import signal
 
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     _HELD_LOCKS.clear()
 
 
-if hasattr(os, "register_at_fork"):
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork to guard against
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
@@ -43,17 +46,17 @@ if hasattr(os, "register_at_fork"):
 def update_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive, non-blocking lock for a whole update, across processes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    descriptors: list[int] = []
+    # No soft (lock-file) fallback: a soft lock outlives a killed process, a real one never does.
+    lock = FileLock(path, timeout=0, thread_local=False, fallback_to_soft=False, preserve_lock_file=True,
+                    on_acquired=descriptors.append)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise IndexBusyError("another gdexplorer is updating this index; try again when it is done") from e
-        _HELD_LOCKS.add(fd)
-        try:
-            yield
-        finally:
-            _HELD_LOCKS.discard(fd)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        lock.acquire()
+    except Timeout as e:
+        raise IndexBusyError("another gdexplorer is updating this index; try again when it is done") from e
+    _HELD_LOCKS.update(descriptors)
+    try:
+        yield
     finally:
-        os.close(fd)
+        _HELD_LOCKS.difference_update(descriptors)
+        lock.release()

@@ -12,12 +12,12 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gdexplorer.corpus import FileStat
+from gdexplorer.corpus.reading import FileStat
+from gdexplorer.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -178,16 +178,11 @@ class SignatureStore:
         return str(raw["token"]), raw["generation"], raw["files"], changes
 
     def _write(self, name: str, data: bytes) -> bool:
-        tmp = ""
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f"{name}.", suffix=".tmp", dir=self.folder)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.folder / name)
+            # Not durable: the signatures are only a speed-up, checked when read, and two syncs
+            # per update would cost more than they save.
+            atomic_write(self.folder / name, data, durable=False)
             return True
         except OSError as e:  # only a speed-up: the next update reads the stored fields instead
             log.info("could not save the signatures in %s: %s", self.folder, e)
-            if tmp:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
             return False

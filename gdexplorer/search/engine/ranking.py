@@ -4,8 +4,8 @@ Whoosh ranks by driving a tree of matchers one document at a time, each step sev
 (``is_active``, ``id``, ``score``, a field-length look-up through a column reader). For a common word
 at 100,000 articles that is most of a second. The same BM25F sum can be computed from the posting
 lists directly: the documents and term weights of a word, read a block at a time by
-:mod:`gdexplorer.docsets`, scored as whole numpy arrays against the segment's field lengths (one
-byte per document), and the documents that match at all taken from :mod:`gdexplorer.docsets`.
+:mod:`gdexplorer.search.engine.docsets`, scored as whole numpy arrays against the segment's field lengths (one
+byte per document), and the documents that match at all taken from :mod:`gdexplorer.search.engine.docsets`.
 This is Whoosh's own index and scoring model (same idf, average length, K1 and B, title weights
 carrying the field boost, the same double-precision operations in the same order), just evaluated
 a list at a time: numpy does in one call what a Python loop did 50,000 times for a common word.
@@ -28,7 +28,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from gdexplorer import docsets
+from gdexplorer.search.engine import docsets
 
 K1 = 1.2  # Whoosh's BM25F defaults, which the index has always been searched with
 B = 0.75

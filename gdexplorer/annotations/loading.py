@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from gdexplorer.corpus import Corpus, decode
+from gdexplorer.corpus.reading import Corpus, decode
 from gdexplorer.errors import CorpusError, Problem, Severity
 from gdexplorer.model import Entity, EntityKind, Fact, Relation, SourceSpan
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from whoosh.analysis import LowercaseFilter, StemFilter, Token, Tokenizer
+from whoosh.analysis.acore import Token
 from whoosh.analysis.analyzers import Analyzer
+from whoosh.analysis.filters import LowercaseFilter
+from whoosh.analysis.morph import StemFilter
+from whoosh.analysis.tokenizers import Tokenizer
 
 _initialized = False
 

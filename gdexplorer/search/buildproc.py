@@ -1,6 +1,6 @@
 """Build or update an index in a process of its own, reporting as JSON lines. A Qt-free zone.
 
-The window runs ``python -m gdexplorer.buildproc`` so that reading, analysing and pickling thousands
+The window runs ``python -m gdexplorer.search.buildproc`` so that reading, analysing and pickling thousands
 of articles does not share a GIL with its UI thread (in a worker thread, that stalled the window for
 up to ~200 ms at a time). The protocol is one JSON object per line on stdout::
 
@@ -11,7 +11,7 @@ up to ~200 ms at a time). The protocol is one JSON object per line on stdout::
 The build is cancelled when stdin reaches its end (the parent closed it, or died) or on SIGTERM:
 it stops after the current document and keeps what was committed, as an in-process cancel does.
 A SIGKILL is safe too: the index's update lock and per-document signatures make the next update
-finish the job (see ``gdexplorer.index``).
+finish the job (see ``gdexplorer.search.index``).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def parse_line(line: str) -> Progress | IndexStats | BuildFailure | None:
 
 def command(corpus: Path, annotations: Path | None, index_folder: Path) -> list[str]:
     """The arguments (after the Python executable) that build ``index_folder`` for this corpus."""
-    args = ["-m", "gdexplorer.buildproc", "--corpus", str(corpus), "--index", str(index_folder)]
+    args = ["-m", "gdexplorer.search.buildproc", "--corpus", str(corpus), "--index", str(index_folder)]
     if annotations is not None:
         args += ["--annotations", str(annotations)]
     return args
@@ -141,7 +141,7 @@ def build(corpus: Path, annotations: Path | None, index_folder: Path, out: TextI
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gdexplorer.buildproc", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m gdexplorer.search.buildproc", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True, help="corpus folder")
     parser.add_argument("--annotations", type=Path, help="annotation folder (default: the corpus's own)")
     parser.add_argument("--index", type=Path, required=True, help="the index folder the caller expects")

@@ -4,7 +4,7 @@ One index per (corpus, annotation set), in the per-user cache dir, so a read-onl
 ``meta.json`` beside the Whoosh files stamps the schema version, the language, the signature of the
 entity names used for mentions, and whether the last build completed: a mismatch or a broken index
 means a rebuild, an incomplete build is continued, never served as complete. The signature files
-beside them, which spare an update reading every stored document, are ``gdexplorer.signatures``.
+beside them, which spare an update reading every stored document, are ``gdexplorer.search.signatures``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import os
 import pickle
 import shutil
 import struct
-import tempfile
 import threading
 import time
 import zlib
@@ -26,23 +25,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
-from whoosh.analysis.analyzers import Analyzer
+from whoosh.analysis.analyzers import Analyzer, StemmingAnalyzer
+from whoosh.analysis.filters import LowercaseFilter
+from whoosh.analysis.tokenizers import IDTokenizer
 from whoosh.multiproc import MpWriter
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from gdexplorer.corpus import Corpus, FileStat
+from gdexplorer.annotations.mentions import MentionMatcher
+from gdexplorer.corpus.reading import Corpus, FileStat
 from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
-from gdexplorer.locking import update_lock
-from gdexplorer.mentions import MentionMatcher
+from gdexplorer.files import atomic_write
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
-from gdexplorer.positions import FastPositions
-from gdexplorer.signatures import SignatureStore, UpdateMemo, doc_signatures
+from gdexplorer.search.engine.positions import FastPositions
+from gdexplorer.search.locking import update_lock
+from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatures
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2: month field for facets and the timeline; 3: positions packed (positions.py)
+SCHEMA_VERSION = 4  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path)
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -66,7 +67,7 @@ INDEX_DAMAGE = (struct.error, EOFError, OSError, zlib.error, pickle.UnpicklingEr
 def analyzer_for(language: str) -> Analyzer:
     """The text analyzer for a corpus language ('en' or 'zh')."""
     if language == "zh":
-        from gdexplorer.chinese import chinese_analyzer
+        from gdexplorer.search.chinese import chinese_analyzer
 
         return chinese_analyzer()
     return StemmingAnalyzer()
@@ -88,7 +89,7 @@ def make_schema(language: str) -> fields.Schema:
         info=fields.STORED(),
     )
     for name in ("title", "body"):
-        # Same postings as Whoosh's Positions, analysed in one loop (see gdexplorer.positions).
+        # Same postings as Whoosh's Positions, analysed in one loop (see gdexplorer.search.engine.positions).
         schema[name].format = FastPositions(field_boost=schema[name].format.field_boost)
     return schema
 
@@ -181,19 +182,9 @@ class SearchIndex:
             return None
 
     def _write_meta(self, meta: IndexMeta) -> None:
-        tmp: Path | None = None
         try:
-            fd, name = tempfile.mkstemp(prefix=f"{META}.", suffix=".tmp", dir=self.folder)
-            tmp = Path(name)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(meta.dump())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.folder / META)
+            atomic_write(self.folder / META, meta.dump().encode("utf-8"))
         except OSError as e:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
             raise SearchIndexError(f"cannot write the index in {self.folder}: {e.strerror or e}") from e
         self._meta = meta
 

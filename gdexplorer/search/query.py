@@ -21,12 +21,12 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher, TimeLimit
 from whoosh.support import levenshtein
 
-from gdexplorer.docsets import DocSet, count_matches, posting_arrays, segment_docs
 from gdexplorer.errors import QueryError
-from gdexplorer.index import info_from_stored
 from gdexplorer.model import Facets, Hit, SearchResult, Snippet
-from gdexplorer.ranking import rank
-from gdexplorer.snippets import make_snippet
+from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_docs
+from gdexplorer.search.engine.ranking import rank
+from gdexplorer.search.index import info_from_stored
+from gdexplorer.search.snippets import make_snippet
 
 FIELDS = ("title", "body", "category", "date", "entity")
 MAX_QUERY_CHARS = 2000
@@ -148,7 +148,7 @@ class ChosenTerms(wq.MultiTerm):
 
 
 class DateSpan(ChosenTerms):
-    """A date range on a sortable date field: :mod:`gdexplorer.docsets` reads it from the date
+    """A date range on a sortable date field: :mod:`gdexplorer.search.engine.docsets` reads it from the date
     column (``column_range``); the trie terms Whoosh would OR are listed only if Whoosh's own
     matcher is asked for them (query shapes our ranking leaves to Whoosh)."""
 

@@ -1,0 +1,1 @@
+"""Annotations: loading and checking the YAML files, quotes, mentions in text, and curation (minimal YAML edits)."""

@@ -1,0 +1,1 @@
+"""Reading a corpus: the manifest, article files and their problems."""

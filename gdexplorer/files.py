@@ -1,0 +1,41 @@
+"""Writing files so that a crash, a kill or a full disk leaves either the old file or the new one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data``: written beside it, then renamed over it.
+
+    The new file keeps the old one's permission bits. ``durable`` syncs the data and then the
+    folder, so that the rename itself survives a power cut; a cache that is only a speed-up
+    passes False and saves the two syncs (a lost or empty file there is detected and ignored).
+    Raises ``OSError``; the temporary file never stays behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    if durable and hasattr(os, "O_DIRECTORY"):  # POSIX: a folder can be opened and synced; not on Windows
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)

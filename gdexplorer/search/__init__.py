@@ -1,0 +1,1 @@
+"""Search: the index on disk, queries, snippets and Chinese analysis, on Whoosh."""
