@@ -348,7 +348,7 @@ def gdx_search_uncached(ex) -> Callable[[str], int]:
     from gdexplorer.search.engine.docsets import forget_postings
 
     def run(text: str) -> int:
-        forget_postings(ex.index.searcher())
+        forget_postings(ex._index.searcher())
         return ex.search(text, limit=LIMIT, snippets=True).total
 
     return run
@@ -585,8 +585,8 @@ def bench_size(size: int, opts: Options, queries: list[BenchQuery], sources_cach
     gdx_mix = time_queries(gdx_search(ex), [q.text for q in mix], opts.repeats, opts.budget_s)
     gdx_keys = time_queries(gdx_keystroke(ex), [q.text for q in keys], opts.repeats, opts.budget_s, warm=False)
     gdx_uncached = time_queries(gdx_search_uncached(ex), [q.text for q in mix], opts.repeats, opts.budget_s)
-    index_folder = Path(ex.index.folder)
-    ex.index.close()
+    index_folder = Path(ex.index_folder)
+    ex._index.close()
     cold = None
     if opts.cold_open:
         say(f"{size:,}: gdexplorer cold open in a new process")
@@ -682,7 +682,7 @@ def profile_gdx(corpus: Path, cache: Path, mix: Sequence[BenchQuery]) -> dict[st
         print(f"\n--- gdexplorer {name} profile (top 15 by own time; {path}) ---", file=sys.stderr)
         print(text.getvalue().split("\n\n", 1)[-1], file=sys.stderr)
         paths[name] = str(path)
-    ex.index.close()
+    ex._index.close()
     if parallel_min is not None:
         gdx_index.PARALLEL_MIN = parallel_min
     return paths

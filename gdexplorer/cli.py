@@ -167,7 +167,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     explorer = Explorer(args.corpus or seeds_dir(), args.annotations)
     if args.rebuild:
-        explorer.index.drop()
+        explorer.drop_index()
     stats = _update(explorer, quiet=False)
     if stats.rebuilt and stats.reason != "no index yet" and not args.rebuild:
         print(f"gdexplorer: index rebuilt ({stats.reason})", file=sys.stderr)
@@ -220,7 +220,7 @@ def entity_facets(result: SearchResult, explorer, top: int = 8) -> dict[EntityKi
     if result.facets is None:
         return grouped
     for entity_id, n in result.facets.entities:
-        entity = explorer.annotations.entities.get(entity_id)
+        entity = explorer.entities_by_id().get(entity_id)
         if entity is None:
             continue
         bucket = grouped.setdefault(entity.kind, [])
@@ -381,7 +381,7 @@ def cmd_entity(args: argparse.Namespace) -> int:
         for fact in entity.facts:
             print(f"  - {fact.text}", file=out)
             print(f"    “{fact.quote}” — {fact.article}", file=out)
-    names = explorer.annotations.entities
+    names = explorer.entities_by_id()
     if entity.relations:
         print(f"\nRelations ({len(entity.relations)})", file=out)
         for rel in entity.relations:
@@ -403,7 +403,7 @@ def cmd_entity(args: argparse.Namespace) -> int:
 
 def _print_network(explorer, entity: Entity, as_json: bool) -> int:
     network = explorer.network(entity.id)
-    names = explorer.annotations.entities
+    names = explorer.entities_by_id()
     if as_json:
         data = {
             "center": network.center,
@@ -434,34 +434,30 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(problem)
     errors = sum(1 for p in problems if p.is_error)
     warnings = len(problems) - errors
-    a = explorer.annotations
-    summary = (f"{len(a.files)} file{'s' if len(a.files) != 1 else ''}, {len(a.entities)} entities, "
-               f"{a.facts_count} facts, {a.relations_count} relations: "
+    a = explorer.annotation_counts()
+    summary = (f"{a.files} file{'s' if a.files != 1 else ''}, {a.entities} entities, "
+               f"{a.facts} facts, {a.relations} relations: "
                f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
     print(summary, file=sys.stderr)
     return Exit.FAILED if errors else Exit.OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from gdexplorer import export
-
     explorer = _explorer(args)
     if args.what == "results":
         result = explorer.search(args.query, limit=args.limit, filters=tuple(args.filter))
-        text = export.results_csv(result) if args.format == "csv" else export.results_json(result)
+        text = explorer.results_csv(result) if args.format == "csv" else explorer.results_json(result)
     else:
         entity = explorer.entity(args.key)
         if entity is None:
             print(f"gdexplorer export: no entity with id, name or alias {args.key!r}", file=sys.stderr)
             return Exit.FAILED
-        text = export.dossier_markdown(explorer, entity)
+        text = explorer.dossier(entity)
     if args.output is None:
         sys.stdout.write(text)
     else:
-        from gdexplorer.files import atomic_write
-
         try:
-            atomic_write(args.output, text.encode("utf-8"))
+            explorer.save_text(args.output, text)
         except OSError as e:
             print(f"gdexplorer export: cannot write {args.output}: {e.strerror or e}", file=sys.stderr)
             return Exit.FAILED

@@ -1,48 +1,75 @@
 """The one door: ``Explorer`` holds a corpus, its annotations and its index.
 
-The CLI and the window hold an ``Explorer`` and nothing below it. Methods are safe to call from
-worker threads (each thread gets its own Whoosh searcher); the object never calls back into
-whoever holds it except through the progress callback and cancel event it is given.
+The CLI and the window import this module, ``gdexplorer.model`` and ``gdexplorer.errors`` and
+nothing else of the core (a contract in pyproject.toml, checked by the tests): everything a front
+end does, from search to curation, export and building in a child process, is a method here, and
+the collaborators behind it are private. Methods are safe to call from worker threads (each
+thread gets its own Whoosh searcher); the object never calls back into whoever holds it except
+through the progress callback and cancel event it is given.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
-from whoosh.query import And, Every, Term
-
-from gdexplorer.annotations.loading import AnnotationSet, annotation_files, load_annotations
-from gdexplorer.annotations.mentions import MentionMatcher
+from gdexplorer import export as _export
+from gdexplorer.annotations.loading import AnnotationSet, QuoteFinder, annotation_files, load_annotations, valid_id
 from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
+from gdexplorer.files import atomic_write
 from gdexplorer.model import (
+    AnnotationCounts,
     Article,
     ArticleInfo,
+    BuildFailure,
+    Change,
     Entity,
     EntityKind,
     IndexStats,
     Network,
     NetworkEdge,
+    NewEntity,
+    NewFact,
+    NewRelation,
+    Progress,
     SearchResult,
     Snippet,
+    Suggestion,
+    WatchList,
 )
 from gdexplorer.paths import index_dir_for
+from gdexplorer.search import buildprotocol
 from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for
 from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
     MAX_QUERY_CHARS,
     QueryParser,
+    all_of,
+    articles_mentioning,
     clean_query,
-    count_facets,
+    co_mentions,
+    every_article,
     keystroke_text,
+    mention_count,
     run_search,
+    shared_articles,
+    stored_entity_ids,
 )
 from gdexplorer.search.snippets import highlight_spans, make_snippet
+
+# Articles in the corpus's own format: the only files whose changes the watch list follows one by one.
+_ARTICLE_SUFFIX = ".txt"
+
+ProgressCallback = Callable[[Progress], None]
 
 log = logging.getLogger(__name__)
 
@@ -77,53 +104,109 @@ class Explorer:
 
     def __init__(self, corpus_root: Path | str, annotations_dir: Path | str | None = None,
                  cache_dir: Path | None = None) -> None:
-        self.corpus = Corpus(corpus_root)
+        self._corpus = Corpus(corpus_root)
         if annotations_dir is None:
-            self.annotations_dir = self.corpus.default_annotations_dir
-            self.annotation_corpus = self.corpus
+            self._annotations_dir = self._corpus.default_annotations_dir
+            self._annotation_corpus = self._corpus
         else:
-            self.annotations_dir = Path(annotations_dir).resolve()
-            home = self.annotations_dir.parent
+            self._annotations_dir = Path(annotations_dir).resolve()
+            home = self._annotations_dir.parent
             # An annotation set borrowed from another corpus cites that corpus's articles.
-            if home != self.corpus.root and ((home / ARTICLES).is_dir() or (home / MANIFEST).is_file()):
-                self.annotation_corpus = Corpus(home)
+            if home != self._corpus.root and ((home / ARTICLES).is_dir() or (home / MANIFEST).is_file()):
+                self._annotation_corpus = Corpus(home)
             else:
-                self.annotation_corpus = self.corpus
-        self.index = SearchIndex(index_dir_for(self.corpus.root, self.annotations_dir, cache_dir))
-        self.annotations = AnnotationSet()
-        self.index_problems: tuple[Problem, ...] = ()
+                self._annotation_corpus = self._corpus
+        self._index = SearchIndex(index_dir_for(self._corpus.root, self._annotations_dir, cache_dir))
+        self._annotations = AnnotationSet()
+        self._index_problems: tuple[Problem, ...] = ()
         self._lock = threading.Lock()
-        self._analyzers: dict[str, object] = {}
+        self._analyzers: dict[str, Any] = {}
+        self._curator_instance: Any = None
         self.reload_annotations()
 
     def __repr__(self) -> str:
-        return f"Explorer({str(self.corpus.root)!r})"
+        return f"Explorer({str(self._corpus.root)!r})"
+
+    # -- what is open ------------------------------------------------------------------------
 
     @property
     def name(self) -> str:
-        return self.corpus.name
+        return self._corpus.name
+
+    @property
+    def corpus_root(self) -> Path:
+        return self._corpus.root
+
+    @property
+    def annotations_dir(self) -> Path:
+        return self._annotations_dir
+
+    @property
+    def index_folder(self) -> Path:
+        return self._index.folder
 
     @property
     def foreign_annotations(self) -> bool:
-        return self.annotation_corpus is not self.corpus
+        return self._annotation_corpus is not self._corpus
+
+    def display_path(self, path: Path) -> str:
+        """A path as the user should read it: relative to the corpus when it is inside it."""
+        return path.relative_to(self._corpus.root).as_posix() if path.is_relative_to(self._corpus.root) else str(path)
+
+    def watch_list(self, file_limit: int) -> WatchList:
+        """What to watch for changes made outside the app: the corpus's and the annotations' folders,
+        the manifest, the annotation files, and the article files while there are at most
+        ``file_limit`` of them. Walks folders: call it off the UI thread."""
+        corpus = self._corpus
+        annotations = self._annotations_dir
+        folders: dict[str, None] = {str(corpus.root): None}
+        files: dict[str, None] = {}
+        manifest = corpus.root / MANIFEST
+        if manifest.is_file():
+            files[str(manifest)] = None
+        articles: list[str] = []
+        for top in (corpus.articles_dir, annotations):
+            if not top.is_dir():
+                continue
+            for folder, subfolders, names in os.walk(top):
+                # Hidden folders (.git, caches) change all the time and hold no articles.
+                subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+                folders[folder] = None
+                if top == corpus.articles_dir and len(articles) <= file_limit:
+                    articles.extend(os.path.join(folder, n) for n in names if n.endswith(_ARTICLE_SUFFIX))
+        if not annotations.is_dir() and annotations.parent.is_dir():
+            folders[str(annotations.parent)] = None  # to see the folder being created
+        for path in annotation_files(annotations) if annotations.is_dir() else ():
+            files[str(path)] = None
+        if len(articles) <= file_limit:
+            files.update(dict.fromkeys(articles))
+        return WatchList(tuple(folders), tuple(files))
+
+    def article_file(self, article_id: str) -> Path | None:
+        """The file of one of this corpus's articles (to watch it), None for any other id."""
+        return self._corpus.root / article_id if self._corpus.exists(article_id) else None
 
     # -- annotations -------------------------------------------------------------------------
 
-    def reload_annotations(self) -> AnnotationSet:
+    def reload_annotations(self) -> AnnotationCounts:
         """(Re)read the annotation files; the index picks up changed mentions on its next update."""
-        base = self.corpus.root if self.annotations_dir.is_relative_to(self.corpus.root) else None
-        signature = self.annotation_signature()
-        loaded = load_annotations(self.annotations_dir, self.annotation_corpus, display_base=base)
+        base = self._corpus.root if self._annotations_dir.is_relative_to(self._corpus.root) else None
+        signature = self._annotation_signature()
+        loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base)
         with self._lock:
-            self._annotation_signature = signature
-            self.annotations = loaded
-            self.__dict__.pop("matcher", None)
-        return loaded
+            self._annotation_signature_seen = signature
+            self._annotations = loaded
+            self.__dict__.pop("_matcher", None)
+        return self.annotation_counts()
 
-    def annotation_signature(self) -> tuple[tuple[str, int, int], ...]:
+    def annotation_counts(self) -> AnnotationCounts:
+        a = self._annotations
+        return AnnotationCounts(len(a.files), len(a.entities), a.facts_count, a.relations_count)
+
+    def _annotation_signature(self) -> tuple[tuple[str, int, int], ...]:
         """(path, mtime, size) of every annotation file: changes when any is edited, added or removed."""
         found = []
-        for path in annotation_files(self.annotations_dir):
+        for path in annotation_files(self._annotations_dir):
             try:
                 stat = path.stat()
             except OSError:
@@ -131,48 +214,54 @@ class Explorer:
             found.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(found)
 
-    def refresh(self, progress=None, cancel: threading.Event | None = None) -> RefreshReport:
+    def refresh(self, progress: ProgressCallback | None = None,
+                cancel: threading.Event | None = None) -> RefreshReport:
         """Pick up what changed on disk since the last look: annotation files, the manifest and
         articles. Only what changed is re-read and re-indexed."""
-        signature = self.annotation_signature()
-        annotations_changed = signature != self._annotation_signature
+        annotations_changed = self._annotation_signature() != self._annotation_signature_seen
         if annotations_changed:
             self.reload_annotations()
-        manifest_changed = self.corpus.refresh_manifest()
+        manifest_changed = self._corpus.refresh_manifest()
         stats = self.update_index(progress, cancel)
         return RefreshReport(annotations_changed, manifest_changed, stats)
 
     @cached_property
-    def matcher(self) -> MentionMatcher:
-        return MentionMatcher(self.annotations.entities.values())
+    def _matcher(self) -> Any:
+        from gdexplorer.annotations.mentions import MentionMatcher
+
+        return MentionMatcher(self._annotations.entities.values())
 
     def problems(self) -> list[Problem]:
         """Everything wrong that a user should see: manifest, annotations, unreadable articles."""
-        return [*self.corpus.manifest_problems(), *self.annotations.problems, *self.index_problems]
+        return [*self._corpus.manifest_problems(), *self._annotations.problems, *self._index_problems]
 
     def check_articles(self) -> list[Problem]:
         """Read every article and keep what is odd about them (bad bytes, no body, unreadable)."""
         found: list[Problem] = []
-        articles = self.corpus.scan()
-        found.extend(self.corpus.scan_problems)
+        articles = self._corpus.scan()
+        found.extend(self._corpus.scan_problems)
         for article_id in sorted(articles):
             try:
-                found.extend(self.corpus.read_checked(article_id)[1])
+                found.extend(self._corpus.read_checked(article_id)[1])
             except CorpusError as e:
                 found.append(Problem(e.path, e.line, e.column, e.message, Severity.WARNING))
         found.sort(key=lambda p: (p.path, p.line, p.column))
-        self.index_problems = tuple(found)
+        self._index_problems = tuple(found)
         return found
 
     def entities(self, kind: EntityKind | None = None) -> list[Entity]:
         """Entities sorted by type (vocabulary order) then name."""
         order = {k: i for i, k in enumerate(EntityKind)}
-        found = [e for e in self.annotations.entities.values() if kind is None or e.kind is kind]
+        found = [e for e in self._annotations.entities.values() if kind is None or e.kind is kind]
         return sorted(found, key=lambda e: (order[e.kind], e.name.casefold()))
+
+    def entities_by_id(self) -> Mapping[str, Entity]:
+        """Every entity by id, read-only; a reload replaces the set, so hold on to the mapping, not to this."""
+        return MappingProxyType(self._annotations.entities)
 
     def entity(self, key: str) -> Entity | None:
         """Look an entity up by id, then by name or alias (case-insensitive)."""
-        entities = self.annotations.entities
+        entities = self._annotations.entities
         if key in entities:
             return entities[key]
         folded = " ".join(key.split()).casefold()
@@ -194,33 +283,109 @@ class Explorer:
         if self.foreign_annotations:
             return {}
         cited: dict[str, dict[str, None]] = {}
-        for entity in self.annotations.entities.values():
+        for entity in self._annotations.entities.values():
             for item in (*entity.facts, *entity.relations):
                 cited.setdefault(item.article, {})[entity.id] = None
         return {article: tuple(ids) for article, ids in cited.items()}
 
+    # -- curation ----------------------------------------------------------------------------
+
+    @property
+    def _curator(self) -> Any:
+        if self._curator_instance is None:
+            # Here: YAML's composer and the curation module are not needed until the first edit.
+            from gdexplorer.annotations.curation import Curator
+
+            self._curator_instance = Curator(self)
+        return self._curator_instance
+
+    def add_fact(self, entity_id: str, fact: NewFact) -> Change:
+        """Append a fact to an entity's file; raises ``AnnotationError`` (nothing written) if it is wrong."""
+        return self._curator.add_fact(entity_id, fact)
+
+    def add_relation(self, subject_id: str, relation: NewRelation) -> Change:
+        return self._curator.add_relation(subject_id, relation)
+
+    def create_entity(self, entity: NewEntity, facts: tuple[NewFact, ...] = (),
+                      relations: tuple[NewRelation, ...] = ()) -> Change:
+        return self._curator.create_entity(entity, facts, relations)
+
+    def edit_fact(self, entity_id: str, index: int, fact: NewFact) -> Change:
+        return self._curator.edit_fact(entity_id, index, fact)
+
+    def edit_relation(self, entity_id: str, index: int, relation: NewRelation) -> Change:
+        return self._curator.edit_relation(entity_id, index, relation)
+
+    def delete_fact(self, entity_id: str, index: int) -> Change:
+        return self._curator.delete_fact(entity_id, index)
+
+    def delete_relation(self, entity_id: str, index: int) -> Change:
+        return self._curator.delete_relation(entity_id, index)
+
+    def undo(self) -> Change | None:
+        """Undo the last saved change (None if there is none); refused if the file changed since."""
+        return self._curator.undo()
+
+    def can_undo(self) -> bool:
+        return self._curator_instance is not None and bool(self._curator_instance.undo_stack)
+
+    def forget_undo(self) -> None:
+        """Start a new undo history (the window does when it reopens a corpus)."""
+        if self._curator_instance is not None:
+            self._curator_instance.undo_stack.clear()
+
+    @staticmethod
+    def valid_entity_id(text: str) -> bool:
+        return valid_id(text)
+
+    @staticmethod
+    def quote_finder(text: str) -> Callable[[str], tuple[int, int] | None]:
+        """Where a quote stands in ``text`` as the annotation check reads it (whitespace and
+        typographic quotes folded), or None; ``text`` is normalised once, for many quotes."""
+        finder = QuoteFinder(lambda _id: text)
+        return lambda quote: finder.find("", quote)
+
     # -- index -------------------------------------------------------------------------------
 
-    def update_index(self, progress=None, cancel: threading.Event | None = None) -> IndexStats:
+    def update_index(self, progress: ProgressCallback | None = None,
+                     cancel: threading.Event | None = None) -> IndexStats:
         """Build or update the index; see ``SearchIndex.update``."""
-        stats = self.index.update(self.corpus, self.matcher, self._fact_articles(), progress, cancel)
-        self.index_problems = stats.problems
+        stats = self._index.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
+        self._index_problems = stats.problems
         return stats
 
     def index_ready(self) -> bool:
-        return self.index.is_usable()
+        return self._index.is_usable()
+
+    def drop_index(self) -> None:
+        """Delete the index, so that the next update builds it from scratch."""
+        self._index.drop()
+
+    def build_command(self) -> list[str]:
+        """The arguments after the Python executable that build this index in a child process
+        (``gdexplorer.buildproc``); read its output with ``parse_build_line``, then hand the
+        stats to ``index_built``."""
+        return buildprotocol.command(self._corpus.root, self._annotations_dir, self._index.folder)
+
+    @staticmethod
+    def parse_build_line(line: str) -> Progress | IndexStats | BuildFailure | None:
+        return buildprotocol.parse_line(line)
+
+    def index_built(self, stats: IndexStats) -> None:
+        """An update made elsewhere (a child process) finished: take its problems as this index's."""
+        self._index_problems = stats.problems
 
     # -- search ------------------------------------------------------------------------------
 
     @cached_property
     def _parser(self) -> QueryParser:
-        return QueryParser(self.index.schema())
+        return QueryParser(self._index.schema())
 
     @property
-    def analyzer(self):
+    def _analyzer(self) -> Any:
         # One per language, kept: the stemmer's cache lives in the analyzer, and a new one per
         # search (every keystroke) started snippet highlighting with a cold cache each time.
-        language = self.index.language
+        language = self._index.language
         cached = self._analyzers.get(language)
         if cached is None:
             cached = self._analyzers[language] = analyzer_for(language)
@@ -238,7 +403,7 @@ class Explorer:
         (``category:world``, ``date:[2010 TO 2012]``, ``entity:ehang``): facet choices. An empty
         ``text`` with filters or facets means every article.
         """
-        if not self.index.is_usable():
+        if not self._index.is_usable():
             raise SearchIndexError("the index is not built yet")
         typed = clean_query(text)
         if len(typed) > MAX_QUERY_CHARS:
@@ -258,21 +423,21 @@ class Explorer:
                 # "t" alone is no word yet; the full search that follows expands it (or says what is wrong).
                 return SearchResult(text, 0, 0.0, partial=True, filters=tuple(filters))
         elif filters or facets:
-            query = Every()
+            query = every_article()
         else:
             query = self._parser.parse(text)  # raises the "type something" sentence
         filter_query = None
         if filters:
-            filter_query = And([self._parser.parse(self._resolve_entity_names(f)) for f in filters])
+            filter_query = all_of(self._parser.parse(self._resolve_entity_names(f)) for f in filters)
         try:
-            searcher = self.index.searcher()
-            result = run_search(searcher, query, text, self._body, self.analyzer, limit=limit, offset=offset,
+            searcher = self._index.searcher()
+            result = run_search(searcher, query, text, self._body, self._analyzer, limit=limit, offset=offset,
                                 with_snippets=snippets, sort=sort, keystroke=keystroke,
                                 filter_query=filter_query, facets=facets, time_limited=time_limited)
         except INDEX_DAMAGE as e:
             # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.
-            self.index.mark_damaged(f"{type(e).__name__}: {e}")
+            self._index.mark_damaged(f"{type(e).__name__}: {e}")
             raise SearchIndexError("the index is damaged and will be rebuilt; search again in a moment") from e
         if deferred:
             result = replace(result, partial=True)  # the prefix is left to the full search that follows
@@ -292,58 +457,55 @@ class Explorer:
 
     def _body(self, article_id: str) -> str | None:
         try:
-            return self.corpus.read_body(article_id)
+            return self._corpus.read_body(article_id)
         except CorpusError:
             return None
 
     def snippet(self, article_id: str, terms: tuple[str, ...]) -> Snippet:
         """The best passage of an article for ``terms`` (from a ``SearchResult``), for lazy rendering."""
         body = self._body(article_id) or ""
-        return make_snippet(body, terms, self.analyzer)
+        return make_snippet(body, terms, self._analyzer)
 
     def highlight(self, text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
         """Where ``terms`` (from a ``SearchResult``) occur in an article's text."""
-        return highlight_spans(text, terms, self.analyzer)
+        return highlight_spans(text, terms, self._analyzer)
 
     # -- articles and mentions ---------------------------------------------------------------
 
     def article(self, article_id: str) -> Article:
         """Read an article of this corpus, or one cited by a borrowed annotation set."""
-        if self.foreign_annotations and not self.corpus.exists(article_id):
-            return self.annotation_corpus.read(article_id)
-        return self.corpus.read(article_id)
+        if self.foreign_annotations and not self._corpus.exists(article_id):
+            return self._annotation_corpus.read(article_id)
+        return self._corpus.read(article_id)
 
     def entity_refs(self, text: str) -> list[EntityRef]:
         """Where annotated entities are named in a text, for linking them in a viewer."""
-        return [EntityRef(s, e, i) for s, e, i in self.matcher.spans(text)]
+        return [EntityRef(s, e, i) for s, e, i in self._matcher.spans(text)]
+
+    def suggestions(self, text: str) -> list[Suggestion]:
+        """Names in ``text`` that look like entities but no curated name covers, most frequent first."""
+        from gdexplorer.annotations.mentions import suggest_entities
+
+        return suggest_entities(text, self._matcher)
 
     def entities_in(self, article_id: str) -> list[Entity]:
         """Entities the article mentions (from the index, so this is instant)."""
         ids: list[str] = []
-        if self.index.is_usable():
-            searcher = self.index.searcher()
-            docnum = searcher.document_number(path=article_id)
-            if docnum is not None:
-                stored = searcher.stored_fields(docnum)
-                ids = [i for i in str(stored.get("entity") or "").split(",") if i]
+        if self._index.is_usable():
+            ids = stored_entity_ids(self._index.searcher(), article_id)
         if not ids:
             try:
-                ids = list(self.matcher.find(self.article(article_id).text))
+                ids = list(self._matcher.find(self.article(article_id).text))
             except CorpusError:
                 ids = []
-        entities = self.annotations.entities
+        entities = self._annotations.entities
         return [entities[i] for i in ids if i in entities]
 
     def mentions_of(self, entity_id: str, limit: int | None = None) -> list[ArticleInfo]:
         """Articles that mention the entity, newest first where dates exist."""
-        if not self.index.is_usable():
+        if not self._index.is_usable():
             return []
-
-        from gdexplorer.search.index import info_from_stored
-
-        searcher = self.index.searcher()
-        results = searcher.search(Term("entity", entity_id.lower()), limit=None, sortedby="path")
-        found = [info_from_stored(hit.fields()) for hit in results]
+        found = articles_mentioning(self._index.searcher(), entity_id)
         found.sort(key=lambda info: info.date or "", reverse=True)  # stable: undated keep path order
         return found[:limit] if limit is not None else found
 
@@ -353,7 +515,7 @@ class Explorer:
         Co-mentions are counted from the index (facet counts over the articles mentioning it),
         so this stays fast on large corpora; each co-mention edge lists the shared articles.
         """
-        entities = self.annotations.entities
+        entities = self._annotations.entities
         if entity_id not in entities:
             raise QueryError(f"no entity called '{entity_id}'")
         edges: list[NetworkEdge] = []
@@ -364,14 +526,11 @@ class Explorer:
                 if rel.object == entity_id and other.id != entity_id:
                     edges.append(NetworkEdge(other.id, entity_id, "relation", rel.predicate, 1, rel.quote,
                                              (rel.article,)))
-        if self.index.is_usable():
-            term = Term("entity", entity_id.lower())
-            searcher = self.index.searcher()
-            facets = count_facets(searcher, term, None)
-            shared = [(i, n) for i, n in facets.entities if i != entity_id and i in entities][:top]
+        if self._index.is_usable():
+            searcher = self._index.searcher()
+            shared = [(i, n) for i, n in co_mentions(searcher, entity_id) if i in entities][:top]
             for other_id, n in shared:
-                both = And([term, Term("entity", other_id.lower())])
-                articles = tuple(str(hit["path"]) for hit in searcher.search(both, limit=20, sortedby="path"))
+                articles = shared_articles(searcher, entity_id, other_id, limit=20)
                 edges.append(NetworkEdge(entity_id, other_id, "co-mention",
                                          f"{n} shared article{'s' if n != 1 else ''}", n, "", articles))
         nodes = [entity_id]
@@ -382,18 +541,41 @@ class Explorer:
         return Network(entity_id, tuple(nodes), tuple(edges))
 
     def mention_counts(self) -> dict[str, int]:
-        """How many articles mention each entity (document frequency in the index)."""
-        if not self.index.is_usable():
+        """How many articles mention each entity."""
+        if not self._index.is_usable():
             return {}
-
-        # Not reader.doc_frequency(): it still counts documents deleted by an update until a merge.
-        searcher = self.index.searcher()
-        return {
-            entity_id: sum(1 for _ in searcher.docs_for_query(Term("entity", entity_id.lower())))
-            for entity_id in self.annotations.entities
-        }
+        searcher = self._index.searcher()
+        return {entity_id: mention_count(searcher, entity_id) for entity_id in self._annotations.entities}
 
     def article_count(self) -> int:
-        if not self.index.is_usable():
+        if not self._index.is_usable():
             return 0
-        return self.index.searcher().doc_count()
+        return self._index.searcher().doc_count()
+
+    # -- export ------------------------------------------------------------------------------
+
+    @staticmethod
+    def results_csv(result: SearchResult) -> str:
+        return _export.results_csv(result)
+
+    @staticmethod
+    def results_json(result: SearchResult) -> str:
+        return _export.results_json(result)
+
+    def dossier(self, entity: Entity) -> str:
+        """Everything known about an entity in Markdown, with every fact quoted and sourced."""
+        return _export.dossier_markdown(self, entity)
+
+    @staticmethod
+    def citation(info: ArticleInfo, quote: str | None = None) -> str:
+        return _export.citation(info, quote)
+
+    @staticmethod
+    def article_citation(article: Article, start: int, end: int) -> str:
+        """Citation for a passage of an article selected by character range."""
+        return _export.article_citation(article, start, end)
+
+    @staticmethod
+    def save_text(path: Path, text: str) -> None:
+        """Write an export atomically (never a half-written file); raises ``OSError``."""
+        atomic_write(path, text.encode("utf-8"))

@@ -5,14 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 from gdexplorer.errors import CorpusError
 from gdexplorer.model import Article, ArticleInfo, Entity, SearchResult
 
-if TYPE_CHECKING:
-    # Only for annotations: the window imports this module before its first paint, the core's Whoosh after.
-    from gdexplorer.explorer import Explorer
+
+class Dossiers(Protocol):
+    """What a dossier is written from (the explorer, seen from below)."""
+
+    def entities_by_id(self) -> Mapping[str, Entity]: ...
+
+    def article(self, article_id: str) -> Article: ...
+
+    def relations_to(self, entity_id: str) -> list[tuple[Entity, str]]: ...
+
+    def mentions_of(self, entity_id: str, limit: int | None = None) -> list[ArticleInfo]: ...
 
 RESULT_COLUMNS = ("rank", "path", "title", "date", "category", "source", "url", "score", "snippet", "entities")
 
@@ -82,9 +91,9 @@ def article_citation(article: Article, start: int, end: int) -> str:
     return citation(article.info, article.text[start:end])
 
 
-def dossier_markdown(explorer: Explorer, entity: Entity) -> str:
+def dossier_markdown(explorer: Dossiers, entity: Entity) -> str:
     """Everything known about an entity, with every fact quoted and sourced."""
-    entities = explorer.annotations.entities
+    entities = explorer.entities_by_id()
     lines = [f"# {entity.name}", "", f"*{entity.kind.value}* · id `{entity.id}`"]
     if entity.title:
         lines += ["", entity.title]

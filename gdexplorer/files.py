@@ -39,3 +39,12 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+def leftover_temporaries(path: Path, pattern: str = "") -> list[Path]:
+    """Temporary files that ``atomic_write(path, ...)`` calls killed midway left beside ``path``.
+
+    ``pattern`` widens the name to a family of files (``"*"``: every file whose name starts with
+    ``path``'s). Only safe to delete while nobody else is writing those files.
+    """
+    return sorted(path.parent.glob(f".{path.name}{pattern}.*.tmp"))

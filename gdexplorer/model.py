@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gdexplorer.errors import Problem
 
@@ -222,3 +223,75 @@ class Mentions:
 
     by_article: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_entity: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A name in the text that looks like an entity but is not annotated."""
+
+    text: str
+    count: int
+    start: int  # first occurrence
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationCounts:
+    """How much an annotation set holds (``gdexplorer check``'s summary)."""
+
+    files: int
+    entities: int
+    facts: int
+    relations: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchList:
+    """What to watch for changes made outside the app: folders (for new and removed files) and files."""
+
+    folders: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildFailure:
+    """Why an index build in a child process failed: ``busy`` when another process holds the index's lock."""
+
+    busy: bool
+    message: str
+
+
+# -- curation: what a user asks to save, and what a save did ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewFact:
+    text: str
+    article: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewRelation:
+    predicate: str
+    object: str
+    article: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntity:
+    id: str
+    kind: EntityKind
+    name: str
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One saved change; ``before`` is None when the change created the file."""
+
+    path: Path
+    before: bytes | None
+    after: bytes
+    summary: str

@@ -11,61 +11,39 @@ leaves the old file whole.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import yaml
 
 from gdexplorer.annotations.loading import AnnotationLoader, QuoteFinder, read_file
 from gdexplorer.errors import AnnotationError, CorpusError
 from gdexplorer.files import atomic_write
-from gdexplorer.model import EntityKind
-
-if TYPE_CHECKING:
-    # Only for annotations: the window imports this module before its first paint, the core's Whoosh after.
-    from gdexplorer.explorer import Explorer
+from gdexplorer.model import Article, Change, Entity, NewEntity, NewFact, NewRelation
 
 
-@dataclass(frozen=True, slots=True)
-class NewFact:
-    text: str
-    article: str
-    quote: str
+class Curated(Protocol):
+    """What a ``Curator`` edits: the explorer's annotations, seen from below (no import of the door)."""
 
+    @property
+    def annotations_dir(self) -> Path: ...
 
-@dataclass(frozen=True, slots=True)
-class NewRelation:
-    predicate: str
-    object: str
-    article: str
-    quote: str
+    @property
+    def corpus_root(self) -> Path: ...
 
+    def entities_by_id(self) -> Mapping[str, Entity]: ...
 
-@dataclass(frozen=True, slots=True)
-class NewEntity:
-    id: str
-    kind: EntityKind
-    name: str
-    aliases: tuple[str, ...] = ()
-    description: str | None = None
+    def reload_annotations(self) -> object: ...
 
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One saved change; ``before`` is None when the change created the file."""
-
-    path: Path
-    before: bytes | None
-    after: bytes
-    summary: str
+    def article(self, article_id: str) -> Article: ...
 
 
 class Curator:
     """Edits an explorer's annotation files and reloads them; keeps an undo stack."""
 
-    def __init__(self, explorer: Explorer) -> None:
-        self.explorer = explorer
+    def __init__(self, target: Curated) -> None:
+        self._target = target
         self.undo_stack: list[Change] = []
 
     # -- the public operations ---------------------------------------------------------------
@@ -76,7 +54,7 @@ class Curator:
         return self._append_item(entity_id, "facts", item, f"add a fact to {entity_id}")
 
     def add_relation(self, subject_id: str, relation: NewRelation) -> Change:
-        if relation.object not in self.explorer.annotations.entities:
+        if relation.object not in self._target.entities_by_id():
             raise AnnotationError(relation.object, f"no entity with id '{relation.object}' to relate to")
         self._check_quote(relation.article, relation.quote)
         item = {"predicate": relation.predicate.strip(), "object": relation.object, "article": relation.article,
@@ -85,12 +63,12 @@ class Curator:
 
     def create_entity(self, entity: NewEntity, facts: tuple[NewFact, ...] = (),
                       relations: tuple[NewRelation, ...] = ()) -> Change:
-        if entity.id in self.explorer.annotations.entities:
+        if entity.id in self._target.entities_by_id():
             raise AnnotationError(entity.id, f"an entity with id '{entity.id}' exists already")
         for fact in facts:
             self._check_quote(fact.article, fact.quote)
         for rel in relations:
-            if rel.object not in self.explorer.annotations.entities:
+            if rel.object not in self._target.entities_by_id():
                 raise AnnotationError(rel.object, f"no entity with id '{rel.object}' to relate to")
             self._check_quote(rel.article, rel.quote)
         item: dict[str, object] = {"id": entity.id, "type": entity.kind.value, "name": entity.name.strip()}
@@ -103,7 +81,7 @@ class Curator:
         if relations:
             item["relations"] = [{"predicate": r.predicate.strip(), "object": r.object, "article": r.article,
                                   "quote": r.quote} for r in relations]
-        path = self.explorer.annotations_dir / f"{entity.kind.plural.lower()}.yaml"
+        path = self._target.annotations_dir / f"{entity.kind.plural.lower()}.yaml"
         before = path.read_bytes() if path.exists() else None
         if before is None:
             text = f"# {entity.kind.plural} curated in gdexplorer.\nentities:\n"
@@ -127,7 +105,7 @@ class Curator:
         return self._replace_item(entity_id, "facts", index, item, f"edit fact {index + 1} of {entity_id}")
 
     def edit_relation(self, entity_id: str, index: int, relation: NewRelation) -> Change:
-        if relation.object not in self.explorer.annotations.entities:
+        if relation.object not in self._target.entities_by_id():
             raise AnnotationError(relation.object, f"no entity with id '{relation.object}' to relate to")
         self._check_quote(relation.article, relation.quote)
         item = {"predicate": relation.predicate.strip(), "object": relation.object, "article": relation.article,
@@ -153,13 +131,13 @@ class Curator:
             change.path.unlink()
         else:
             atomic_write(change.path, change.before)
-        self.explorer.reload_annotations()
+        self._target.reload_annotations()
         return change
 
     # -- text surgery ------------------------------------------------------------------------
 
     def _locate(self, entity_id: str) -> tuple[Path, str, yaml.MappingNode]:
-        entity = self.explorer.annotations.entities.get(entity_id)
+        entity = self._target.entities_by_id().get(entity_id)
         if entity is None or entity.where is None:
             raise AnnotationError(entity_id, f"no entity with id '{entity_id}'")
         path = self._path_of(entity.where.path)
@@ -175,8 +153,8 @@ class Curator:
         candidate = Path(display)
         if candidate.is_absolute():
             return candidate
-        return self.explorer.corpus.root / display if (self.explorer.corpus.root / display).exists() else (
-            self.explorer.annotations_dir.parent / display
+        return self._target.corpus_root / display if (self._target.corpus_root / display).exists() else (
+            self._target.annotations_dir.parent / display
         )
 
     def _append_item(self, entity_id: str, key: str, item: dict[str, object], summary: str) -> Change:
@@ -240,7 +218,7 @@ class Curator:
             raise AnnotationError(str(path), f"cannot save: {e.strerror or e}; the file was left as it was") from e
         change = Change(path, before, after, summary)
         self.undo_stack.append(change)
-        self.explorer.reload_annotations()
+        self._target.reload_annotations()
         return change
 
     def _validate(self, path: Path, data: bytes, expect_id: str) -> None:
@@ -265,7 +243,7 @@ class Curator:
 
         def read(article_id: str) -> str | None:
             try:
-                return self.explorer.article(article_id).text
+                return self._target.article(article_id).text
             except CorpusError:
                 return None
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from gdexplorer.model import Entity
+from gdexplorer.model import Entity, Suggestion
 
 _ACRONYM_MAX = 5
 _WORD = re.compile(r"\w+")
@@ -139,15 +138,6 @@ _COMMON = frozenset((
     "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday",
     "Thursday", "Friday", "Saturday", "Sunday",
 ))
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """A name in the text that looks like an entity but is not annotated."""
-
-    text: str
-    count: int
-    start: int  # first occurrence
 
 
 def suggest_entities(text: str, matcher: MentionMatcher, limit: int = 30) -> list[Suggestion]:

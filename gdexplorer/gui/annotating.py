@@ -1,6 +1,6 @@
 """Curating from the window: context menus, the fact dialog, saving through the core, Undo, citations.
 
-``CurationController`` holds the core's ``Curator`` for the open corpus and a one-thread pool
+``CurationController`` saves through the open corpus's ``Explorer`` and a one-thread pool
 that runs its edits (each one validated with the real loader and written atomically by the core;
 that takes a few hundred milliseconds, too long for the UI thread). One edit runs at a time; its
 answer is ``curated`` (the window shows the new state at once, then refreshes the index) or an
@@ -17,9 +17,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
-from gdexplorer.annotations.mentions import Suggestion
 from gdexplorer.errors import AnnotationError
-from gdexplorer.export import article_citation, citation
 from gdexplorer.gui.curating import (
     CreateEntity,
     Curated,
@@ -38,12 +36,11 @@ from gdexplorer.gui.pages import ArticlePage, describe_failure
 from gdexplorer.gui.widgets.articleview import ArticleView
 from gdexplorer.gui.widgets.detailpane import DetailPane
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
-from gdexplorer.model import Entity
+from gdexplorer.model import Entity, Suggestion
 
 if TYPE_CHECKING:
     # Imported where used, after the window's first paint: the core (Whoosh, YAML) comes with a corpus,
     # the fact dialog with its first opening.
-    from gdexplorer.annotations.curation import Curator
     from gdexplorer.explorer import Explorer
     from gdexplorer.gui.widgets.factdialog import FactDialog, Source
 
@@ -66,7 +63,6 @@ class CurationController(TaskRunner):
         self.article_view = article_view
         self.detail = detail
         self._explorer: Explorer | None = None
-        self._curator: Curator | None = None
         self._entities: tuple[Entity, ...] = ()
         self._names: frozenset[str] = frozenset()
         self._done: list[tuple[CurationEdit, int, str]] = []  # edit, file changes it made, its label
@@ -101,12 +97,8 @@ class CurationController(TaskRunner):
         """A corpus was opened (or is opening: None). Undo does not reach back past this."""
         self._generation += 1
         self._explorer = explorer
-        if explorer is None:
-            self._curator = None
-        else:
-            from gdexplorer.annotations.curation import Curator
-
-            self._curator = Curator(explorer)
+        if explorer is not None:
+            explorer.forget_undo()
         self._done.clear()
         self._running = None
         if self.dialog is not None:
@@ -130,14 +122,10 @@ class CurationController(TaskRunner):
     def _annotations_label(self) -> str:
         if self._explorer is None:
             return "annotations"
-        folder = self._explorer.annotations_dir
-        root = self._explorer.corpus.root
-        return folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
+        return self._explorer.display_path(self._explorer.annotations_dir)
 
     def _display(self, path: Path) -> str:
-        if self._explorer is not None and path.is_relative_to(self._explorer.corpus.root):
-            return path.relative_to(self._explorer.corpus.root).as_posix()
-        return str(path)
+        return self._explorer.display_path(path) if self._explorer is not None else str(path)
 
     def _entity(self, entity_id: str) -> Entity | None:
         return next((e for e in self._entities if e.id == entity_id), None)
@@ -234,10 +222,11 @@ class CurationController(TaskRunner):
     def copy_passage_citation(self) -> str:
         """Put the citation of the selected passage (or of the article) on the clipboard."""
         page = self.article_view.page
-        if page is None:
+        if page is None or self._explorer is None:
             return ""
         span = self.passage()
-        text = article_citation(page.article, *span) if span else citation(page.article.info)
+        cite = self._explorer
+        text = cite.article_citation(page.article, *span) if span else cite.citation(page.article.info)
         self._copy(text, "Copied the citation of the selected words" if span else "Copied the article's citation")
         return text
 
@@ -274,10 +263,10 @@ class CurationController(TaskRunner):
         item = items[link.index]
         if link.action == "cite":
             info = page.article_titles.get(item.article)
-            if info is None:
+            if info is None or self._explorer is None:
                 self.message.emit(f"Cannot cite: the article {item.article} is missing")
                 return None
-            text = citation(info, item.quote)
+            text = self._explorer.citation(info, item.quote)
             self._copy(text, "Copied the citation")
             return text
         if not self._ready():
@@ -309,7 +298,7 @@ class CurationController(TaskRunner):
 
     def run(self, edit: CurationEdit, label: str | None = None, dialog: FactDialog | None = None) -> bool:
         """Save an edit in the background; False when another is still being saved."""
-        if self._curator is None or self._running is not None:
+        if self._explorer is None or self._running is not None:
             return False
         if label is None:
             subject = self._entity(subject_of(edit))
@@ -318,12 +307,12 @@ class CurationController(TaskRunner):
             label = describe(edit, name)
         self._running = (edit, label, dialog)
         self._update_actions()
-        task = Task(Ticket(self._generation), apply_edit, self._curator, edit)
+        task = Task(Ticket(self._generation), apply_edit, self._explorer, edit)
         self._submit(task, self._on_edit_task_finished, self._on_edit_task_failed)
         return True
 
     def _ready(self) -> bool:
-        if self._curator is None:
+        if self._explorer is None:
             return False
         if self._running is not None:
             self.message.emit("Still saving the last change…")
@@ -385,11 +374,11 @@ class CurationController(TaskRunner):
         message = describe_failure(error)
         if not isinstance(error, AnnotationError):
             message = f"Not saved: {message}"
-        if isinstance(edit, Undo) and isinstance(error, AnnotationError) and self._curator is not None:
+        if isinstance(edit, Undo) and isinstance(error, AnnotationError) and self._explorer is not None:
             # The file was changed by someone else since: this edit (and those before) cannot be
             # taken back safely any more.
             self._done.clear()
-            self._curator.undo_stack.clear()
+            self._explorer.forget_undo()
             message = f"Cannot undo “{label}”: {message}"
         if dialog is not None:
             dialog.show_error(message)
@@ -401,7 +390,7 @@ class CurationController(TaskRunner):
 
     @Slot()
     def _update_actions(self) -> None:
-        ready = self._curator is not None and self._running is None
+        ready = self._explorer is not None and self._running is None
         if self._done:
             self.undo_action.setText(f"&Undo {self._done[-1][2]}")
         else:

@@ -1,4 +1,4 @@
-"""The edits a user makes from the window, and running them through the core's ``Curator``. Qt-free.
+"""The edits a user makes from the window, and saving them through the ``Explorer``. Qt-free.
 
 Each edit is a small frozen dataclass the dialog or a menu builds; ``apply_edit`` runs it on a
 worker thread (the core validates with the real loader, which takes a few hundred milliseconds)
@@ -18,7 +18,8 @@ from gdexplorer.model import Entity
 
 if TYPE_CHECKING:
     # The core's curation (and YAML) is imported once a corpus is open, after the first paint; types only here.
-    from gdexplorer.annotations.curation import Change, Curator, NewEntity, NewFact, NewRelation
+    from gdexplorer.explorer import Explorer
+    from gdexplorer.model import Change, NewEntity, NewFact, NewRelation
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ class Curated:
     problems: tuple[Problem, ...]
 
 
-def apply_edit(curator: Curator, edit: CurationEdit) -> Curated:
+def apply_edit(explorer: Explorer, edit: CurationEdit) -> Curated:
     """Save one edit (validated and written by the core) and gather the views it changes.
 
     Raises ``AnnotationError`` (one sentence naming the file) when the core refuses it; an edit
@@ -120,32 +121,31 @@ def apply_edit(curator: Curator, edit: CurationEdit) -> Curated:
     """
     changes: list[Change] = []
     if isinstance(edit, AddFact):
-        changes.append(curator.add_fact(edit.entity_id, edit.fact))
+        changes.append(explorer.add_fact(edit.entity_id, edit.fact))
     elif isinstance(edit, AddRelation):
-        changes.append(curator.add_relation(edit.subject_id, edit.relation))
+        changes.append(explorer.add_relation(edit.subject_id, edit.relation))
     elif isinstance(edit, CreateEntity):
-        changes.append(curator.create_entity(edit.entity, edit.facts))
+        changes.append(explorer.create_entity(edit.entity, edit.facts))
         if edit.relation is not None:
             try:
-                changes.append(curator.add_relation(edit.entity.id, edit.relation))
+                changes.append(explorer.add_relation(edit.entity.id, edit.relation))
             except GdxError:
-                curator.undo()
+                explorer.undo()
                 raise
     elif isinstance(edit, EditFact):
-        changes.append(curator.edit_fact(edit.entity_id, edit.index, edit.fact))
+        changes.append(explorer.edit_fact(edit.entity_id, edit.index, edit.fact))
     elif isinstance(edit, DeleteFact):
-        changes.append(curator.delete_fact(edit.entity_id, edit.index))
+        changes.append(explorer.delete_fact(edit.entity_id, edit.index))
     elif isinstance(edit, DeleteRelation):
-        changes.append(curator.delete_relation(edit.entity_id, edit.index))
+        changes.append(explorer.delete_relation(edit.entity_id, edit.index))
     else:
         for _ in range(edit.steps):
-            change = curator.undo()
+            change = explorer.undo()
             if change is None:
                 break
             changes.append(change)
-    explorer = curator.explorer
     entity_id = subject_of(edit)
-    page = load_entity_page(explorer, entity_id) if entity_id in explorer.annotations.entities else None
+    page = load_entity_page(explorer, entity_id) if entity_id in explorer.entities_by_id() else None
     return Curated(edit, tuple(changes), entity_id, page, tuple(explorer.entities()), tuple(explorer.problems()))
 
 
@@ -195,6 +195,6 @@ def entity_id_for(name: str, taken: set[str] | frozenset[str]) -> str:
 
 
 def valid_entity_id(text: str) -> bool:
-    from gdexplorer.annotations.loading import valid_id
+    from gdexplorer.explorer import Explorer
 
-    return valid_id(text)
+    return Explorer.valid_entity_id(text)

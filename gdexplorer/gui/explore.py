@@ -220,7 +220,7 @@ class NetworkPage:
 
 def load_network_page(explorer: Explorer, entity_id: str, top: int = 12, number: int = 0) -> NetworkPage:
     network = explorer.network(entity_id, top=top)
-    known = explorer.annotations.entities
+    known = explorer.entities_by_id()
     entities = {node: known[node] for node in network.nodes if node in known}
     titles: dict[str, ArticleInfo] = {}
     for edge in network.edges:

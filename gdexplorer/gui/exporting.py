@@ -16,7 +16,6 @@ from PySide6.QtCore import QSettings, QStandardPaths, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gdexplorer.errors import GdxError
-from gdexplorer.export import dossier_markdown, results_csv, results_json
 from gdexplorer.gui.pages import describe_failure
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 from gdexplorer.model import Entity
@@ -42,8 +41,8 @@ def write_results(explorer: Explorer, query: str, sort: str, filters: tuple[str,
                   path: Path) -> Exported:
     """Run the query again, whole (up to ``EXPORT_LIMIT`` hits), and write it as CSV or JSON."""
     result = explorer.search(query, limit=EXPORT_LIMIT, sort=sort, filters=filters)
-    text = results_csv(result) if fmt == "csv" else results_json(result)
-    _write(path, text)
+    text = explorer.results_csv(result) if fmt == "csv" else explorer.results_json(result)
+    _write(explorer, path, text)
     count = len(result.hits)
     summary = f"{count:,} result{'s' if count != 1 else ''}"
     if result.total > count:
@@ -55,16 +54,13 @@ def write_dossier(explorer: Explorer, entity_id: str, path: Path) -> Exported:
     entity = explorer.entity(entity_id)
     if entity is None:
         raise LookupError(f"no entity with the id '{entity_id}'")
-    _write(path, dossier_markdown(explorer, entity))
+    _write(explorer, path, explorer.dossier(entity))
     return Exported(path, f"the dossier of {entity.name}")
 
 
-def _write(path: Path, text: str) -> None:
-    # Here, on the export's worker: the core's curation module brings YAML, not needed for the first paint.
-    from gdexplorer.files import atomic_write
-
+def _write(explorer: Explorer, path: Path, text: str) -> None:
     try:
-        atomic_write(path, text.encode("utf-8"))
+        explorer.save_text(path, text)
     except OSError as e:
         raise GdxError(f"cannot write {path}: {e.strerror or e}") from e
 

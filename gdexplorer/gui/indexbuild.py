@@ -1,10 +1,10 @@
-"""Index builds in a child process (``gdexplorer.search.buildproc``), watched from the UI thread.
+"""Index builds in a child process (``gdexplorer.buildproc``), watched from the UI thread.
 
 A build in a worker thread shares the GIL with the UI thread: reading, analysing and pickling
 articles kept the window from repainting for up to ~200 ms at a time. The child shares nothing;
 its progress comes back as JSON lines read on the event loop (a few per second, cheap to parse).
 Cancelling closes the child's stdin, which it takes as "stop after this document"; closing the
-window waits a moment for that, then kills it (the index survives a kill, see ``gdexplorer.search.index``).
+window waits a moment for that, then kills it (the index survives a kill, see the core's index module).
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
 import gdexplorer
-from gdexplorer.model import IndexStats, Progress
-from gdexplorer.search.buildproc import BuildFailure, command, parse_line
+from gdexplorer.model import BuildFailure, IndexStats, Progress
+
+if TYPE_CHECKING:
+    from gdexplorer.explorer import Explorer
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,9 @@ class IndexBuildProcess(QObject):
     finished = Signal(object)  # IndexStats
     failed = Signal(object)  # BuildFailure
 
-    def __init__(self, corpus: Path, annotations: Path | None, index_folder: Path,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, explorer: Explorer, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._parse = explorer.parse_build_line
         self._answer: IndexStats | BuildFailure | None = None
         self._answered = False
         self._stopping = False
@@ -54,7 +57,7 @@ class IndexBuildProcess(QObject):
         # Its log lines (and any traceback) go where ours do.
         self._process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
         self._process.setProgram(sys.executable)
-        self._process.setArguments(command(corpus, annotations, index_folder))
+        self._process.setArguments(explorer.build_command())
         self._process.readyReadStandardOutput.connect(self._on_process_ready_read)
         self._process.finished.connect(self._on_process_finished)
         self._process.errorOccurred.connect(self._on_process_error_occurred)
@@ -97,7 +100,7 @@ class IndexBuildProcess(QObject):
             self._handle(line)
 
     def _handle(self, line: str) -> None:
-        message = parse_line(line)
+        message = self._parse(line)
         if message is None:
             if line:
                 log.info("index build: %s", line)

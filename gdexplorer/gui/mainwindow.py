@@ -332,10 +332,9 @@ class MainWindow(QMainWindow):
     def _second_pass(self) -> list[Callable[[], None]]:
         """The second pass's steps, dependencies first; each costs a few to ~30 ms of imports and building."""
         return [
-            lambda: preload("gdexplorer.model", "gdexplorer.export"),
-            lambda: preload("gdexplorer.annotations.mentions", "gdexplorer.gui.pages"),
+            lambda: preload("gdexplorer.model", "gdexplorer.gui.pages"),
             lambda: preload("gdexplorer.gui.workers", "gdexplorer.gui.curating"),
-            lambda: preload("gdexplorer.search.buildproc", "gdexplorer.gui.indexbuild"),
+            lambda: preload("gdexplorer.gui.indexbuild"),
             self._build_session,
             self._build_curation,
             self._build_exporter,
@@ -662,8 +661,8 @@ class MainWindow(QMainWindow):
         self.changes.show_article(page)
         self.article.suggestions.show_suggestions(page.suggestions)
         explorer = self.session.explorer
-        if explorer is not None and explorer.corpus.exists(page.article.info.id):
-            self.watcher.watch_article(explorer.corpus.root / page.article.info.id)
+        if explorer is not None and (path := explorer.article_file(page.article.info.id)) is not None:
+            self.watcher.watch_article(path)
         self.entities.set_article_entities(frozenset(entity.id for entity in page.entities))
         self.setWindowTitle(f"{page.article.info.title} — {self._opened.name if self._opened else ''} — gdexplorer")
 

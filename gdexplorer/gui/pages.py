@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gdexplorer.annotations.mentions import Suggestion, suggest_entities
 from gdexplorer.errors import GdxError, Problem, QueryError, SearchIndexError
 from gdexplorer.gui.history import ArticleLocation
-from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, SearchResult
+from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, SearchResult, Suggestion
 
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint: open_explorer imports it on a worker.
@@ -78,9 +77,7 @@ class EntityPage:
 
 def open_explorer(corpus: Path, annotations: Path | None) -> OpenedCorpus:
     """Load a corpus and its annotations (YAML parsing can take a while on big sets)."""
-    # The core is imported here, on the worker, not before the window's first paint. The curation module
-    # too: the window makes its curator as soon as this returns, and would import it on the UI thread.
-    import gdexplorer.annotations.curation  # noqa: F401
+    # The core is imported here, on the worker, not before the window's first paint.
     from gdexplorer.explorer import Explorer
 
     with _long_lived():
@@ -161,7 +158,7 @@ def load_article_page(explorer: Explorer, location: ArticleLocation) -> ArticleP
         title_hits=tuple(explorer.highlight(article.info.title, terms)) if terms else (),
         refs=tuple(explorer.entity_refs(article.text)),
         entities=tuple(explorer.entities_in(location.article_id)),
-        suggestions=tuple(suggest_entities(article.text, explorer.matcher)),
+        suggestions=tuple(explorer.suggestions(article.text)),
     )
 
 

@@ -38,8 +38,7 @@ from gdexplorer.gui.pages import (
     refresh_corpus,
 )
 from gdexplorer.gui.workers import Task, TaskSignals, TaskSkipped, Ticket, WorkerPool
-from gdexplorer.model import IndexStats, Progress, SearchResult
-from gdexplorer.search.buildproc import BuildFailure
+from gdexplorer.model import BuildFailure, IndexStats, Progress, SearchResult
 
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint; these name types only.
@@ -240,8 +239,7 @@ class ExplorerSession(QObject):
         ticket = Ticket(self._generation)
         self._indexing = ticket
         if self.build_in_child:
-            explorer = self.explorer
-            build = IndexBuildProcess(explorer.corpus.root, explorer.annotations_dir, explorer.index.folder, self)
+            build = IndexBuildProcess(self.explorer, self)
             build.progressed.connect(functools.partial(self._on_index_task_progress, ticket))
             build.finished.connect(functools.partial(self._on_index_build_finished, ticket))
             build.failed.connect(functools.partial(self._on_index_build_failed, ticket))
@@ -352,7 +350,7 @@ class ExplorerSession(QObject):
     def _on_index_build_finished(self, ticket: Ticket, stats: IndexStats) -> None:
         if self._current(ticket) and self.explorer is not None:
             # What update_index does for the build run here: the articles' problems join the list.
-            self.explorer.index_problems = stats.problems
+            self.explorer.index_built(stats)
         self._on_index_task_finished(ticket, stats)
 
     def _on_index_build_failed(self, ticket: Ticket, failure: BuildFailure) -> None:

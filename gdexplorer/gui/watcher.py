@@ -14,19 +14,17 @@ folders come and go and a file replaced by rename is a new file to the system.
 from __future__ import annotations
 
 import logging
-import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
-from gdexplorer.corpus.reading import MANIFEST
 from gdexplorer.gui.workers import Task, TaskRunner, Ticket
 
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint; these name types only.
     from gdexplorer.explorer import Explorer
+    from gdexplorer.model import WatchList
 
 log = logging.getLogger(__name__)
 
@@ -35,40 +33,9 @@ DEBOUNCE_MS = 300
 ARTICLE_FILES_WATCHED = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class WatchList:
-    folders: tuple[str, ...]
-    files: tuple[str, ...]
-
-
 def watch_list(explorer: Explorer, file_limit: int = ARTICLE_FILES_WATCHED) -> WatchList:
     """What to watch for an explorer's corpus and annotations (walks folders: run it off the UI thread)."""
-    # Here, on the worker: the annotations module brings YAML, not needed for the first paint.
-    from gdexplorer.annotations.loading import annotation_files
-
-    corpus = explorer.corpus
-    folders: dict[str, None] = {str(corpus.root): None}
-    files: dict[str, None] = {}
-    manifest = corpus.root / MANIFEST
-    if manifest.is_file():
-        files[str(manifest)] = None
-    articles: list[str] = []
-    for top in (corpus.articles_dir, explorer.annotations_dir):
-        if not top.is_dir():
-            continue
-        for folder, subfolders, names in os.walk(top):
-            # Hidden folders (.git, caches) change all the time and hold no articles.
-            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-            folders[folder] = None
-            if top == corpus.articles_dir and len(articles) <= file_limit:
-                articles.extend(os.path.join(folder, n) for n in names if n.endswith(".txt"))
-    if not explorer.annotations_dir.is_dir() and explorer.annotations_dir.parent.is_dir():
-        folders[str(explorer.annotations_dir.parent)] = None  # to see the folder being created
-    for path in annotation_files(explorer.annotations_dir) if explorer.annotations_dir.is_dir() else ():
-        files[str(path)] = None
-    if len(articles) <= file_limit:
-        files.update(dict.fromkeys(articles))
-    return WatchList(tuple(folders), tuple(files))
+    return explorer.watch_list(file_limit)
 
 
 class CorpusWatcher(TaskRunner):

@@ -35,8 +35,9 @@ from whoosh.writing import SegmentWriter
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus, FileStat
 from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
-from gdexplorer.files import atomic_write
+from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
+from gdexplorer.search.engine.merging import merge_small_only
 from gdexplorer.search.engine.positions import FastPositions
 from gdexplorer.search.locking import update_lock
 from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatures
@@ -51,12 +52,6 @@ FIRST_COMMIT = 250
 # From this many documents to (re)index, sub-processes analyze them in parallel (Whoosh's MpWriter,
 # one segment per process). Below it, forking costs more than it saves.
 PARALLEL_MIN = 400
-# A commit merges its smallest segments, up to this many documents in all (cheap); larger ones are
-# left to grow by full builds, so one edit never rewrites the whole index.
-SMALL_SEGMENT = 100
-# Small segments of one size tier that make a commit merge them. Each merge adds its cost to an
-# update: at 100k, ~0.1 s for 4 one-article segments, ~0.35 s for 8.
-MERGE_AT = 4
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -318,7 +313,7 @@ class SearchIndex:
         started = time.perf_counter()
         report = progress or (lambda p: None)
         memo, self._memo = self._memo, None  # set again only by an update that completes
-        stale_files = [*self.folder.glob(f"{META}.*.tmp"), *self._signatures.temporary_files()]
+        stale_files = [*leftover_temporaries(self.folder / META), *self._signatures.temporary_files()]
         for stale in stale_files:  # left by a killed update; we hold the lock now
             with contextlib.suppress(OSError):
                 stale.unlink()
@@ -526,41 +521,6 @@ class SearchIndex:
                      "source": info.source, "byline": info.byline},
         }
         return {k: v for k, v in doc.items() if v is not None}
-
-
-def merge_small_only(writer: SegmentWriter, segments: list) -> list:
-    """Merge MERGE_AT small segments of about one size into the new one; keep the others.
-
-    Sizes are tiers (under MERGE_AT documents, under MERGE_AT², ...), the smallest tier first, and
-    a merge never takes more than SMALL_SEGMENT documents: a commit's extra work stays bounded.
-    """
-    from whoosh.reading import SegmentReader
-
-    # Whoosh merges at roughly 0.1 ms per term and segment. Merging whatever was smallest (up to
-    # SMALL_SEGMENT documents) rewrote a 50-document segment of 7,700 terms with the one-article
-    # ones each time: 2.5 s at 100k. Merging on every commit cost 0.7 s each; a few tiny segments
-    # cost searches next to nothing.
-    tiers: dict[int, list] = {}
-    for seg in segments:
-        count = seg.doc_count_all()
-        if count <= SMALL_SEGMENT:
-            tiers.setdefault(_tier(count), []).append(seg)
-    for tier in sorted(tiers):
-        group = sorted(tiers[tier], key=lambda seg: seg.doc_count_all())[:MERGE_AT]
-        if len(group) == MERGE_AT and sum(seg.doc_count_all() for seg in group) <= SMALL_SEGMENT:
-            for seg in group:
-                reader = SegmentReader(writer.storage, writer.schema, seg)
-                writer.add_reader(reader)
-                reader.close()
-            return [seg for seg in segments if seg not in group]
-    return segments
-
-
-def _tier(count: int) -> int:
-    tier = 0
-    while count >= MERGE_AT ** (tier + 1):
-        tier += 1
-    return tier
 
 
 def _month(date: str | None) -> str | None:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from filelock import FileLock, SoftFileLock, Timeout
 
 from gdexplorer.errors import IndexBusyError
 
@@ -42,14 +42,19 @@ if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork to guard 
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+# No soft (lock-file) fallback where the system locks files: a soft lock outlives a killed process,
+# a real one never does. Only a POSIX system without fcntl has nothing better than a soft lock.
+_NATIVE_ONLY: dict[str, bool] = {} if FileLock is SoftFileLock else {"fallback_to_soft": False,
+                                                                      "preserve_lock_file": True}
+
+
 @contextlib.contextmanager
 def update_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive, non-blocking lock for a whole update, across processes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptors: list[int] = []
-    # No soft (lock-file) fallback: a soft lock outlives a killed process, a real one never does.
-    lock = FileLock(path, timeout=0, thread_local=False, fallback_to_soft=False, preserve_lock_file=True,
-                    on_acquired=descriptors.append)
+    native = {**_NATIVE_ONLY, "on_acquired": descriptors.append} if _NATIVE_ONLY else {}
+    lock = FileLock(path, timeout=0, thread_local=False, **native)
     try:
         lock.acquire()
     except Timeout as e:

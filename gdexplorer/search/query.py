@@ -14,16 +14,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from whoosh import collectors, fields, matching, qparser
+from whoosh import collectors, qparser
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher, TimeLimit
-from whoosh.support import levenshtein
 
 from gdexplorer.errors import QueryError
-from gdexplorer.model import Facets, Hit, SearchResult, Snippet
+from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
 from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_docs
+from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import rank
 from gdexplorer.search.index import info_from_stored
 from gdexplorer.search.snippets import make_snippet
@@ -35,7 +35,6 @@ MAX_HIGHLIGHT_TERMS = 300
 # "t*" over 100,000 articles names tens of thousands of words, and ORing them all takes seconds.
 MAX_EXPANSIONS = 512
 KEYSTROKE_EXPANSIONS = 48
-PREFIX_SCAN_BUDGET = 20_000
 KEYSTROKE_SECONDS = 0.03
 # The fast first answer to a keystroke does not expand a last word shorter than this: "t" or "te"
 # begins tens of thousands of words at 100,000 articles. The full search that follows does.
@@ -101,164 +100,6 @@ def keystroke_text(text: str, min_prefix: int = 1) -> str:
     if len(word) < min_prefix:
         return text
     return f"{text[: m.start(1)]}({word} OR {word}*)"
-
-
-class ChosenTerms(wq.MultiTerm):
-    """A fixed set of words in one field, matched with constant score like Whoosh's ``Prefix``.
-
-    Constant score lets Whoosh union the words' postings into one list (``ListMatcher``) instead of
-    scoring an ``Or`` of hundreds of terms, which is what makes a bounded prefix fast.
-    """
-
-    def __init__(self, fieldname: str, words: list[bytes] | list[str], boost: float = 1.0,
-                 lazy: bool = False) -> None:
-        self.lazy = lazy
-        self.fieldname = fieldname
-        self.words = [w if isinstance(w, bytes) else w.encode("utf-8") for w in words]
-        self.text = " ".join(w.decode("utf-8", "replace") for w in self.words[:3])
-        self.boost = boost
-        self.constantscore = True
-
-    def __repr__(self) -> str:
-        return f"ChosenTerms({self.fieldname!r}, {len(self.words)} words)"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ChosenTerms) and (other.fieldname, other.words) == (self.fieldname, self.words)
-
-    def __hash__(self) -> int:
-        return hash((self.fieldname, tuple(self.words)))
-
-    def _btexts(self, ixreader: object) -> list[bytes]:
-        return self.words
-
-    def matcher(self, searcher: Searcher, context: object = None) -> matching.Matcher:
-        # Called per segment. Whoosh's own MultiTerm ORs one matcher per word and walks them in a
-        # heap; collecting the union of the posting lists once is many times faster overall. A
-        # keystroke search wants the first hits at once instead, which the lazy OR gives.
-        if self.lazy:
-            return super().matcher(searcher, context)
-        reader = searcher.reader()
-        ids: set[int] = set()
-        for word in self.words:
-            if (self.fieldname, word) in reader:
-                ids.update(reader.postings(self.fieldname, word).all_ids())
-        if not ids:
-            return matching.NullMatcher()
-        return matching.ListMatcher(sorted(ids), all_weights=self.boost)
-
-
-class DateSpan(ChosenTerms):
-    """A date range on a sortable date field: :mod:`gdexplorer.search.engine.docsets` reads it from the date
-    column (``column_range``); the trie terms Whoosh would OR are listed only if Whoosh's own
-    matcher is asked for them (query shapes our ranking leaves to Whoosh)."""
-
-    def __init__(self, node: wq.NumericRange, reader: object) -> None:
-        self.lazy = False
-        self.fieldname = node.fieldname
-        self.boost = node.boost
-        self.constantscore = True
-        self.text = ""
-        self._range = node
-        self._reader = reader
-        self._words: list[bytes] | None = None
-        low = None if node.start is None else node.start + (1 if node.startexcl else 0)
-        high = None if node.end is None else node.end - (1 if node.endexcl else 0)
-        self.column_range = (low, high)
-
-    @property  # type: ignore[override]
-    def words(self) -> list[bytes]:
-        if self._words is None:
-            self._words = _range_words(self._range, self._reader)
-        return self._words
-
-    def __repr__(self) -> str:
-        return f"DateSpan({self.fieldname!r}, {self.column_range})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DateSpan) and (other.fieldname, other.column_range) == (
-            self.fieldname, self.column_range)
-
-    def __hash__(self) -> int:
-        return hash((self.fieldname, self.column_range))
-
-
-def _range_words(node: wq.NumericRange, reader: object) -> list[bytes]:
-    words = []
-    for leaf in node.simplify(reader).leaves():
-        if isinstance(leaf, wq.MultiTerm):
-            words.extend(leaf._btexts(reader))
-        elif isinstance(leaf, wq.Term):
-            words.append(leaf.text)
-    return words
-
-
-def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) -> tuple[wq.Query, bool]:
-    """Replace prefix, wildcard and fuzzy words that expand past ``cap`` words by their ``cap``
-    most frequent expansions. Returns the query and whether anything was cut."""
-    capped = False
-
-    def visit(node: wq.Query) -> wq.Query:
-        nonlocal capped
-        if isinstance(node, wq.NumericRange):
-            # A date range is a union of numeric trie terms, which Whoosh walks as a deep OR tree:
-            # ANDed with a common word that is seconds at 100k articles. One posting union is not,
-            # and the date column (one comparison per document) is cheaper still.
-            field = dict(reader.schema.items()).get(node.fieldname)  # type: ignore[attr-defined]
-            if isinstance(field, fields.DATETIME) and field.column_type is not None:
-                return DateSpan(node, reader)
-            return ChosenTerms(node.fieldname, _range_words(node, reader), boost=node.boost)
-        if not isinstance(node, wq.MultiTerm):
-            return node
-        field = node.field()
-        words: list[bytes] = []
-        if isinstance(node, wq.Prefix):
-            # Walk each segment's sorted term list (sequential and cheap), largest segment first,
-            # rather than the merged view, which looks every word up in every segment. Past the
-            # scan budget the frequencies seen so far are a good sample for choosing the top words.
-            counts: Counter[bytes] = Counter()
-            scanned = 0
-            subs = sorted(reader.leaf_readers(), key=lambda r: r[0].doc_count_all(), reverse=True)  # type: ignore[attr-defined]
-            complete = True
-            for i, (sub, _) in enumerate(subs):
-                for text, info in sub.iter_prefix(field, node.text):
-                    counts[text] += info.doc_frequency()
-                    scanned += 1
-                if scanned >= PREFIX_SCAN_BUDGET and i + 1 < len(subs):
-                    complete = False
-                    break
-            if complete and len(counts) <= cap:
-                return ChosenTerms(field, list(counts), boost=node.boost, lazy=lazy)
-            words = [text for text, _ in counts.most_common(cap)]
-        else:
-            if isinstance(node, wq.FuzzyTerm):
-                expanded = _fuzzy_words(node, reader)
-            else:
-                expanded = list(itertools.islice(node._btexts(reader), cap * 8))
-            if len(expanded) <= cap:
-                return ChosenTerms(field, expanded, boost=node.boost, lazy=lazy)
-            expanded.sort(key=lambda t: reader.doc_frequency(field, t), reverse=True)  # type: ignore[attr-defined]
-            words = expanded[:cap]
-        capped = True
-        return ChosenTerms(field, words, boost=node.boost, lazy=lazy)
-
-    return q.accept(visit), capped
-
-
-def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:
-    """What ``node._btexts(reader)`` lists, reading each segment's word list on its own.
-
-    Whoosh's merged view looks every word up in every segment as it goes (a heap of cursors);
-    walking each segment's sorted list and measuring each distinct word once is several times
-    faster with ten segments.
-    """
-    field = node.fieldname
-    seen: set[bytes] = set()
-    for sub, _ in reader.leaf_readers():  # type: ignore[attr-defined]
-        if field in sub.schema:
-            seen.update(sub.expand_prefix(field, node.text[: node.prefixlength]))
-    fieldobj = reader.schema[field]  # type: ignore[attr-defined]
-    words = (fieldobj.from_bytes(b) for b in sorted(seen))
-    return [w for w in words if levenshtein.distance(w, node.text, limit=node.maxdist) <= node.maxdist]
 
 
 def _tighten_fuzzy(q: wq.Query) -> wq.Query:
@@ -450,3 +291,50 @@ def _category_label(reader: object, ids: Iterable[int], deleted: frozenset[int] 
             value = reader.stored_fields(d).get("category")  # type: ignore[attr-defined]
             return str(value) if value else None
     return None
+
+
+# -- the index as a table of mentions: what the explorer asks besides full-text search --------------
+
+
+def every_article() -> wq.Query:
+    return wq.Every()
+
+
+def all_of(queries: Iterable[wq.Query]) -> wq.Query:
+    return wq.And(list(queries))
+
+
+def _mentions(entity_id: str) -> wq.Query:
+    return wq.Term("entity", entity_id.lower())
+
+
+def stored_entity_ids(searcher: Searcher, article_id: str) -> list[str]:
+    """The entities the index found in an article when it indexed it (empty if not indexed)."""
+    docnum = searcher.document_number(path=article_id)
+    if docnum is None:
+        return []
+    stored = searcher.stored_fields(docnum)
+    return [i for i in str(stored.get("entity") or "").split(",") if i]
+
+
+def articles_mentioning(searcher: Searcher, entity_id: str) -> list[ArticleInfo]:
+    """Every article that mentions the entity, in path order."""
+    results = searcher.search(_mentions(entity_id), limit=None, sortedby="path")
+    return [info_from_stored(hit.fields()) for hit in results]
+
+
+def mention_count(searcher: Searcher, entity_id: str) -> int:
+    """How many live articles mention the entity."""
+    # Not reader.doc_frequency(): it still counts documents deleted by an update until a merge.
+    return count_matches(searcher, _mentions(entity_id))
+
+
+def co_mentions(searcher: Searcher, entity_id: str) -> list[tuple[str, int]]:
+    """Entities mentioned in the same articles, most shared articles first: (id, count)."""
+    return [(i, n) for i, n in count_facets(searcher, _mentions(entity_id), None).entities if i != entity_id]
+
+
+def shared_articles(searcher: Searcher, entity_id: str, other_id: str, limit: int) -> tuple[str, ...]:
+    """The first ``limit`` articles (by path) that mention both entities."""
+    both = wq.And([_mentions(entity_id), _mentions(other_id)])
+    return tuple(str(hit["path"]) for hit in searcher.search(both, limit=limit, sortedby="path"))

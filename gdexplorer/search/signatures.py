@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gdexplorer.corpus.reading import FileStat
-from gdexplorer.files import atomic_write
+from gdexplorer.files import atomic_write, leftover_temporaries
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ class SignatureStore:
 
     def __init__(self, folder: Path, skip: tuple[str, ...] = ()) -> None:
         self.folder = folder
-        self._skip = (*skip, SIGNATURE_FILES)
+        # Our temporary files start with a dot (gdexplorer.files): never part of a commit either.
+        self._skip = (*skip, SIGNATURE_FILES, ".")
 
     def load(self, latest_generation: Callable[[], int]) -> SavedSignatures | None:
         """The signatures saved by the last complete update, if no commit happened since.
@@ -153,7 +154,7 @@ class SignatureStore:
 
     def temporary_files(self) -> list[Path]:
         """Temporary files a killed update may have left."""
-        return [*self.folder.glob(f"{SIGNATURE_FILES}*.tmp")]
+        return leftover_temporaries(self.folder / SIGNATURE_FILES, "*")
 
     def _read_base(self) -> tuple[str, int, dict[str, int], dict[str, str]] | None:
         raw = json.loads((self.folder / SIGNATURES).read_bytes())

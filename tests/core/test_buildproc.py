@@ -10,8 +10,8 @@ from pathlib import Path
 
 from gdexplorer.errors import Problem, Severity
 from gdexplorer.explorer import Explorer
-from gdexplorer.model import IndexStats, Progress
-from gdexplorer.search.buildproc import BuildFailure, command, parse_line, stats_from_json, stats_to_json
+from gdexplorer.model import BuildFailure, IndexStats, Progress
+from gdexplorer.search.buildprotocol import command, parse_line, stats_from_json, stats_to_json
 from gdexplorer.search.index import FIRST_COMMIT, PARALLEL_MIN
 from gdexplorer.search.locking import update_lock
 from tests.conftest import REPO
@@ -33,7 +33,7 @@ def start(explorer: Explorer) -> subprocess.Popen[str]:
     Killed after a minute, so that a hung child fails the test instead of hanging it.
     """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    args = command(explorer.corpus.root, explorer.annotations_dir, explorer.index.folder)
+    args = command(explorer.corpus_root, explorer.annotations_dir, explorer.index_folder)
     child = subprocess.Popen([sys.executable, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True, env=env)
     watchdog = threading.Timer(60, child.kill)
@@ -89,7 +89,7 @@ def test_closing_stdin_cancels_a_parallel_build_and_the_next_update_completes_it
 
 def test_a_busy_index_is_reported_as_busy(seeds: Path):
     explorer = Explorer(seeds)
-    folder = explorer.index.folder
+    folder = explorer.index_folder
     with update_lock(folder.with_name(folder.name + ".lock")):
         messages = read_all(start(explorer))
     assert messages[-1] == BuildFailure(True, "another gdexplorer is updating this index; try again when it is done")
@@ -117,6 +117,6 @@ def test_stats_survive_the_trip_and_other_lines_are_ignored():
 
 
 def test_the_child_does_not_import_qt(seeds: Path):
-    code = "import sys, gdexplorer.search.buildproc; print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+    code = "import sys, gdexplorer.buildproc; print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

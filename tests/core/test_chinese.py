@@ -14,13 +14,13 @@ def sogou(tmp_path_factory):
 
 
 def test_language_is_detected_and_stored(sogou):
-    assert sogou.index.language == "zh"
+    assert sogou._index.language == "zh"
 
 
 @pytest.mark.corpora
 @pytest.mark.parametrize("word", ["房价", "股票", "公安", "美国"])
 def test_two_character_words_are_found_in_every_article_containing_them(sogou, word):
-    root = sogou.corpus.root
+    root = sogou.corpus_root
     expected = {
         p.relative_to(root).as_posix() for p in (root / "articles").rglob("*.txt") if word in p.read_text("utf-8")
     }
@@ -41,4 +41,4 @@ def test_chinese_snippets_mark_the_word(sogou):
 def test_english_corpora_keep_the_english_analyzer(seeds):
     explorer = Explorer(seeds)
     explorer.update_index()
-    assert explorer.index.language == "en"
+    assert explorer._index.language == "en"

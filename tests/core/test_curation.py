@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from gdexplorer.annotations.curation import Curator, NewEntity, NewFact, NewRelation
+from gdexplorer.annotations.curation import NewEntity, NewFact, NewRelation
 from gdexplorer.errors import AnnotationError
 from gdexplorer.explorer import Explorer
 from gdexplorer.files import atomic_write
@@ -16,7 +16,7 @@ QUOTE = "The company's EH216-S passenger-carrying pilotless electric vertical ta
 
 @pytest.fixture
 def curator(seeds):
-    return Curator(Explorer(seeds))
+    return Explorer(seeds)
 
 
 def added_lines(before: bytes, after: bytes) -> tuple[list[str], list[str]]:
@@ -38,20 +38,20 @@ def test_add_fact_appends_a_block_and_leaves_the_rest_byte_identical(curator, se
         f'        quote: "{QUOTE}"',
     ]
     assert change.before == before and change.after == after
-    ehang = curator.explorer.annotations.entities["ehang"]
+    ehang = curator.entities_by_id()["ehang"]
     assert ehang.facts[-1].text == "Its EH216-S carries passengers without a pilot."
     assert ehang.facts[-1].span is not None
-    assert curator.explorer.problems() == []
+    assert curator.problems() == []
 
 
 def test_add_fact_to_an_entity_without_facts_adds_the_key(curator, seeds):
-    entity = next(e for e in curator.explorer.entities() if not e.facts)
+    entity = next(e for e in curator.entities() if not e.facts)
     path = seeds / entity.where.path
     before = path.read_bytes()
     curator.add_fact(entity.id, NewFact("Named in the article.", "articles/0002.txt", "EHang Holdings Limited"))
     added, removed = added_lines(before, path.read_bytes())
     assert removed == [] and added[0].strip() == "facts:"
-    assert len(curator.explorer.annotations.entities[entity.id].facts) == 1
+    assert len(curator.entities_by_id()[entity.id].facts) == 1
 
 
 def test_a_quote_that_is_not_in_the_article_is_refused_and_nothing_is_written(curator, seeds):
@@ -68,10 +68,10 @@ def test_edit_delete_and_undo(curator, seeds):
     path = seeds / "annotations" / "organizations.yaml"
     original = path.read_bytes()
     curator.edit_fact("ehang", 0, NewFact("Edited.", "articles/0002.txt", "a leading enterprise"))
-    assert curator.explorer.annotations.entities["ehang"].facts[0].text == "Edited."
-    count = len(curator.explorer.annotations.entities["ehang"].facts)
+    assert curator.entities_by_id()["ehang"].facts[0].text == "Edited."
+    count = len(curator.entities_by_id()["ehang"].facts)
     curator.delete_fact("ehang", 0)
-    assert len(curator.explorer.annotations.entities["ehang"].facts) == count - 1
+    assert len(curator.entities_by_id()["ehang"].facts) == count - 1
     curator.undo()
     curator.undo()
     assert path.read_bytes() == original
@@ -90,7 +90,7 @@ def test_add_relation_and_create_entity(curator, seeds):
     curator.add_relation("ehang", NewRelation("based in", "guangzhou", "articles/0002.txt",
                                               "Huangpu District of Guangzhou"))
     assert ("based in", "guangzhou") in {(r.predicate, r.object) for r in
-                                         curator.explorer.annotations.entities["ehang"].relations}
+                                         curator.entities_by_id()["ehang"].relations}
     with pytest.raises(AnnotationError, match="no entity with id 'nowhere'"):
         curator.add_relation("ehang", NewRelation("near", "nowhere", "articles/0002.txt", "EHang"))
     path = seeds / "annotations" / "products.yaml"
@@ -100,9 +100,9 @@ def test_add_relation_and_create_entity(curator, seeds):
                           facts=(NewFact("The world's first in the eVTOL industry.", "articles/0002.txt",
                                          "the world's first Production Certificate"),))
     assert path.read_bytes().startswith(before)
-    entity = curator.explorer.annotations.entities["production-certificate"]
+    entity = curator.entities_by_id()["production-certificate"]
     assert entity.kind is EntityKind.PRODUCT and len(entity.facts) == 1
-    assert curator.explorer.problems() == []
+    assert curator.problems() == []
     with pytest.raises(AnnotationError, match="exists already"):
         curator.create_entity(NewEntity("ehang", EntityKind.ORGANIZATION, "EHang"))
 
@@ -110,7 +110,7 @@ def test_add_relation_and_create_entity(curator, seeds):
 def test_a_new_entity_in_a_new_file(seeds):
     for path in (seeds / "annotations").glob("events.yaml"):
         path.unlink()
-    curator = Curator(Explorer(seeds))
+    curator = Explorer(seeds)
     curator.create_entity(NewEntity("panel", EntityKind.EVENT, "open panel discussion"))
     text = (seeds / "annotations" / "events.yaml").read_text()
     assert text.startswith("# Events curated in gdexplorer.\nentities:\n  - id: panel\n")
@@ -135,7 +135,7 @@ def test_an_interrupted_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
 def test_crlf_files_stay_crlf(curator, seeds):
     path = seeds / "annotations" / "organizations.yaml"
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    curator.explorer.reload_annotations()
+    curator.reload_annotations()
     curator.add_fact("ehang", NewFact("x", "articles/0002.txt", "EHang"))
     data = path.read_bytes()
     assert b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
@@ -164,6 +164,6 @@ def test_new_blocks_follow_the_house_style(curator, seeds):
     )
     curator.edit_relation("production-certificate", 0, NewRelation("certified by", "caac", "articles/0002.txt",
                                                                     "Civil Aviation Administration of China"))
-    rel = curator.explorer.annotations.entities["production-certificate"].relations[0]
+    rel = curator.entities_by_id()["production-certificate"].relations[0]
     assert (rel.predicate, rel.quote) == ("certified by", "Civil Aviation Administration of China")
-    assert curator.explorer.problems() == []
+    assert curator.problems() == []

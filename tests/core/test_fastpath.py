@@ -11,7 +11,8 @@ from whoosh import sorting
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
 from gdexplorer.search.engine import docsets, ranking
-from gdexplorer.search.query import MAX_EXPANSIONS, bound_expansions, count_facets, run_search
+from gdexplorer.search.engine.expansion import bound_expansions
+from gdexplorer.search.query import MAX_EXPANSIONS, count_facets, run_search
 from tests.conftest import corpus_path
 
 QUERIES = [
@@ -35,7 +36,7 @@ def bbc(tmp_path_factory: pytest.TempPathFactory) -> Explorer:
 
 
 def whoosh_docs(ex: Explorer, text: str) -> tuple[wq.Query, set[int]]:
-    searcher = ex.index.searcher()
+    searcher = ex._index.searcher()
     query, _ = bound_expansions(ex._parser.parse(text), searcher.reader(), MAX_EXPANSIONS)
     return query, set(searcher.docs_for_query(query))
 
@@ -43,7 +44,7 @@ def whoosh_docs(ex: Explorer, text: str) -> tuple[wq.Query, set[int]]:
 @pytest.mark.parametrize("text", QUERIES)
 def test_match_sets_equal_whooshs_on_the_bbc_corpus(bbc, text):
     query, expected = whoosh_docs(bbc, text)
-    searcher = bbc.index.searcher()
+    searcher = bbc._index.searcher()
     assert docsets.matching_docs(searcher, query) == expected
     assert docsets.count_matches(searcher, query) == len(expected)
 
@@ -51,7 +52,7 @@ def test_match_sets_equal_whooshs_on_the_bbc_corpus(bbc, text):
 @pytest.mark.parametrize("text", RANKED)
 def test_scores_equal_whooshs_bm25f(bbc, text):
     query, expected = whoosh_docs(bbc, text)
-    searcher = bbc.index.searcher()
+    searcher = bbc._index.searcher()
     ours = ranking.rank(searcher, query, 20)
     assert ours is not None and ours.total == len(expected)
     theirs = searcher.search(query, limit=20)
@@ -63,7 +64,7 @@ def test_scores_equal_whooshs_bm25f(bbc, text):
 
 
 def test_a_phrase_needs_its_words_next_to_each_other(bbc):
-    searcher = bbc.index.searcher()
+    searcher = bbc._index.searcher()
     together, _ = bound_expansions(bbc._parser.parse('"world record"'), searcher.reader(), MAX_EXPANSIONS)
     apart, _ = bound_expansions(bbc._parser.parse("world record"), searcher.reader(), MAX_EXPANSIONS)
     n_together = docsets.count_matches(searcher, together)
@@ -92,7 +93,7 @@ def test_deleted_and_new_segments_are_counted_like_whoosh(tmp_path):
     ex.update_index()
     for text in ["crane", '"harbour crane"', "copper NOT steel", "steel", "NOT copper", '"copper wire"']:
         query, expected = whoosh_docs(ex, text)
-        assert docsets.matching_docs(ex.index.searcher(), query) == expected, text
+        assert docsets.matching_docs(ex._index.searcher(), query) == expected, text
     result = ex.search('"harbour crane"', limit=50)
     assert result.total == 10
     assert {h.path for h in result.hits}.isdisjoint({"articles/0003.txt", "articles/0005.txt"})
@@ -159,7 +160,7 @@ def whoosh_facets(searcher, query) -> dict[str, dict[str, int]]:
 @pytest.mark.parametrize("text", ["government", "oil prices", '"prime minister"', "category:sport england", "zzzz"])
 def test_facet_counts_equal_whooshs_grouping(bbc, text):
     query, _ = whoosh_docs(bbc, text)
-    searcher = bbc.index.searcher()
+    searcher = bbc._index.searcher()
     ours = count_facets(searcher, query, None)
     theirs = whoosh_facets(searcher, query)
     assert {k.lower(): n for k, n in ours.categories} == theirs["category"]
@@ -172,7 +173,7 @@ def test_facets_count_entities_and_keep_the_categorys_spelling(seeds):
     ex.update_index()
     result = ex.search("hydrogen", facets=True)
     assert result.facets is not None
-    searcher = ex.index.searcher()
+    searcher = ex._index.searcher()
     theirs = whoosh_facets(searcher, ex._parser.parse("hydrogen"))
     assert dict(result.facets.entities) == theirs["entity"] and theirs["entity"]
     assert sum(n for _, n in result.facets.categories) == sum(theirs["category"].values())
@@ -197,7 +198,7 @@ def dated_explorer(root: Path) -> Explorer:
 def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
     ex = dated_explorer(tmp_path / "dated")
     query, _ = whoosh_docs(ex, "harbour")
-    searcher = ex.index.searcher()
+    searcher = ex._index.searcher()
     ours = ranking.rank(searcher, query, 40, sortedby="date", reverse=reverse)
     theirs = searcher.search(query, limit=40, sortedby="date", reverse=reverse)
     dates = [searcher.stored_fields(d).get("date") for d, _ in ours.hits]
@@ -210,12 +211,12 @@ def test_sorting_by_date_equals_whooshs(tmp_path, reverse):
     "date:2013", "date:[2012 TO 2015] harbour", "date:[1990 TO 1995]", "harbour NOT date:[2011 TO 2016]",
 ])
 def test_date_ranges_read_from_the_column_match_like_whooshs_terms(tmp_path, text):
-    from gdexplorer.search.query import DateSpan
+    from gdexplorer.search.engine.expansion import DateSpan
 
     ex = dated_explorer(tmp_path / "dated")
     (tmp_path / "dated" / "articles" / "0008.txt").unlink()  # a deleted document with a date
     ex.update_index()
-    searcher = ex.index.searcher()
+    searcher = ex._index.searcher()
     parsed = ex._parser.parse(text)
     expected = set(searcher.docs_for_query(parsed))  # Whoosh's own trie-term range
     query, _ = bound_expansions(parsed, searcher.reader(), MAX_EXPANSIONS)
@@ -228,11 +229,11 @@ def test_date_ranges_read_from_the_column_match_like_whooshs_terms(tmp_path, tex
 def test_query_shapes_ranking_does_not_know_go_through_whoosh(bbc):
     from whoosh.query import spans
 
-    searcher = bbc.index.searcher()
+    searcher = bbc._index.searcher()
     near = spans.SpanNear2([wq.Term("body", "oil"), wq.Term("body", "price")], slop=3)
     assert ranking.rank(searcher, near, 10) is None
     expected = set(searcher.docs_for_query(near))
-    result = run_search(searcher, near, "oil near price", bbc._body, bbc.analyzer, limit=10)
+    result = run_search(searcher, near, "oil near price", bbc._body, bbc._analyzer, limit=10)
     assert result.total == len(expected) > 0
     assert len(result.hits) == 10 and result.hits[0].score >= result.hits[-1].score
     assert docsets.count_matches(searcher, near) == len(expected)
@@ -241,14 +242,14 @@ def test_query_shapes_ranking_does_not_know_go_through_whoosh(bbc):
 @pytest.mark.parametrize("text,maxdist,prefix", [("govern", 1, 2), ("goverment", 2, 2), ("econmi", 1, 0),
                                                  ("blar", 1, 1), ("zzzz", 2, 2)])
 def test_fuzzy_words_are_whooshs_read_segment_by_segment(tmp_path, bbc, text, maxdist, prefix):
-    from gdexplorer.search.query import _fuzzy_words
+    from gdexplorer.search.engine.expansion import _fuzzy_words
 
     mini = tmp_path / "mini"
     for i, body in enumerate(["The government governs.", "Governments and blair", "Blur and econmy"]):
         write_article(mini, f"{i}.txt", "T", body)
         Explorer(mini).update_index()  # one segment per article
     for ex in (bbc, Explorer(mini)):
-        reader = ex.index.searcher().reader()
+        reader = ex._index.searcher().reader()
         node = wq.FuzzyTerm("body", text, maxdist=maxdist, prefixlength=prefix)
         assert _fuzzy_words(node, reader) == sorted(reader.terms_within("body", text, maxdist, prefix))
-    assert len(Explorer(mini).index.searcher().reader().leaf_readers()) == 3
+    assert len(Explorer(mini)._index.searcher().reader().leaf_readers()) == 3

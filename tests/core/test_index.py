@@ -29,7 +29,7 @@ def test_the_index_lives_in_the_cache_not_in_the_corpus(seeds, _private_cache):
     explorer = Explorer(seeds)
     explorer.update_index()
     assert sorted(p.relative_to(seeds) for p in seeds.rglob("*")) == before
-    assert explorer.index.folder.is_relative_to(_private_cache)
+    assert explorer.index_folder.is_relative_to(_private_cache)
 
 
 def test_only_changed_articles_are_reindexed(seeds):
@@ -64,7 +64,7 @@ def test_progress_is_reported(seeds):
 def test_an_old_schema_is_rebuilt(seeds):
     explorer = Explorer(seeds)
     explorer.update_index()
-    meta = explorer.index.folder / META
+    meta = explorer.index_folder / META
     data = json.loads(meta.read_text())
     data["schema_version"] = SCHEMA_VERSION - 1
     meta.write_text(json.dumps(data))
@@ -72,7 +72,7 @@ def test_an_old_schema_is_rebuilt(seeds):
     assert stats.rebuilt
     assert stats.reason == f"index schema {SCHEMA_VERSION - 1} is older than {SCHEMA_VERSION}"
     # Schema 3: rebuilt indexes store positions packed, which phrases read as arrays.
-    searcher = Explorer(seeds).index.searcher()
+    searcher = Explorer(seeds)._index.searcher()
     assert all(isinstance(searcher.schema[f].format, FastPositions) for f in ("body", "title"))
     assert Explorer(seeds).search('"fuel cell"').total > 0
 
@@ -80,7 +80,7 @@ def test_an_old_schema_is_rebuilt(seeds):
 def test_damaged_index_files_are_rebuilt(seeds):
     explorer = Explorer(seeds)
     explorer.update_index()
-    for toc in explorer.index.folder.glob("_MAIN_*.toc"):
+    for toc in explorer.index_folder.glob("_MAIN_*.toc"):
         toc.write_bytes(b"garbage")
     fresh = Explorer(seeds)
     stats = fresh.update_index()
@@ -100,10 +100,10 @@ def test_a_cancelled_build_is_not_complete_and_is_finished_later(seeds):
     explorer = Explorer(seeds)
     stats = explorer.update_index(progress=progress, cancel=cancel)
     assert stats.cancelled
-    assert not explorer.index.is_complete()
+    assert not explorer._index.is_complete()
     stats = Explorer(seeds).update_index()
     assert not stats.cancelled and stats.added == 32
-    assert Explorer(seeds).index.is_complete()
+    assert Explorer(seeds)._index.is_complete()
 
 
 def test_mentions_are_indexed_and_follow_annotation_changes(seeds):
@@ -148,7 +148,7 @@ def test_entity_network_has_curated_relations_both_ways_and_co_mentions(seeds):
 
 
 def test_one_article_edits_merge_tiny_segments_without_rewriting_bigger_ones(seeds):
-    from gdexplorer.search.index import MERGE_AT
+    from gdexplorer.search.engine.merging import MERGE_AT
 
     for n in range(20):
         add_article(seeds, f"extra{n:02}.txt", f"Extra {n}", f"Okapi number {n} was seen near the river.")
@@ -156,7 +156,7 @@ def test_one_article_edits_merge_tiny_segments_without_rewriting_bigger_ones(see
     explorer.update_index()
 
     def segments() -> dict[str, int]:
-        ix = explorer.index._open()
+        ix = explorer._index._open()
         return {seg.segment_id(): seg.doc_count_all() for seg in ix._segments()}
 
     first = segments()

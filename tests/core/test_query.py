@@ -121,7 +121,7 @@ def bbc(tmp_path_factory: pytest.TempPathFactory) -> Explorer:
 @pytest.mark.corpora
 @pytest.mark.parametrize("words", [("greenspan",), ("yukos",), ("mourinho",), ("blair", "brown")])
 def test_bbc_totals_match_the_articles_that_contain_the_words(bbc, words):
-    root = bbc.corpus.root
+    root = bbc.corpus_root
     explorer = bbc
     expected = set()
     for path in (root / "articles").rglob("*.txt"):

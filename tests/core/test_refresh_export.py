@@ -65,7 +65,7 @@ def test_citation_is_plain_text_with_source_and_date(seeds):
 def test_suggestions_are_unannotated_names(seeds):
     explorer = Explorer(seeds)
     text = explorer.article("articles/0002.txt").text
-    names = [s.text for s in suggest_entities(text, explorer.matcher)]
+    names = [s.text for s in suggest_entities(text, explorer._matcher)]
     assert "Production Certificate" in names
     assert "EHang" not in names and "Guangzhou" not in names  # already annotated
     assert "Over" not in names and "The" not in names

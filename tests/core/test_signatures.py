@@ -13,16 +13,16 @@ from gdexplorer.search.signatures import SIGNATURES, SIGNATURES_DELTA
 
 def saved(ex: Explorer) -> dict[str, str] | None:
     """What the next update would take as the index's signatures without reading its stored fields."""
-    found = ex.index._signatures.load(ex.index._open().latest_generation)
+    found = ex._index._signatures.load(ex._index._open().latest_generation)
     return None if found is None else found.signatures
 
 
 def base_header(ex: Explorer) -> dict:
-    return json.loads((ex.index.folder / SIGNATURES).read_text(encoding="utf-8"))
+    return json.loads((ex.index_folder / SIGNATURES).read_text(encoding="utf-8"))
 
 
 def delta(ex: Explorer) -> dict | None:
-    path = ex.index.folder / SIGNATURES_DELTA
+    path = ex.index_folder / SIGNATURES_DELTA
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
@@ -43,22 +43,22 @@ def add_articles(seeds: Path, count: int) -> list[Path]:
 def test_an_update_after_an_edit_writes_a_delta_and_leaves_the_base(seeds):
     ex = Explorer(seeds)
     ex.update_index()
-    assert saved(ex) == ex.index.stored_signatures()
+    assert saved(ex) == ex._index.stored_signatures()
     assert set(saved(ex)) == {"articles/0001.txt", "articles/0002.txt"}
-    base = (ex.index.folder / SIGNATURES).read_bytes()
+    base = (ex.index_folder / SIGNATURES).read_bytes()
     before = saved(ex)
     assert delta(ex) is None
     edit(seeds / "articles" / "0002.txt", "\nA zeppelin landed.\n", 1)
     stats = Explorer(seeds).update_index()
     assert (stats.added, stats.updated, stats.unchanged) == (0, 1, 1)
-    assert (ex.index.folder / SIGNATURES).read_bytes() == base  # not rewritten for one article
+    assert (ex.index_folder / SIGNATURES).read_bytes() == base  # not rewritten for one article
     changes = delta(ex)
     assert changes is not None
     assert changes["token"] == base_header(ex)["token"]
     assert changes["generation"] > base_header(ex)["generation"]
     assert list(changes["changes"]) == ["articles/0002.txt"]
     after = saved(ex)
-    assert after == ex.index.stored_signatures()
+    assert after == ex._index.stored_signatures()
     assert after["articles/0002.txt"] != before["articles/0002.txt"]
     assert after["articles/0001.txt"] == before["articles/0001.txt"]
     assert Explorer(seeds).search("zeppelin").total == 1
@@ -68,7 +68,7 @@ def test_an_update_after_an_edit_writes_a_delta_and_leaves_the_base(seeds):
 def test_a_wrong_or_broken_signatures_file_is_not_trusted(seeds):
     ex = Explorer(seeds)
     ex.update_index()
-    path = ex.index.folder / SIGNATURES
+    path = ex.index_folder / SIGNATURES
     header = base_header(ex)
     article = seeds / "articles" / "0001.txt"
     edit(article, "\nA zeppelin landed.\n", 1)
@@ -78,21 +78,21 @@ def test_a_wrong_or_broken_signatures_file_is_not_trusted(seeds):
     claimed[0] = f"{st.st_mtime_ns}:{st.st_size}"
     forged = {"format": 1, "token": header["token"], "generation": header["generation"] + 1,
               "files": header["files"], "changes": {"articles/0001.txt": "|".join(claimed)}}
-    (ex.index.folder / SIGNATURES_DELTA).write_text(json.dumps(forged), encoding="utf-8")
+    (ex.index_folder / SIGNATURES_DELTA).write_text(json.dumps(forged), encoding="utf-8")
     assert Explorer(seeds).update_index().updated == 1
     assert Explorer(seeds).search("zeppelin").total == 1
     path.write_text("{not json", encoding="utf-8")
-    (ex.index.folder / SIGNATURES_DELTA).unlink(missing_ok=True)
+    (ex.index_folder / SIGNATURES_DELTA).unlink(missing_ok=True)
     edit(article, "\nA blimp landed.\n", 2)
     assert Explorer(seeds).update_index().updated == 1
-    assert saved(ex) == ex.index.stored_signatures()  # written anew from what the index holds
+    assert saved(ex) == ex._index.stored_signatures()  # written anew from what the index holds
     assert Explorer(seeds).search("blimp").total == 1
 
 
 def test_a_cut_base_or_a_delta_for_another_base_is_ignored(seeds):
     ex = Explorer(seeds)
     ex.update_index()
-    path = ex.index.folder / SIGNATURES
+    path = ex.index_folder / SIGNATURES
     whole = path.read_bytes()
     path.write_bytes(whole[:-10])  # cut short
     assert saved(ex) is None
@@ -101,17 +101,17 @@ def test_a_cut_base_or_a_delta_for_another_base_is_ignored(seeds):
     path.write_text(json.dumps(raw), encoding="utf-8")
     assert saved(ex) is None
     path.write_bytes(whole)
-    assert saved(ex) == ex.index.stored_signatures()
+    assert saved(ex) == ex._index.stored_signatures()
     edit(seeds / "articles" / "0002.txt", "\nA zeppelin landed.\n", 1)
     Explorer(seeds).update_index()
-    assert saved(ex) == ex.index.stored_signatures()
+    assert saved(ex) == ex._index.stored_signatures()
     forged = delta(ex)
     forged["token"] = "0123456789abcdef"
-    (ex.index.folder / SIGNATURES_DELTA).write_text(json.dumps(forged), encoding="utf-8")
+    (ex.index_folder / SIGNATURES_DELTA).write_text(json.dumps(forged), encoding="utf-8")
     assert saved(ex) is None  # the base alone is for an older generation
     stats = Explorer(seeds).update_index()
     assert (stats.updated, stats.unchanged) == (0, 2)
-    assert saved(ex) == ex.index.stored_signatures()
+    assert saved(ex) == ex._index.stored_signatures()
 
 
 @pytest.mark.parametrize("leftover", ["no delta", "the previous delta"])
@@ -121,20 +121,20 @@ def test_a_crash_between_a_commit_and_the_delta_write_is_noticed(seeds, leftover
     article = seeds / "articles" / "0002.txt"
     edit(article, "\nA zeppelin landed.\n", 1)
     ex.update_index()
-    before = {name: (ex.index.folder / name).read_bytes() for name in (SIGNATURES, SIGNATURES_DELTA)}
+    before = {name: (ex.index_folder / name).read_bytes() for name in (SIGNATURES, SIGNATURES_DELTA)}
     edit(article, "\nA blimp landed.\n", 2)
     ex.update_index()
     # The files as that update left them had it died after its commit, before writing its delta.
-    (ex.index.folder / SIGNATURES).write_bytes(before[SIGNATURES])
+    (ex.index_folder / SIGNATURES).write_bytes(before[SIGNATURES])
     if leftover == "no delta":
-        (ex.index.folder / SIGNATURES_DELTA).unlink()
+        (ex.index_folder / SIGNATURES_DELTA).unlink()
     else:
-        (ex.index.folder / SIGNATURES_DELTA).write_bytes(before[SIGNATURES_DELTA])
+        (ex.index_folder / SIGNATURES_DELTA).write_bytes(before[SIGNATURES_DELTA])
     assert saved(ex) is None
     # The stored fields say the blimp edit is in: nothing to redo, and the signatures are renewed.
     stats = Explorer(seeds).update_index()
     assert (stats.updated, stats.unchanged) == (0, 2)
-    assert saved(ex) == ex.index.stored_signatures()
+    assert saved(ex) == ex._index.stored_signatures()
     assert Explorer(seeds).search("blimp").total == 1
 
 
@@ -148,7 +148,7 @@ def test_many_small_updates_then_a_compaction_match_the_stored_fields(seeds, mon
     for n, path in enumerate(extra[:5]):
         edit(path, f"\nA zeppelin{n} landed.\n", n + 1)
         assert ex.update_index().updated == 1
-        assert saved(ex) == ex.index.stored_signatures()
+        assert saved(ex) == ex._index.stored_signatures()
         tokens.append(base_header(ex)["token"])
         sizes.append(len(delta(ex)["changes"]) if delta(ex) else 0)
     # Four edited articles fit in a delta; the fifth folds them all into a new base.
@@ -159,7 +159,7 @@ def test_many_small_updates_then_a_compaction_match_the_stored_fields(seeds, mon
     stats = ex.update_index()
     assert (stats.updated, stats.deleted) == (1, 1)
     assert delta(ex)["changes"] == {"articles/extra0.txt": saved(ex)["articles/extra0.txt"], "articles/extra5.txt": None}
-    assert saved(ex) == ex.index.stored_signatures()
+    assert saved(ex) == ex._index.stored_signatures()
     assert "articles/extra5.txt" not in saved(ex)
     assert Explorer(seeds).update_index().unchanged == 7
     assert Explorer(seeds).search("blimp").total == 1
@@ -173,7 +173,7 @@ def test_an_unreadable_article_leaves_the_signatures(seeds):
     stats = ex.update_index()
     assert stats.deleted == 1
     assert delta(ex)["changes"] == {"articles/0002.txt": None}
-    assert saved(ex) == ex.index.stored_signatures() and set(saved(ex)) == {"articles/0001.txt"}
+    assert saved(ex) == ex._index.stored_signatures() and set(saved(ex)) == {"articles/0001.txt"}
 
 
 def test_odd_article_names_come_back_the_same(seeds):
@@ -182,7 +182,7 @@ def test_odd_article_names_come_back_the_same(seeds):
         (seeds / name).write_text("Odd name\n\nA body about a narwhal.\n", encoding="utf-8")
     ex = Explorer(seeds)
     assert ex.update_index().added == 5
-    assert saved(ex) == ex.index.stored_signatures()
+    assert saved(ex) == ex._index.stored_signatures()
     assert set(odd) <= set(saved(ex))
     assert "articles/line\nbreak.txt" in base_header(ex)["odd"]
     assert Explorer(seeds).update_index().unchanged == 5
@@ -191,8 +191,8 @@ def test_odd_article_names_come_back_the_same(seeds):
 def test_the_signatures_file_of_older_versions_is_replaced(seeds):
     ex = Explorer(seeds)
     ex.update_index()
-    path = ex.index.folder / SIGNATURES
-    stored = ex.index.stored_signatures()
+    path = ex.index_folder / SIGNATURES
+    stored = ex._index.stored_signatures()
     header = base_header(ex)
     # Version 1: one JSON object of every signature, tied to the generation and file sizes.
     path.write_text(json.dumps({"generation": header["generation"], "files": header["files"],
@@ -204,7 +204,7 @@ def test_the_signatures_file_of_older_versions_is_replaced(seeds):
 
 
 def test_many_one_article_edits_keep_the_small_segments_few(seeds):
-    from gdexplorer.search.index import MERGE_AT
+    from gdexplorer.search.engine.merging import MERGE_AT
 
     ex = Explorer(seeds)
     ex.update_index()
@@ -215,9 +215,9 @@ def test_many_one_article_edits_keep_the_small_segments_few(seeds):
         article.write_text(original + f"\nEdit number {i}: a zeppelin{i} landed.\n", encoding="utf-8")
         os.utime(article, ns=(0, (i + 1) * 10**9))
         assert ex.update_index().updated == 1
-        counts.append(len(ex.index.searcher().reader().leaf_readers()))
+        counts.append(len(ex._index.searcher().reader().leaf_readers()))
         assert ex.search(f"zeppelin{i}").total == 1
         assert ex.search(f"zeppelin{i - 1}").total == 0 if i else True
     assert max(counts) <= MERGE_AT + 1  # merged whenever MERGE_AT small ones piled up
     assert ex.search("hydrogen").total == Explorer(seeds).search("hydrogen").total > 0
-    assert saved(ex) == ex.index.stored_signatures()
+    assert saved(ex) == ex._index.stored_signatures()

@@ -16,7 +16,7 @@ def test_passages_do_not_overlap_or_repeat(seeds):
     body = ex.article("articles/0002.txt").body
     flat = re.sub(r"\s+", " ", body)
     for terms in (("hydrogen", "fuel"), ("hydrogen",), ("consortium",), ("vehicl", "hydrogen", "fuel")):
-        snippet = make_snippet(body, terms, ex.analyzer)
+        snippet = make_snippet(body, terms, ex._analyzer)
         assert any(s.match for s in snippet), terms
         at = 0
         for passage in passages(snippet):
@@ -40,8 +40,8 @@ def test_dotted_words_are_marked_like_the_analyzer_reads_them(seeds):
     ex = Explorer(seeds)
     body = "The U.S. economy grew. Analysts at economy.th said the economies of Asia slowed. " * 3
     terms = frozenset({"economi", "economy.th"})
-    quick = _quick_snippet(body, terms, ex.analyzer)
+    quick = _quick_snippet(body, terms, ex._analyzer)
     assert quick  # no fallback to Whoosh's highlighter because a term has a dot
     marked = {s.text.lower() for s in quick if s.match}
-    reference = {body[a:b].lower() for a, b in highlight_spans(body, terms, ex.analyzer)}
+    reference = {body[a:b].lower() for a, b in highlight_spans(body, terms, ex._analyzer)}
     assert marked == reference == {"economy", "economy.th", "economies"}

@@ -25,9 +25,9 @@ def test_a_run_of_updates_in_one_process_matches_the_stored_fields(seeds):
     first = articles / "0001.txt"
     original, st = first.read_bytes(), first.stat()
     edit(first, "\nA zeppelin landed.\n", 1)
-    assert ex.index._memo is not None
+    assert ex._index._memo is not None
     assert stats_of(ex) == (0, 1, 0, 1)
-    assert ex.index._memo.signatures == ex.index.stored_signatures()
+    assert ex._index._memo.signatures == ex._index.stored_signatures()
     # The article restored with its old bytes and mtime: its stat differs from the last scan's.
     first.write_bytes(original)
     os.utime(first, ns=(st.st_atime_ns, st.st_mtime_ns))
@@ -37,7 +37,7 @@ def test_a_run_of_updates_in_one_process_matches_the_stored_fields(seeds):
     assert stats_of(ex) == (1, 0, 0, 2)
     (articles / "0003.txt").unlink()
     assert stats_of(ex) == (0, 0, 1, 2)
-    assert ex.index._memo.signatures == ex.index.stored_signatures()
+    assert ex._index._memo.signatures == ex._index.stored_signatures()
     assert stats_of(ex) == (0, 0, 0, 2)
     assert stats_of(Explorer(seeds)) == (0, 0, 0, 2)
 
@@ -63,7 +63,7 @@ def test_a_commit_by_another_updater_is_not_redone_from_the_memo(seeds):
     edit(seeds / "articles" / "0002.txt", "\nA blimp landed.\n", 2)
     assert stats_of(ex) == (0, 1, 0, 1)
     assert Explorer(seeds).search("blimp").total == 1
-    assert ex.index._memo.signatures == ex.index.stored_signatures()
+    assert ex._index._memo.signatures == ex._index.stored_signatures()
 
 
 def test_a_manifest_or_alias_change_reaches_the_articles_it_concerns(seeds):
@@ -84,4 +84,4 @@ def test_a_manifest_or_alias_change_reaches_the_articles_it_concerns(seeds):
     report = ex.refresh()
     assert report.annotations_changed
     assert report.index.updated == 2  # every article is matched against the new names
-    assert ex.index._memo.signatures == ex.index.stored_signatures()
+    assert ex._index._memo.signatures == ex._index.stored_signatures()

@@ -155,7 +155,7 @@ def problems_of(explorer: Explorer, name: str) -> list[str]:
 def test_each_bad_file_is_reported_at_its_place(loaded, case):
     assert problems_of(loaded.explorer, case.name) == list(case.problems)
     for eid in case.new_ids:
-        assert loaded.explorer.annotations.entities[eid].where.path == f"annotations/{case.name}.yaml"
+        assert loaded.explorer.entities_by_id()[eid].where.path == f"annotations/{case.name}.yaml"
 
 
 def test_a_50_mb_file_is_refused_with_its_size(loaded):
@@ -165,12 +165,12 @@ def test_a_50_mb_file_is_refused_with_its_size(loaded):
 
 
 def test_the_seeds_entities_still_load(loaded):
-    entities = loaded.explorer.annotations.entities
+    entities = loaded.explorer.entities_by_id()
     new = {eid for case in CASES for eid in case.new_ids}
     assert len(entities) == SEED_ENTITIES + len(new)
     assert entities["ehang"].name == "EHang"  # the seeds' entity, not the duplicate
     assert entities["ehang"].where.path == "annotations/organizations.yaml"
-    assert loaded.explorer.annotations.facts_count >= 100
+    assert loaded.explorer.annotation_counts().facts >= 100
     seed_problems = [p for p in loaded.explorer.problems() if p.path.startswith("annotations/") and
                      not any(p.path == f"annotations/{c.name}.yaml" for c in (*CASES, Case(HUGE, "", ())))]
     assert seed_problems == []
@@ -279,7 +279,7 @@ def explore_with(seeds: Path, name: str, content: str | bytes) -> tuple[Explorer
 
 
 def assert_seeds_still_work(explorer: Explorer, seeds: Path, before: dict) -> None:
-    assert len(explorer.annotations.entities) == SEED_ENTITIES
+    assert len(explorer.entities_by_id()) == SEED_ENTITIES
     explorer.update_index()
     assert explorer.search("hydrogen").total == 2
     assert [h.path for h in explorer.search("entity:ehang").hits] == ["articles/0002.txt"]
@@ -325,4 +325,4 @@ def test_a_folder_named_like_a_yaml_file_is_ignored(seeds):
     (seeds / "annotations" / "folder.yaml").mkdir()
     explorer, _, _ = explore_with(seeds, "fine.yaml", entity("fine", "Fine Place"))
     assert explorer.problems() == []
-    assert len(explorer.annotations.entities) == SEED_ENTITIES + 1
+    assert len(explorer.entities_by_id()) == SEED_ENTITIES + 1

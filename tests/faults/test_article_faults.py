@@ -90,7 +90,7 @@ MANIFEST_PROBLEMS = [
 
 
 def test_the_scan_finds_each_file_once_and_skips_links_and_loops(indexed):
-    assert sorted(indexed.explorer.corpus.scan()) == sorted(["articles/0001.txt", "articles/0002.txt", *ODD])
+    assert sorted(indexed.explorer._corpus.scan()) == sorted(["articles/0001.txt", "articles/0002.txt", *ODD])
 
 
 def test_every_odd_file_is_reported_with_its_place(indexed):
@@ -99,7 +99,7 @@ def test_every_odd_file_is_reported_with_its_place(indexed):
 
 
 def test_manifest_lines_are_reported_with_their_line(indexed):
-    assert [str(p) for p in indexed.explorer.corpus.manifest_problems()] == MANIFEST_PROBLEMS
+    assert [str(p) for p in indexed.explorer._corpus.manifest_problems()] == MANIFEST_PROBLEMS
 
 
 def test_the_binary_file_is_skipped_and_the_rest_indexed(indexed):

@@ -33,7 +33,7 @@ def under_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_cache_under_a_regular_file_is_a_clear_error(plain, under_a_file):
     before = snapshot(plain)
     explorer = Explorer(plain)
-    folder = explorer.index.folder
+    folder = explorer.index_folder
     assert folder.is_relative_to(under_a_file)
     with pytest.raises(SearchIndexError) as info:
         explorer.update_index()
@@ -44,7 +44,7 @@ def test_a_cache_under_a_regular_file_is_a_clear_error(plain, under_a_file):
 
 
 def test_cli_with_an_unusable_cache(plain, under_a_file, capsys):
-    folder = Explorer(plain).index.folder
+    folder = Explorer(plain).index_folder
     assert main(["search", "hydrogen", "--corpus", str(plain)]) == Exit.FAILED
     out, err = capsys.readouterr()
     assert (out, err) == ("", f"gdexplorer: cannot create the index in {folder}: Not a directory\n")
@@ -55,7 +55,7 @@ def test_cli_with_an_unusable_cache(plain, under_a_file, capsys):
 
 def test_a_cache_folder_that_cannot_be_created(plain, monkeypatch):
     real = pathlib.Path.mkdir
-    folder = Explorer(plain).index.folder
+    folder = Explorer(plain).index_folder
 
     def mkdir(self: Path, *args: object, **kwargs: object) -> None:
         if self == folder:
@@ -107,7 +107,7 @@ def test_a_failed_writer_releases_the_lock(plain, monkeypatch):
 def test_a_full_disk_keeps_the_old_index_searchable(plain, monkeypatch, capsys, when, message):
     explorer = Explorer(plain)
     explorer.update_index()
-    folder = explorer.index.folder
+    folder = explorer.index_folder
     (plain / "articles" / "0003.txt").write_text("Zebra news\n\nA zebra escaped.\n", encoding="utf-8")
     before = snapshot(plain)
     with monkeypatch.context() as patch:
@@ -120,7 +120,7 @@ def test_a_full_disk_keeps_the_old_index_searchable(plain, monkeypatch, capsys, 
         settle()
         assert fresh.search("hydrogen").total == 2  # the old index answers
         assert fresh.search("zebra").total == 0
-        assert not fresh.index.is_complete()
+        assert not fresh._index.is_complete()
         # The CLI: one line, then the answer from what exists; `index` fails with the reason.
         assert main(["search", "hydrogen", "--corpus", str(plain)]) == Exit.OK
         out, err = capsys.readouterr()
@@ -135,14 +135,14 @@ def test_a_full_disk_keeps_the_old_index_searchable(plain, monkeypatch, capsys, 
     again = Explorer(plain)
     stats = again.update_index()
     assert (stats.added, stats.rebuilt) == (1, False)
-    assert again.index.is_complete() and again.search("zebra").total == 1
+    assert again._index.is_complete() and again.search("zebra").total == 1
     assert snapshot(plain) == before
 
 
 def test_the_state_file_cannot_be_written(plain, monkeypatch):
     explorer = Explorer(plain)
     explorer.update_index()
-    folder = explorer.index.folder
+    folder = explorer.index_folder
     (plain / "articles" / "0003.txt").write_text("Zebra news\n\nA zebra escaped.\n", encoding="utf-8")
     real = os.replace
 

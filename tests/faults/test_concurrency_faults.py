@@ -41,7 +41,7 @@ def test_a_second_writer_is_told_and_readers_read_what_exists(big_corpus, big_sn
         while writer.poll() is None:
             if len(others) == 1 and others[0].poll() is not None:
                 others.append(start_cli("search", "zebra", "--json", "--limit", "3", "--corpus", str(big_corpus)))
-            complete = reader.index.is_complete()
+            complete = reader._index.is_complete()
             totals.append(reader.search("zebra", limit=3, snippets=False).total)
             if complete:
                 seen_complete.append(totals[-1])
@@ -69,7 +69,7 @@ def test_a_second_writer_is_told_and_readers_read_what_exists(big_corpus, big_sn
     assert totals == sorted(totals) and totals[-1] <= len(zebras)
     assert set(seen_complete) <= {len(zebras)}
     assert reader.search("zebra", snippets=False).total == len(zebras)
-    assert reader.index.is_complete() and reader.article_count() == 3000
+    assert reader._index.is_complete() and reader.article_count() == 3000
     assert snapshot(big_corpus) == big_snapshot
 
 
@@ -104,14 +104,14 @@ def test_two_first_builds_at_once_do_not_destroy_each_other(plain):
     assert isinstance(outcome["B"], IndexBusyError), outcome["B"]
     assert not isinstance(outcome["A"], Exception), outcome["A"]
     fresh = Explorer(plain)
-    assert fresh.index.is_complete()
+    assert fresh._index.is_complete()
     assert fresh.search("zebra", limit=100).total == 60
     assert fresh.article_count() == 62
 
 
 def test_two_processes_writing_the_index_state_at_once(plain, monkeypatch):
     Explorer(plain).update_index()
-    folder = Explorer(plain).index.folder
+    folder = Explorer(plain).index_folder
     mine, theirs = gindex.SearchIndex(folder), gindex.SearchIndex(folder)
     meta = mine.meta()
     assert meta is not None
@@ -134,7 +134,7 @@ def test_a_search_while_another_process_rebuilds_is_not_a_crash(plain):
     reader = Explorer(plain)
     reader.update_index()
     assert reader.search("hydrogen").total == 2  # a searcher is open
-    Explorer(plain).index.drop()  # what `gdexplorer index --rebuild` does first, in the other process
+    Explorer(plain).drop_index()  # what `gdexplorer index --rebuild` does first, in the other process
     try:
         result = reader.search("hydrogen")
     except GdxError as e:
@@ -180,8 +180,8 @@ def test_the_index_folder_is_per_corpus(plain, tmp_path):
     (other / "articles").mkdir(parents=True)
     (other / "articles" / "a.txt").write_text("Other\n\nhydrogen here too\n", encoding="utf-8")
     one, two = Explorer(plain), Explorer(other)
-    assert one.index.folder != two.index.folder
+    assert one.index_folder != two.index_folder
     one.update_index()
     two.update_index()
     assert (one.search("hydrogen").total, two.search("hydrogen").total) == (2, 1)
-    assert Path(one.index.folder).parent == Path(two.index.folder).parent
+    assert Path(one.index_folder).parent == Path(two.index_folder).parent

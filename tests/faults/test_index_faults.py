@@ -41,7 +41,7 @@ from tests.faults.helpers import (
 def built(seeds: Path) -> Explorer:
     explorer = Explorer(seeds)
     explorer.update_index()
-    assert explorer.index.is_complete()
+    assert explorer._index.is_complete()
     return explorer
 
 
@@ -91,17 +91,17 @@ LINE = "gdexplorer: index rebuilt ({})"
 def test_damage_is_detected_and_rebuilt(plain, kind):
     damage, reason = DAMAGE[kind]
     before = snapshot(plain)
-    damage(built(plain).index.folder)
+    damage(built(plain).index_folder)
     fresh = Explorer(plain)
     stats = fresh.update_index()
     assert (stats.rebuilt, stats.reason, stats.added) == (True, reason, 2)
-    assert fresh.index.is_complete()
+    assert fresh._index.is_complete()
     assert fresh.search("hydrogen").total == 2
     assert snapshot(plain) == before
 
 
 def test_entity_mentions_survive_a_rebuild(seeds):
-    garble_toc(built(seeds).index.folder)
+    garble_toc(built(seeds).index_folder)
     fresh = Explorer(seeds)
     assert fresh.update_index().rebuilt
     assert [h.path for h in fresh.search("entity:ehang").hits] == ["articles/0002.txt"]
@@ -111,7 +111,7 @@ def test_entity_mentions_survive_a_rebuild(seeds):
 @pytest.mark.parametrize("kind", DAMAGE)
 def test_cli_search_rebuilds_and_says_so(plain, capsys, kind):
     damage, reason = DAMAGE[kind]
-    damage(built(plain).index.folder)
+    damage(built(plain).index_folder)
     code = main(["search", "hydrogen", "--corpus", str(plain)])
     out, err = capsys.readouterr()
     assert code == Exit.OK
@@ -131,7 +131,7 @@ def test_cli_search_rebuilds_and_says_so(plain, capsys, kind):
 )
 def test_the_cli_says_it_in_exactly_one_line(plain, command, kind):
     damage, reason = DAMAGE[kind]
-    damage(built(plain).index.folder)
+    damage(built(plain).index_folder)
     args = ("search", "hydrogen") if command == "search" else ("index",)
     out = run_cli(*args, "--corpus", str(plain))
     assert out.returncode == 0
@@ -139,19 +139,19 @@ def test_the_cli_says_it_in_exactly_one_line(plain, command, kind):
 
 
 def test_an_index_that_cannot_be_opened_is_not_complete(plain):
-    garble_toc(built(plain).index.folder)
+    garble_toc(built(plain).index_folder)
     fresh = Explorer(plain)
     assert not fresh.index_ready()
-    assert not fresh.index.is_complete()
+    assert not fresh._index.is_complete()
 
 
 def test_a_truncated_segment_found_by_a_search_is_rebuilt_by_the_next_update(plain):
-    truncate_segments(built(plain).index.folder)
+    truncate_segments(built(plain).index_folder)
     fresh = Explorer(plain)
     with pytest.raises(SearchIndexError) as info:
         fresh.search("hydrogen")
     assert str(info.value) == "the index is damaged and will be rebuilt; search again in a moment"
-    assert not fresh.index.is_complete()
+    assert not fresh._index.is_complete()
     stats = fresh.update_index()
     # The exact failure depends on which segment file was cut (EOFError, OSError...); the reason names it.
     assert stats.rebuilt and stats.reason.startswith("index files are damaged (") and "Error" in stats.reason
@@ -159,7 +159,7 @@ def test_a_truncated_segment_found_by_a_search_is_rebuilt_by_the_next_update(pla
 
 
 def test_a_truncated_segment_is_rebuilt_by_the_next_update(plain):
-    truncate_segments(built(plain).index.folder)
+    truncate_segments(built(plain).index_folder)
     fresh = Explorer(plain)
     stats = fresh.update_index()
     assert stats.rebuilt and stats.reason.startswith("index files are damaged")
@@ -167,7 +167,7 @@ def test_a_truncated_segment_is_rebuilt_by_the_next_update(plain):
 
 
 def test_cli_search_rebuilds_a_truncated_segment(plain):
-    truncate_segments(built(plain).index.folder)
+    truncate_segments(built(plain).index_folder)
     out = run_cli("search", "hydrogen", "--corpus", str(plain))
     assert b"Traceback" not in out.stderr, out.stderr.decode()
     assert out.returncode == 0
@@ -185,7 +185,7 @@ def add_fillers(corpus: Path, count: int) -> None:
 
 def test_a_leftover_lock_file_does_not_block(plain):
     explorer = built(plain)
-    lock = explorer.index.folder / "MAIN_WRITELOCK"
+    lock = explorer.index_folder / "MAIN_WRITELOCK"
     lock.write_text("4242\n")  # as left by a process that died long ago
     os.utime(lock, (0, 0))
     add_fillers(plain, 3)
@@ -233,9 +233,9 @@ def test_a_killed_writer_leaves_no_lock_behind(plain):
     finally:
         kill_group(proc)
     fresh = Explorer(plain)
-    assert not fresh.index.is_complete()
+    assert not fresh._index.is_complete()
     stats = fresh.update_index()
-    assert not stats.cancelled and fresh.index.is_complete()
+    assert not stats.cancelled and fresh._index.is_complete()
     assert fresh.search("zebra", limit=200).total == 120
     assert fresh.article_count() == 122
 
@@ -250,10 +250,10 @@ def test_killing_a_parallel_build_leaves_no_lock_behind(big_corpus):
         proc.wait(timeout=30)
         time.sleep(0.1)
         fresh = Explorer(big_corpus)
-        assert not fresh.index.is_complete()
+        assert not fresh._index.is_complete()
         orphans = group_members(proc.pid)
         stats = fresh.update_index()
-        assert fresh.index.is_complete(), orphans
+        assert fresh._index.is_complete(), orphans
         assert stats.added + stats.unchanged == 3000
     finally:
         kill_group(proc)  # the orphans too: they share the group id
@@ -284,7 +284,7 @@ CLEAN = re.compile(r"meta\.json|signatures(\.delta)?\.json|MAIN_WRITELOCK|_MAIN_
 @pytest.mark.slow
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_killed_build_is_resumed_by_the_next_update(big_corpus, big_snapshot, zebras, point):
-    folder = Explorer(big_corpus).index.folder
+    folder = Explorer(big_corpus).index_folder
     proc = start_cli("index", "--corpus", str(big_corpus), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -298,16 +298,16 @@ def test_a_killed_build_is_resumed_by_the_next_update(big_corpus, big_snapshot, 
         kill_group(proc)
     explorer = Explorer(big_corpus)
     if point in STRICTLY_PARTIAL:
-        assert not explorer.index.is_complete()  # a partial index is never reported complete
+        assert not explorer._index.is_complete()  # a partial index is never reported complete
     if explorer.index_ready():  # what was committed can already be searched
         found = explorer.search("zebra", snippets=False).total
         if point in STRICTLY_PARTIAL:
             assert found < len(zebras)
         else:  # the kill may land just before or just after the state is marked complete
-            assert found == len(zebras) if explorer.index.is_complete() else found <= len(zebras)
+            assert found == len(zebras) if explorer._index.is_complete() else found <= len(zebras)
     stats = explorer.update_index()
     assert not stats.cancelled
-    assert explorer.index.is_complete()
+    assert explorer._index.is_complete()
     assert (stats.added + stats.unchanged, stats.updated, stats.deleted) == (3000, 0, 0)
     result = explorer.search("zebra", limit=len(zebras) + 10, snippets=False)
     assert result.total == len(zebras)

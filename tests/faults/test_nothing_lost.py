@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gdexplorer.annotations.curation import Curator, NewFact
+from gdexplorer.annotations.curation import NewFact
 from gdexplorer.cli import Exit, main
 from gdexplorer.errors import AnnotationError, GdxError
 from gdexplorer.explorer import Explorer
@@ -69,7 +69,7 @@ def test_a_bare_folder_corpus_gets_no_index_files_even_after_faults(tmp_path):
             cancel.set()
 
     assert explorer.update_index(progress=progress, cancel=cancel).cancelled
-    for toc in explorer.index.folder.glob("_MAIN_*.toc"):
+    for toc in explorer.index_folder.glob("_MAIN_*.toc"):
         toc.write_bytes(b"garbage")
     fresh = Explorer(corpus)
     stats = fresh.update_index()
@@ -77,7 +77,7 @@ def test_a_bare_folder_corpus_gets_no_index_files_even_after_faults(tmp_path):
     assert fresh.search("zebra", limit=50).total == 40
     fresh.check_articles()
     assert snapshot(corpus) == before
-    assert not fresh.index.folder.is_relative_to(corpus)
+    assert not fresh.index_folder.is_relative_to(corpus)
 
 
 # -- saving ---------------------------------------------------------------------------------------
@@ -88,10 +88,10 @@ def annotation_names(seeds: Path) -> list[str]:
 
 
 def test_a_full_disk_while_saving_leaves_the_old_file_and_state(seeds, monkeypatch):
-    curator = Curator(Explorer(seeds))
+    curator = Explorer(seeds)
     path = seeds / ORGS
     before, names = path.read_bytes(), annotation_names(seeds)
-    facts_before = curator.explorer.annotations.entities["ehang"].facts
+    facts_before = curator.entities_by_id()["ehang"].facts
     real = os.fsync
 
     def fsync(fd: int) -> None:
@@ -105,16 +105,16 @@ def test_a_full_disk_while_saving_leaves_the_old_file_and_state(seeds, monkeypat
             curator.add_fact("ehang", FACT)
     assert path.read_bytes() == before
     assert annotation_names(seeds) == names  # no temporary file left behind
-    assert curator.undo_stack == []
-    assert curator.explorer.annotations.entities["ehang"].facts == facts_before
+    assert not curator.can_undo()
+    assert curator.entities_by_id()["ehang"].facts == facts_before
     # Space again: the same save goes through.
     curator.add_fact("ehang", FACT)
-    assert curator.explorer.annotations.entities["ehang"].facts[-1].text == FACT.text
-    assert curator.explorer.problems() == []
+    assert curator.entities_by_id()["ehang"].facts[-1].text == FACT.text
+    assert curator.problems() == []
 
 
 def test_a_failed_save_says_which_file(seeds, monkeypatch):
-    curator = Curator(Explorer(seeds))
+    curator = Explorer(seeds)
     real = os.fsync
 
     def fsync(fd: int) -> None:
@@ -142,7 +142,7 @@ def replace(src, dst, *args, **kwargs):
     return real(src, dst, *args, **kwargs)
 
 os.replace = replace
-Curator(Explorer(sys.argv[1])).add_fact("ehang", NewFact(sys.argv[2], "articles/0002.txt", sys.argv[3]))
+Explorer(sys.argv[1]).add_fact("ehang", NewFact(sys.argv[2], "articles/0002.txt", sys.argv[3]))
 """
 
 
@@ -157,12 +157,12 @@ def test_a_save_killed_before_the_rename_leaves_the_old_file(seeds):
     assert len(leftovers) == 1 and leftovers[0].startswith(".organizations.yaml.")
     explorer = Explorer(seeds)  # the leftover is not read as annotations
     assert explorer.problems() == []
-    assert len(explorer.annotations.entities) == 66
-    assert all(f.text != FACT.text for f in explorer.annotations.entities["ehang"].facts)
+    assert len(explorer.entities_by_id()) == 66
+    assert all(f.text != FACT.text for f in explorer.entities_by_id()["ehang"].facts)
 
 
 def test_an_edit_made_outside_since_loading_is_kept(seeds):
-    curator = Curator(Explorer(seeds))
+    curator = Explorer(seeds)
     path = seeds / ORGS
     outside = path.read_text(encoding="utf-8") + "# reviewed by hand after the app loaded the file\n"
     path.write_text(outside, encoding="utf-8")
@@ -170,26 +170,26 @@ def test_an_edit_made_outside_since_loading_is_kept(seeds):
     saved = path.read_text(encoding="utf-8")
     assert "# reviewed by hand after the app loaded the file\n" in saved
     assert FACT.text in saved
-    assert curator.explorer.problems() == []
+    assert curator.problems() == []
 
 
 def test_a_file_broken_outside_since_loading_is_not_overwritten(seeds):
-    curator = Curator(Explorer(seeds))
+    curator = Explorer(seeds)
     path = seeds / ORGS
     broken = path.read_bytes().replace(b"  - id: ehang\n", b"  - id: ehang\n\t  oops: tab\n", 1)
     path.write_bytes(broken)
     with pytest.raises(AnnotationError):
         curator.add_fact("ehang", FACT)
     assert path.read_bytes() == broken
-    assert curator.undo_stack == []
+    assert not curator.can_undo()
 
 
 def test_faults_elsewhere_never_touch_the_annotations(seeds):
     before = snapshot(seeds)
-    shutil.rmtree(Explorer(seeds).index.folder, ignore_errors=True)
+    shutil.rmtree(Explorer(seeds).index_folder, ignore_errors=True)
     explorer = Explorer(seeds)
     explorer.update_index()
-    for seg in explorer.index.folder.glob("MAIN_*"):
+    for seg in explorer.index_folder.glob("MAIN_*"):
         if seg.suffix in (".seg", ".pst", ".trm"):
             seg.write_bytes(seg.read_bytes()[:100])
     with pytest.raises(GdxError):

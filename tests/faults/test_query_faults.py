@@ -72,7 +72,7 @@ def test_any_text_answers_or_raises_query_error(explorer, text, keystroke):
 
 def test_the_index_is_still_healthy_after_the_fuzzing(explorer):
     # Runs after the property (file order): no query may have marked the index damaged.
-    meta = explorer.index.meta()
+    meta = explorer._index.meta()
     assert (meta.complete, meta.damaged) == (True, "")
     assert explorer.search("hydrogen").total == 2
 
@@ -144,7 +144,7 @@ def test_a_fuzzy_prefix_longer_than_the_word_is_not_index_damage(seeds):
     explorer.update_index()
     with contextlib.suppress(QueryError):
         explorer.search("hydrogen~2/9")
-    meta = explorer.index.meta()
+    meta = explorer._index.meta()
     assert (meta.complete, meta.damaged) == (True, "")
     assert Explorer(seeds).update_index().rebuilt is False
 
@@ -176,7 +176,7 @@ def test_keystroke_and_full_search_agree_on_a_finished_word(explorer):
 
 
 def test_queries_do_not_touch_the_corpus(explorer):
-    root: Path = explorer.corpus.root
+    root: Path = explorer.corpus_root
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == sorted(
         p.relative_to(SEEDS).as_posix() for p in SEEDS.rglob("*")
     )

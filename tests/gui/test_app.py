@@ -131,7 +131,7 @@ def test_a_busy_index_is_said_and_what_is_there_still_answers(qtbot, window: Mai
                                                                in_child: bool):
     window.session.build_in_child = in_child
     Explorer(seeds_corpus).update_index()
-    folder = Explorer(seeds_corpus).index.folder
+    folder = Explorer(seeds_corpus).index_folder
     with update_lock(folder.with_name(folder.name + ".lock")), \
             qtbot.waitSignal(window.session.index_failed, timeout=INDEX_TIMEOUT):
         window.open_corpus(seeds_corpus)

@@ -171,7 +171,7 @@ def test_the_first_pass_imports_no_controller_nor_model_and_the_first_paint_brin
     later = ("gdexplorer.gui.session", "gdexplorer.gui.annotating", "gdexplorer.gui.changescontroller",
              "gdexplorer.gui.explorecontroller", "gdexplorer.gui.exportcontroller", "gdexplorer.gui.searchcontroller",
              "gdexplorer.gui.watcher", "gdexplorer.gui.widgets.network", "gdexplorer.gui.widgets.timeline",
-             "gdexplorer.model", "gdexplorer.gui.pages", "gdexplorer.annotations.mentions")
+             "gdexplorer.model", "gdexplorer.gui.pages")
     code = (
         "import sys\n"
         "from PySide6.QtCore import QSettings\n"

@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdexplorer.annotations.curation import NewEntity, NewFact, NewRelation
-from gdexplorer.annotations.loading import QuoteFinder
+from gdexplorer.explorer import Explorer
 from gdexplorer.gui.curating import (
     AddFact,
     AddRelation,
@@ -46,7 +45,7 @@ from gdexplorer.gui.curating import (
 from gdexplorer.gui.icons import kind_icon
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.entitypicker import KIND_NAMES, EntityPicker
-from gdexplorer.model import Entity, EntityKind
+from gdexplorer.model import Entity, EntityKind, NewEntity, NewFact, NewRelation
 
 
 class SentenceEdit(QPlainTextEdit):
@@ -124,7 +123,7 @@ class FactDialog(QDialog):
         self._annotations_label = annotations_label
         self._id_edited = False
         self._busy = False
-        self._finder = QuoteFinder(lambda _id: source.text) if source.text is not None else None
+        self._finder = Explorer.quote_finder(source.text) if source.text is not None else None
         self.setWindowTitle("Edit Fact" if editing else "Add Fact")
         self.setModal(True)
         self.setMinimumWidth(560)
@@ -492,7 +491,7 @@ class FactDialog(QDialog):
         if self._finder is None or not quote.strip():
             self.quote_status.setText("")
             return
-        found = self._finder.find(self.source.article_id, quote) is not None
+        found = self._finder(quote) is not None
         marks = marks_for(self.palette())
         self.quote_status.setText("✓ in the article" if found else "✗ not in the article")
         color = marks.secondary if found else marks.error

@@ -16,7 +16,7 @@ from gdexplorer.gui.theme import marks_for
 
 if TYPE_CHECKING:
     # Types only: the core's model (its dataclasses) is imported after the window's first paint.
-    from gdexplorer.annotations.mentions import Suggestion
+    from gdexplorer.model import Suggestion
 
 SHOWN = 8
 

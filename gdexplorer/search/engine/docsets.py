@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import accumulate
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.matching import wrappers
 from whoosh.searching import Searcher
 
+from gdexplorer.search.engine import adapter
 from gdexplorer.search.engine.positions import FastPositions
 
 DocSet = np.ndarray  # one bool per document of a segment, deleted ones False; never mutated once made
@@ -76,7 +74,7 @@ def segment_docs(searcher: Searcher, q: wq.Query, memo: Memo | None = None) -> D
         docs = handler(q, searcher, memo)
     elif isinstance(q, wq.MultiTerm) and not isinstance(q, wq.NumericRange):
         # ChosenTerms (query.py) is a MultiTerm over a fixed word list; other MultiTerms expand.
-        docs = _union_of_words(reader, q.field(), q._btexts(reader))
+        docs = _union_of_words(reader, q.field(), adapter.expanded_words(q, reader))
     else:
         docs = _live(reader, _mask(reader, list(q.docs(searcher))))
     if memo is not None:
@@ -217,66 +215,10 @@ def posting_arrays(reader: object, field: str, word: bytes | str) -> tuple[array
 def _read_postings(reader: object, field: str, word: bytes | str) -> tuple[array[int], array[float]]:
     ids: array[int] = array("i")
     weights: array[float] = array("f")
-    for block_ids, block_weights in _posting_blocks(reader, field, word, values=False):
+    for block_ids, block_weights in adapter.posting_blocks(reader, field, word, values=False):
         ids.extend(block_ids)
         weights.extend(block_weights)
     return ids, weights
-
-
-def _posting_blocks(reader: object, field: str, word: bytes | str,
-                    values: bool) -> Iterator[tuple[Sequence[int], Sequence[Any]]]:
-    """A term's postings a block at a time: (document numbers, weights or encoded values)."""
-    try:
-        m = reader.postings(field, word)  # type: ignore[attr-defined]
-    except Exception:  # TermNotFound and friends: the word is not in this segment
-        return
-    if isinstance(m, wrappers.FilterMatcher):
-        m = m.child  # deleted documents are left to the callers' sets
-    if not hasattr(m, "_read_ids") or not hasattr(m, "_goto"):
-        ids: list[int] = []
-        other: list[Any] = []
-        while m.is_active():
-            ids.append(m.id())
-            other.append(m.value() if values else m.weight())
-            m.next()
-        yield ids, other
-        return
-    # The private block walk of Whoosh's W3 leaf matcher: the public next() moves one posting at
-    # a time, which is exactly the per-document cost this module exists to avoid.
-    while not m._atend and m._i < m._blocklength:
-        if m._ids is None:
-            # Whoosh's _read_ids, with the document-number gaps summed in C: its delta_decode
-            # is a Python generator step per posting, most of reading a list for the first time.
-            if m._data is None:
-                m._read_data()
-            m._ids = m._data[0] if m._byteids else tuple(accumulate(m._data[0]))
-        if values and m._values is None:
-            m._read_values()
-        if not values and m._weights is None:
-            m._read_weights()
-        column = m._values if values else m._weights
-        start = m._i
-        yield (m._ids[start:], column[start:]) if start else (m._ids, column)
-        if m._lastblock:
-            break
-        m._goto(m._nextoffset)
-
-
-def length_bytes(reader: object, field: str) -> bytes:
-    """The field's length byte for every document of a segment (Whoosh's encoding; 0 = none)."""
-    count = reader.doc_count_all()  # type: ignore[attr-defined]
-    perdoc = getattr(reader, "_perdoc", None)
-    column = None
-    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-        column = perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-    if column is None:
-        return bytes(count)
-    if hasattr(column, "_dbfile") and getattr(column, "_fixedlen", 0) == 1:
-        # The whole column is one byte per document: one read instead of one call per document.
-        data = bytes(column._dbfile.get(column._basepos, column._count))
-    else:
-        data = bytes(column[d] for d in range(count))
-    return data + bytes(max(0, count - len(data)))
 
 
 def _union_of_words(reader: object, field: str, words: Iterable[bytes | str]) -> DocSet:
@@ -394,7 +336,7 @@ def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.nda
 def _read_values(reader: object, field: str, word: str | bytes) -> tuple[list[int], list[bytes]]:
     ids: list[int] = []
     found: list[bytes] = []
-    for block_ids, block_values in _posting_blocks(reader, field, word, values=True):
+    for block_ids, block_values in adapter.posting_blocks(reader, field, word, values=True):
         ids.extend(block_ids)
         found.extend(block_values)
     return ids, found

@@ -28,7 +28,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from gdexplorer.search.engine import docsets
+from gdexplorer.search.engine import adapter, docsets
 
 K1 = 1.2  # Whoosh's BM25F defaults, which the index has always been searched with
 B = 0.75
@@ -173,7 +173,7 @@ def _field_lengths(reader: Any, field: str) -> np.ndarray:
     cache = reader.__dict__.setdefault("_gdx_lengths", {})
     found = cache.get(field)
     if found is None:
-        found = np.frombuffer(docsets.length_bytes(reader, field), dtype=np.uint8)
+        found = np.frombuffer(adapter.length_bytes(reader, field), dtype=np.uint8)
         cache[field] = found
     return found
 

@@ -1,6 +1,6 @@
 """Build or update an index in a process of its own, reporting as JSON lines. A Qt-free zone.
 
-The window runs ``python -m gdexplorer.search.buildproc`` so that reading, analysing and pickling thousands
+The window runs ``python -m gdexplorer.buildproc`` so that reading, analysing and pickling thousands
 of articles does not share a GIL with its UI thread (in a worker thread, that stalled the window for
 up to ~200 ms at a time). The protocol is one JSON object per line on stdout::
 
@@ -25,67 +25,18 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from gdexplorer.errors import GdxError, IndexBusyError, Problem, Severity
-from gdexplorer.model import IndexStats, Progress
+from gdexplorer.errors import GdxError, IndexBusyError
+from gdexplorer.explorer import Explorer
+from gdexplorer.model import Progress
+from gdexplorer.search.buildprotocol import stats_to_json
 
 log = logging.getLogger(__name__)
 
 # The child is niced so that on a small machine the window (and the user's typing) comes first.
 NICENESS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class BuildFailure:
-    """Why a build in the child failed: ``busy`` when another process holds the index's lock."""
-
-    busy: bool
-    message: str
-
-
-def stats_to_json(stats: IndexStats) -> dict[str, Any]:
-    return {
-        "added": stats.added, "updated": stats.updated, "deleted": stats.deleted, "unchanged": stats.unchanged,
-        "seconds": stats.seconds, "rebuilt": stats.rebuilt, "cancelled": stats.cancelled, "reason": stats.reason,
-        "problems": [[p.path, p.line, p.column, p.message, p.severity.value] for p in stats.problems],
-    }
-
-
-def stats_from_json(raw: dict[str, Any]) -> IndexStats:
-    problems = tuple(Problem(str(path), int(line), int(column), str(message), Severity(severity))
-                     for path, line, column, message, severity in raw.get("problems", ()))
-    return IndexStats(
-        added=int(raw["added"]), updated=int(raw["updated"]), deleted=int(raw["deleted"]),
-        unchanged=int(raw["unchanged"]), seconds=float(raw["seconds"]), rebuilt=bool(raw["rebuilt"]),
-        cancelled=bool(raw["cancelled"]), reason=str(raw["reason"]), problems=problems,
-    )
-
-
-def parse_line(line: str) -> Progress | IndexStats | BuildFailure | None:
-    """One line of the child's output; None for anything that is not part of the protocol."""
-    try:
-        raw = json.loads(line)
-        event = raw["event"]
-        if event == "progress":
-            return Progress(int(raw["done"]), int(raw["total"]), str(raw["stage"]))
-        if event == "finished":
-            return stats_from_json(raw["stats"])
-        if event == "failed":
-            return BuildFailure(bool(raw["busy"]), str(raw["message"]))
-    except (ValueError, KeyError, TypeError):
-        pass
-    return None
-
-
-def command(corpus: Path, annotations: Path | None, index_folder: Path) -> list[str]:
-    """The arguments (after the Python executable) that build ``index_folder`` for this corpus."""
-    args = ["-m", "gdexplorer.search.buildproc", "--corpus", str(corpus), "--index", str(index_folder)]
-    if annotations is not None:
-        args += ["--annotations", str(annotations)]
-    return args
 
 
 class _Reporter:
@@ -117,14 +68,12 @@ def _cancel_on_eof(fd: int, cancel: threading.Event) -> None:
 def build(corpus: Path, annotations: Path | None, index_folder: Path, out: TextIO,
           cancel: threading.Event) -> int:
     """Run the update and report it on ``out``; the exit code is 0 unless the update failed."""
-    from gdexplorer.explorer import Explorer
-
     reporter = _Reporter(out)
     try:
         # Explorer(cache_dir=...) puts indexes in <cache_dir>/indexes/<name>: the same folder the window uses.
         explorer = Explorer(corpus, annotations, cache_dir=index_folder.parent.parent)
-        if explorer.index.folder != index_folder:
-            raise GdxError(f"the index folder would be {explorer.index.folder}, not {index_folder}")
+        if explorer.index_folder != index_folder:
+            raise GdxError(f"the index folder would be {explorer.index_folder}, not {index_folder}")
         stats = explorer.update_index(reporter.progress, cancel)
     except IndexBusyError as e:
         reporter.send({"event": "failed", "busy": True, "message": str(e)})
@@ -141,7 +90,7 @@ def build(corpus: Path, annotations: Path | None, index_folder: Path, out: TextI
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gdexplorer.search.buildproc", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m gdexplorer.buildproc", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True, help="corpus folder")
     parser.add_argument("--annotations", type=Path, help="annotation folder (default: the corpus's own)")
     parser.add_argument("--index", type=Path, required=True, help="the index folder the caller expects")
