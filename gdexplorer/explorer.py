@@ -34,6 +34,7 @@ from gdexplorer.model import (
     Change,
     Entity,
     EntityKind,
+    Fact,
     IndexStats,
     Network,
     NetworkEdge,
@@ -41,6 +42,7 @@ from gdexplorer.model import (
     NewFact,
     NewRelation,
     Progress,
+    Relation,
     SearchResult,
     Snippet,
     Suggestion,
@@ -284,7 +286,8 @@ class Explorer:
             return {}
         cited: dict[str, dict[str, None]] = {}
         for entity in self._annotations.entities.values():
-            for item in (*entity.facts, *entity.relations):
+            sourced: tuple[Fact | Relation, ...] = (*entity.facts, *entity.relations)  # else mypy joins them to object
+            for item in sourced:
                 cited.setdefault(item.article, {})[entity.id] = None
         return {article: tuple(ids) for article, ids in cited.items()}
 

@@ -157,7 +157,7 @@ class Curator:
             self._target.annotations_dir.parent / display
         )
 
-    def _append_item(self, entity_id: str, key: str, item: dict[str, object], summary: str) -> Change:
+    def _append_item(self, entity_id: str, key: str, item: Mapping[str, object], summary: str) -> Change:
         path, text, node = self._locate(entity_id)
         lines = text.splitlines(keepends=True)
         newline = "\r\n" if "\r\n" in text else "\n"
@@ -189,7 +189,7 @@ class Curator:
         before = path.read_bytes()
         return self._save(path, before, "".join(new_lines), summary, expect_id=entity_id)
 
-    def _replace_item(self, entity_id: str, key: str, index: int, item: dict[str, object] | None,
+    def _replace_item(self, entity_id: str, key: str, index: int, item: Mapping[str, object] | None,
                       summary: str) -> Change:
         path, text, node = self._locate(entity_id)
         lines = text.splitlines(keepends=True)
@@ -337,7 +337,7 @@ def _quote_values(item: object) -> object:
     return item
 
 
-def _block(item: dict[str, object], indent: int) -> list[str]:
+def _block(item: Mapping[str, object], indent: int) -> list[str]:
     dumped = yaml.dump([_quote_values(item)], Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096,
                        default_flow_style=False)
     return [" " * indent + line if line else line for line in dumped.splitlines()]

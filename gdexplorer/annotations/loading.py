@@ -70,7 +70,7 @@ class AnnotationLoader(yaml.SafeLoader):
         self.alias_count = 0
         self.depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
@@ -79,7 +79,7 @@ class AnnotationLoader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
-    def _compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def _compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
@@ -88,6 +88,7 @@ class AnnotationLoader(yaml.SafeLoader):
                     f"more than {MAX_ALIASES} YAML aliases: refused (this looks like an alias expansion bomb)",
                     event.start_mark,
                 )
+        # types-PyYAML says the index is an int, but a mapping's values are composed with their key node.
         return super().compose_node(parent, index)  # type: ignore[arg-type]
 
 

@@ -154,6 +154,14 @@ def info_from_stored(stored: dict[str, object]) -> ArticleInfo:
     )
 
 
+class _ThreadSearcher(threading.local):
+    """One thread's long-lived searcher, with the opened index it reads (a reopened index needs a
+    new searcher). Declared rather than read with ``getattr(..., None)``: an identity test against
+    that would leave mypy thinking the index itself may be None."""
+
+    held: tuple[index.Index, Searcher] | None = None
+
+
 class SearchIndex:
     """A corpus's index folder. Thread-safe for readers; one writer at a time (Whoosh's lock)."""
 
@@ -161,7 +169,7 @@ class SearchIndex:
         self.folder = folder
         self._ix: index.Index | None = None
         self._meta: IndexMeta | None = None
-        self._local = threading.local()
+        self._local = _ThreadSearcher()
         self._write_lock = threading.Lock()
         self._memo: UpdateMemo | None = None
         self._signatures = SignatureStore(folder, skip=(META,))
@@ -237,8 +245,9 @@ class SearchIndex:
         ix = self._open()
         if ix is None:
             raise SearchIndexError("the index is not built yet")
-        current: Searcher | None = getattr(self._local, "searcher", None)
-        if current is not None and getattr(self._local, "ix", None) is ix:
+        held = self._local.held
+        if held is not None and held[0] is ix:
+            current = held[1]
             try:
                 if ix.latest_generation() == current.reader().generation():
                     return current
@@ -254,16 +263,15 @@ class SearchIndex:
             # Another process is rebuilding this index right now: its files are being replaced.
             self._ix = None
             raise SearchIndexError("the index is being rebuilt; search again in a moment") from e
-        self._local.searcher = current
-        self._local.ix = ix
+        self._local.held = (ix, current)
         return current
 
     def close(self) -> None:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
+        held = self._local.held
+        if held is not None:
             with contextlib.suppress(Exception):
-                searcher.close()
-            self._local.searcher = None
+                held[1].close()
+            self._local.held = None
 
     def stored_signatures(self) -> dict[str, str]:
         ix = self._open()
@@ -337,8 +345,9 @@ class SearchIndex:
         # Copies: the memo must not change with a dict the caller or the corpus changes later.
         key = (str(corpus.root), matcher.signature[:12], dict(corpus.manifest_digests()), dict(fact_articles))
         compared = files
+        # No rebuild reason means both were read and found sound; a rebuild has just made both.
+        assert meta is not None and ix is not None
         if not rebuilt:
-            assert meta is not None and ix is not None
             if memo is not None and (memo.generation, memo.sizes, memo.key) == (
                     ix.latest_generation(), self._signatures.file_sizes(), key):
                 known, saved = memo.signatures, memo.saved

@@ -44,8 +44,7 @@ if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork to guard 
 
 # No soft (lock-file) fallback where the system locks files: a soft lock outlives a killed process,
 # a real one never does. Only a POSIX system without fcntl has nothing better than a soft lock.
-_NATIVE_ONLY: dict[str, bool] = {} if FileLock is SoftFileLock else {"fallback_to_soft": False,
-                                                                      "preserve_lock_file": True}
+_NATIVE = FileLock is not SoftFileLock
 
 
 @contextlib.contextmanager
@@ -53,8 +52,11 @@ def update_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive, non-blocking lock for a whole update, across processes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptors: list[int] = []
-    native = {**_NATIVE_ONLY, "on_acquired": descriptors.append} if _NATIVE_ONLY else {}
-    lock = FileLock(path, timeout=0, thread_local=False, **native)
+    if _NATIVE:
+        lock = FileLock(path, timeout=0, thread_local=False, fallback_to_soft=False, preserve_lock_file=True,
+                        on_acquired=descriptors.append)
+    else:  # a soft lock has no descriptor to report, and filelock refuses both options for it
+        lock = FileLock(path, timeout=0, thread_local=False)
     try:
         lock.acquire()
     except Timeout as e:

@@ -58,7 +58,7 @@ class SegmentFormatter(highlight.Formatter):
             out.append(Segment("…"))
         return out
 
-    def format(self, fragments: list[highlight.Fragment], replace: bool = False) -> Snippet:  # type: ignore[override]
+    def format(self, fragments: list[highlight.Fragment], replace: bool = False) -> Snippet:
         segments: list[Segment] = []
         for fragment in fragments:
             part = self.format_fragment(fragment, replace)

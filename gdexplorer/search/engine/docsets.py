@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -129,7 +129,7 @@ def _in_column_range(searcher: Searcher, field: str, span: tuple[int | None, int
 
 def _mask(reader: object, ids: Any) -> DocSet:
     """A mask with ``ids`` (a sequence or an array of segment-local numbers) set."""
-    docs = np.zeros(reader.doc_count_all(), dtype=bool)  # type: ignore[attr-defined]
+    docs = np.zeros(reader.doc_count_all(), dtype=np.bool_)  # type: ignore[attr-defined]
     if len(ids):
         docs[np.frombuffer(ids, dtype=np.intc) if isinstance(ids, array) else ids] = True
     return docs
@@ -158,7 +158,7 @@ def _live(reader: object, docs: DocSet) -> DocSet:
     return docs & live if live is not None else docs
 
 
-def _posting_ids(reader: object, field: str, word: bytes | str) -> Sequence[int]:
+def _posting_ids(reader: object, field: str, word: bytes | str) -> array[int]:
     """A term's document numbers, deleted ones included."""
     return posting_arrays(reader, field, word)[0]
 

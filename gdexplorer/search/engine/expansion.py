@@ -33,10 +33,15 @@ class ChosenTerms(wq.MultiTerm):
                  lazy: bool = False) -> None:
         self.lazy = lazy
         self.fieldname = fieldname
-        self.words = [w if isinstance(w, bytes) else w.encode("utf-8") for w in words]
-        self.text = " ".join(w.decode("utf-8", "replace") for w in self.words[:3])
+        self._chosen = [w if isinstance(w, bytes) else w.encode("utf-8") for w in words]
+        self.text = " ".join(w.decode("utf-8", "replace") for w in self._chosen[:3])
         self.boost = boost
         self.constantscore = True
+
+    @property
+    def words(self) -> list[bytes]:
+        # Read-only, so that DateSpan can list its words only when asked.
+        return self._chosen
 
     def __repr__(self) -> str:
         return f"ChosenTerms({self.fieldname!r}, {len(self.words)} words)"
@@ -84,7 +89,7 @@ class DateSpan(ChosenTerms):
         high = None if node.end is None else node.end - (1 if node.endexcl else 0)
         self.column_range = (low, high)
 
-    @property  # type: ignore[override]
+    @property
     def words(self) -> list[bytes]:
         if self._words is None:
             self._words = _range_words(self._range, self._reader)
@@ -102,7 +107,7 @@ class DateSpan(ChosenTerms):
 
 
 def _range_words(node: wq.NumericRange, reader: object) -> list[bytes]:
-    words = []
+    words: list[bytes] = []
     for leaf in node.simplify(reader).leaves():
         if isinstance(leaf, wq.MultiTerm):
             words.extend(adapter.expanded_words(leaf, reader))
@@ -129,7 +134,7 @@ def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) 
         if not isinstance(node, wq.MultiTerm):
             return node
         field = node.field()
-        words: list[bytes] = []
+        words: list[bytes] | list[str]
         if isinstance(node, wq.Prefix):
             # Walk each segment's sorted term list (sequential and cheap), largest segment first,
             # rather than the merged view, which looks every word up in every segment. Past the
@@ -149,6 +154,7 @@ def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) 
                 return ChosenTerms(field, list(counts), boost=node.boost, lazy=lazy)
             words = [text for text, _ in counts.most_common(cap)]
         else:
+            expanded: list[bytes] | list[str]  # a fuzzy word's expansions come decoded
             if isinstance(node, wq.FuzzyTerm):
                 expanded = _fuzzy_words(node, reader)
             else:
