@@ -253,3 +253,36 @@ def test_fuzzy_words_are_whooshs_read_segment_by_segment(tmp_path, bbc, text, ma
         node = wq.FuzzyTerm("body", text, maxdist=maxdist, prefixlength=prefix)
         assert _fuzzy_words(node, reader) == sorted(reader.terms_within("body", text, maxdist, prefix))
     assert len(Explorer(mini)._index.searcher().reader().leaf_readers()) == 3
+
+
+def test_the_engine_adapter_finds_the_internals_it_reads_in_this_whoosh(bbc):
+    from gdexplorer.search.engine import adapter
+
+    # If a release moves them, the fallbacks keep answers right but searches slow: this says so.
+    assert adapter.BLOCK_WALK and adapter.LENGTH_COLUMN
+    reader = max((r for r, _ in bbc._index.searcher().reader().leaf_readers()), key=lambda r: r.doc_count_all())
+    (frequency, word), = reader.most_frequent_terms("body", 1)
+    assert frequency > 128  # more than one posting block's worth
+    blocks = list(adapter.posting_blocks(reader, "body", word, values=False))
+    assert len(blocks) > 1, "a common word's postings come a block at a time"
+    assert sum(len(ids) for ids, _ in blocks) == reader.doc_frequency("body", word)
+
+
+@pytest.mark.parametrize("text", [*RANKED, '"prime minister"', "tele*", "econom* growth"])
+def test_without_whooshs_internals_the_public_fallbacks_give_the_same_answers(bbc, monkeypatch, text):
+    from gdexplorer.search.engine import adapter
+
+    def answer() -> tuple[int, list[tuple[str, float]]]:
+        docsets.forget_postings(bbc._index.searcher())
+        for sub, _ in bbc._index.searcher().leaf_searchers():
+            sub.reader().__dict__.pop("_gdx_lengths", None)
+        result = bbc.search(text, limit=30, snippets=False)
+        return result.total, [(h.path, round(h.score, 4)) for h in result.hits]
+
+    fast = answer()
+    monkeypatch.setattr(adapter, "BLOCK_WALK", False)
+    monkeypatch.setattr(adapter, "LENGTH_COLUMN", False)
+    slow = answer()
+    docsets.forget_postings(bbc._index.searcher())
+    assert slow == fast
+    assert fast[0] > 0

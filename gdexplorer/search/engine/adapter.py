@@ -16,6 +16,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.matching import wrappers
+from whoosh.util.numeric import length_to_byte
 
 try:
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -90,8 +91,13 @@ def length_bytes(reader: object, field: str) -> bytes:
     """The field's length byte for every document of a segment (Whoosh's encoding; 0 = none)."""
     count = reader.doc_count_all()  # type: ignore[attr-defined]
     perdoc = getattr(reader, "_perdoc", None)
+    if not (LENGTH_COLUMN and perdoc is not None and hasattr(perdoc, "_cached_reader")):
+        # Whoosh's public reader, a call per document: the stored byte is length_to_byte(length),
+        # and byte_to_length then length_to_byte gives the byte back.
+        lengths = (reader.doc_field_length(d, field, 0) for d in range(count))  # type: ignore[attr-defined]
+        return bytes(length_to_byte(n) for n in lengths)
     column = None
-    if LENGTH_COLUMN and perdoc is not None and hasattr(perdoc, "_cached_reader"):
+    if perdoc is not None:
         column = perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
     if column is None:
         return bytes(count)
