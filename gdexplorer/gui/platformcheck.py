@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TextIO
 
 # The Debian/Ubuntu package of each system library that the wheel's Qt links for the window: `ldd`
-# on PySide6's libqxcb.so, libqwayland.so and Qt libraries, then `dpkg -S` on Debian 12.
+# on PySide6's libqxcb.so, libqwayland.so and Qt libraries, then `dpkg -S` on Debian 12. README.md's
+# package line names the same packages (tests/gui/test_platformcheck.py holds them to it).
 DEBIAN_PACKAGES: Mapping[str, str] = {
     "libEGL.so.1": "libegl1",
     "libGL.so.1": "libgl1",

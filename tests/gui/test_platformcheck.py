@@ -1,8 +1,9 @@
-"""The start-up check: where Qt would abort, one line says why."""
+"""The start-up check: where Qt would abort, one line says why; the README and CI name what the window needs."""
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -12,15 +13,18 @@ from PySide6 import QtCore
 from PySide6.QtCore import QLibraryInfo, qWarning
 
 from gdexplorer.gui.platformcheck import (
+    DEBIAN_PACKAGES,
     INSTEAD,
     describe_missing,
     fatal_as_one_line,
     window_problem,
 )
+from tests.conftest import REPO
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Qt's xcb and Wayland plugins are Linux's")
 
 NO_DISPLAY = f"cannot open the window: there is no display to show it on (neither DISPLAY nor WAYLAND_DISPLAY is set); {INSTEAD}"
+WAYLAND_PACKAGES = {"libwayland-client0", "libwayland-cursor0"}
 
 
 @pytest.mark.parametrize(("environ", "argv", "expected"), [
@@ -130,3 +134,30 @@ def test_qt_messages_are_held_back_while_it_starts_and_then_shown(qtlog):
         assert out.getvalue() == ""
     assert out.getvalue() == "held back\n"
     assert not qtlog.records, "pytest-qt's own handler was not given back"
+
+
+def readme_packages() -> set[str]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"`sudo apt install ([^`]+)`", readme)
+    assert found, "README.md has no `sudo apt install ...` line"
+    return set(found.group(1).split())
+
+
+def ci_packages() -> set[str]:
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    found = re.search(r"^window_packages=\(([^)]*)\)", script, re.MULTILINE)
+    assert found, ".ci/run has no window_packages=(...) list"
+    return set(found.group(1).split())
+
+
+def test_the_readme_and_ci_install_what_the_window_needs():
+    assert readme_packages() == ci_packages()
+    # Every library the xcb window links; the Wayland ones only matter in a Wayland session.
+    assert readme_packages() == set(DEBIAN_PACKAGES.values()) - WAYLAND_PACKAGES
+
+
+def test_the_readme_keeps_its_two_set_up_commands():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```")[1]
+    assert first_block.splitlines()[1:] == ['python3 -m pip install . && gdexplorer',
+                                            'python3 -m pip install -e ".[test]" && python3 -m pytest -q']
