@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QSettings
 from PySide6.QtWidgets import QApplication
 
 import gdexplorer
 from gdexplorer.gui.collector import UiThreadCollector
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.mainwindow import MainWindow
+from gdexplorer.gui.platformcheck import fatal_as_one_line, window_problem
 from gdexplorer.paths import seeds_dir
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,16 @@ def start_target(window: MainWindow, corpus: Path | None, annotations: Path | No
 def run(corpus: Path | None = None, annotations: Path | None = None, argv: list[str] | None = None) -> int:
     """Show the window at once, open a corpus in the background, and run until it is closed."""
     _setup_logging()
-    app = make_application(argv if argv is not None else sys.argv[:1])
+    argv = argv if argv is not None else sys.argv[:1]
+    starting_qt = QApplication.instance() is None
+    if starting_qt:
+        # Where Qt cannot open a window it aborts the process (core dump, a screenful of text): say why.
+        problem = window_problem(Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)), argv)
+        if problem is not None:
+            print(f"gdexplorer: {problem}", file=sys.stderr)
+            return 1  # as the command line's Exit.FAILED
+    with fatal_as_one_line() if starting_qt else contextlib.nullcontext():
+        app = make_application(argv)
     window = MainWindow(QSettings())
     window.show()
     target, notes = start_target(window, Path(corpus) if corpus else None, Path(annotations) if annotations else None)
