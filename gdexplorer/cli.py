@@ -12,6 +12,7 @@ import html
 import json
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Sequence
@@ -100,9 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
-        from gdexplorer.gui.app import run
-
-        return run(corpus=args.corpus, annotations=args.annotations)
+        return _open_window(args)
     try:
         return COMMANDS[args.command](args)
     except GdxError as e:
@@ -114,6 +113,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `gdexplorer entities | head`: the reader left; say nothing more, like other Unix tools.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return Exit.OK
+
+
+def _open_window(args: argparse.Namespace) -> int:
+    try:
+        from gdexplorer.gui.app import run
+    except ImportError as e:
+        # Qt's libraries load with the window's modules: a system library missing fails here, before
+        # the window's own check of its platform can say anything.
+        print(f"gdexplorer: cannot open the window: {window_import_failure(e)}; the subcommands need no window, "
+              "e.g. `gdexplorer search hydrogen` (see `gdexplorer --help`)", file=sys.stderr)
+        return Exit.FAILED
+    return run(corpus=args.corpus, annotations=args.annotations)
+
+
+def window_import_failure(error: ImportError) -> str:
+    """Why the window's modules did not import, in words a user can act on."""
+    missing = list(dict.fromkeys(re.findall(r"[\w.+-]+\.so(?:\.\d+)*", str(error))))
+    if missing:
+        from gdexplorer.gui.platformcheck import describe_missing
+
+        return describe_missing("Qt", missing)
+    return f"{error} (reinstall gdexplorer's dependencies: python3 -m pip install .)"
 
 
 def _explorer(args: argparse.Namespace, index: bool = True):

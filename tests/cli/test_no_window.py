@@ -27,7 +27,7 @@ def start_window(tmp_path: Path, **variables: str) -> subprocess.CompletedProces
         (tmp_path / name).mkdir(mode=0o700)
     env.update(HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "home" / ".config"),
                XDG_RUNTIME_DIR=str(tmp_path / "runtime"), GDEXPLORER_CACHE_DIR=str(tmp_path / "cache"),
-               PYTHONPATH=str(REPO), **variables)
+               **{"PYTHONPATH": str(REPO), **variables})
     return subprocess.run([sys.executable, "-m", "gdexplorer"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)
 
@@ -69,3 +69,14 @@ def test_a_display_that_does_not_answer_is_one_line_too(tmp_path: Path):
     line = assert_one_line_and_exit_1(start_window(tmp_path, DISPLAY=f":{number}"))
     # Qt names the display; unless the xcb plugin's libraries are missing here, which the check names first.
     assert f"Qt says 'could not connect to display :{number}'" in line or "not found on this system" in line
+
+
+def test_qt_libraries_that_cannot_load_are_named_in_one_line(tmp_path: Path):
+    # What importing PySide6 raises on a system without GLib (a fresh Debian 12): the dynamic loader's text.
+    fake = tmp_path / "site" / "PySide6"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        'raise ImportError("libglib-2.0.so.0: cannot open shared object file: No such file or directory")\n')
+    result = start_window(tmp_path, DISPLAY=":0", PYTHONPATH=f"{tmp_path / 'site'}{os.pathsep}{REPO}")
+    line = assert_one_line_and_exit_1(result)
+    assert "Qt needs libglib-2.0.so.0, not found on this system (on Debian/Ubuntu: sudo apt install libglib2.0-0" in line
