@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from gdexplorer.errors import CorpusError, Problem, Severity
 from gdexplorer.model import Article, ArticleInfo
+from gdexplorer.paths import seeds_dir
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ class Corpus:
             raise CorpusError(str(root), "not a folder (a corpus is a folder of articles)")
         articles = self.root / ARTICLES
         self.articles_dir = articles if articles.is_dir() else self.root
-        self.name = self.root.name
+        # Installed, the bundled seeds live in the package as _seeds: users know them as "seeds".
+        self.name = "seeds" if self.root == seeds_dir().resolve() else self.root.name
         self._manifest: dict[str, dict[str, object]] | None = None
         self._manifest_problems: list[Problem] = []
         self._manifest_digests: dict[str, str] = {}

@@ -38,3 +38,6 @@ def test_the_wheel_runs_on_its_bundled_seeds_from_any_directory(tmp_path):
     check = subprocess.run([sys.executable, "-P", "-m", "gdexplorer", "check"], cwd=elsewhere, env=env,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+    index = subprocess.run([sys.executable, "-P", "-m", "gdexplorer", "index"], cwd=elsewhere, env=env,
+                           capture_output=True, text=True, check=True)
+    assert index.stdout.startswith("seeds: index "), index.stdout  # not the package folder's name, _seeds
