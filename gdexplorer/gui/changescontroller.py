@@ -12,8 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from gdexplorer.gui.annotating import CurationController, restore_scroll
-from gdexplorer.gui.curating import Curated
+from gdexplorer.gui.curationcontroller import CurationController, restore_scroll
+from gdexplorer.gui.edits import Curated
 from gdexplorer.gui.explorecontroller import ExploreController
 from gdexplorer.gui.pages import ArticlePage, EntityPage, Refreshed
 from gdexplorer.gui.session import ExplorerSession

@@ -45,7 +45,7 @@ import gdexplorer
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, SearchLocation
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
-from gdexplorer.gui.navigation import NavigationController, keys
+from gdexplorer.gui.navigationcontroller import NavigationController, keys
 from gdexplorer.gui.staged import NEXT_PASS_MS, BuiltLater, Stages, build_once, is_built, preload
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.articlepane import ArticlePane
@@ -63,12 +63,12 @@ from gdexplorer.gui.widgets.searchfield import SearchField
 
 if TYPE_CHECKING:
     from gdexplorer.errors import Problem
-    from gdexplorer.gui.annotating import CurationController
     from gdexplorer.gui.changescontroller import ChangesController
-    from gdexplorer.gui.explore import Filter
+    from gdexplorer.gui.curationcontroller import CurationController
     from gdexplorer.gui.explorecontroller import ExploreController
+    from gdexplorer.gui.explorepages import Filter
     from gdexplorer.gui.exportcontroller import ExportController
-    from gdexplorer.gui.exporting import Exporter
+    from gdexplorer.gui.exportworker import Exporter
     from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus
     from gdexplorer.gui.searchcontroller import SearchController
     from gdexplorer.gui.session import ExplorerSession
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
         return [
             lambda: preload("gdexplorer.model", "gdexplorer.export"),
             lambda: preload("gdexplorer.mentions", "gdexplorer.gui.pages"),
-            lambda: preload("gdexplorer.gui.workers", "gdexplorer.gui.curating"),
+            lambda: preload("gdexplorer.gui.workers", "gdexplorer.gui.edits"),
             lambda: preload("gdexplorer.buildproc", "gdexplorer.gui.indexbuild"),
             self._build_session,
             self._build_curation,
@@ -374,7 +374,7 @@ class MainWindow(QMainWindow):
 
     @build_once
     def _build_curation(self) -> None:
-        from gdexplorer.gui.annotating import CurationController
+        from gdexplorer.gui.curationcontroller import CurationController
 
         curation = self._curation = CurationController(self.article.view, self.detail, self)
         for action in (curation.undo_action, curation.add_fact_action, curation.copy_citation_action):
@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
 
     @build_once
     def _build_exporter(self) -> None:
-        from gdexplorer.gui.exporting import Exporter
+        from gdexplorer.gui.exportworker import Exporter
 
         self._exporter = Exporter(self.settings, self)
 

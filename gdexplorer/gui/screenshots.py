@@ -159,7 +159,7 @@ def shoot(out: Path, width: int, height: int, guardian: Path | None) -> list[Pat
 
 def shoot_exploring(shooter: Shooter, guardian: Path) -> list[Path]:
     """Facets, chips and the timeline for a query narrowed twice; then an entity's network."""
-    from gdexplorer.gui.explore import entity_filter, span_filter
+    from gdexplorer.gui.explorepages import entity_filter, span_filter
 
     written = []
     window = shooter.window()

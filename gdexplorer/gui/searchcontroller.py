@@ -15,10 +15,10 @@ import html
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from gdexplorer.gui.explore import clauses
 from gdexplorer.gui.explorecontroller import ExploreController
+from gdexplorer.gui.explorepages import clauses
 from gdexplorer.gui.history import ArticleLocation, SearchLocation
-from gdexplorer.gui.navigation import NavigationController
+from gdexplorer.gui.navigationcontroller import NavigationController
 from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField

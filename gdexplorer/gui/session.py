@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from gdexplorer.buildproc import BuildFailure
 from gdexplorer.errors import IndexBusyError, QueryError
-from gdexplorer.gui.explore import FacetsPage, load_facets_page, load_network_page
+from gdexplorer.gui.explorepages import FacetsPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
 from gdexplorer.gui.indexbuild import IndexBuildProcess, can_build_in_child
 from gdexplorer.gui.pages import (

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QTextBrowser
 
 from gdexplorer.cli import main as cli_main
 from gdexplorer.explorer import Explorer
-from gdexplorer.gui.curating import entity_id_for, sentence_around, valid_entity_id
+from gdexplorer.gui.edits import entity_id_for, sentence_around, valid_entity_id
+from gdexplorer.gui.itemmodels import item_at
 from gdexplorer.gui.links import FactLink, fact_href, parse_href
 from gdexplorer.gui.mainwindow import MainWindow
-from gdexplorer.gui.models import item_at
 from gdexplorer.gui.watcher import watch_list
 from gdexplorer.gui.widgets.entitypicker import EntityPicker
 from gdexplorer.gui.widgets.factdialog import FactDialog

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from gdexplorer.explorer import Explorer
-from gdexplorer.gui.explore import (
+from gdexplorer.gui.explorepages import (
     FilterGroup,
     by_month,
     category_filter,
@@ -23,8 +23,8 @@ from gdexplorer.gui.explore import (
     with_filter,
     year_filter,
 )
+from gdexplorer.gui.itemmodels import item_at
 from gdexplorer.gui.mainwindow import MainWindow
-from gdexplorer.gui.models import item_at
 from gdexplorer.gui.widgets.facetspanel import FacetGroup, FacetValue, MoreRow
 from gdexplorer.gui.widgets.network import ego_layout
 from gdexplorer.gui.widgets.timeline import make_bins

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from gdexplorer.errors import AnnotationError
 from gdexplorer.export import article_citation, citation
-from gdexplorer.gui.curating import (
+from gdexplorer.gui.edits import (
     CreateEntity,
     Curated,
     CurationEdit,
