@@ -1,9 +1,9 @@
 """The window's handle on one open corpus: every core call goes through here, off the UI thread.
 
-``ExplorerSession`` owns the ``Explorer``, a child process for building the index (so that it does
-not share the GIL with the UI thread; see ``indexbuild.py``) and two private pools: a one-thread pool
-for updates from disk (and for building the index where no child process can be started) and a
-small pool for searches and page loads. One update runs at a time (Whoosh allows one writer): one
+``ExplorerSession`` owns the ``Explorer``, the index build (an ``IndexBuild``: in a child process,
+so that it does not share the GIL with the UI thread; see ``indexbuild.py``) and two private pools:
+a one-thread pool for updates from disk (and for the build where no child process can be started)
+and a small pool for searches and page loads. One update runs at a time (Whoosh allows one writer): one
 asked for while another runs starts when it ends.
 
 Two numbers decide whether an answer reaches the widgets. Every task carries the corpus's
@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from gdexplorer.buildproc import BuildFailure
-from gdexplorer.errors import IndexBusyError, QueryError
+from gdexplorer.errors import QueryError
 from gdexplorer.gui.explorepages import FacetsPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
-from gdexplorer.gui.indexbuild import IndexBuildProcess, can_build_in_child
+from gdexplorer.gui.indexbuild import IndexBuild, IndexBuildProcess, IndexBuildThread, can_build_in_child
 from gdexplorer.gui.pages import (
     OpenedCorpus,
     Refreshed,
@@ -153,10 +153,9 @@ class ExplorerSession(QObject):
         self._network = _Latest("loading the network", self.network_loaded, self.network_failed)
         self._facets_cache: dict[tuple[str, tuple[str, ...], bool, str], FacetsPage] = {}
         self._indexing: Ticket | None = None
-        self._cancel = threading.Event()
         # Build in a child process unless none can be started (a frozen app); tests try both ways.
         self.build_in_child = can_build_in_child()
-        self._build: IndexBuildProcess | None = None
+        self._build: IndexBuild | None = None
         self._index_again = False  # start_indexing was asked for while another update ran
         # Tasks not yet answered, each with the kind of latest-only load it is (if one).
         self._pending: dict[TaskSignals, _Latest | None] = {}
@@ -268,27 +267,21 @@ class ExplorerSession(QObject):
             self._index_again = True
             return
         self._index_again = False
-        self._cancel = threading.Event()
         ticket = Ticket(self._generation)
         self._indexing = ticket
-        if self.build_in_child:
-            explorer = self.explorer
-            build = IndexBuildProcess(explorer.corpus.root, explorer.annotations_dir, explorer.index.folder, self)
-            build.progressed.connect(functools.partial(self._on_index_task_progress, ticket))
-            build.finished.connect(functools.partial(self._on_index_build_finished, ticket))
-            build.failed.connect(functools.partial(self._on_index_build_failed, ticket))
-            self._build = build
-            self.index_started.emit()
-            build.start()
-            return
-        work = functools.partial(self.explorer.update_index, cancel=self._cancel)
-        task = Task(ticket, work, reports_progress=True)
-        task.signals.progress.connect(self._on_index_task_progress)
+        build = self._build = self._new_build(self.explorer)
+        build.progressed.connect(functools.partial(self._on_build_progressed, ticket))
+        build.finished.connect(functools.partial(self._on_build_finished, ticket))
+        build.failed.connect(functools.partial(self._on_build_failed, ticket))
         self.index_started.emit()
-        self._submit(self._index_pool, task, self._on_index_task_finished, self._on_index_task_failed)
+        build.start()
+
+    def _new_build(self, explorer: Explorer) -> IndexBuild:
+        if self.build_in_child:
+            return IndexBuildProcess(explorer.corpus.root, explorer.annotations_dir, explorer.index.folder, self)
+        return IndexBuildThread(explorer, self._index_pool, self)
 
     def cancel_indexing(self) -> None:
-        self._cancel.set()
         self._refresh_cancel.set()
         if self._build is not None:
             self._build.cancel()
@@ -357,53 +350,34 @@ class ExplorerSession(QObject):
         elif self._refresh_again:
             self.refresh()
 
-    @Slot(object, object)
-    def _on_index_task_progress(self, ticket: Ticket, progress: Progress) -> None:
+    def _on_build_progressed(self, ticket: Ticket, progress: Progress) -> None:
         if self._current(ticket):
             self.index_progressed.emit(progress)
 
-    @Slot(object, object)
-    def _on_index_task_finished(self, ticket: Ticket, stats: IndexStats) -> None:
-        self._forget()
-        self._index_done(ticket)
-        if self._current(ticket):
+    def _on_build_finished(self, ticket: Ticket, stats: IndexStats) -> None:
+        self._build_done(ticket)
+        if self._current(ticket) and self.explorer is not None:
+            # What update_index does in the process that runs it: the articles' problems join the list.
+            self.explorer.index_problems = stats.problems
             log.info("index of %s: %s", self.explorer, stats)
             self.index_finished.emit(stats)
             self.refresh_stats()
         self._next_update()
 
-    @Slot(object, object)
-    def _on_index_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        self._index_done(ticket)
+    def _on_build_failed(self, ticket: Ticket, failure: BuildFailure) -> None:
+        self._build_done(ticket)
         if self._current(ticket):
-            busy = isinstance(error, IndexBusyError)
-            self._index_failed(BuildFailure(busy, str(error) if busy else describe_failure(error)))
+            self.index_failed.emit(failure.message if failure.busy else f"indexing failed: {failure.message}")
+            # What is committed may still answer queries.
+            self.refresh_stats()
         self._next_update()
 
-    def _on_index_build_finished(self, ticket: Ticket, stats: IndexStats) -> None:
-        if self._current(ticket) and self.explorer is not None:
-            # What update_index does for the build run here: the articles' problems join the list.
-            self.explorer.index_problems = stats.problems
-        self._on_index_task_finished(ticket, stats)
-
-    def _on_index_build_failed(self, ticket: Ticket, failure: BuildFailure) -> None:
-        self._index_done(ticket)
-        if self._current(ticket):
-            self._index_failed(failure)
-        self._next_update()
-
-    def _index_done(self, ticket: Ticket) -> None:
+    def _build_done(self, ticket: Ticket) -> None:
         if ticket == self._indexing:
             self._indexing = None
             if self._build is not None:
                 self._build.deleteLater()
                 self._build = None
-
-    def _index_failed(self, failure: BuildFailure) -> None:
-        self.index_failed.emit(failure.message if failure.busy else f"indexing failed: {failure.message}")
-        # What is committed may still answer queries.
-        self.refresh_stats()
 
     def refresh_stats(self) -> None:
         """Count the corpus again (articles, mentions, problems); answered by ``stats_changed``."""
@@ -515,7 +489,6 @@ class ExplorerSession(QObject):
         started = time.monotonic()
         self._closed = True
         self._generation += 1
-        self._cancel.set()
         self._refresh_cancel.set()
         if self._build is not None:
             # Killed if it does not stop in time; the next update completes what it left.

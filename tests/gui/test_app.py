@@ -90,7 +90,9 @@ def test_a_vanished_corpus_is_skipped_at_start(qtbot, settings: QSettings, tmp_p
     window.close()
 
 
-def test_closing_while_indexing_exits_cleanly(qtbot, window: MainWindow, tmp_path: Path):
+@pytest.mark.parametrize("in_child", [True, False], ids=["child process", "thread"])
+def test_closing_while_indexing_exits_cleanly(qtbot, window: MainWindow, tmp_path: Path, in_child: bool):
+    window.session.build_in_child = in_child
     corpus = make_corpus(tmp_path / "big", 400)
     with qtbot.waitSignal(window.session.index_progressed, timeout=INDEX_TIMEOUT,
                           check_params_cb=lambda progress: progress.done > 0):
