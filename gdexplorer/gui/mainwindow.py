@@ -13,9 +13,10 @@ The window is built in two passes, so that it appears sooner: the constructor bu
 first paint shows (the frame, the menus, the search field, the empty panes); the session, the
 controllers and the hidden widgets (network, timeline, filter chips) are built, and their modules
 imported, right after that paint, a step per event-loop pass so that the window never freezes for
-long (``_second_pass``). Reading any of them earlier, or opening a corpus, builds it and what it
-needs at once, so callers never see a half-built part; ``after_building`` waits for them all.
-The window lists the parts and their ``_build_<name>`` methods; ``staged`` schedules them.
+long. ``_second_pass`` lists the steps in their order; each builds its part from those before it,
+puts it in its place and connects it. The parts exist once their step has run (``built``, and
+``after_building``, once all have). Opening a corpus finishes the second pass at once, and what a
+user can do sooner (type, press Enter, open a menu) runs it up to the part it needs.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, Se
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
 from gdexplorer.gui.navigationcontroller import NavigationController, keys
-from gdexplorer.gui.staged import NEXT_PASS_MS, BuiltLater, Stages, build_once, is_built, preload
+from gdexplorer.gui.staged import NEXT_PASS_MS, Stages, preload
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.articlepane import ArticlePane
 from gdexplorer.gui.widgets.articleview import error_html, welcome_html
@@ -92,18 +93,19 @@ FACETS_WIDTH = 215
 class MainWindow(QMainWindow):
     """One corpus at a time; ``open_corpus`` switches."""
 
-    session: BuiltLater[ExplorerSession] = BuiltLater()
-    curation: BuiltLater[CurationController] = BuiltLater()
-    exporter: BuiltLater[Exporter] = BuiltLater()
-    exports: BuiltLater[ExportController] = BuiltLater()
-    watcher: BuiltLater[CorpusWatcher] = BuiltLater()
-    timeline: BuiltLater[Timeline] = BuiltLater()
-    chips: BuiltLater[FilterChips] = BuiltLater()
-    chips_action: BuiltLater[QAction] = BuiltLater("chips")
-    network: BuiltLater[NetworkView] = BuiltLater()
-    explore: BuiltLater[ExploreController] = BuiltLater()
-    searching: BuiltLater[SearchController] = BuiltLater()
-    changes: BuiltLater[ChangesController] = BuiltLater()
+    # The second pass's parts (see _second_pass): absent until their step has run.
+    session: ExplorerSession
+    curation: CurationController
+    exporter: Exporter
+    exports: ExportController
+    watcher: CorpusWatcher
+    timeline: Timeline
+    chips: FilterChips
+    chips_action: QAction
+    network: NetworkView
+    explore: ExploreController
+    searching: SearchController
+    changes: ChangesController
 
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -295,7 +297,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.update_actions()
 
     def _connect_signals(self) -> None:
-        # The first pass's widgets and actions; their slots build the rest first if they need it.
+        # The first pass's widgets and actions. Their slots reach the second pass's parts only with a corpus
+        # open, which needs them all; what a user can do sooner runs the second pass up to what it needs.
         self.search.query_edited.connect(self._on_search_query_edited)
         self.search.query_submitted.connect(self._on_search_query_submitted)
         self.results.search_suggested.connect(self._on_link_search_requested)
@@ -321,8 +324,8 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.about_qt_action.triggered.connect(QApplication.aboutQt)
         self.recent_menu.corpus_requested.connect(self.open_corpus)
-        self.edit_menu.aboutToShow.connect(self._build_curation)
-        self.view_menu.aboutToShow.connect(self._build_explore)
+        self.edit_menu.aboutToShow.connect(self._on_edit_menu_about_to_show)
+        self.view_menu.aboutToShow.connect(self._on_view_menu_about_to_show)
         self.export_menu.aboutToShow.connect(self._on_export_menu_about_to_show)
 
     def finish_building(self) -> None:
@@ -330,7 +333,7 @@ class MainWindow(QMainWindow):
         self._stages.finish()
 
     def _second_pass(self) -> list[Callable[[], None]]:
-        """The second pass's steps, dependencies first; each costs a few to ~30 ms of imports and building."""
+        """The second pass's steps in their order: each costs a few to ~30 ms of imports and building."""
         return [
             lambda: preload("gdexplorer.model", "gdexplorer.export"),
             lambda: preload("gdexplorer.mentions", "gdexplorer.gui.pages"),
@@ -350,15 +353,12 @@ class MainWindow(QMainWindow):
             self._set_open_icon,
         ]
 
-    # Each part is built once, by its ``_build_<name>``, which reads the parts it needs through their
-    # descriptors (so builds them first), adds its actions to the menus and connects its signals;
-    # ``build_once`` lets the steps, the descriptors and the menus' signals all call it.
+    # Each step builds its part from the parts before it, adds its actions to the menus and connects it.
 
-    @build_once
     def _build_session(self) -> None:
         from gdexplorer.gui.session import ExplorerSession
 
-        session = self._session = ExplorerSession(self)
+        session = self.session = ExplorerSession(self)
         session.corpus_opening.connect(self._on_session_corpus_opening)
         session.corpus_opened.connect(self._on_session_corpus_opened)
         session.corpus_failed.connect(self._on_session_corpus_failed)
@@ -372,11 +372,10 @@ class MainWindow(QMainWindow):
         session.entity_loaded.connect(self._on_session_entity_loaded)
         session.entity_failed.connect(self._on_session_entity_failed)
 
-    @build_once
     def _build_curation(self) -> None:
         from gdexplorer.gui.curationcontroller import CurationController
 
-        curation = self._curation = CurationController(self.article.view, self.detail, self)
+        curation = self.curation = CurationController(self.article.view, self.detail, self)
         for action in (curation.undo_action, curation.add_fact_action, curation.copy_citation_action):
             self.addAction(action)
         first = self.edit_menu.actions()[0]
@@ -389,50 +388,44 @@ class MainWindow(QMainWindow):
         self.article.suggestions.annotate_requested.connect(curation.annotate)
         self.detail.fact_action_requested.connect(curation.act)
 
-    @build_once
     def _build_exporter(self) -> None:
         from gdexplorer.gui.exportworker import Exporter
 
-        self._exporter = Exporter(self.settings, self)
+        self.exporter = Exporter(self.settings, self)
 
-    @build_once
     def _build_exports(self) -> None:
         from gdexplorer.gui.exportcontroller import ExportController
 
-        exports = self._exports = ExportController(self.exporter, self.results, self.detail, self)
+        exports = self.exports = ExportController(self.exporter, self.results, self.detail, self)
         self.export_menu.addAction(exports.csv_action)
         self.export_menu.addAction(exports.json_action)
         self.export_menu.addSeparator()
         self.export_menu.addAction(exports.dossier_action)
         exports.message.connect(self._show_message)
 
-    @build_once
     def _build_watcher(self) -> None:
         from gdexplorer.gui.watcher import CorpusWatcher
 
-        self._watcher = CorpusWatcher(self)
+        self.watcher = CorpusWatcher(self)
 
-    @build_once
     def _build_timeline(self) -> None:
         from gdexplorer.gui.widgets.timeline import Timeline
 
-        timeline = self._timeline = Timeline(self)
+        timeline = self.timeline = Timeline(self)
         self._results_layout.insertWidget(0, timeline)
         timeline.hide()
 
-    @build_once
     def _build_chips(self) -> None:
         from gdexplorer.gui.widgets.filterchips import FilterChips
 
-        self._chips = FilterChips(self)
-        self._chips_action = self.toolbar.addWidget(self._chips)
-        self._chips_action.setVisible(False)
+        self.chips = FilterChips(self)
+        self.chips_action = self.toolbar.addWidget(self.chips)
+        self.chips_action.setVisible(False)
 
-    @build_once
     def _build_network(self) -> None:
         from gdexplorer.gui.widgets.network import NetworkView
 
-        network = self._network = NetworkView(self)
+        network = self.network = NetworkView(self)
         placeholder = self.detail_tabs.widget(1)
         current = self.detail_tabs.currentIndex()
         tip = self.detail_tabs.tabToolTip(1)
@@ -443,29 +436,26 @@ class MainWindow(QMainWindow):
         placeholder.deleteLater()
         network.entity_requested.connect(self._on_link_entity_requested)
 
-    @build_once
     def _build_explore(self) -> None:
         from gdexplorer.gui.explorecontroller import ExploreController
 
-        explore = self._explore = ExploreController(self.session, self.search, self.facets, self.chips,
+        explore = self.explore = ExploreController(self.session, self.search, self.facets, self.chips,
                                                     self.chips_action, self.timeline, self.network, self)
         self.view_menu.insertAction(self._view_separator, explore.timeline_action)
         explore.article_requested.connect(self.open_article)
         explore.search_requested.connect(self._on_link_search_requested)
 
-    @build_once
     def _build_searching(self) -> None:
         from gdexplorer.gui.searchcontroller import SearchController
 
-        searching = self._searching = SearchController(self.session, self.search, self.results, self.explore,
+        searching = self.searching = SearchController(self.session, self.search, self.results, self.explore,
                                                        self.navigation, self)
         searching.article_requested.connect(self.open_article)
 
-    @build_once
     def _build_changes(self) -> None:
         from gdexplorer.gui.changescontroller import ChangesController
 
-        changes = self._changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
+        changes = self.changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
                                                     self.article.view, self.detail, self.index_status, self)
         changes.entities_changed.connect(self._update_entities)
         changes.problems_changed.connect(self._set_problems)
@@ -482,21 +472,31 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_search_query_edited(self, query: str) -> None:
-        if not is_built(self, "searching"):
-            # Typed before the search controller was built: built now (with what it needs), it takes the query up.
-            self._build_searching()
+        if not self._stages.has_run(self._build_searching):
+            # Typed before the search controller was built: built now (after the parts before it), it takes
+            # the query up.
+            self._stages.run_through(self._build_searching)
             self.search.query_edited.emit(query)
 
     @Slot(str)
     def _on_search_query_submitted(self, query: str) -> None:
-        if not is_built(self, "searching"):
-            self._build_searching()
+        if not self._stages.has_run(self._build_searching):
+            self._stages.run_through(self._build_searching)
             self.search.query_submitted.emit(query)
+
+    @Slot()
+    def _on_edit_menu_about_to_show(self) -> None:
+        self._stages.run_through(self._build_curation)  # the menu shows its actions
+
+    @Slot()
+    def _on_view_menu_about_to_show(self) -> None:
+        self._stages.run_through(self._build_explore)
 
     # -- corpus ------------------------------------------------------------------------------
 
     def open_corpus(self, corpus: Path, annotations: Path | None = None) -> None:
         """Open a corpus folder (and optionally another folder's annotations) in the background."""
+        self.finish_building()  # a corpus is shown by every part
         if self._remember_timer.isActive():
             self._remember_corpus()  # the corpus being left was opened: it is still a recent one
         self.corpus = Path(corpus)
@@ -768,10 +768,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_reindex_action_triggered(self) -> None:
-        self.session.start_indexing()
+        if self.corpus is not None:  # none before the second pass is done
+            self.session.start_indexing()
 
     @Slot()
     def _on_export_menu_about_to_show(self) -> None:
+        self._stages.run_through(self._build_exports)
         self.exports.update_actions()
 
     @Slot()
@@ -909,17 +911,18 @@ class MainWindow(QMainWindow):
 
     def _shut_down_workers(self) -> None:
         # Only the parts that were built: a window closed during its second pass has started nothing else.
-        if is_built(self, "watcher"):
-            self._watcher.shutdown(0)
-        if is_built(self, "curation") and not self._curation.shutdown(CLOSE_WAIT_MS):
-            self._curation.wait()  # a save is one atomic write: let it land
-        if is_built(self, "exporter") and not self._exporter.shutdown(CLOSE_WAIT_MS):
+        built = vars(self)
+        if "watcher" in built:
+            self.watcher.shutdown(0)
+        if "curation" in built and not self.curation.shutdown(CLOSE_WAIT_MS):
+            self.curation.wait()  # a save is one atomic write: let it land
+        if "exporter" in built and not self.exporter.shutdown(CLOSE_WAIT_MS):
             log.info("waiting for an export to finish before exiting")
-            self._exporter.wait()
-        if is_built(self, "session") and not self._session.shutdown(CLOSE_WAIT_MS):
+            self.exporter.wait()
+        if "session" in built and not self.session.shutdown(CLOSE_WAIT_MS):
             # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
             log.warning("waiting for the index to finish saving before exiting")
-            self._session.wait()
+            self.session.wait()
 
 
 def _qt_version() -> str:

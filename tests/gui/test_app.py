@@ -44,6 +44,7 @@ def test_geometry_splitters_and_recent_corpora_are_remembered(qtbot, settings: Q
     first.show()
     first.resize(760, 560)  # within the offscreen screen (800x600): restoreGeometry clamps to it
     first.main_splitter.setSizes([200, 340, 220])
+    qtbot.waitUntil(lambda: first.built, timeout=5000)
     with qtbot.waitSignal(first.session.corpus_opened, timeout=INDEX_TIMEOUT):
         first.open_corpus(seeds_corpus)
     qtbot.waitUntil(lambda: not first.session.indexing, timeout=INDEX_TIMEOUT)

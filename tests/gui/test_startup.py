@@ -112,26 +112,38 @@ def test_a_query_typed_before_the_second_pass_is_searched_once_typing_pauses(qtb
     window.close()
 
 
-def test_reading_a_part_of_the_second_pass_builds_it_and_what_it_needs_at_once(qtbot, settings: QSettings):
+def test_finishing_the_second_pass_builds_every_part_at_once_in_its_order(qtbot, settings: QSettings):
     window = MainWindow(settings)
     qtbot.addWidget(window)
     assert not window.built
+    assert not hasattr(window, "session") and not hasattr(window, "changes")  # reading a part builds nothing
+    opened = []
+    window.after_building(lambda: opened.append(window.built))
+    assert opened == []  # after_building waits for every part
+    window.finish_building()
+    assert opened == [True]
     assert window.session.explorer is None
-    changes = window.changes  # needs the session, the watcher, the curation and the explore controller
+    changes = window.changes  # built after the session, the watcher, the curation and the explore controller
     assert changes.session is window.session
     explore = window.explore
     assert explore.session is window.session
     assert explore.network is window.network
     assert window.detail_tabs.widget(1) is window.network  # the network took its placeholder's tab
     assert window.results_column.layout().itemAt(0).widget() is window.timeline
-    assert not window.built
-    opened = []
-    window.after_building(lambda: opened.append(window.built))
-    assert opened == []  # after_building waits for every part
     window.finish_building()
-    assert opened == [True]
     assert window.changes is changes and window.explore is explore  # built once
     assert "\n".join(menu_lines(window.menuBar())) == MENUS
+
+
+def test_opening_a_corpus_before_the_second_pass_is_done_finishes_it(qtbot, settings: QSettings, seeds_corpus):
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.built
+    window.open_corpus(seeds_corpus)
+    assert window.built
+    qtbot.waitUntil(lambda: window.session.explorer is not None, timeout=10_000)
+    window.close()
 
 
 def test_a_menu_opened_during_the_second_pass_shows_its_actions(qtbot, settings: QSettings):
