@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -42,11 +42,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-import gdexplorer
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, SearchLocation
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
-from gdexplorer.gui.navigationcontroller import NavigationController, keys
+from gdexplorer.gui.navigationcontroller import NavigationController
 from gdexplorer.gui.staged import NEXT_PASS_MS, Stages, preload
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.articlepane import ArticlePane
@@ -56,9 +55,9 @@ from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
 from gdexplorer.gui.widgets.entitypanel import EntityPanel
 from gdexplorer.gui.widgets.facetspanel import FacetsPanel
 from gdexplorer.gui.widgets.indexstatus import IndexStatus
+from gdexplorer.gui.widgets.menubar import MenuBar
 from gdexplorer.gui.widgets.problemsbutton import ProblemsButton
 from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
-from gdexplorer.gui.widgets.recentmenu import RecentMenu
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
 
@@ -118,7 +117,6 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._painted = False
         self._settled = False  # the second pass started and the navigation's filter installed, after the first paint
-        self._stages = Stages(self, self._second_pass())
 
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
@@ -136,9 +134,9 @@ class MainWindow(QMainWindow):
         self.problems_button = ProblemsButton(self)
         self.facets = FacetsPanel(self)
 
-        self._create_actions()
         self._create_layout()
-        self._create_menus()
+        self.menus = MenuBar(settings, self.navigation, self.facets_dock, self.problems_dock, self)
+        self.setMenuBar(self.menus)
         self._connect_signals()
         self._restore_settings()
         self.navigation.update_actions()
@@ -147,6 +145,7 @@ class MainWindow(QMainWindow):
         self._remember_timer.setSingleShot(True)
         self._remember_timer.setInterval(REMEMBER_DELAY_MS)
         self._remember_timer.timeout.connect(self._remember_corpus)
+        self._stages = Stages(self, self._second_pass())  # started after the first paint
 
     # -- building ----------------------------------------------------------------------------
 
@@ -158,33 +157,6 @@ class MainWindow(QMainWindow):
     def after_building(self, callback: Callable[[], None]) -> None:
         """Call this once the window is finished (after its first paint): at once if it is."""
         self._stages.after(callback)
-
-    def _create_actions(self) -> None:
-        self.find_action = QAction("&Search", self)
-        self.find_action.setShortcuts(keys("Ctrl+L", QKeySequence.StandardKey.Find))
-        self.next_hit_action = QAction("&Next Match", self)
-        self.next_hit_action.setShortcuts(keys("F3", QKeySequence.StandardKey.FindNext))
-        self.previous_hit_action = QAction("&Previous Match", self)
-        self.previous_hit_action.setShortcuts(keys("Shift+F3", QKeySequence.StandardKey.FindPrevious))
-        # Its icon (a theme lookup and the QStyle types, ~20 ms) comes with the second pass: a menu's.
-        self.open_action = QAction("&Open Corpus…", self)
-        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.annotations_action = QAction("Use &Annotations From…", self)
-        self.annotations_action.setToolTip("Show another folder's curated entities on this corpus")
-        self.reindex_action = QAction("&Update Index", self)
-        self.reindex_action.setShortcut(QKeySequence("F5"))
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.about_action = QAction("&About gdexplorer", self)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_qt_action = QAction("About &Qt", self)
-        self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
-        for action in (self.navigation.back_action, self.navigation.forward_action, self.find_action,
-                       self.next_hit_action, self.previous_hit_action):
-            # Window-wide, whichever pane has the focus.
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            self.addAction(action)
 
     def _create_layout(self) -> None:
         toolbar = QToolBar("Navigation", self)
@@ -259,43 +231,6 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.index_status)
         bar.addPermanentWidget(self.corpus_status)
 
-    def _create_menus(self) -> None:
-        # The menu bar and every menu are here from the first paint; the controllers' actions join them
-        # in the second pass, or when their menu is opened before that.
-        menus = self.menuBar()
-        file = menus.addMenu("&File")
-        file.addAction(self.open_action)
-        self.recent_menu = RecentMenu(self.settings, self)
-        file.addMenu(self.recent_menu)
-        file.addAction(self.annotations_action)
-        file.addSeparator()
-        self.export_menu = file.addMenu("&Export")
-        file.addSeparator()
-        file.addAction(self.reindex_action)
-        file.addSeparator()
-        file.addAction(self.quit_action)
-        self.edit_menu = menus.addMenu("&Edit")
-        self.edit_menu.addAction(self.find_action)
-        self.edit_menu.addAction(self.next_hit_action)
-        self.edit_menu.addAction(self.previous_hit_action)
-        self.edit_menu.addSeparator()
-        go = menus.addMenu("&Go")
-        go.addAction(self.navigation.back_action)
-        go.addAction(self.navigation.forward_action)
-        self.view_menu = menus.addMenu("&View")
-        refine = self.facets_dock.toggleViewAction()
-        refine.setText("&Refine Panel")
-        refine.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.view_menu.addAction(refine)
-        self._view_separator = self.view_menu.addSeparator()
-        problems = self.problems_dock.toggleViewAction()
-        problems.setText("&Problems")
-        self.view_menu.addAction(problems)
-        help_menu = menus.addMenu("&Help")
-        help_menu.addAction(self.about_action)
-        help_menu.addAction(self.about_qt_action)
-        self.recent_menu.update_actions()
-
     def _connect_signals(self) -> None:
         # The first pass's widgets and actions. Their slots reach the second pass's parts only with a corpus
         # open, which needs them all; what a user can do sooner runs the second pass up to what it needs.
@@ -314,19 +249,18 @@ class MainWindow(QMainWindow):
         self.index_status.cancel_requested.connect(self._on_index_status_cancel_requested)
 
         self.navigation.location_requested.connect(self._on_navigation_location_requested)
-        self.find_action.triggered.connect(self._on_find_action_triggered)
-        self.next_hit_action.triggered.connect(self.article.view.next_hit)
-        self.previous_hit_action.triggered.connect(self.article.view.previous_hit)
-        self.open_action.triggered.connect(self._on_open_action_triggered)
-        self.annotations_action.triggered.connect(self._on_annotations_action_triggered)
-        self.reindex_action.triggered.connect(self._on_reindex_action_triggered)
-        self.quit_action.triggered.connect(self.close)
-        self.about_action.triggered.connect(self._on_about_action_triggered)
-        self.about_qt_action.triggered.connect(QApplication.aboutQt)
-        self.recent_menu.corpus_requested.connect(self.open_corpus)
-        self.edit_menu.aboutToShow.connect(self._on_edit_menu_about_to_show)
-        self.view_menu.aboutToShow.connect(self._on_view_menu_about_to_show)
-        self.export_menu.aboutToShow.connect(self._on_export_menu_about_to_show)
+        menus = self.menus
+        menus.find_action.triggered.connect(self._on_find_action_triggered)
+        menus.next_hit_action.triggered.connect(self.article.view.next_hit)
+        menus.previous_hit_action.triggered.connect(self.article.view.previous_hit)
+        menus.open_action.triggered.connect(self._on_open_action_triggered)
+        menus.annotations_action.triggered.connect(self._on_annotations_action_triggered)
+        menus.reindex_action.triggered.connect(self._on_reindex_action_triggered)
+        menus.quit_action.triggered.connect(self.close)
+        menus.recent_menu.corpus_requested.connect(self.open_corpus)
+        menus.edit_menu.aboutToShow.connect(self._on_edit_menu_about_to_show)
+        menus.view_menu.aboutToShow.connect(self._on_view_menu_about_to_show)
+        menus.export_menu.aboutToShow.connect(self._on_export_menu_about_to_show)
 
     def finish_building(self) -> None:
         """Build the rest of the second pass now, if it is not built yet (it imports most of the GUI's modules)."""
@@ -350,7 +284,7 @@ class MainWindow(QMainWindow):
             self._build_explore,
             self._build_searching,
             self._build_changes,
-            self._set_open_icon,
+            self.menus.set_open_icon,
         ]
 
     # Each step builds its part from the parts before it, adds its actions to the menus and connects it.
@@ -376,14 +310,8 @@ class MainWindow(QMainWindow):
         from gdexplorer.gui.curationcontroller import CurationController
 
         curation = self.curation = CurationController(self.article.view, self.detail, self)
-        for action in (curation.undo_action, curation.add_fact_action, curation.copy_citation_action):
-            self.addAction(action)
-        first = self.edit_menu.actions()[0]
-        self.edit_menu.insertAction(first, curation.undo_action)
-        self.edit_menu.insertSeparator(first)
-        self.edit_menu.addAction(curation.add_fact_action)
-        self.edit_menu.addAction(curation.annotate_action)
-        self.edit_menu.addAction(curation.copy_citation_action)
+        self.menus.add_curation_actions(curation.undo_action, curation.add_fact_action, curation.annotate_action,
+                                        curation.copy_citation_action)
         curation.message.connect(self._show_message)
         self.article.suggestions.annotate_requested.connect(curation.annotate)
         self.detail.fact_action_requested.connect(curation.act)
@@ -397,10 +325,7 @@ class MainWindow(QMainWindow):
         from gdexplorer.gui.exportcontroller import ExportController
 
         exports = self.exports = ExportController(self.exporter, self.results, self.detail, self)
-        self.export_menu.addAction(exports.csv_action)
-        self.export_menu.addAction(exports.json_action)
-        self.export_menu.addSeparator()
-        self.export_menu.addAction(exports.dossier_action)
+        self.menus.add_export_actions(exports.csv_action, exports.json_action, exports.dossier_action)
         exports.message.connect(self._show_message)
 
     def _build_watcher(self) -> None:
@@ -441,7 +366,7 @@ class MainWindow(QMainWindow):
 
         explore = self.explore = ExploreController(self.session, self.search, self.facets, self.chips,
                                                     self.chips_action, self.timeline, self.network, self)
-        self.view_menu.insertAction(self._view_separator, explore.timeline_action)
+        self.menus.add_view_action(explore.timeline_action)
         explore.article_requested.connect(self.open_article)
         explore.search_requested.connect(self._on_link_search_requested)
 
@@ -461,14 +386,6 @@ class MainWindow(QMainWindow):
         changes.problems_changed.connect(self._set_problems)
         changes.entity_requested.connect(self.open_entity)
         changes.results_stale.connect(self.searching.refresh)
-
-    def _set_open_icon(self) -> None:
-        from PySide6.QtGui import QIcon
-        from PySide6.QtWidgets import QStyle
-
-        from gdexplorer.gui.icons import themed_icon
-
-        self.open_action.setIcon(themed_icon(QIcon.ThemeIcon.DocumentOpen, QStyle.StandardPixmap.SP_DirOpenIcon))
 
     @Slot(str)
     def _on_search_query_edited(self, query: str) -> None:
@@ -527,7 +444,7 @@ class MainWindow(QMainWindow):
 
     def last_corpus(self) -> tuple[Path, Path | None] | None:
         """The most recent corpus that still exists."""
-        return self.recent_menu.last()
+        return self.menus.recent_menu.last()
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -612,7 +529,7 @@ class MainWindow(QMainWindow):
     def _remember_corpus(self) -> None:
         self._remember_timer.stop()
         if self._opened is not None and self.corpus is not None:
-            self.recent_menu.remember(self.corpus, self.annotations)
+            self.menus.recent_menu.remember(self.corpus, self.annotations)
 
     def _fill_entity_tree(self, explorer: object) -> None:
         opened = self._opened
@@ -796,18 +713,6 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_corpus(self.corpus, Path(folder))
 
-    @Slot()
-    def _on_about_action_triggered(self) -> None:
-        from PySide6.QtWidgets import QMessageBox  # its Python types cost 5 ms at start
-
-        QMessageBox.about(
-            self, "About gdexplorer",
-            f"<p><b>gdexplorer</b> {html.escape(gdexplorer.__version__)}</p>"
-            "<p>A desktop explorer for news corpora: instant full-text search, and curated entities "
-            "whose every fact links to the sentence it came from.</p>"
-            f"<p>Qt {html.escape(_qt_version())}</p>",
-        )
-
     # -- changes -----------------------------------------------------------------------------
 
     @Slot(str)
@@ -924,8 +829,3 @@ class MainWindow(QMainWindow):
             log.warning("waiting for the index to finish saving before exiting")
             self.session.wait()
 
-
-def _qt_version() -> str:
-    from PySide6 import QtCore
-
-    return QtCore.qVersion()

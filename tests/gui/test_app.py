@@ -57,7 +57,7 @@ def test_geometry_splitters_and_recent_corpora_are_remembered(qtbot, settings: Q
     assert second.size() == QSize(760, 560)
     assert second.main_splitter.sizes() == sizes
     assert second.last_corpus() == (seeds_corpus.resolve(), None)
-    assert second.recent_menu.actions()[0].text() == "seeds"
+    assert second.menus.recent_menu.actions()[0].text() == "seeds"
     second.close()
 
 
@@ -66,22 +66,22 @@ def test_an_opened_corpus_is_remembered_after_the_opening_or_when_left(qtbot, wi
     with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
         window.open_corpus(seeds_corpus)
     # Written a moment later, so that the settings file's write does not add to the opening's work.
-    qtbot.waitUntil(lambda: window.recent_menu.corpora() == [(seeds_corpus.resolve(), None)], timeout=5000)
+    qtbot.waitUntil(lambda: window.menus.recent_menu.corpora() == [(seeds_corpus.resolve(), None)], timeout=5000)
 
     other = tmp_path / "other"
     shutil.copytree(seeds_corpus, other)
     with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
         window.open_corpus(other)
     window.open_corpus(seeds_corpus)  # left at once: still remembered
-    assert window.recent_menu.corpora()[0] == (other.resolve(), None)
+    assert window.menus.recent_menu.corpora()[0] == (other.resolve(), None)
     qtbot.waitUntil(lambda: not window.session.busy(), timeout=INDEX_TIMEOUT)
 
 
 def test_a_vanished_corpus_is_skipped_at_start(qtbot, settings: QSettings, tmp_path: Path, seeds_corpus: Path):
     window = MainWindow(settings)
     qtbot.addWidget(window)
-    window.recent_menu.remember(seeds_corpus, None)
-    window.recent_menu.remember(tmp_path / "gone", None)
+    window.menus.recent_menu.remember(seeds_corpus, None)
+    window.menus.recent_menu.remember(tmp_path / "gone", None)
     assert window.last_corpus() == (seeds_corpus.resolve(), None)
     assert gui_app.start_target(window, None, None) == (seeds_corpus.resolve(), None)
     explicit = tmp_path / "other"
@@ -174,7 +174,7 @@ def test_a_build_process_that_dies_is_reported(qtbot, window: MainWindow, tmp_pa
     assert not window.session.indexing
     # The next update picks up where the killed one stopped.
     with qtbot.waitSignal(window.session.index_finished, timeout=60_000) as finished:
-        window.reindex_action.trigger()
+        window.menus.reindex_action.trigger()
     assert finished.args[0].added + finished.args[0].unchanged == 400
     assert not finished.args[0].cancelled
 
@@ -211,7 +211,7 @@ def test_about_names_the_version(qtbot, window: MainWindow, monkeypatch: pytest.
     shown = {}
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.about",
                         lambda parent, title, text: shown.update(title=title, text=text))
-    window.about_action.trigger()
+    window.menus.about_action.trigger()
     assert gdexplorer.__version__ in shown["text"]
 
 

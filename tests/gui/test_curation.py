@@ -417,7 +417,7 @@ def test_exports_contain_what_the_window_shows(qtbot, opened, tmp_path, monkeypa
         return str(tmp_path / Path(start).name), filters
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
-    opened.export_menu.aboutToShow.emit()
+    opened.menus.export_menu.aboutToShow.emit()
     assert opened.exports.csv_action.isEnabled() and opened.exports.json_action.isEnabled()
     with qtbot.waitSignal(opened.exporter.exported, timeout=10_000) as done:
         opened.exports.csv_action.trigger()
@@ -436,7 +436,7 @@ def test_exports_contain_what_the_window_shows(qtbot, opened, tmp_path, monkeypa
     assert [hit["title"] for hit in data["hits"]] == shown
 
     open_entity(qtbot, opened, "gac-group")
-    opened.export_menu.aboutToShow.emit()
+    opened.menus.export_menu.aboutToShow.emit()
     assert opened.exports.dossier_action.text() == "Dossier of GAC Group as Markdown…"
     with qtbot.waitSignal(opened.exporter.exported, timeout=10_000) as done:
         opened.exports.dossier_action.trigger()

@@ -74,7 +74,7 @@ def test_once_shown_the_window_has_every_menu_action_shortcut_and_pane(qtbot, wi
     assert shortcuts == {"&Back": "Alt+Left", "&Forward": "Alt+Right", "&Search": "Ctrl+L", "&Next Match": "F3",
                          "&Previous Match": "Shift+F3", "&Undo": "Ctrl+Z",
                          "Add &Fact from the Selection…": "Ctrl+E", "Copy &Citation of the Article": "Ctrl+Shift+C"}
-    assert not window.open_action.icon().isNull()
+    assert not window.menus.open_action.icon().isNull()
     assert [window.detail_tabs.tabText(i) for i in range(window.detail_tabs.count())] == ["Details", "Network"]
     assert window.detail_tabs.widget(1) is window.network
     assert window.detail_tabs.currentWidget() is window.detail
@@ -149,9 +149,9 @@ def test_opening_a_corpus_before_the_second_pass_is_done_finishes_it(qtbot, sett
 def test_a_menu_opened_during_the_second_pass_shows_its_actions(qtbot, settings: QSettings):
     window = MainWindow(settings)
     qtbot.addWidget(window)
-    window.edit_menu.aboutToShow.emit()
-    window.export_menu.aboutToShow.emit()
-    window.view_menu.aboutToShow.emit()
+    window.menus.edit_menu.aboutToShow.emit()
+    window.menus.export_menu.aboutToShow.emit()
+    window.menus.view_menu.aboutToShow.emit()
     assert not window.built
     window.finish_building()
     assert "\n".join(menu_lines(window.menuBar())) == MENUS
