@@ -1,27 +1,30 @@
-"""The main window: composes the widgets and controllers, and wires them in ``_connect_signals``.
+"""The main window: composes the widgets and controllers, and wires them.
 
 Layout: a toolbar with Back/Forward and the search field; below it the results column, the article
-reader, and a right column with the entity tree over the entity detail pane; a Problems dock at
-the bottom; the status bar. All core calls go through ``ExplorerSession`` (off the UI thread).
+reader, and a right column with the entity tree over the entity detail pane; the Refine dock on the
+left, the Problems dock at the bottom; the status bar. All core calls go through ``ExplorerSession``
+(off the UI thread).
 
-The window keeps the corpus and what shows it; the rest is done by controllers it composes:
-``SearchController`` (typing, results), ``ExploreController`` (facets, chips, timeline, network),
-``NavigationController`` (Back/Forward), ``CurationController`` (the fact dialog, Undo, citations),
-``ChangesController`` (saved edits and outside changes), ``ExportController`` (File ▸ Export).
+The window opens corpora, shows articles and entities, and routes links; the rest is done by the
+controllers it composes: ``OverviewController`` (the corpus's counts, problems, entity list,
+welcome page), ``SearchController`` (typing, results), ``ExploreController`` (facets, chips,
+timeline, network), ``NavigationController`` (Back/Forward), ``CurationController`` (the fact dialog,
+Undo, citations), ``ChangesController`` (saved edits and outside changes), ``ExportController``
+(File ▸ Export). The ``MenuBar`` holds the menus and the window's own actions.
 
-The window is built in two passes, so that it appears sooner: the constructor builds what its
-first paint shows (the frame, the menus, the search field, the empty panes); the session, the
-controllers and the hidden widgets (network, timeline, filter chips) are built, and their modules
-imported, right after that paint, a step per event-loop pass so that the window never freezes for
-long. ``_second_pass`` lists the steps in their order; each builds its part from those before it,
-puts it in its place and connects it. The parts exist once their step has run (``built``, and
-``after_building``, once all have). Opening a corpus finishes the second pass at once, and what a
-user can do sooner (type, press Enter, open a menu) runs it up to the part it needs.
+The window is built in two passes, so that it appears sooner. The constructor builds what its
+first paint shows (the frame, the menus, the search field, the empty panes) and wires it in
+``_connect_signals``. Right after that paint, ``_second_pass`` builds the session, the controllers
+and the hidden widgets (network, timeline, filter chips), and imports their modules: a step per
+event-loop pass, in the order of its list, so that the window never freezes for long. Each step
+builds its part from the parts before it, puts it in its place and connects it; a part exists once
+its step has run (``built``: all have; ``after_building`` waits for that). Opening a corpus finishes
+the second pass at once, and what a user can do sooner (type, press Enter, open a menu) runs it
+through the part it needs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import logging
@@ -46,10 +49,10 @@ from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, Se
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
 from gdexplorer.gui.navigationcontroller import NavigationController
-from gdexplorer.gui.staged import NEXT_PASS_MS, Stages, preload
+from gdexplorer.gui.staged import Stages, preload
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.articlepane import ArticlePane
-from gdexplorer.gui.widgets.articleview import error_html, welcome_html
+from gdexplorer.gui.widgets.articleview import error_html
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
 from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
 from gdexplorer.gui.widgets.entitypanel import EntityPanel
@@ -57,6 +60,7 @@ from gdexplorer.gui.widgets.facetspanel import FacetsPanel
 from gdexplorer.gui.widgets.indexstatus import IndexStatus
 from gdexplorer.gui.widgets.menubar import MenuBar
 from gdexplorer.gui.widgets.problemsbutton import ProblemsButton
+from gdexplorer.gui.widgets.problemsdock import ProblemsDock
 from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
@@ -69,21 +73,18 @@ if TYPE_CHECKING:
     from gdexplorer.gui.explorepages import Filter
     from gdexplorer.gui.exportcontroller import ExportController
     from gdexplorer.gui.exportworker import Exporter
-    from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus
+    from gdexplorer.gui.overviewcontroller import OverviewController
+    from gdexplorer.gui.pages import ArticlePage, OpenedCorpus
     from gdexplorer.gui.searchcontroller import SearchController
     from gdexplorer.gui.session import ExplorerSession
     from gdexplorer.gui.watcher import CorpusWatcher
     from gdexplorer.gui.widgets.filterchips import FilterChips
     from gdexplorer.gui.widgets.network import NetworkView
     from gdexplorer.gui.widgets.timeline import Timeline
-    from gdexplorer.model import Entity, IndexStats, Progress
 
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 1000
-# Writing the settings file waits for the disk (fdatasync: 15 ms idle, 60+ ms while indexes are written):
-# the recent-corpora entry is written this long after a corpus opens, not with the rest of the opening.
-REMEMBER_DELAY_MS = 750
 # A window that is not painted soon after it is shown (minimized, on another desktop) is finished anyway.
 FINISH_LATEST_MS = 500
 FACETS_WIDTH = 215
@@ -92,8 +93,9 @@ FACETS_WIDTH = 215
 class MainWindow(QMainWindow):
     """One corpus at a time; ``open_corpus`` switches."""
 
-    # The second pass's parts (see _second_pass): absent until their step has run.
+    # The second pass's parts, in the order _second_pass builds them: absent until their step has run.
     session: ExplorerSession
+    overview: OverviewController
     curation: CurationController
     exporter: Exporter
     exports: ExportController
@@ -109,11 +111,8 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.navigation = NavigationController(self)
         self.corpus: Path | None = None
         self.annotations: Path | None = None
-        self._opened: OpenedCorpus | None = None
-        self._stats: CorpusStats | None = None
         self._closing = False
         self._painted = False
         self._settled = False  # the second pass started and the navigation's filter installed, after the first paint
@@ -123,40 +122,28 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("gdexplorer")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
+        self.navigation = NavigationController(self)
         self.search = SearchField(self)
         self.results = ResultsPane(self)
         self.article = ArticlePane(self)
         self.entities = EntityPanel(self)
         self.detail = DetailPane(self)
         self.problems = ProblemsPanel(self)
+        self.problems_dock = ProblemsDock(self.problems, self)
+        self.facets = FacetsPanel(self)
+        self.facets_dock = QDockWidget("Refine", self)
         self.corpus_status = CorpusStatus(self)
         self.index_status = IndexStatus(self)
         self.problems_button = ProblemsButton(self)
-        self.facets = FacetsPanel(self)
-
         self._create_layout()
         self.menus = MenuBar(settings, self.navigation, self.facets_dock, self.problems_dock, self)
         self.setMenuBar(self.menus)
+
         self._connect_signals()
         self._restore_settings()
         self.navigation.update_actions()
         self.detail.show_placeholder(DETAIL_HINT)
-        self._remember_timer = QTimer(self)
-        self._remember_timer.setSingleShot(True)
-        self._remember_timer.setInterval(REMEMBER_DELAY_MS)
-        self._remember_timer.timeout.connect(self._remember_corpus)
         self._stages = Stages(self, self._second_pass())  # started after the first paint
-
-    # -- building ----------------------------------------------------------------------------
-
-    @property
-    def built(self) -> bool:
-        """Whether the second pass (session, controllers, hidden widgets) is done."""
-        return self._stages.done
-
-    def after_building(self, callback: Callable[[], None]) -> None:
-        """Call this once the window is finished (after its first paint): at once if it is."""
-        self._stages.after(callback)
 
     def _create_layout(self) -> None:
         toolbar = QToolBar("Navigation", self)
@@ -209,14 +196,8 @@ class MainWindow(QMainWindow):
             splitter.setHandleWidth(1)
         self.setCentralWidget(self.main_splitter)
 
-        self.problems_dock = QDockWidget("Problems", self)
-        self.problems_dock.setObjectName("problemsPanel")
-        self.problems_dock.setWidget(self.problems)
-        self.problems_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
-
-        self.facets_dock = QDockWidget("Refine", self)
         self.facets_dock.setObjectName("refinePanel")
         self.facets_dock.setWidget(self.facets)
         self.facets_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
@@ -233,34 +214,46 @@ class MainWindow(QMainWindow):
 
     def _connect_signals(self) -> None:
         # The first pass's widgets and actions. Their slots reach the second pass's parts only with a corpus
-        # open, which needs them all; what a user can do sooner runs the second pass up to what it needs.
+        # open, which needs them all; what a user can do sooner runs the second pass through what it needs.
         self.search.query_edited.connect(self._on_search_query_edited)
         self.search.query_submitted.connect(self._on_search_query_submitted)
-        self.results.search_suggested.connect(self._on_link_search_requested)
+        self.results.search_suggested.connect(self.search_for)
         for browser in (self.article.view, self.detail):
-            browser.entity_requested.connect(self._on_link_entity_requested)
+            browser.entity_requested.connect(self.open_entity)
             browser.article_requested.connect(self._on_link_article_requested)
-            browser.search_requested.connect(self._on_link_search_requested)
+            browser.search_requested.connect(self.search_for)
             browser.link_hovered.connect(self._on_link_hovered)
-        self.entities.entity_activated.connect(self._on_link_entity_requested)
-        self.entities.search_requested.connect(self._on_link_search_requested)
+        self.entities.entity_activated.connect(self.open_entity)
+        self.entities.search_requested.connect(self.search_for)
         self.problems.problem_activated.connect(self._on_problems_problem_activated)
-        self.problems_button.clicked.connect(self._on_problems_button_clicked)
+        self.problems_dock.counted.connect(self.problems_button.set_counts)
+        self.problems_button.clicked.connect(self.problems_dock.toggle)
         self.index_status.cancel_requested.connect(self._on_index_status_cancel_requested)
-
         self.navigation.location_requested.connect(self._on_navigation_location_requested)
+
         menus = self.menus
-        menus.find_action.triggered.connect(self._on_find_action_triggered)
-        menus.next_hit_action.triggered.connect(self.article.view.next_hit)
-        menus.previous_hit_action.triggered.connect(self.article.view.previous_hit)
         menus.open_action.triggered.connect(self._on_open_action_triggered)
+        menus.recent_menu.corpus_requested.connect(self.open_corpus)
         menus.annotations_action.triggered.connect(self._on_annotations_action_triggered)
         menus.reindex_action.triggered.connect(self._on_reindex_action_triggered)
         menus.quit_action.triggered.connect(self.close)
-        menus.recent_menu.corpus_requested.connect(self.open_corpus)
+        menus.find_action.triggered.connect(self._on_find_action_triggered)
+        menus.next_hit_action.triggered.connect(self.article.view.next_hit)
+        menus.previous_hit_action.triggered.connect(self.article.view.previous_hit)
         menus.edit_menu.aboutToShow.connect(self._on_edit_menu_about_to_show)
         menus.view_menu.aboutToShow.connect(self._on_view_menu_about_to_show)
         menus.export_menu.aboutToShow.connect(self._on_export_menu_about_to_show)
+
+    # -- the second pass ---------------------------------------------------------------------
+
+    @property
+    def built(self) -> bool:
+        """Whether the second pass (session, controllers, hidden widgets) is done."""
+        return self._stages.done
+
+    def after_building(self, callback: Callable[[], None]) -> None:
+        """Call this once the window is finished (after its first paint): at once if it is."""
+        self._stages.after(callback)
 
     def finish_building(self) -> None:
         """Build the rest of the second pass now, if it is not built yet (it imports most of the GUI's modules)."""
@@ -274,6 +267,7 @@ class MainWindow(QMainWindow):
             lambda: preload("gdexplorer.gui.workers", "gdexplorer.gui.edits"),
             lambda: preload("gdexplorer.buildproc", "gdexplorer.gui.indexbuild"),
             self._build_session,
+            self._build_overview,
             self._build_curation,
             self._build_exporter,
             self._build_exports,
@@ -287,24 +281,26 @@ class MainWindow(QMainWindow):
             self.menus.set_open_icon,
         ]
 
-    # Each step builds its part from the parts before it, adds its actions to the menus and connects it.
-
     def _build_session(self) -> None:
         from gdexplorer.gui.session import ExplorerSession
 
         session = self.session = ExplorerSession(self)
-        session.corpus_opening.connect(self._on_session_corpus_opening)
         session.corpus_opened.connect(self._on_session_corpus_opened)
-        session.corpus_failed.connect(self._on_session_corpus_failed)
         session.index_started.connect(self.index_status.show_started)
-        session.index_progressed.connect(self._on_session_index_progressed)
-        session.index_finished.connect(self._on_session_index_finished)
-        session.index_failed.connect(self._on_session_index_failed)
-        session.stats_changed.connect(self._on_session_stats_changed)
+        session.index_progressed.connect(self.index_status.show_progress)
+        session.index_finished.connect(self.index_status.show_finished)
+        session.index_failed.connect(self.index_status.show_failed)
+        session.index_failed.connect(self._show_message)
         session.article_loaded.connect(self._on_session_article_loaded)
         session.article_failed.connect(self._on_session_article_failed)
-        session.entity_loaded.connect(self._on_session_entity_loaded)
         session.entity_failed.connect(self._on_session_entity_failed)
+
+    def _build_overview(self) -> None:
+        from gdexplorer.gui.overviewcontroller import OverviewController
+
+        self.overview = OverviewController(self.session, self.menus.recent_menu, self.corpus_status,
+                                           self.problems_dock, self.entities, self.detail, self.article.view, self)
+        self.overview.message.connect(self._show_message)
 
     def _build_curation(self) -> None:
         from gdexplorer.gui.curationcontroller import CurationController
@@ -336,9 +332,9 @@ class MainWindow(QMainWindow):
     def _build_timeline(self) -> None:
         from gdexplorer.gui.widgets.timeline import Timeline
 
-        timeline = self.timeline = Timeline(self)
-        self._results_layout.insertWidget(0, timeline)
-        timeline.hide()
+        self.timeline = Timeline(self)
+        self._results_layout.insertWidget(0, self.timeline)
+        self.timeline.hide()
 
     def _build_chips(self) -> None:
         from gdexplorer.gui.widgets.filterchips import FilterChips
@@ -359,7 +355,7 @@ class MainWindow(QMainWindow):
         self.detail_tabs.setTabToolTip(1, tip)
         self.detail_tabs.setCurrentIndex(current)
         placeholder.deleteLater()
-        network.entity_requested.connect(self._on_link_entity_requested)
+        network.entity_requested.connect(self.open_entity)
 
     def _build_explore(self) -> None:
         from gdexplorer.gui.explorecontroller import ExploreController
@@ -368,7 +364,7 @@ class MainWindow(QMainWindow):
                                                     self.chips_action, self.timeline, self.network, self)
         self.menus.add_view_action(explore.timeline_action)
         explore.article_requested.connect(self.open_article)
-        explore.search_requested.connect(self._on_link_search_requested)
+        explore.search_requested.connect(self.search_for)
 
     def _build_searching(self) -> None:
         from gdexplorer.gui.searchcontroller import SearchController
@@ -376,16 +372,22 @@ class MainWindow(QMainWindow):
         searching = self.searching = SearchController(self.session, self.search, self.results, self.explore,
                                                        self.navigation, self)
         searching.article_requested.connect(self.open_article)
+        self.session.index_finished.connect(searching.index_finished)
 
     def _build_changes(self) -> None:
         from gdexplorer.gui.changescontroller import ChangesController
 
         changes = self.changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
                                                     self.article.view, self.detail, self.index_status, self)
-        changes.entities_changed.connect(self._update_entities)
-        changes.problems_changed.connect(self._set_problems)
+        self.session.entity_loaded.connect(changes.show_entity)
+        changes.entities_changed.connect(self.overview.set_entities)
+        changes.entities_changed.connect(self.explore.set_entities)
+        changes.entities_changed.connect(self.curation.set_entities)
+        changes.problems_changed.connect(self.overview.set_problems)
         changes.entity_requested.connect(self.open_entity)
         changes.results_stale.connect(self.searching.refresh)
+
+    # What a user can do before the second pass is done runs it through the part that is needed.
 
     @Slot(str)
     def _on_search_query_edited(self, query: str) -> None:
@@ -409,31 +411,25 @@ class MainWindow(QMainWindow):
     def _on_view_menu_about_to_show(self) -> None:
         self._stages.run_through(self._build_explore)
 
-    # -- corpus ------------------------------------------------------------------------------
+    @Slot()
+    def _on_export_menu_about_to_show(self) -> None:
+        self._stages.run_through(self._build_exports)
+        self.exports.update_actions()
+
+    # -- opening and showing -----------------------------------------------------------------
 
     def open_corpus(self, corpus: Path, annotations: Path | None = None) -> None:
         """Open a corpus folder (and optionally another folder's annotations) in the background."""
         self.finish_building()  # a corpus is shown by every part
-        if self._remember_timer.isActive():
-            self._remember_corpus()  # the corpus being left was opened: it is still a recent one
         self.corpus = Path(corpus)
         self.annotations = Path(annotations) if annotations else None
-        self._opened = None
-        self._stats = None
+        self.overview.reset(self.corpus, self.annotations)
         self.explore.set_entities(())
         self.explore.reset()
         self.searching.reset()
         self.navigation.clear()
         self.search.set_query("")
-        self.results.clear()
-        self.results.show_message("Opening…", "", "")
-        self.entities.set_entities(())
-        self.entities.set_article_entities(None)
-        self.problems.set_problems(())
-        self.problems_button.set_counts(0, 0)
         self.index_status.clear()
-        self.detail.show_placeholder(DETAIL_HINT)
-        self.article.view.show_welcome(f"<div style='margin:18px'>Opening {html.escape(str(corpus))}…</div>")
         self.setWindowTitle(f"{self.corpus.name} — gdexplorer")
         self.curation.set_explorer(None)
         self.exporter.set_explorer(None)
@@ -446,23 +442,6 @@ class MainWindow(QMainWindow):
         """The most recent corpus that still exists."""
         return self.menus.recent_menu.last()
 
-    # -- navigation --------------------------------------------------------------------------
-
-    @Slot(object)
-    def _on_navigation_location_requested(self, location: Location) -> None:
-        """Show a location from the history (Back, Forward); the controller does not record it again."""
-        if isinstance(location, SearchLocation):
-            self.searching.restore(location)
-        elif isinstance(location, ArticleLocation):
-            if location.query != self._query:
-                self.search.set_query(location.query)
-                self.searching.run(location.query)
-            self.open_article(location)
-        else:
-            self.open_entity(location.entity_id)
-
-    # -- searching, opening ------------------------------------------------------------------
-
     def search_for(self, query: str) -> None:
         """Put a query in the field and search for it now (as Enter would)."""
         self.searching.search_for(query)
@@ -472,144 +451,11 @@ class MainWindow(QMainWindow):
         self.session.load_article(location)
 
     def open_entity(self, entity_id: str) -> None:
-        entity = self._entity(entity_id)
+        entity = self.overview.entity(entity_id)
         self.navigation.visit(EntityLocation(entity_id, entity.name if entity else ""))
         self.entities.select(entity_id)
         self.session.load_entity(entity_id)
         self.explore.show_network_of(entity_id)
-
-    def _entity(self, entity_id: str) -> Entity | None:
-        if self._opened is None:
-            return None
-        for entity in self._opened.entities:
-            if entity.id == entity_id:
-                return entity
-        return None
-
-    def _show_welcome(self) -> None:
-        from gdexplorer.gui.pages import example_queries  # with the model, after the first paint
-
-        opened = self._opened
-        if opened is None or self.article.view.page is not None:
-            return
-        counts = self._stats.mention_counts if self._stats else {}
-        articles = self._stats.articles if self._stats else 0
-        secondary = marks_for(self.palette()).secondary.name()
-        self.article.view.show_welcome(welcome_html(
-            opened.name, articles, len(opened.entities), example_queries(opened.entities, counts), secondary,
-            self.session.indexing))
-
-    # -- session slots -----------------------------------------------------------------------
-
-    @Slot(object)
-    def _on_session_corpus_opening(self, corpus: Path) -> None:
-        self.corpus_status.show_opening(Path(corpus).name)
-
-    @Slot(object)
-    def _on_session_corpus_opened(self, opened: OpenedCorpus) -> None:
-        self._opened = opened
-        self.explore.set_entities(opened.entities)
-        self.curation.set_explorer(opened.explorer)
-        self.curation.set_entities(opened.entities)
-        self.exporter.set_explorer(opened.explorer)
-        self.watcher.watch(opened.explorer)
-        self._set_problems(opened.problems)
-        self.corpus_status.show_counts(opened.name, None, len(opened.entities))
-        self.detail.show_placeholder(DETAIL_HINT if opened.entities else
-                                     "This corpus has no curated entities (no annotations/*.yaml).")
-        self._remember_timer.start()
-        self.article.view.page = None
-        self._show_welcome()
-        self.searching.start(opened.index_ready)
-        # Filling the entity tree takes tens of milliseconds for a few hundred entities: in a pass of its own,
-        # so that the window is not frozen for this slot and the tree back to back.
-        QTimer.singleShot(NEXT_PASS_MS, self, lambda: self._fill_entity_tree(opened.explorer))
-
-    @Slot()
-    def _remember_corpus(self) -> None:
-        self._remember_timer.stop()
-        if self._opened is not None and self.corpus is not None:
-            self.menus.recent_menu.remember(self.corpus, self.annotations)
-
-    def _fill_entity_tree(self, explorer: object) -> None:
-        opened = self._opened
-        if opened is None or opened.explorer is not explorer:
-            return  # another corpus opened meanwhile
-        self.entities.set_entities(opened.entities)
-        if self.detail.page is not None:
-            self.entities.select(self.detail.page.entity.id)
-
-    @Slot(str)
-    def _on_session_corpus_failed(self, message: str) -> None:
-        color = marks_for(self.palette()).error.name()
-        self.article.view.show_welcome(error_html("This corpus cannot be opened", message, color))
-        self.results.show_message("No corpus", "Open a corpus folder with File ▸ Open Corpus…")
-        self.corpus_status.setText(f"Cannot open {self.corpus.name if self.corpus else 'the corpus'}")
-        self.statusBar().showMessage(message, 10000)
-
-    @Slot(object)
-    def _on_session_index_progressed(self, progress: Progress) -> None:
-        self.index_status.show_progress(progress)
-
-    @Slot(object)
-    def _on_session_index_finished(self, stats: IndexStats) -> None:
-        self.index_status.show_finished(stats)
-        if self._opened is not None and not self._opened.index_ready:
-            self._opened = dataclasses.replace(self._opened, index_ready=True)
-        self.searching.index_finished()
-
-    @Slot(str)
-    def _on_session_index_failed(self, message: str) -> None:
-        self.index_status.show_failed(message)
-        self.statusBar().showMessage(message, 10000)
-
-    @Slot(object)
-    def _on_session_stats_changed(self, stats: CorpusStats) -> None:
-        self._stats = stats
-        self.searching.set_articles(stats.articles)
-        self.entities.set_counts(stats.mention_counts)
-        if self._opened is not None:
-            self.corpus_status.show_counts(self._opened.name, stats.articles, len(self._opened.entities))
-            self.search.setPlaceholderText(f"Search {stats.articles:,} articles   (Ctrl+L)")
-        self._set_problems(stats.problems)
-        self._show_welcome()
-
-    @Slot(object)
-    def _on_session_article_loaded(self, page: ArticlePage) -> None:
-        self.changes.show_article(page)
-        self.article.suggestions.show_suggestions(page.suggestions)
-        explorer = self.session.explorer
-        if explorer is not None and explorer.corpus.exists(page.article.info.id):
-            self.watcher.watch_article(explorer.corpus.root / page.article.info.id)
-        self.entities.set_article_entities(frozenset(entity.id for entity in page.entities))
-        self.setWindowTitle(f"{page.article.info.title} — {self._opened.name if self._opened else ''} — gdexplorer")
-
-    @Slot(str)
-    def _on_session_article_failed(self, message: str) -> None:
-        color = marks_for(self.palette()).error.name()
-        self.article.view.show_welcome(error_html("This article cannot be shown", message, color))
-        self.entities.set_article_entities(None)
-
-    @Slot(object)
-    def _on_session_entity_loaded(self, page: EntityPage) -> None:
-        self.changes.show_entity(page)
-
-    @Slot(str)
-    def _on_session_entity_failed(self, message: str) -> None:
-        self.detail.show_placeholder(html.escape(message))
-
-    @Slot(object)
-    def _set_problems(self, problems: tuple[Problem, ...]) -> None:
-        had = bool(self.problems.model.rowCount())
-        self.problems.set_problems(problems)
-        errors = sum(1 for p in problems if p.is_error)
-        self.problems_button.set_counts(errors, len(problems) - errors)
-        self.problems_dock.setWindowTitle(f"Problems ({len(problems)})" if problems else "Problems")
-        if errors and not had:
-            # New errors are worth the room; warnings wait behind the status bar button.
-            self.problems_dock.show()
-
-    # -- the query and filters shown (the controllers keep them) ------------------------------
 
     @property
     def _query(self) -> str:
@@ -625,11 +471,55 @@ class MainWindow(QMainWindow):
         self.explore.set_filters(filters)
         self.searching.refresh()
 
-    # -- widget slots ------------------------------------------------------------------------
+    @Slot(object)
+    def _on_session_corpus_opened(self, opened: OpenedCorpus) -> None:
+        # The overview shows it; the parts that work on the corpus get its explorer.
+        self.explore.set_entities(opened.entities)
+        self.curation.set_explorer(opened.explorer)
+        self.curation.set_entities(opened.entities)
+        self.exporter.set_explorer(opened.explorer)
+        self.watcher.watch(opened.explorer)
+        self.searching.start(opened.index_ready)
+
+    @Slot(object)
+    def _on_session_article_loaded(self, page: ArticlePage) -> None:
+        self.changes.show_article(page)
+        self.article.suggestions.show_suggestions(page.suggestions)
+        explorer = self.session.explorer
+        if explorer is not None and explorer.corpus.exists(page.article.info.id):
+            self.watcher.watch_article(explorer.corpus.root / page.article.info.id)
+        self.entities.set_article_entities(frozenset(entity.id for entity in page.entities))
+        name = self.overview.opened.name if self.overview.opened else ""
+        self.setWindowTitle(f"{page.article.info.title} — {name} — gdexplorer")
 
     @Slot(str)
-    def _on_link_entity_requested(self, entity_id: str) -> None:
-        self.open_entity(entity_id)
+    def _on_session_article_failed(self, message: str) -> None:
+        color = marks_for(self.palette()).error.name()
+        self.article.view.show_welcome(error_html("This article cannot be shown", message, color))
+        self.entities.set_article_entities(None)
+
+    @Slot(str)
+    def _on_session_entity_failed(self, message: str) -> None:
+        self.detail.show_placeholder(html.escape(message))
+
+    @Slot(str)
+    def _show_message(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    # -- widget slots ------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_navigation_location_requested(self, location: Location) -> None:
+        """Show a location from the history (Back, Forward); the controller does not record it again."""
+        if isinstance(location, SearchLocation):
+            self.searching.restore(location)
+        elif isinstance(location, ArticleLocation):
+            if location.query != self._query:
+                self.search.set_query(location.query)
+                self.searching.run(location.query)
+            self.open_article(location)
+        else:
+            self.open_entity(location.entity_id)
 
     @Slot(object)
     def _on_link_article_requested(self, link: ArticleLink) -> None:
@@ -642,14 +532,10 @@ class MainWindow(QMainWindow):
         self.open_article(ArticleLocation(link.article_id, title, self._query, self.results.model.terms, link.focus))
 
     @Slot(str)
-    def _on_link_search_requested(self, query: str) -> None:
-        self.search_for(query)
-
-    @Slot(str)
     def _on_link_hovered(self, href: str) -> None:
         link = parse_href(href) if href else None
         if isinstance(link, EntityLink):
-            entity = self._entity(link.entity_id)
+            entity = self.overview.entity(link.entity_id)
             if entity is not None:
                 self.statusBar().showMessage(
                     f"{entity.name} — {entity.kind.value}" + (f": {entity.title}" if entity.title else ""))
@@ -670,10 +556,6 @@ class MainWindow(QMainWindow):
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     @Slot()
-    def _on_problems_button_clicked(self) -> None:
-        self.problems_dock.setVisible(not self.problems_dock.isVisible())
-
-    @Slot()
     def _on_index_status_cancel_requested(self) -> None:
         self.index_status.show_cancelling()
         self.session.cancel_indexing()
@@ -687,11 +569,6 @@ class MainWindow(QMainWindow):
     def _on_reindex_action_triggered(self) -> None:
         if self.corpus is not None:  # none before the second pass is done
             self.session.start_indexing()
-
-    @Slot()
-    def _on_export_menu_about_to_show(self) -> None:
-        self._stages.run_through(self._build_exports)
-        self.exports.update_actions()
 
     @Slot()
     def _on_open_action_triggered(self) -> None:
@@ -713,33 +590,7 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_corpus(self.corpus, Path(folder))
 
-    # -- changes -----------------------------------------------------------------------------
-
-    @Slot(str)
-    def _show_message(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10000)
-
-    @Slot(object)
-    def _update_entities(self, entities: tuple[Entity, ...]) -> None:
-        """The annotations changed: the entity list, the counts and the dialog's pickers follow."""
-        opened = self._opened
-        if opened is None:
-            return
-        self._opened = dataclasses.replace(opened, entities=tuple(entities))
-        self.explore.set_entities(self._opened.entities)
-        self.curation.set_entities(self._opened.entities)
-        current = self.detail.page.entity.id if self.detail.page is not None else None
-        value = self.entities.tree.verticalScrollBar().value()
-        self.entities.set_entities(self._opened.entities)
-        if self._stats is not None:
-            self.entities.set_counts(self._stats.mention_counts)
-        self.entities.tree.verticalScrollBar().setValue(value)
-        if current is not None:
-            self.entities.select(current)
-        self.corpus_status.show_counts(opened.name, self._stats.articles if self._stats else None,
-                                       len(self._opened.entities))
-
-    # -- showing -----------------------------------------------------------------------------
+    # -- the first paint ---------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -804,19 +655,19 @@ class MainWindow(QMainWindow):
         if not self._closing:
             self._closing = True
             self._stages.stop()
-            if self._remember_timer.isActive():
-                self._remember_corpus()
+            # Only the parts that were built: a window closed during its second pass has started nothing else.
+            built = vars(self)
+            if "overview" in built:
+                self.overview.remember()  # a corpus opened a moment ago is still a recent one
             self.save_settings()
             app = QApplication.instance()
             if app is not None:
                 app.removeEventFilter(self.navigation)
             self.hide()  # the user sees the window go at once, even if a worker takes a moment
-            self._shut_down_workers()
+            self._shut_down_workers(built)
         event.accept()
 
-    def _shut_down_workers(self) -> None:
-        # Only the parts that were built: a window closed during its second pass has started nothing else.
-        built = vars(self)
+    def _shut_down_workers(self, built: dict[str, object]) -> None:
         if "watcher" in built:
             self.watcher.shutdown(0)
         if "curation" in built and not self.curation.shutdown(CLOSE_WAIT_MS):
@@ -828,4 +679,3 @@ class MainWindow(QMainWindow):
             # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
             log.warning("waiting for the index to finish saving before exiting")
             self.session.wait()
-

@@ -69,8 +69,8 @@ class Shooter:
 
     def open(self, window: MainWindow, corpus: Path, annotations: Path | None = None) -> None:
         window.open_corpus(corpus, annotations)
-        wait_until(lambda: window._opened is not None and not window.session.indexing)
-        wait_until(lambda: window._stats is not None)
+        wait_until(lambda: window.overview.opened is not None and not window.session.indexing)
+        wait_until(lambda: window.overview.stats is not None)
         spin(150)
 
     def search(self, window: MainWindow, query: str) -> None:

@@ -180,10 +180,11 @@ def test_the_second_pass_yields_to_the_event_loop_between_its_steps(qtbot, setti
 
 
 def test_the_first_pass_imports_no_controller_nor_model_and_the_first_paint_brings_them(tmp_path: Path):
-    later = ("gdexplorer.gui.session", "gdexplorer.gui.curationcontroller", "gdexplorer.gui.changescontroller",
-             "gdexplorer.gui.explorecontroller", "gdexplorer.gui.exportcontroller", "gdexplorer.gui.searchcontroller",
-             "gdexplorer.gui.watcher", "gdexplorer.gui.widgets.network", "gdexplorer.gui.widgets.timeline",
-             "gdexplorer.model", "gdexplorer.gui.pages", "gdexplorer.mentions")
+    later = ("gdexplorer.gui.session", "gdexplorer.gui.overviewcontroller", "gdexplorer.gui.curationcontroller",
+             "gdexplorer.gui.changescontroller", "gdexplorer.gui.explorecontroller",
+             "gdexplorer.gui.exportcontroller", "gdexplorer.gui.searchcontroller", "gdexplorer.gui.watcher",
+             "gdexplorer.gui.widgets.network", "gdexplorer.gui.widgets.timeline", "gdexplorer.model",
+             "gdexplorer.gui.pages", "gdexplorer.mentions")
     code = (
         "import sys\n"
         "from PySide6.QtCore import QSettings\n"
