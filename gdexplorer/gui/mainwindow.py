@@ -1,72 +1,58 @@
 """The main window: composes the widgets and controllers, and wires them.
 
 Layout: a toolbar with Back/Forward and the search field; below it the results column, the article
-reader, and a right column with the entity tree over the entity detail pane; the Refine dock on the
-left, the Problems dock at the bottom; the status bar. All core calls go through ``ExplorerSession``
-(off the UI thread).
+reader, and the entity list over the entity's Details and Network tabs; the Refine and Problems
+docks; the status bar. All core calls go through ``ExplorerSession`` (off the UI thread).
 
-The window opens corpora, shows articles and entities, and routes links; the rest is done by the
-controllers it composes: ``OverviewController`` (the corpus's counts, problems, entity list,
-welcome page), ``SearchController`` (typing, results), ``ExploreController`` (facets, chips,
-timeline, network), ``NavigationController`` (Back/Forward), ``CurationController`` (the fact dialog,
-Undo, citations), ``ChangesController`` (saved edits and outside changes), ``ExportController``
-(File ▸ Export). The ``MenuBar`` holds the menus and the window's own actions.
+The window opens corpora, articles and entities, and routes links to them; the controllers do the
+rest: ``OverviewController`` (the corpus's counts, problems, entity list, welcome page),
+``SearchController`` (typing, results), ``ExploreController`` (facets, chips, timeline, network),
+``NavigationController`` (Back/Forward), ``CurationController`` (the fact dialog, Undo, citations),
+``ChangesController`` (saved edits, outside changes), ``ExportController`` (File ▸ Export).
 
-The window is built in two passes, so that it appears sooner. The constructor builds what its
-first paint shows (the frame, the menus, the search field, the empty panes) and wires it in
-``_connect_signals``. Right after that paint, ``_second_pass`` builds the session, the controllers
-and the hidden widgets (network, timeline, filter chips), and imports their modules: a step per
-event-loop pass, in the order of its list, so that the window never freezes for long. Each step
-builds its part from the parts before it, puts it in its place and connects it; a part exists once
-its step has run (``built``: all have; ``after_building`` waits for that). Opening a corpus finishes
-the second pass at once, and what a user can do sooner (type, press Enter, open a menu) runs it
-through the part it needs.
+The window is built in two passes, so that it appears sooner. The constructor builds what its first
+paint shows and wires it (``_connect_signals``). After that paint, the steps of ``_second_pass``
+build the session, the controllers and the hidden widgets, a step per event-loop pass in the order
+of the list, so that the window never freezes for long: each builds its part from those before it,
+puts it in its place and connects it. Opening a corpus finishes the second pass at once, and what a
+user can do sooner (type, press Enter, open a menu) runs it through the part it needs.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QPaintEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QMainWindow,
-    QSplitter,
-    QTabWidget,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent, QShowEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, SearchLocation
 from gdexplorer.gui.icons import app_icon
-from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
+from gdexplorer.gui.links import ArticleLink
 from gdexplorer.gui.navigationcontroller import NavigationController
-from gdexplorer.gui.staged import Stages, preload
-from gdexplorer.gui.theme import marks_for
+from gdexplorer.gui.staged import FirstPaint, Stages, preload
 from gdexplorer.gui.widgets.articlepane import ArticlePane
-from gdexplorer.gui.widgets.articleview import error_html
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
 from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
+from gdexplorer.gui.widgets.detailtabs import DetailTabs
 from gdexplorer.gui.widgets.entitypanel import EntityPanel
 from gdexplorer.gui.widgets.facetspanel import FacetsPanel
 from gdexplorer.gui.widgets.indexstatus import IndexStatus
 from gdexplorer.gui.widgets.menubar import MenuBar
+from gdexplorer.gui.widgets.navigationbar import NavigationBar
 from gdexplorer.gui.widgets.problemsbutton import ProblemsButton
 from gdexplorer.gui.widgets.problemsdock import ProblemsDock
 from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
+from gdexplorer.gui.widgets.refinedock import RefineDock
+from gdexplorer.gui.widgets.resultscolumn import ResultsColumn
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
+from gdexplorer.gui.widgets.statusbar import StatusBar
 
 if TYPE_CHECKING:
-    from gdexplorer.errors import Problem
     from gdexplorer.gui.changescontroller import ChangesController
     from gdexplorer.gui.curationcontroller import CurationController
     from gdexplorer.gui.explorecontroller import ExploreController
@@ -74,7 +60,7 @@ if TYPE_CHECKING:
     from gdexplorer.gui.exportcontroller import ExportController
     from gdexplorer.gui.exportworker import Exporter
     from gdexplorer.gui.overviewcontroller import OverviewController
-    from gdexplorer.gui.pages import ArticlePage, OpenedCorpus
+    from gdexplorer.gui.pages import OpenedCorpus
     from gdexplorer.gui.searchcontroller import SearchController
     from gdexplorer.gui.session import ExplorerSession
     from gdexplorer.gui.watcher import CorpusWatcher
@@ -85,8 +71,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 1000
-# A window that is not painted soon after it is shown (minimized, on another desktop) is finished anyway.
-FINISH_LATEST_MS = 500
 FACETS_WIDTH = 215
 
 
@@ -114,8 +98,7 @@ class MainWindow(QMainWindow):
         self.corpus: Path | None = None
         self.annotations: Path | None = None
         self._closing = False
-        self._painted = False
-        self._settled = False  # the second pass started and the navigation's filter installed, after the first paint
+        self._first_paint = FirstPaint(self)
 
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
@@ -131,7 +114,7 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel(self)
         self.problems_dock = ProblemsDock(self.problems, self)
         self.facets = FacetsPanel(self)
-        self.facets_dock = QDockWidget("Refine", self)
+        self.facets_dock = RefineDock(self.facets, self)
         self.corpus_status = CorpusStatus(self)
         self.index_status = IndexStatus(self)
         self.problems_button = ProblemsButton(self)
@@ -139,50 +122,24 @@ class MainWindow(QMainWindow):
         self.menus = MenuBar(settings, self.navigation, self.facets_dock, self.problems_dock, self)
         self.setMenuBar(self.menus)
 
+        self._stages = Stages(self, self._second_pass())
         self._connect_signals()
         self._restore_settings()
         self.navigation.update_actions()
         self.detail.show_placeholder(DETAIL_HINT)
-        self._stages = Stages(self, self._second_pass())  # started after the first paint
 
     def _create_layout(self) -> None:
-        toolbar = QToolBar("Navigation", self)
-        toolbar.setObjectName("navigationToolbar")
-        toolbar.setMovable(False)
-        toolbar.setFloatable(False)
-        toolbar.setIconSize(QSize(18, 18))
-        toolbar.toggleViewAction().setEnabled(False)
-        for button in self.navigation.create_buttons(toolbar):
-            toolbar.addWidget(button)
-        toolbar.addSeparator()
-        self.search.setMinimumWidth(360)
-        self.search.setMaximumWidth(720)
-        toolbar.addWidget(self.search)
-        toolbar.setContentsMargins(4, 2, 4, 2)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-        self.toolbar = toolbar
-
+        self.toolbar = NavigationBar(self.navigation, self.search, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.side_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.side_splitter.setObjectName("sideSplitter")
         self.side_splitter.addWidget(self.entities)
-        self.detail_tabs = QTabWidget(self)
-        self.detail_tabs.setObjectName("detailTabs")
-        self.detail_tabs.setDocumentMode(True)
-        self.detail_tabs.addTab(self.detail, "Details")
-        # The network view takes the tab's place in the second pass (the tab is not the current one).
-        self.detail_tabs.addTab(QWidget(self), "Network")
-        self.detail_tabs.setTabToolTip(1, "The entity's relations and the entities named in the same articles")
+        self.detail_tabs = DetailTabs(self.detail, self)
         self.side_splitter.addWidget(self.detail_tabs)
         self.side_splitter.setSizes([330, 420])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
-        # The timeline (second pass) is a slim strip over the results it counts.
-        self.results_column = QWidget(self)
-        self.results_column.setObjectName("resultsColumn")
-        self._results_layout = QVBoxLayout(self.results_column)
-        self._results_layout.setContentsMargins(0, 0, 0, 0)
-        self._results_layout.setSpacing(0)
-        self._results_layout.addWidget(self.results, 1)
+        self.results_column = ResultsColumn(self.results, self)
         self.main_splitter.addWidget(self.results_column)
         self.main_splitter.addWidget(self.article)
         self.main_splitter.addWidget(self.side_splitter)
@@ -198,51 +155,38 @@ class MainWindow(QMainWindow):
 
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
-        self.facets_dock.setObjectName("refinePanel")
-        self.facets_dock.setWidget(self.facets)
-        self.facets_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
-        self.facets_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
-                                     | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.facets_dock)
         self.resizeDocks([self.facets_dock], [FACETS_WIDTH], Qt.Orientation.Horizontal)
-
-        bar = self.statusBar()
-        bar.setSizeGripEnabled(True)
-        bar.addPermanentWidget(self.problems_button)
-        bar.addPermanentWidget(self.index_status)
-        bar.addPermanentWidget(self.corpus_status)
+        self.status = StatusBar(self.problems_button, self.index_status, self.corpus_status, self)
+        self.setStatusBar(self.status)
 
     def _connect_signals(self) -> None:
         # The first pass's widgets and actions. Their slots reach the second pass's parts only with a corpus
         # open, which needs them all; what a user can do sooner runs the second pass through what it needs.
-        self.search.query_edited.connect(self._on_search_query_edited)
-        self.search.query_submitted.connect(self._on_search_query_submitted)
+        stages = self._stages
+        stages.on_demand(self.search.query_edited, self._build_searching)
+        stages.on_demand(self.search.query_submitted, self._build_searching)
         self.results.search_suggested.connect(self.search_for)
         for browser in (self.article.view, self.detail):
             browser.entity_requested.connect(self.open_entity)
             browser.article_requested.connect(self._on_link_article_requested)
             browser.search_requested.connect(self.search_for)
-            browser.link_hovered.connect(self._on_link_hovered)
         self.entities.entity_activated.connect(self.open_entity)
         self.entities.search_requested.connect(self.search_for)
-        self.problems.problem_activated.connect(self._on_problems_problem_activated)
         self.problems_dock.counted.connect(self.problems_button.set_counts)
         self.problems_button.clicked.connect(self.problems_dock.toggle)
-        self.index_status.cancel_requested.connect(self._on_index_status_cancel_requested)
         self.navigation.location_requested.connect(self._on_navigation_location_requested)
+        self._first_paint.done.connect(self._on_first_paint_done)
 
         menus = self.menus
-        menus.open_action.triggered.connect(self._on_open_action_triggered)
-        menus.recent_menu.corpus_requested.connect(self.open_corpus)
-        menus.annotations_action.triggered.connect(self._on_annotations_action_triggered)
-        menus.reindex_action.triggered.connect(self._on_reindex_action_triggered)
+        menus.corpus_requested.connect(self.open_corpus)
         menus.quit_action.triggered.connect(self.close)
-        menus.find_action.triggered.connect(self._on_find_action_triggered)
+        menus.find_action.triggered.connect(self.search.take_focus)
         menus.next_hit_action.triggered.connect(self.article.view.next_hit)
         menus.previous_hit_action.triggered.connect(self.article.view.previous_hit)
-        menus.edit_menu.aboutToShow.connect(self._on_edit_menu_about_to_show)
-        menus.view_menu.aboutToShow.connect(self._on_view_menu_about_to_show)
-        menus.export_menu.aboutToShow.connect(self._on_export_menu_about_to_show)
+        stages.on_demand(menus.edit_menu.aboutToShow, self._build_curation)  # the menus show every action
+        stages.on_demand(menus.view_menu.aboutToShow, self._build_explore)
+        stages.on_demand(menus.export_menu.aboutToShow, self._build_exports)
 
     # -- the second pass ---------------------------------------------------------------------
 
@@ -269,7 +213,6 @@ class MainWindow(QMainWindow):
             self._build_session,
             self._build_overview,
             self._build_curation,
-            self._build_exporter,
             self._build_exports,
             self._build_watcher,
             self._build_timeline,
@@ -285,22 +228,26 @@ class MainWindow(QMainWindow):
         from gdexplorer.gui.session import ExplorerSession
 
         session = self.session = ExplorerSession(self)
+        self.menus.reindex_action.triggered.connect(session.start_indexing)
+        self.index_status.cancel_requested.connect(session.cancel_indexing)
         session.corpus_opened.connect(self._on_session_corpus_opened)
         session.index_started.connect(self.index_status.show_started)
         session.index_progressed.connect(self.index_status.show_progress)
         session.index_finished.connect(self.index_status.show_finished)
         session.index_failed.connect(self.index_status.show_failed)
-        session.index_failed.connect(self._show_message)
-        session.article_loaded.connect(self._on_session_article_loaded)
-        session.article_failed.connect(self._on_session_article_failed)
-        session.entity_failed.connect(self._on_session_entity_failed)
+        session.index_failed.connect(self.status.show_message)
+        session.article_loaded.connect(self.article.suggestions.show_article)
 
     def _build_overview(self) -> None:
         from gdexplorer.gui.overviewcontroller import OverviewController
 
         self.overview = OverviewController(self.session, self.menus.recent_menu, self.corpus_status,
                                            self.problems_dock, self.entities, self.detail, self.article.view, self)
-        self.overview.message.connect(self._show_message)
+        self.overview.message.connect(self.status.show_message)
+        self.overview.title_changed.connect(self.setWindowTitle)
+        self.overview.article_requested.connect(self.open_article)
+        for browser in (self.article.view, self.detail):
+            browser.link_hovered.connect(self._on_link_hovered)
 
     def _build_curation(self) -> None:
         from gdexplorer.gui.curationcontroller import CurationController
@@ -308,21 +255,19 @@ class MainWindow(QMainWindow):
         curation = self.curation = CurationController(self.article.view, self.detail, self)
         self.menus.add_curation_actions(curation.undo_action, curation.add_fact_action, curation.annotate_action,
                                         curation.copy_citation_action)
-        curation.message.connect(self._show_message)
+        curation.message.connect(self.status.show_message)
         self.article.suggestions.annotate_requested.connect(curation.annotate)
         self.detail.fact_action_requested.connect(curation.act)
 
-    def _build_exporter(self) -> None:
+    def _build_exports(self) -> None:
+        from gdexplorer.gui.exportcontroller import ExportController
         from gdexplorer.gui.exportworker import Exporter
 
         self.exporter = Exporter(self.settings, self)
-
-    def _build_exports(self) -> None:
-        from gdexplorer.gui.exportcontroller import ExportController
-
         exports = self.exports = ExportController(self.exporter, self.results, self.detail, self)
         self.menus.add_export_actions(exports.csv_action, exports.json_action, exports.dossier_action)
-        exports.message.connect(self._show_message)
+        self.menus.export_menu.aboutToShow.connect(exports.update_actions)
+        exports.message.connect(self.status.show_message)
 
     def _build_watcher(self) -> None:
         from gdexplorer.gui.watcher import CorpusWatcher
@@ -333,29 +278,20 @@ class MainWindow(QMainWindow):
         from gdexplorer.gui.widgets.timeline import Timeline
 
         self.timeline = Timeline(self)
-        self._results_layout.insertWidget(0, self.timeline)
-        self.timeline.hide()
+        self.results_column.add_timeline(self.timeline)
 
     def _build_chips(self) -> None:
         from gdexplorer.gui.widgets.filterchips import FilterChips
 
         self.chips = FilterChips(self)
-        self.chips_action = self.toolbar.addWidget(self.chips)
-        self.chips_action.setVisible(False)
+        self.chips_action = self.toolbar.add_chips(self.chips)
 
     def _build_network(self) -> None:
         from gdexplorer.gui.widgets.network import NetworkView
 
-        network = self.network = NetworkView(self)
-        placeholder = self.detail_tabs.widget(1)
-        current = self.detail_tabs.currentIndex()
-        tip = self.detail_tabs.tabToolTip(1)
-        self.detail_tabs.removeTab(1)
-        self.detail_tabs.insertTab(1, network, "Network")
-        self.detail_tabs.setTabToolTip(1, tip)
-        self.detail_tabs.setCurrentIndex(current)
-        placeholder.deleteLater()
-        network.entity_requested.connect(self.open_entity)
+        self.network = NetworkView(self)
+        self.detail_tabs.set_network(self.network)
+        self.network.entity_requested.connect(self.open_entity)
 
     def _build_explore(self) -> None:
         from gdexplorer.gui.explorecontroller import ExploreController
@@ -379,42 +315,14 @@ class MainWindow(QMainWindow):
 
         changes = self.changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
                                                     self.article.view, self.detail, self.index_status, self)
+        self.session.article_loaded.connect(changes.show_article)
         self.session.entity_loaded.connect(changes.show_entity)
         changes.entities_changed.connect(self.overview.set_entities)
         changes.entities_changed.connect(self.explore.set_entities)
         changes.entities_changed.connect(self.curation.set_entities)
-        changes.problems_changed.connect(self.overview.set_problems)
+        changes.problems_changed.connect(self.problems_dock.set_problems)
         changes.entity_requested.connect(self.open_entity)
         changes.results_stale.connect(self.searching.refresh)
-
-    # What a user can do before the second pass is done runs it through the part that is needed.
-
-    @Slot(str)
-    def _on_search_query_edited(self, query: str) -> None:
-        if not self._stages.has_run(self._build_searching):
-            # Typed before the search controller was built: built now (after the parts before it), it takes
-            # the query up.
-            self._stages.run_through(self._build_searching)
-            self.search.query_edited.emit(query)
-
-    @Slot(str)
-    def _on_search_query_submitted(self, query: str) -> None:
-        if not self._stages.has_run(self._build_searching):
-            self._stages.run_through(self._build_searching)
-            self.search.query_submitted.emit(query)
-
-    @Slot()
-    def _on_edit_menu_about_to_show(self) -> None:
-        self._stages.run_through(self._build_curation)  # the menu shows its actions
-
-    @Slot()
-    def _on_view_menu_about_to_show(self) -> None:
-        self._stages.run_through(self._build_explore)
-
-    @Slot()
-    def _on_export_menu_about_to_show(self) -> None:
-        self._stages.run_through(self._build_exports)
-        self.exports.update_actions()
 
     # -- opening and showing -----------------------------------------------------------------
 
@@ -423,6 +331,7 @@ class MainWindow(QMainWindow):
         self.finish_building()  # a corpus is shown by every part
         self.corpus = Path(corpus)
         self.annotations = Path(annotations) if annotations else None
+        self.menus.set_corpus(self.corpus, self.annotations)
         self.overview.reset(self.corpus, self.annotations)
         self.explore.set_entities(())
         self.explore.reset()
@@ -430,7 +339,6 @@ class MainWindow(QMainWindow):
         self.navigation.clear()
         self.search.set_query("")
         self.index_status.clear()
-        self.setWindowTitle(f"{self.corpus.name} — gdexplorer")
         self.curation.set_explorer(None)
         self.exporter.set_explorer(None)
         self.watcher.watch(None)
@@ -458,11 +366,6 @@ class MainWindow(QMainWindow):
         self.explore.show_network_of(entity_id)
 
     @property
-    def _query(self) -> str:
-        """The query the results show (the explore controller counts it)."""
-        return self.explore.query
-
-    @property
     def filters(self) -> tuple[Filter, ...]:
         return self.explore.filters
 
@@ -481,31 +384,6 @@ class MainWindow(QMainWindow):
         self.watcher.watch(opened.explorer)
         self.searching.start(opened.index_ready)
 
-    @Slot(object)
-    def _on_session_article_loaded(self, page: ArticlePage) -> None:
-        self.changes.show_article(page)
-        self.article.suggestions.show_suggestions(page.suggestions)
-        explorer = self.session.explorer
-        if explorer is not None and explorer.corpus.exists(page.article.info.id):
-            self.watcher.watch_article(explorer.corpus.root / page.article.info.id)
-        self.entities.set_article_entities(frozenset(entity.id for entity in page.entities))
-        name = self.overview.opened.name if self.overview.opened else ""
-        self.setWindowTitle(f"{page.article.info.title} — {name} — gdexplorer")
-
-    @Slot(str)
-    def _on_session_article_failed(self, message: str) -> None:
-        color = marks_for(self.palette()).error.name()
-        self.article.view.show_welcome(error_html("This article cannot be shown", message, color))
-        self.entities.set_article_entities(None)
-
-    @Slot(str)
-    def _on_session_entity_failed(self, message: str) -> None:
-        self.detail.show_placeholder(html.escape(message))
-
-    @Slot(str)
-    def _show_message(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10000)
-
     # -- widget slots ------------------------------------------------------------------------
 
     @Slot(object)
@@ -514,7 +392,7 @@ class MainWindow(QMainWindow):
         if isinstance(location, SearchLocation):
             self.searching.restore(location)
         elif isinstance(location, ArticleLocation):
-            if location.query != self._query:
+            if location.query != self.explore.query:
                 self.search.set_query(location.query)
                 self.searching.run(location.query)
             self.open_article(location)
@@ -529,97 +407,35 @@ class MainWindow(QMainWindow):
             info = page.article_titles.get(link.article_id) or next(
                 (i for i in page.mentions if i.id == link.article_id), None)
             title = info.title if info is not None else ""
-        self.open_article(ArticleLocation(link.article_id, title, self._query, self.results.model.terms, link.focus))
+        query, terms = self.explore.query, self.results.model.terms
+        self.open_article(ArticleLocation(link.article_id, title, query, terms, link.focus))
 
     @Slot(str)
     def _on_link_hovered(self, href: str) -> None:
-        link = parse_href(href) if href else None
-        if isinstance(link, EntityLink):
-            entity = self.overview.entity(link.entity_id)
-            if entity is not None:
-                self.statusBar().showMessage(
-                    f"{entity.name} — {entity.kind.value}" + (f": {entity.title}" if entity.title else ""))
-                return
-        if href and not href.startswith(entity_href("")[:4]):
-            self.statusBar().showMessage(href)
-            return
-        self.statusBar().clearMessage()
-
-    @Slot(object)
-    def _on_problems_problem_activated(self, problem: Problem) -> None:
-        if problem.path.endswith(".txt"):
-            self.open_article(ArticleLocation(problem.path))
-            return
-        if self.corpus is not None:
-            path = Path(problem.path) if Path(problem.path).is_absolute() else self.corpus / problem.path
-            if path.exists():
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-    @Slot()
-    def _on_index_status_cancel_requested(self) -> None:
-        self.index_status.show_cancelling()
-        self.session.cancel_indexing()
-
-    @Slot()
-    def _on_find_action_triggered(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    @Slot()
-    def _on_reindex_action_triggered(self) -> None:
-        if self.corpus is not None:  # none before the second pass is done
-            self.session.start_indexing()
-
-    @Slot()
-    def _on_open_action_triggered(self) -> None:
-        from PySide6.QtWidgets import QFileDialog  # its Python types cost milliseconds at start
-
-        start = str(self.corpus.parent) if self.corpus else str(Path.home())
-        folder = QFileDialog.getExistingDirectory(self, "Open Corpus", start)
-        if folder:
-            self.open_corpus(Path(folder))
-
-    @Slot()
-    def _on_annotations_action_triggered(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        if self.corpus is None:
-            return
-        start = str(self.annotations or self.corpus)
-        folder = QFileDialog.getExistingDirectory(self, "Use Annotations From", start)
-        if folder:
-            self.open_corpus(self.corpus, Path(folder))
+        self.status.showMessage(self.overview.describe_link(href))  # an empty message clears it
 
     # -- the first paint ---------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if not self._painted:
-            self._painted = True
-            QTimer.singleShot(0, self, self._on_first_paint_done)
-
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._settled:
-            QTimer.singleShot(FINISH_LATEST_MS, self, self._on_first_paint_done)
+        self._first_paint.shown()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self._first_paint.painted()
 
     @Slot()
     def _on_first_paint_done(self) -> None:
-        # After the first paint, or FINISH_LATEST_MS after showing if there is no paint: whichever comes first.
-        if self._closing or self._settled:
+        if self._closing:
             return
-        self._settled = True
-        self._install_navigation_filter()
-        self._stages.start()
-
-    def _install_navigation_filter(self) -> None:
         # Mouse back/forward buttons are pressed over child widgets that do not pass them up, hence a
         # filter on the whole application. Only after the first paint: a Python filter is called for every
         # event, and the first events of each kind cost PySide a one-time set-up of their Python types,
         # which made the first paint 30-40 ms slower.
         app = QApplication.instance()
-        if app is not None and not self._closing:
+        if app is not None:
             app.installEventFilter(self.navigation)
+        self._stages.start()
 
     # -- settings and closing ----------------------------------------------------------------
 
@@ -636,19 +452,14 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        history = self.settings.value("search/history", "[]")
-        try:
-            queries = json.loads(str(history))
-        except ValueError:
-            queries = []
-        self.search.set_history([q for q in queries if isinstance(q, str)] if isinstance(queries, list) else [])
+        self.search.restore_history(self.settings)
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/mainSplitter", self.main_splitter.saveState())
         self.settings.setValue("window/sideSplitter", self.side_splitter.saveState())
-        self.settings.setValue("search/history", json.dumps(self.search.history()))
+        self.search.save_history(self.settings)
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -1,10 +1,11 @@
 """The open corpus at a glance: its name and counts, its problems, its entity list and the welcome page.
 
 ``OverviewController`` keeps what the session says of the corpus (``opened``, then ``stats`` after
-each index update) and shows it: the status bar's counts, the Problems dock, the entity list with
-its mention counts, the detail pane's hint and, until an article is opened, the welcome page. A
-corpus that opened is remembered among the recent ones a moment later. It keeps no reference to
-the window (see ``CurationController``).
+each index update) and shows it: the window's title, the status bar's counts, the Problems dock, the
+entity list with its mention counts (scoped to the open article's entities when asked), and, where
+no page is shown, the welcome page, the detail pane's hint or why the page cannot be shown. It
+describes the entity under the mouse. A corpus that opened is remembered among the recent ones a
+moment later. It keeps no reference to the window (see ``CurationController``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ import dataclasses
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from gdexplorer.errors import Problem
-from gdexplorer.gui.pages import CorpusStats, OpenedCorpus, example_queries
+from gdexplorer.gui.history import ArticleLocation
+from gdexplorer.gui.links import EntityLink, entity_href, parse_href
+from gdexplorer.gui.pages import ArticlePage, CorpusStats, OpenedCorpus, example_queries
 from gdexplorer.gui.session import ExplorerSession
 from gdexplorer.gui.staged import NEXT_PASS_MS
 from gdexplorer.gui.theme import marks_for
@@ -38,6 +42,8 @@ class OverviewController(QObject):
     """Shows the open corpus's counts, problems and entities, and the welcome page."""
 
     message = Signal(str)  # for the status bar
+    title_changed = Signal(str)  # the window's
+    article_requested = Signal(object)  # ArticleLocation: a problem in an article was activated
 
     def __init__(self, session: ExplorerSession, recent: RecentMenu, corpus_status: CorpusStatus,
                  problems: ProblemsDock, entities: EntityPanel, detail: DetailPane, article_view: ArticleView,
@@ -61,6 +67,10 @@ class OverviewController(QObject):
         session.corpus_opened.connect(self._on_session_corpus_opened)
         session.corpus_failed.connect(self._on_session_corpus_failed)
         session.stats_changed.connect(self._on_session_stats_changed)
+        session.article_loaded.connect(self._on_session_article_loaded)
+        session.article_failed.connect(self._on_session_article_failed)
+        session.entity_failed.connect(self._on_session_entity_failed)
+        problems.panel.problem_activated.connect(self._on_problems_problem_activated)
 
     def reset(self, corpus: Path, annotations: Path | None) -> None:
         """Another corpus is opening (the one left, if it opened, is remembered): nothing of it is shown."""
@@ -72,6 +82,7 @@ class OverviewController(QObject):
         self.problems.set_problems(())
         self.detail.show_placeholder(DETAIL_HINT)
         self.article_view.show_welcome(f"<div style='margin:18px'>Opening {html.escape(str(corpus))}…</div>")
+        self.title_changed.emit(f"{corpus.name} — gdexplorer")
 
     def remember(self) -> None:
         """Put the corpus among the recent ones now if it is waiting to be (it opened a moment ago)."""
@@ -84,9 +95,14 @@ class OverviewController(QObject):
             return None
         return next((entity for entity in self.opened.entities if entity.id == entity_id), None)
 
-    @Slot(object)
-    def set_problems(self, problems: tuple[Problem, ...]) -> None:
-        self.problems.set_problems(problems)
+    def describe_link(self, href: str) -> str:
+        """What the status bar says of a link under the mouse: the entity it names, or where it goes."""
+        link = parse_href(href) if href else None
+        if isinstance(link, EntityLink):
+            entity = self.entity(link.entity_id)
+            if entity is not None:
+                return f"{entity.name} — {entity.kind.value}" + (f": {entity.title}" if entity.title else "")
+        return href if href and not href.startswith(entity_href("")[:4]) else ""
 
     @Slot(object)
     def set_entities(self, entities: tuple[Entity, ...]) -> None:
@@ -115,6 +131,16 @@ class OverviewController(QObject):
         self.article_view.show_welcome(welcome_html(
             opened.name, stats.articles if stats else 0, len(opened.entities), example_queries(opened.entities, counts),
             secondary, self.session.indexing))
+
+    @Slot(object)
+    def _on_problems_problem_activated(self, problem: Problem) -> None:
+        if problem.path.endswith(".txt"):
+            self.article_requested.emit(ArticleLocation(problem.path))
+            return
+        if self._corpus is not None:
+            path = Path(problem.path) if Path(problem.path).is_absolute() else self._corpus[0] / problem.path
+            if path.exists():
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     @Slot()
     def _on_remember_timer_timeout(self) -> None:
@@ -155,6 +181,22 @@ class OverviewController(QObject):
         name = self._corpus[0].name if self._corpus else "the corpus"
         self.corpus_status.setText(f"Cannot open {name}")
         self.message.emit(message)
+
+    @Slot(object)
+    def _on_session_article_loaded(self, page: ArticlePage) -> None:
+        self.entities.set_article_entities(frozenset(entity.id for entity in page.entities))
+        name = self.opened.name if self.opened else ""
+        self.title_changed.emit(f"{page.article.info.title} — {name} — gdexplorer")
+
+    @Slot(str)
+    def _on_session_article_failed(self, message: str) -> None:
+        color = marks_for(self.article_view.palette()).error.name()
+        self.article_view.show_welcome(error_html("This article cannot be shown", message, color))
+        self.entities.set_article_entities(None)
+
+    @Slot(str)
+    def _on_session_entity_failed(self, message: str) -> None:
+        self.detail.show_placeholder(html.escape(message))
 
     @Slot(object)
     def _on_session_stats_changed(self, stats: CorpusStats) -> None:

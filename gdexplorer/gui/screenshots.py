@@ -87,7 +87,7 @@ class Shooter:
 
     def wait_facets(self, window: MainWindow) -> None:
         """Until the Refine panel shows the counts of what the window shows now."""
-        wait_until(lambda: window.facets.page is not None and window.facets.page.query == window._query
+        wait_until(lambda: window.facets.page is not None and window.facets.page.query == window.explore.query
                    and window.facets.page.filters == tuple(f.clause for f in window.filters)
                    and not window.session.busy())
         spin(100)

@@ -91,6 +91,29 @@ def test_a_vanished_corpus_is_skipped_at_start(qtbot, settings: QSettings, tmp_p
     window.close()
 
 
+def test_open_corpus_and_use_annotations_from_ask_for_a_folder(qtbot, window: MainWindow, seeds_corpus: Path,
+                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    answers = iter([str(seeds_corpus), str(notes)])
+    asked: list[tuple[str, str]] = []
+
+    def choose(parent, title: str, start: str) -> str:
+        asked.append((title, start))
+        return next(answers)
+
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", choose)
+    assert not window.menus.annotations_action.isEnabled()  # no corpus to use them on yet
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.menus.open_action.trigger()
+    assert (window.corpus, window.annotations) == (seeds_corpus, None)
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.menus.annotations_action.trigger()
+    assert (window.corpus, window.annotations) == (seeds_corpus, notes)
+    assert asked == [("Open Corpus", str(Path.home())), ("Use Annotations From", str(seeds_corpus))]
+    qtbot.waitUntil(lambda: not window.session.busy(), timeout=INDEX_TIMEOUT)
+
+
 @pytest.mark.parametrize("in_child", [True, False], ids=["child process", "thread"])
 def test_closing_while_indexing_exits_cleanly(qtbot, window: MainWindow, tmp_path: Path, in_child: bool):
     window.session.build_in_child = in_child

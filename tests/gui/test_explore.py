@@ -47,7 +47,7 @@ def rows(window: MainWindow) -> list[str]:
 
 def wait_facets(qtbot, window: MainWindow) -> None:
     """Until the Refine panel counts exactly what the window shows."""
-    qtbot.waitUntil(lambda: window.facets.page is not None and window.facets.page.query == window._query
+    qtbot.waitUntil(lambda: window.facets.page is not None and window.facets.page.query == window.explore.query
                     and window.facets.page.filters == tuple(f.clause for f in window.filters), timeout=10_000)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from gdexplorer.gui.staged import Stages, preload
 
@@ -47,6 +47,26 @@ def test_running_through_a_step_runs_it_and_the_steps_before_it_once():
     assert parts.stages.done and done == [True]
     parts.stages.finish()
     assert parts.calls == ["first", "second", "third"] and done == [True]
+
+
+class Asker(QObject):
+    asked = Signal(str)
+
+
+def test_a_signal_on_demand_runs_the_steps_through_its_part_which_hears_it_once():
+    asker = Asker()
+    heard: list[str] = []
+
+    def build_listener() -> None:
+        asker.asked.connect(heard.append)
+
+    stages = Stages(asker, [lambda: heard.append("built first"), build_listener, lambda: heard.append("later")])
+    stages.on_demand(asker.asked, build_listener)
+    asker.asked.emit("china")
+    assert heard == ["built first", "china"]  # the listener, connected during the emission, heard it again
+    assert not stages.done
+    asker.asked.emit("hydrogen")
+    assert heard == ["built first", "china", "hydrogen"]
 
 
 def test_steps_run_a_pass_apart_then_the_callbacks(qtbot):

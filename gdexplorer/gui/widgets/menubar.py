@@ -2,14 +2,16 @@
 
 Every menu is here from the window's first paint. The controllers, built in its second pass, bring
 their actions to their places (``add_curation_actions``, ``add_export_actions``, ``add_view_action``).
-The window handles the actions; the About boxes are the menu bar's own.
+The window handles the actions; the menu bar's own are the About boxes and the folder dialogs that
+end in ``corpus_requested`` (as Open Recent does).
 """
 
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenuBar
 
@@ -19,11 +21,14 @@ from gdexplorer.gui.widgets.recentmenu import RecentMenu
 
 
 class MenuBar(QMenuBar):
-    """The window's menus; ``open_action``, ``find_action`` and the others are for the window to handle."""
+    """The window's menus; ``find_action``, ``reindex_action`` and the others are for the window to handle."""
+
+    corpus_requested = Signal(object, object)  # corpus Path, annotations Path or None
 
     def __init__(self, settings: QSettings, navigation: NavigationController, refine: QDockWidget,
                  problems: QDockWidget, window: QMainWindow) -> None:
         super().__init__(window)
+        self._corpus: tuple[Path, Path | None] | None = None  # the one open, where the dialogs start
         self.find_action = QAction("&Search", self)
         self.find_action.setShortcuts(keys("Ctrl+L", QKeySequence.StandardKey.Find))
         self.next_hit_action = QAction("&Next Match", self)
@@ -35,6 +40,7 @@ class MenuBar(QMenuBar):
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.annotations_action = QAction("Use &Annotations From…", self)
         self.annotations_action.setToolTip("Show another folder's curated entities on this corpus")
+        self.annotations_action.setEnabled(False)  # until a corpus is open
         self.reindex_action = QAction("&Update Index", self)
         self.reindex_action.setShortcut(QKeySequence("F5"))
         self.quit_action = QAction("&Quit", self)
@@ -80,6 +86,9 @@ class MenuBar(QMenuBar):
         help_menu.addAction(self.about_qt_action)
         self.recent_menu.update_actions()
 
+        self.open_action.triggered.connect(self._on_open_action_triggered)
+        self.annotations_action.triggered.connect(self._on_annotations_action_triggered)
+        self.recent_menu.corpus_requested.connect(self.corpus_requested)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.about_qt_action.triggered.connect(QApplication.aboutQt)
 
@@ -88,6 +97,11 @@ class MenuBar(QMenuBar):
         for action in actions:
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.window().addAction(action)
+
+    def set_corpus(self, corpus: Path, annotations: Path | None) -> None:
+        """The corpus being opened (with another folder's annotations, or None)."""
+        self._corpus = (corpus, annotations)
+        self.annotations_action.setEnabled(True)
 
     def add_curation_actions(self, undo: QAction, add_fact: QAction, annotate: QAction,
                              copy_citation: QAction) -> None:
@@ -117,6 +131,26 @@ class MenuBar(QMenuBar):
         from gdexplorer.gui.icons import themed_icon
 
         self.open_action.setIcon(themed_icon(QIcon.ThemeIcon.DocumentOpen, QStyle.StandardPixmap.SP_DirOpenIcon))
+
+    @Slot()
+    def _on_open_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # its Python types cost milliseconds at start
+
+        start = str(self._corpus[0].parent) if self._corpus else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self.window(), "Open Corpus", start)
+        if folder:
+            self.corpus_requested.emit(Path(folder), None)
+
+    @Slot()
+    def _on_annotations_action_triggered(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        if self._corpus is None:
+            return
+        corpus, annotations = self._corpus
+        folder = QFileDialog.getExistingDirectory(self.window(), "Use Annotations From", str(annotations or corpus))
+        if folder:
+            self.corpus_requested.emit(corpus, Path(folder))
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
