@@ -12,8 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from gdexplorer.gui.annotating import CurationController, restore_scroll
-from gdexplorer.gui.curating import Curated
+from gdexplorer.gui.curationcontroller import CurationController, restore_scroll
+from gdexplorer.gui.edits import Curated
 from gdexplorer.gui.explorecontroller import ExploreController
 from gdexplorer.gui.pages import ArticlePage, EntityPage, Refreshed
 from gdexplorer.gui.session import ExplorerSession
@@ -40,6 +40,7 @@ class ChangesController(QObject):
         self.article_view = article_view
         self.detail = detail
         self.index_status = index_status
+        self.watcher = watcher
         # A page being reloaded after a change, to keep the reader's place: (id, scroll value) and,
         # for the article, its text and the selection (kept when the text is unchanged).
         self._keep_article_scroll: tuple[str, int, tuple[int, int] | None, str] | None = None
@@ -52,15 +53,20 @@ class ChangesController(QObject):
         """Another corpus is opening: no page is being reloaded."""
         self._keep_article_scroll = self._keep_detail_scroll = None
 
+    @Slot(object)
     def show_article(self, page: ArticlePage) -> None:
-        """Show a loaded article; a reloaded one where the reader was."""
+        """Show a loaded article (a reloaded one where the reader was), and watch its file for outside edits."""
         keep, self._keep_article_scroll = self._keep_article_scroll, None
         self.article_view.show_page(page)
+        explorer = self.session.explorer
+        if explorer is not None and (path := explorer.article_file(page.article.info.id)) is not None:
+            self.watcher.watch_article(path)
         if keep is not None and keep[0] == page.article.info.id:
             if keep[2] is not None and keep[3] == page.article.text:
                 self.article_view.select_span(*keep[2])
             restore_scroll(self.article_view, keep[1])
 
+    @Slot(object)
     def show_entity(self, page: EntityPage) -> None:
         """Show a loaded entity; a reloaded one where the reader was."""
         keep, self._keep_detail_scroll = self._keep_detail_scroll, None

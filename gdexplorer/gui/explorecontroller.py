@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from gdexplorer.gui.explore import (
+from gdexplorer.gui.explorepages import (
     FacetsPage,
     Filter,
     FilterGroup,

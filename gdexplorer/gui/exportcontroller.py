@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from gdexplorer.gui.exporting import Exported, Exporter
+from gdexplorer.gui.exportworker import Exported, Exporter
 from gdexplorer.gui.widgets.detailpane import DetailPane
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     # Types only: explore brings the core's model (its dataclasses), imported after the window's first paint.
-    from gdexplorer.gui.explore import Filter
+    from gdexplorer.gui.explorepages import Filter
 
 
 @dataclass(frozen=True, slots=True)

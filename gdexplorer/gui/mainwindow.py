@@ -1,227 +1,145 @@
-"""The main window: composes the widgets and controllers, and wires them in ``_connect_signals``.
+"""The main window: composes the widgets and controllers, and wires them.
 
 Layout: a toolbar with Back/Forward and the search field; below it the results column, the article
-reader, and a right column with the entity tree over the entity detail pane; a Problems dock at
-the bottom; the status bar. All core calls go through ``ExplorerSession`` (off the UI thread).
+reader, and the entity list over the entity's Details and Network tabs; the Refine and Problems
+docks; the status bar. All core calls go through ``ExplorerSession`` (off the UI thread).
 
-The window keeps the corpus and what shows it; the rest is done by controllers it composes:
+The window opens corpora, articles and entities, and routes links to them; the controllers do the
+rest: ``OverviewController`` (the corpus's counts, problems, entity list, welcome page),
 ``SearchController`` (typing, results), ``ExploreController`` (facets, chips, timeline, network),
 ``NavigationController`` (Back/Forward), ``CurationController`` (the fact dialog, Undo, citations),
-``ChangesController`` (saved edits and outside changes), ``ExportController`` (File ▸ Export).
+``ChangesController`` (saved edits, outside changes), ``ExportController`` (File ▸ Export).
 
-The window is built in two passes, so that it appears sooner: the constructor builds what its
-first paint shows (the frame, the menus, the search field, the empty panes); the session, the
-controllers and the hidden widgets (network, timeline, filter chips) are built, and their modules
-imported, right after that paint, a step per event-loop pass so that the window never freezes for
-long (``_second_pass``). Reading any of them earlier, or opening a corpus, builds it and what it
-needs at once, so callers never see a half-built part; ``after_building`` waits for them all.
-The window lists the parts and their ``_build_<name>`` methods; ``staged`` schedules them.
+The window is built in two passes, so that it appears sooner. The constructor builds what its first
+paint shows and wires it (``_connect_signals``). After that paint, the steps of ``_second_pass``
+build the session, the controllers and the hidden widgets, a step per event-loop pass in the order
+of the list, so that the window never freezes for long: each builds its part from those before it,
+puts it in its place and connects it. Opening a corpus finishes the second pass at once, and what a
+user can do sooner (type, press Enter, open a menu) runs it through the part it needs.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import html
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QMainWindow,
-    QSplitter,
-    QTabWidget,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent, QShowEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 
-import gdexplorer
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, SearchLocation
 from gdexplorer.gui.icons import app_icon
-from gdexplorer.gui.links import ArticleLink, EntityLink, entity_href, parse_href
-from gdexplorer.gui.navigation import NavigationController, keys
-from gdexplorer.gui.staged import NEXT_PASS_MS, BuiltLater, Stages, build_once, is_built, preload
-from gdexplorer.gui.theme import marks_for
+from gdexplorer.gui.links import ArticleLink
+from gdexplorer.gui.navigationcontroller import NavigationController
+from gdexplorer.gui.staged import FirstPaint, Stages, preload
 from gdexplorer.gui.widgets.articlepane import ArticlePane
-from gdexplorer.gui.widgets.articleview import error_html, welcome_html
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
 from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
+from gdexplorer.gui.widgets.detailtabs import DetailTabs
 from gdexplorer.gui.widgets.entitypanel import EntityPanel
 from gdexplorer.gui.widgets.facetspanel import FacetsPanel
 from gdexplorer.gui.widgets.indexstatus import IndexStatus
+from gdexplorer.gui.widgets.menubar import MenuBar
+from gdexplorer.gui.widgets.navigationbar import NavigationBar
 from gdexplorer.gui.widgets.problemsbutton import ProblemsButton
+from gdexplorer.gui.widgets.problemsdock import ProblemsDock
 from gdexplorer.gui.widgets.problemspanel import ProblemsPanel
-from gdexplorer.gui.widgets.recentmenu import RecentMenu
+from gdexplorer.gui.widgets.refinedock import RefineDock
+from gdexplorer.gui.widgets.resultscolumn import ResultsColumn
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
+from gdexplorer.gui.widgets.statusbar import StatusBar
 
 if TYPE_CHECKING:
-    from gdexplorer.errors import Problem
-    from gdexplorer.gui.annotating import CurationController
     from gdexplorer.gui.changescontroller import ChangesController
-    from gdexplorer.gui.explore import Filter
+    from gdexplorer.gui.curationcontroller import CurationController
     from gdexplorer.gui.explorecontroller import ExploreController
+    from gdexplorer.gui.explorepages import Filter
     from gdexplorer.gui.exportcontroller import ExportController
-    from gdexplorer.gui.exporting import Exporter
-    from gdexplorer.gui.pages import ArticlePage, CorpusStats, EntityPage, OpenedCorpus
+    from gdexplorer.gui.exportworker import Exporter
+    from gdexplorer.gui.overviewcontroller import OverviewController
+    from gdexplorer.gui.pages import OpenedCorpus
     from gdexplorer.gui.searchcontroller import SearchController
     from gdexplorer.gui.session import ExplorerSession
     from gdexplorer.gui.watcher import CorpusWatcher
     from gdexplorer.gui.widgets.filterchips import FilterChips
     from gdexplorer.gui.widgets.network import NetworkView
     from gdexplorer.gui.widgets.timeline import Timeline
-    from gdexplorer.model import Entity, IndexStats, Progress
 
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 1000
-# Writing the settings file waits for the disk (fdatasync: 15 ms idle, 60+ ms while indexes are written):
-# the recent-corpora entry is written this long after a corpus opens, not with the rest of the opening.
-REMEMBER_DELAY_MS = 750
-# A window that is not painted soon after it is shown (minimized, on another desktop) is finished anyway.
-FINISH_LATEST_MS = 500
 FACETS_WIDTH = 215
 
 
 class MainWindow(QMainWindow):
     """One corpus at a time; ``open_corpus`` switches."""
 
-    session: BuiltLater[ExplorerSession] = BuiltLater()
-    curation: BuiltLater[CurationController] = BuiltLater()
-    exporter: BuiltLater[Exporter] = BuiltLater()
-    exports: BuiltLater[ExportController] = BuiltLater()
-    watcher: BuiltLater[CorpusWatcher] = BuiltLater()
-    timeline: BuiltLater[Timeline] = BuiltLater()
-    chips: BuiltLater[FilterChips] = BuiltLater()
-    chips_action: BuiltLater[QAction] = BuiltLater("chips")
-    network: BuiltLater[NetworkView] = BuiltLater()
-    explore: BuiltLater[ExploreController] = BuiltLater()
-    searching: BuiltLater[SearchController] = BuiltLater()
-    changes: BuiltLater[ChangesController] = BuiltLater()
+    # The second pass's parts, in the order _second_pass builds them: absent until their step has run.
+    session: ExplorerSession
+    overview: OverviewController
+    curation: CurationController
+    exporter: Exporter
+    exports: ExportController
+    watcher: CorpusWatcher
+    timeline: Timeline
+    chips: FilterChips
+    chips_action: QAction
+    network: NetworkView
+    explore: ExploreController
+    searching: SearchController
+    changes: ChangesController
 
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.navigation = NavigationController(self)
         self.corpus: Path | None = None
         self.annotations: Path | None = None
-        self._opened: OpenedCorpus | None = None
-        self._stats: CorpusStats | None = None
         self._closing = False
-        self._painted = False
-        self._settled = False  # the second pass started and the navigation's filter installed, after the first paint
-        self._stages = Stages(self, self._second_pass())
+        self._first_paint = FirstPaint(self)
 
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
         self.setWindowTitle("gdexplorer")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
+        self.navigation = NavigationController(self)
         self.search = SearchField(self)
         self.results = ResultsPane(self)
         self.article = ArticlePane(self)
         self.entities = EntityPanel(self)
         self.detail = DetailPane(self)
         self.problems = ProblemsPanel(self)
+        self.problems_dock = ProblemsDock(self.problems, self)
+        self.facets = FacetsPanel(self)
+        self.facets_dock = RefineDock(self.facets, self)
         self.corpus_status = CorpusStatus(self)
         self.index_status = IndexStatus(self)
         self.problems_button = ProblemsButton(self)
-        self.facets = FacetsPanel(self)
-
-        self._create_actions()
         self._create_layout()
-        self._create_menus()
+        self.menus = MenuBar(settings, self.navigation, self.facets_dock, self.problems_dock, self)
+        self.setMenuBar(self.menus)
+
+        self._stages = Stages(self, self._second_pass())
         self._connect_signals()
         self._restore_settings()
         self.navigation.update_actions()
         self.detail.show_placeholder(DETAIL_HINT)
-        self._remember_timer = QTimer(self)
-        self._remember_timer.setSingleShot(True)
-        self._remember_timer.setInterval(REMEMBER_DELAY_MS)
-        self._remember_timer.timeout.connect(self._remember_corpus)
-
-    # -- building ----------------------------------------------------------------------------
-
-    @property
-    def built(self) -> bool:
-        """Whether the second pass (session, controllers, hidden widgets) is done."""
-        return self._stages.done
-
-    def after_building(self, callback: Callable[[], None]) -> None:
-        """Call this once the window is finished (after its first paint): at once if it is."""
-        self._stages.after(callback)
-
-    def _create_actions(self) -> None:
-        self.find_action = QAction("&Search", self)
-        self.find_action.setShortcuts(keys("Ctrl+L", QKeySequence.StandardKey.Find))
-        self.next_hit_action = QAction("&Next Match", self)
-        self.next_hit_action.setShortcuts(keys("F3", QKeySequence.StandardKey.FindNext))
-        self.previous_hit_action = QAction("&Previous Match", self)
-        self.previous_hit_action.setShortcuts(keys("Shift+F3", QKeySequence.StandardKey.FindPrevious))
-        # Its icon (a theme lookup and the QStyle types, ~20 ms) comes with the second pass: a menu's.
-        self.open_action = QAction("&Open Corpus…", self)
-        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.annotations_action = QAction("Use &Annotations From…", self)
-        self.annotations_action.setToolTip("Show another folder's curated entities on this corpus")
-        self.reindex_action = QAction("&Update Index", self)
-        self.reindex_action.setShortcut(QKeySequence("F5"))
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.about_action = QAction("&About gdexplorer", self)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_qt_action = QAction("About &Qt", self)
-        self.about_qt_action.setMenuRole(QAction.MenuRole.AboutQtRole)
-        for action in (self.navigation.back_action, self.navigation.forward_action, self.find_action,
-                       self.next_hit_action, self.previous_hit_action):
-            # Window-wide, whichever pane has the focus.
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            self.addAction(action)
 
     def _create_layout(self) -> None:
-        toolbar = QToolBar("Navigation", self)
-        toolbar.setObjectName("navigationToolbar")
-        toolbar.setMovable(False)
-        toolbar.setFloatable(False)
-        toolbar.setIconSize(QSize(18, 18))
-        toolbar.toggleViewAction().setEnabled(False)
-        for button in self.navigation.create_buttons(toolbar):
-            toolbar.addWidget(button)
-        toolbar.addSeparator()
-        self.search.setMinimumWidth(360)
-        self.search.setMaximumWidth(720)
-        toolbar.addWidget(self.search)
-        toolbar.setContentsMargins(4, 2, 4, 2)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-        self.toolbar = toolbar
-
+        self.toolbar = NavigationBar(self.navigation, self.search, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.side_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.side_splitter.setObjectName("sideSplitter")
         self.side_splitter.addWidget(self.entities)
-        self.detail_tabs = QTabWidget(self)
-        self.detail_tabs.setObjectName("detailTabs")
-        self.detail_tabs.setDocumentMode(True)
-        self.detail_tabs.addTab(self.detail, "Details")
-        # The network view takes the tab's place in the second pass (the tab is not the current one).
-        self.detail_tabs.addTab(QWidget(self), "Network")
-        self.detail_tabs.setTabToolTip(1, "The entity's relations and the entities named in the same articles")
+        self.detail_tabs = DetailTabs(self.detail, self)
         self.side_splitter.addWidget(self.detail_tabs)
         self.side_splitter.setSizes([330, 420])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
-        # The timeline (second pass) is a slim strip over the results it counts.
-        self.results_column = QWidget(self)
-        self.results_column.setObjectName("resultsColumn")
-        self._results_layout = QVBoxLayout(self.results_column)
-        self._results_layout.setContentsMargins(0, 0, 0, 0)
-        self._results_layout.setSpacing(0)
-        self._results_layout.addWidget(self.results, 1)
+        self.results_column = ResultsColumn(self.results, self)
         self.main_splitter.addWidget(self.results_column)
         self.main_splitter.addWidget(self.article)
         self.main_splitter.addWidget(self.side_splitter)
@@ -235,109 +153,65 @@ class MainWindow(QMainWindow):
             splitter.setHandleWidth(1)
         self.setCentralWidget(self.main_splitter)
 
-        self.problems_dock = QDockWidget("Problems", self)
-        self.problems_dock.setObjectName("problemsPanel")
-        self.problems_dock.setWidget(self.problems)
-        self.problems_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
-
-        self.facets_dock = QDockWidget("Refine", self)
-        self.facets_dock.setObjectName("refinePanel")
-        self.facets_dock.setWidget(self.facets)
-        self.facets_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
-        self.facets_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
-                                     | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.facets_dock)
         self.resizeDocks([self.facets_dock], [FACETS_WIDTH], Qt.Orientation.Horizontal)
-
-        bar = self.statusBar()
-        bar.setSizeGripEnabled(True)
-        bar.addPermanentWidget(self.problems_button)
-        bar.addPermanentWidget(self.index_status)
-        bar.addPermanentWidget(self.corpus_status)
-
-    def _create_menus(self) -> None:
-        # The menu bar and every menu are here from the first paint; the controllers' actions join them
-        # in the second pass, or when their menu is opened before that.
-        menus = self.menuBar()
-        file = menus.addMenu("&File")
-        file.addAction(self.open_action)
-        self.recent_menu = RecentMenu(self.settings, self)
-        file.addMenu(self.recent_menu)
-        file.addAction(self.annotations_action)
-        file.addSeparator()
-        self.export_menu = file.addMenu("&Export")
-        file.addSeparator()
-        file.addAction(self.reindex_action)
-        file.addSeparator()
-        file.addAction(self.quit_action)
-        self.edit_menu = menus.addMenu("&Edit")
-        self.edit_menu.addAction(self.find_action)
-        self.edit_menu.addAction(self.next_hit_action)
-        self.edit_menu.addAction(self.previous_hit_action)
-        self.edit_menu.addSeparator()
-        go = menus.addMenu("&Go")
-        go.addAction(self.navigation.back_action)
-        go.addAction(self.navigation.forward_action)
-        self.view_menu = menus.addMenu("&View")
-        refine = self.facets_dock.toggleViewAction()
-        refine.setText("&Refine Panel")
-        refine.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.view_menu.addAction(refine)
-        self._view_separator = self.view_menu.addSeparator()
-        problems = self.problems_dock.toggleViewAction()
-        problems.setText("&Problems")
-        self.view_menu.addAction(problems)
-        help_menu = menus.addMenu("&Help")
-        help_menu.addAction(self.about_action)
-        help_menu.addAction(self.about_qt_action)
-        self.recent_menu.update_actions()
+        self.status = StatusBar(self.problems_button, self.index_status, self.corpus_status, self)
+        self.setStatusBar(self.status)
 
     def _connect_signals(self) -> None:
-        # The first pass's widgets and actions; their slots build the rest first if they need it.
-        self.search.query_edited.connect(self._on_search_query_edited)
-        self.search.query_submitted.connect(self._on_search_query_submitted)
-        self.results.search_suggested.connect(self._on_link_search_requested)
+        # The first pass's widgets and actions. Their slots reach the second pass's parts only with a corpus
+        # open, which needs them all; what a user can do sooner runs the second pass through what it needs.
+        stages = self._stages
+        stages.on_demand(self.search.query_edited, self._build_searching)
+        stages.on_demand(self.search.query_submitted, self._build_searching)
+        self.results.search_suggested.connect(self.search_for)
         for browser in (self.article.view, self.detail):
-            browser.entity_requested.connect(self._on_link_entity_requested)
+            browser.entity_requested.connect(self.open_entity)
             browser.article_requested.connect(self._on_link_article_requested)
-            browser.search_requested.connect(self._on_link_search_requested)
-            browser.link_hovered.connect(self._on_link_hovered)
-        self.entities.entity_activated.connect(self._on_link_entity_requested)
-        self.entities.search_requested.connect(self._on_link_search_requested)
-        self.problems.problem_activated.connect(self._on_problems_problem_activated)
-        self.problems_button.clicked.connect(self._on_problems_button_clicked)
-        self.index_status.cancel_requested.connect(self._on_index_status_cancel_requested)
-
+            browser.search_requested.connect(self.search_for)
+        self.entities.entity_activated.connect(self.open_entity)
+        self.entities.search_requested.connect(self.search_for)
+        self.problems_dock.counted.connect(self.problems_button.set_counts)
+        self.problems_button.clicked.connect(self.problems_dock.toggle)
         self.navigation.location_requested.connect(self._on_navigation_location_requested)
-        self.find_action.triggered.connect(self._on_find_action_triggered)
-        self.next_hit_action.triggered.connect(self.article.view.next_hit)
-        self.previous_hit_action.triggered.connect(self.article.view.previous_hit)
-        self.open_action.triggered.connect(self._on_open_action_triggered)
-        self.annotations_action.triggered.connect(self._on_annotations_action_triggered)
-        self.reindex_action.triggered.connect(self._on_reindex_action_triggered)
-        self.quit_action.triggered.connect(self.close)
-        self.about_action.triggered.connect(self._on_about_action_triggered)
-        self.about_qt_action.triggered.connect(QApplication.aboutQt)
-        self.recent_menu.corpus_requested.connect(self.open_corpus)
-        self.edit_menu.aboutToShow.connect(self._build_curation)
-        self.view_menu.aboutToShow.connect(self._build_explore)
-        self.export_menu.aboutToShow.connect(self._on_export_menu_about_to_show)
+        self._first_paint.done.connect(self._on_first_paint_done)
+
+        menus = self.menus
+        menus.corpus_requested.connect(self.open_corpus)
+        menus.quit_action.triggered.connect(self.close)
+        menus.find_action.triggered.connect(self.search.take_focus)
+        menus.next_hit_action.triggered.connect(self.article.view.next_hit)
+        menus.previous_hit_action.triggered.connect(self.article.view.previous_hit)
+        stages.on_demand(menus.edit_menu.aboutToShow, self._build_curation)  # the menus show every action
+        stages.on_demand(menus.view_menu.aboutToShow, self._build_explore)
+        stages.on_demand(menus.export_menu.aboutToShow, self._build_exports)
+
+    # -- the second pass ---------------------------------------------------------------------
+
+    @property
+    def built(self) -> bool:
+        """Whether the second pass (session, controllers, hidden widgets) is done."""
+        return self._stages.done
+
+    def after_building(self, callback: Callable[[], None]) -> None:
+        """Call this once the window is finished (after its first paint): at once if it is."""
+        self._stages.after(callback)
 
     def finish_building(self) -> None:
         """Build the rest of the second pass now, if it is not built yet (it imports most of the GUI's modules)."""
         self._stages.finish()
 
     def _second_pass(self) -> list[Callable[[], None]]:
-        """The second pass's steps, dependencies first; each costs a few to ~30 ms of imports and building."""
+        """The second pass's steps in their order: each costs a few to ~30 ms of imports and building."""
         return [
             lambda: preload("gdexplorer.model", "gdexplorer.gui.pages"),
-            lambda: preload("gdexplorer.gui.workers", "gdexplorer.gui.curating"),
+            lambda: preload("gdexplorer.gui.workers", "gdexplorer.gui.edits"),
             lambda: preload("gdexplorer.gui.indexbuild"),
             self._build_session,
+            self._build_overview,
             self._build_curation,
-            self._build_exporter,
             self._build_exports,
             self._build_watcher,
             self._build_timeline,
@@ -346,177 +220,124 @@ class MainWindow(QMainWindow):
             self._build_explore,
             self._build_searching,
             self._build_changes,
-            self._set_open_icon,
+            self.menus.set_open_icon,
         ]
 
-    # Each part is built once, by its ``_build_<name>``, which reads the parts it needs through their
-    # descriptors (so builds them first), adds its actions to the menus and connects its signals;
-    # ``build_once`` lets the steps, the descriptors and the menus' signals all call it.
-
-    @build_once
     def _build_session(self) -> None:
         from gdexplorer.gui.session import ExplorerSession
 
-        session = self._session = ExplorerSession(self)
-        session.corpus_opening.connect(self._on_session_corpus_opening)
+        session = self.session = ExplorerSession(self)
+        self.menus.reindex_action.triggered.connect(session.start_indexing)
+        self.index_status.cancel_requested.connect(session.cancel_indexing)
         session.corpus_opened.connect(self._on_session_corpus_opened)
-        session.corpus_failed.connect(self._on_session_corpus_failed)
         session.index_started.connect(self.index_status.show_started)
-        session.index_progressed.connect(self._on_session_index_progressed)
-        session.index_finished.connect(self._on_session_index_finished)
-        session.index_failed.connect(self._on_session_index_failed)
-        session.stats_changed.connect(self._on_session_stats_changed)
-        session.article_loaded.connect(self._on_session_article_loaded)
-        session.article_failed.connect(self._on_session_article_failed)
-        session.entity_loaded.connect(self._on_session_entity_loaded)
-        session.entity_failed.connect(self._on_session_entity_failed)
+        session.index_progressed.connect(self.index_status.show_progress)
+        session.index_finished.connect(self.index_status.show_finished)
+        session.index_failed.connect(self.index_status.show_failed)
+        session.index_failed.connect(self.status.show_message)
+        session.article_loaded.connect(self.article.suggestions.show_article)
 
-    @build_once
+    def _build_overview(self) -> None:
+        from gdexplorer.gui.overviewcontroller import OverviewController
+
+        self.overview = OverviewController(self.session, self.menus.recent_menu, self.corpus_status,
+                                           self.problems_dock, self.entities, self.detail, self.article.view, self)
+        self.overview.message.connect(self.status.show_message)
+        self.overview.title_changed.connect(self.setWindowTitle)
+        self.overview.article_requested.connect(self.open_article)
+        for browser in (self.article.view, self.detail):
+            browser.link_hovered.connect(self._on_link_hovered)
+
     def _build_curation(self) -> None:
-        from gdexplorer.gui.annotating import CurationController
+        from gdexplorer.gui.curationcontroller import CurationController
 
-        curation = self._curation = CurationController(self.article.view, self.detail, self)
-        for action in (curation.undo_action, curation.add_fact_action, curation.copy_citation_action):
-            self.addAction(action)
-        first = self.edit_menu.actions()[0]
-        self.edit_menu.insertAction(first, curation.undo_action)
-        self.edit_menu.insertSeparator(first)
-        self.edit_menu.addAction(curation.add_fact_action)
-        self.edit_menu.addAction(curation.annotate_action)
-        self.edit_menu.addAction(curation.copy_citation_action)
-        curation.message.connect(self._show_message)
+        curation = self.curation = CurationController(self.article.view, self.detail, self)
+        self.menus.add_curation_actions(curation.undo_action, curation.add_fact_action, curation.annotate_action,
+                                        curation.copy_citation_action)
+        curation.message.connect(self.status.show_message)
         self.article.suggestions.annotate_requested.connect(curation.annotate)
         self.detail.fact_action_requested.connect(curation.act)
 
-    @build_once
-    def _build_exporter(self) -> None:
-        from gdexplorer.gui.exporting import Exporter
-
-        self._exporter = Exporter(self.settings, self)
-
-    @build_once
     def _build_exports(self) -> None:
         from gdexplorer.gui.exportcontroller import ExportController
+        from gdexplorer.gui.exportworker import Exporter
 
-        exports = self._exports = ExportController(self.exporter, self.results, self.detail, self)
-        self.export_menu.addAction(exports.csv_action)
-        self.export_menu.addAction(exports.json_action)
-        self.export_menu.addSeparator()
-        self.export_menu.addAction(exports.dossier_action)
-        exports.message.connect(self._show_message)
+        self.exporter = Exporter(self.settings, self)
+        exports = self.exports = ExportController(self.exporter, self.results, self.detail, self)
+        self.menus.add_export_actions(exports.csv_action, exports.json_action, exports.dossier_action)
+        self.menus.export_menu.aboutToShow.connect(exports.update_actions)
+        exports.message.connect(self.status.show_message)
 
-    @build_once
     def _build_watcher(self) -> None:
         from gdexplorer.gui.watcher import CorpusWatcher
 
-        self._watcher = CorpusWatcher(self)
+        self.watcher = CorpusWatcher(self)
 
-    @build_once
     def _build_timeline(self) -> None:
         from gdexplorer.gui.widgets.timeline import Timeline
 
-        timeline = self._timeline = Timeline(self)
-        self._results_layout.insertWidget(0, timeline)
-        timeline.hide()
+        self.timeline = Timeline(self)
+        self.results_column.add_timeline(self.timeline)
 
-    @build_once
     def _build_chips(self) -> None:
         from gdexplorer.gui.widgets.filterchips import FilterChips
 
-        self._chips = FilterChips(self)
-        self._chips_action = self.toolbar.addWidget(self._chips)
-        self._chips_action.setVisible(False)
+        self.chips = FilterChips(self)
+        self.chips_action = self.toolbar.add_chips(self.chips)
 
-    @build_once
     def _build_network(self) -> None:
         from gdexplorer.gui.widgets.network import NetworkView
 
-        network = self._network = NetworkView(self)
-        placeholder = self.detail_tabs.widget(1)
-        current = self.detail_tabs.currentIndex()
-        tip = self.detail_tabs.tabToolTip(1)
-        self.detail_tabs.removeTab(1)
-        self.detail_tabs.insertTab(1, network, "Network")
-        self.detail_tabs.setTabToolTip(1, tip)
-        self.detail_tabs.setCurrentIndex(current)
-        placeholder.deleteLater()
-        network.entity_requested.connect(self._on_link_entity_requested)
+        self.network = NetworkView(self)
+        self.detail_tabs.set_network(self.network)
+        self.network.entity_requested.connect(self.open_entity)
 
-    @build_once
     def _build_explore(self) -> None:
         from gdexplorer.gui.explorecontroller import ExploreController
 
-        explore = self._explore = ExploreController(self.session, self.search, self.facets, self.chips,
+        explore = self.explore = ExploreController(self.session, self.search, self.facets, self.chips,
                                                     self.chips_action, self.timeline, self.network, self)
-        self.view_menu.insertAction(self._view_separator, explore.timeline_action)
+        self.menus.add_view_action(explore.timeline_action)
         explore.article_requested.connect(self.open_article)
-        explore.search_requested.connect(self._on_link_search_requested)
+        explore.search_requested.connect(self.search_for)
 
-    @build_once
     def _build_searching(self) -> None:
         from gdexplorer.gui.searchcontroller import SearchController
 
-        searching = self._searching = SearchController(self.session, self.search, self.results, self.explore,
+        searching = self.searching = SearchController(self.session, self.search, self.results, self.explore,
                                                        self.navigation, self)
         searching.article_requested.connect(self.open_article)
+        self.session.index_finished.connect(searching.index_finished)
 
-    @build_once
     def _build_changes(self) -> None:
         from gdexplorer.gui.changescontroller import ChangesController
 
-        changes = self._changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
+        changes = self.changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
                                                     self.article.view, self.detail, self.index_status, self)
-        changes.entities_changed.connect(self._update_entities)
-        changes.problems_changed.connect(self._set_problems)
+        self.session.article_loaded.connect(changes.show_article)
+        self.session.entity_loaded.connect(changes.show_entity)
+        changes.entities_changed.connect(self.overview.set_entities)
+        changes.entities_changed.connect(self.explore.set_entities)
+        changes.entities_changed.connect(self.curation.set_entities)
+        changes.problems_changed.connect(self.problems_dock.set_problems)
         changes.entity_requested.connect(self.open_entity)
         changes.results_stale.connect(self.searching.refresh)
 
-    def _set_open_icon(self) -> None:
-        from PySide6.QtGui import QIcon
-        from PySide6.QtWidgets import QStyle
-
-        from gdexplorer.gui.icons import themed_icon
-
-        self.open_action.setIcon(themed_icon(QIcon.ThemeIcon.DocumentOpen, QStyle.StandardPixmap.SP_DirOpenIcon))
-
-    @Slot(str)
-    def _on_search_query_edited(self, query: str) -> None:
-        if not is_built(self, "searching"):
-            # Typed before the search controller was built: built now (with what it needs), it takes the query up.
-            self._build_searching()
-            self.search.query_edited.emit(query)
-
-    @Slot(str)
-    def _on_search_query_submitted(self, query: str) -> None:
-        if not is_built(self, "searching"):
-            self._build_searching()
-            self.search.query_submitted.emit(query)
-
-    # -- corpus ------------------------------------------------------------------------------
+    # -- opening and showing -----------------------------------------------------------------
 
     def open_corpus(self, corpus: Path, annotations: Path | None = None) -> None:
         """Open a corpus folder (and optionally another folder's annotations) in the background."""
-        if self._remember_timer.isActive():
-            self._remember_corpus()  # the corpus being left was opened: it is still a recent one
+        self.finish_building()  # a corpus is shown by every part
         self.corpus = Path(corpus)
         self.annotations = Path(annotations) if annotations else None
-        self._opened = None
-        self._stats = None
+        self.menus.set_corpus(self.corpus, self.annotations)
+        self.overview.reset(self.corpus, self.annotations)
         self.explore.set_entities(())
         self.explore.reset()
         self.searching.reset()
         self.navigation.clear()
         self.search.set_query("")
-        self.results.clear()
-        self.results.show_message("Opening…", "", "")
-        self.entities.set_entities(())
-        self.entities.set_article_entities(None)
-        self.problems.set_problems(())
-        self.problems_button.set_counts(0, 0)
         self.index_status.clear()
-        self.detail.show_placeholder(DETAIL_HINT)
-        self.article.view.show_welcome(f"<div style='margin:18px'>Opening {html.escape(str(corpus))}…</div>")
-        self.setWindowTitle(f"{self.corpus.name} — gdexplorer")
         self.curation.set_explorer(None)
         self.exporter.set_explorer(None)
         self.watcher.watch(None)
@@ -526,24 +347,7 @@ class MainWindow(QMainWindow):
 
     def last_corpus(self) -> tuple[Path, Path | None] | None:
         """The most recent corpus that still exists."""
-        return self.recent_menu.last()
-
-    # -- navigation --------------------------------------------------------------------------
-
-    @Slot(object)
-    def _on_navigation_location_requested(self, location: Location) -> None:
-        """Show a location from the history (Back, Forward); the controller does not record it again."""
-        if isinstance(location, SearchLocation):
-            self.searching.restore(location)
-        elif isinstance(location, ArticleLocation):
-            if location.query != self._query:
-                self.search.set_query(location.query)
-                self.searching.run(location.query)
-            self.open_article(location)
-        else:
-            self.open_entity(location.entity_id)
-
-    # -- searching, opening ------------------------------------------------------------------
+        return self.menus.recent_menu.last()
 
     def search_for(self, query: str) -> None:
         """Put a query in the field and search for it now (as Enter would)."""
@@ -554,149 +358,11 @@ class MainWindow(QMainWindow):
         self.session.load_article(location)
 
     def open_entity(self, entity_id: str) -> None:
-        entity = self._entity(entity_id)
+        entity = self.overview.entity(entity_id)
         self.navigation.visit(EntityLocation(entity_id, entity.name if entity else ""))
         self.entities.select(entity_id)
         self.session.load_entity(entity_id)
         self.explore.show_network_of(entity_id)
-
-    def _entity(self, entity_id: str) -> Entity | None:
-        if self._opened is None:
-            return None
-        for entity in self._opened.entities:
-            if entity.id == entity_id:
-                return entity
-        return None
-
-    def _show_welcome(self) -> None:
-        from gdexplorer.gui.pages import example_queries  # with the model, after the first paint
-
-        opened = self._opened
-        if opened is None or self.article.view.page is not None:
-            return
-        counts = self._stats.mention_counts if self._stats else {}
-        articles = self._stats.articles if self._stats else 0
-        secondary = marks_for(self.palette()).secondary.name()
-        self.article.view.show_welcome(welcome_html(
-            opened.name, articles, len(opened.entities), example_queries(opened.entities, counts), secondary,
-            self.session.indexing))
-
-    # -- session slots -----------------------------------------------------------------------
-
-    @Slot(object)
-    def _on_session_corpus_opening(self, corpus: Path) -> None:
-        self.corpus_status.show_opening(Path(corpus).name)
-
-    @Slot(object)
-    def _on_session_corpus_opened(self, opened: OpenedCorpus) -> None:
-        self._opened = opened
-        self.explore.set_entities(opened.entities)
-        self.curation.set_explorer(opened.explorer)
-        self.curation.set_entities(opened.entities)
-        self.exporter.set_explorer(opened.explorer)
-        self.watcher.watch(opened.explorer)
-        self._set_problems(opened.problems)
-        self.corpus_status.show_counts(opened.name, None, len(opened.entities))
-        self.detail.show_placeholder(DETAIL_HINT if opened.entities else
-                                     "This corpus has no curated entities (no annotations/*.yaml).")
-        self._remember_timer.start()
-        self.article.view.page = None
-        self._show_welcome()
-        self.searching.start(opened.index_ready)
-        # Filling the entity tree takes tens of milliseconds for a few hundred entities: in a pass of its own,
-        # so that the window is not frozen for this slot and the tree back to back.
-        QTimer.singleShot(NEXT_PASS_MS, self, lambda: self._fill_entity_tree(opened.explorer))
-
-    @Slot()
-    def _remember_corpus(self) -> None:
-        self._remember_timer.stop()
-        if self._opened is not None and self.corpus is not None:
-            self.recent_menu.remember(self.corpus, self.annotations)
-
-    def _fill_entity_tree(self, explorer: object) -> None:
-        opened = self._opened
-        if opened is None or opened.explorer is not explorer:
-            return  # another corpus opened meanwhile
-        self.entities.set_entities(opened.entities)
-        if self.detail.page is not None:
-            self.entities.select(self.detail.page.entity.id)
-
-    @Slot(str)
-    def _on_session_corpus_failed(self, message: str) -> None:
-        color = marks_for(self.palette()).error.name()
-        self.article.view.show_welcome(error_html("This corpus cannot be opened", message, color))
-        self.results.show_message("No corpus", "Open a corpus folder with File ▸ Open Corpus…")
-        self.corpus_status.setText(f"Cannot open {self.corpus.name if self.corpus else 'the corpus'}")
-        self.statusBar().showMessage(message, 10000)
-
-    @Slot(object)
-    def _on_session_index_progressed(self, progress: Progress) -> None:
-        self.index_status.show_progress(progress)
-
-    @Slot(object)
-    def _on_session_index_finished(self, stats: IndexStats) -> None:
-        self.index_status.show_finished(stats)
-        if self._opened is not None and not self._opened.index_ready:
-            self._opened = dataclasses.replace(self._opened, index_ready=True)
-        self.searching.index_finished()
-
-    @Slot(str)
-    def _on_session_index_failed(self, message: str) -> None:
-        self.index_status.show_failed(message)
-        self.statusBar().showMessage(message, 10000)
-
-    @Slot(object)
-    def _on_session_stats_changed(self, stats: CorpusStats) -> None:
-        self._stats = stats
-        self.searching.set_articles(stats.articles)
-        self.entities.set_counts(stats.mention_counts)
-        if self._opened is not None:
-            self.corpus_status.show_counts(self._opened.name, stats.articles, len(self._opened.entities))
-            self.search.setPlaceholderText(f"Search {stats.articles:,} articles   (Ctrl+L)")
-        self._set_problems(stats.problems)
-        self._show_welcome()
-
-    @Slot(object)
-    def _on_session_article_loaded(self, page: ArticlePage) -> None:
-        self.changes.show_article(page)
-        self.article.suggestions.show_suggestions(page.suggestions)
-        explorer = self.session.explorer
-        if explorer is not None and (path := explorer.article_file(page.article.info.id)) is not None:
-            self.watcher.watch_article(path)
-        self.entities.set_article_entities(frozenset(entity.id for entity in page.entities))
-        self.setWindowTitle(f"{page.article.info.title} — {self._opened.name if self._opened else ''} — gdexplorer")
-
-    @Slot(str)
-    def _on_session_article_failed(self, message: str) -> None:
-        color = marks_for(self.palette()).error.name()
-        self.article.view.show_welcome(error_html("This article cannot be shown", message, color))
-        self.entities.set_article_entities(None)
-
-    @Slot(object)
-    def _on_session_entity_loaded(self, page: EntityPage) -> None:
-        self.changes.show_entity(page)
-
-    @Slot(str)
-    def _on_session_entity_failed(self, message: str) -> None:
-        self.detail.show_placeholder(html.escape(message))
-
-    @Slot(object)
-    def _set_problems(self, problems: tuple[Problem, ...]) -> None:
-        had = bool(self.problems.model.rowCount())
-        self.problems.set_problems(problems)
-        errors = sum(1 for p in problems if p.is_error)
-        self.problems_button.set_counts(errors, len(problems) - errors)
-        self.problems_dock.setWindowTitle(f"Problems ({len(problems)})" if problems else "Problems")
-        if errors and not had:
-            # New errors are worth the room; warnings wait behind the status bar button.
-            self.problems_dock.show()
-
-    # -- the query and filters shown (the controllers keep them) ------------------------------
-
-    @property
-    def _query(self) -> str:
-        """The query the results show (the explore controller counts it)."""
-        return self.explore.query
 
     @property
     def filters(self) -> tuple[Filter, ...]:
@@ -707,11 +373,30 @@ class MainWindow(QMainWindow):
         self.explore.set_filters(filters)
         self.searching.refresh()
 
+    @Slot(object)
+    def _on_session_corpus_opened(self, opened: OpenedCorpus) -> None:
+        # The overview shows it; the parts that work on the corpus get its explorer.
+        self.explore.set_entities(opened.entities)
+        self.curation.set_explorer(opened.explorer)
+        self.curation.set_entities(opened.entities)
+        self.exporter.set_explorer(opened.explorer)
+        self.watcher.watch(opened.explorer)
+        self.searching.start(opened.index_ready)
+
     # -- widget slots ------------------------------------------------------------------------
 
-    @Slot(str)
-    def _on_link_entity_requested(self, entity_id: str) -> None:
-        self.open_entity(entity_id)
+    @Slot(object)
+    def _on_navigation_location_requested(self, location: Location) -> None:
+        """Show a location from the history (Back, Forward); the controller does not record it again."""
+        if isinstance(location, SearchLocation):
+            self.searching.restore(location)
+        elif isinstance(location, ArticleLocation):
+            if location.query != self.explore.query:
+                self.search.set_query(location.query)
+                self.searching.run(location.query)
+            self.open_article(location)
+        else:
+            self.open_entity(location.entity_id)
 
     @Slot(object)
     def _on_link_article_requested(self, link: ArticleLink) -> None:
@@ -721,146 +406,35 @@ class MainWindow(QMainWindow):
             info = page.article_titles.get(link.article_id) or next(
                 (i for i in page.mentions if i.id == link.article_id), None)
             title = info.title if info is not None else ""
-        self.open_article(ArticleLocation(link.article_id, title, self._query, self.results.model.terms, link.focus))
-
-    @Slot(str)
-    def _on_link_search_requested(self, query: str) -> None:
-        self.search_for(query)
+        query, terms = self.explore.query, self.results.model.terms
+        self.open_article(ArticleLocation(link.article_id, title, query, terms, link.focus))
 
     @Slot(str)
     def _on_link_hovered(self, href: str) -> None:
-        link = parse_href(href) if href else None
-        if isinstance(link, EntityLink):
-            entity = self._entity(link.entity_id)
-            if entity is not None:
-                self.statusBar().showMessage(
-                    f"{entity.name} — {entity.kind.value}" + (f": {entity.title}" if entity.title else ""))
-                return
-        if href and not href.startswith(entity_href("")[:4]):
-            self.statusBar().showMessage(href)
-            return
-        self.statusBar().clearMessage()
+        self.status.showMessage(self.overview.describe_link(href))  # an empty message clears it
 
-    @Slot(object)
-    def _on_problems_problem_activated(self, problem: Problem) -> None:
-        if problem.path.endswith(".txt"):
-            self.open_article(ArticleLocation(problem.path))
-            return
-        if self.corpus is not None:
-            path = Path(problem.path) if Path(problem.path).is_absolute() else self.corpus / problem.path
-            if path.exists():
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-    @Slot()
-    def _on_problems_button_clicked(self) -> None:
-        self.problems_dock.setVisible(not self.problems_dock.isVisible())
-
-    @Slot()
-    def _on_index_status_cancel_requested(self) -> None:
-        self.index_status.show_cancelling()
-        self.session.cancel_indexing()
-
-    @Slot()
-    def _on_find_action_triggered(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    @Slot()
-    def _on_reindex_action_triggered(self) -> None:
-        self.session.start_indexing()
-
-    @Slot()
-    def _on_export_menu_about_to_show(self) -> None:
-        self.exports.update_actions()
-
-    @Slot()
-    def _on_open_action_triggered(self) -> None:
-        from PySide6.QtWidgets import QFileDialog  # its Python types cost milliseconds at start
-
-        start = str(self.corpus.parent) if self.corpus else str(Path.home())
-        folder = QFileDialog.getExistingDirectory(self, "Open Corpus", start)
-        if folder:
-            self.open_corpus(Path(folder))
-
-    @Slot()
-    def _on_annotations_action_triggered(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        if self.corpus is None:
-            return
-        start = str(self.annotations or self.corpus)
-        folder = QFileDialog.getExistingDirectory(self, "Use Annotations From", start)
-        if folder:
-            self.open_corpus(self.corpus, Path(folder))
-
-    @Slot()
-    def _on_about_action_triggered(self) -> None:
-        from PySide6.QtWidgets import QMessageBox  # its Python types cost 5 ms at start
-
-        QMessageBox.about(
-            self, "About gdexplorer",
-            f"<p><b>gdexplorer</b> {html.escape(gdexplorer.__version__)}</p>"
-            "<p>A desktop explorer for news corpora: instant full-text search, and curated entities "
-            "whose every fact links to the sentence it came from.</p>"
-            f"<p>Qt {html.escape(_qt_version())}</p>",
-        )
-
-    # -- changes -----------------------------------------------------------------------------
-
-    @Slot(str)
-    def _show_message(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10000)
-
-    @Slot(object)
-    def _update_entities(self, entities: tuple[Entity, ...]) -> None:
-        """The annotations changed: the entity list, the counts and the dialog's pickers follow."""
-        opened = self._opened
-        if opened is None:
-            return
-        self._opened = dataclasses.replace(opened, entities=tuple(entities))
-        self.explore.set_entities(self._opened.entities)
-        self.curation.set_entities(self._opened.entities)
-        current = self.detail.page.entity.id if self.detail.page is not None else None
-        value = self.entities.tree.verticalScrollBar().value()
-        self.entities.set_entities(self._opened.entities)
-        if self._stats is not None:
-            self.entities.set_counts(self._stats.mention_counts)
-        self.entities.tree.verticalScrollBar().setValue(value)
-        if current is not None:
-            self.entities.select(current)
-        self.corpus_status.show_counts(opened.name, self._stats.articles if self._stats else None,
-                                       len(self._opened.entities))
-
-    # -- showing -----------------------------------------------------------------------------
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if not self._painted:
-            self._painted = True
-            QTimer.singleShot(0, self, self._on_first_paint_done)
+    # -- the first paint ---------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._settled:
-            QTimer.singleShot(FINISH_LATEST_MS, self, self._on_first_paint_done)
+        self._first_paint.shown()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self._first_paint.painted()
 
     @Slot()
     def _on_first_paint_done(self) -> None:
-        # After the first paint, or FINISH_LATEST_MS after showing if there is no paint: whichever comes first.
-        if self._closing or self._settled:
+        if self._closing:
             return
-        self._settled = True
-        self._install_navigation_filter()
-        self._stages.start()
-
-    def _install_navigation_filter(self) -> None:
         # Mouse back/forward buttons are pressed over child widgets that do not pass them up, hence a
         # filter on the whole application. Only after the first paint: a Python filter is called for every
         # event, and the first events of each kind cost PySide a one-time set-up of their Python types,
         # which made the first paint 30-40 ms slower.
         app = QApplication.instance()
-        if app is not None and not self._closing:
+        if app is not None:
             app.installEventFilter(self.navigation)
+        self._stages.start()
 
     # -- settings and closing ----------------------------------------------------------------
 
@@ -877,51 +451,41 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        history = self.settings.value("search/history", "[]")
-        try:
-            queries = json.loads(str(history))
-        except ValueError:
-            queries = []
-        self.search.set_history([q for q in queries if isinstance(q, str)] if isinstance(queries, list) else [])
+        self.search.restore_history(self.settings)
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/mainSplitter", self.main_splitter.saveState())
         self.settings.setValue("window/sideSplitter", self.side_splitter.saveState())
-        self.settings.setValue("search/history", json.dumps(self.search.history()))
+        self.search.save_history(self.settings)
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closing:
             self._closing = True
             self._stages.stop()
-            if self._remember_timer.isActive():
-                self._remember_corpus()
+            # Only the parts that were built: a window closed during its second pass has started nothing else.
+            built = vars(self)
+            if "overview" in built:
+                self.overview.remember()  # a corpus opened a moment ago is still a recent one
             self.save_settings()
             app = QApplication.instance()
             if app is not None:
                 app.removeEventFilter(self.navigation)
             self.hide()  # the user sees the window go at once, even if a worker takes a moment
-            self._shut_down_workers()
+            self._shut_down_workers(built)
         event.accept()
 
-    def _shut_down_workers(self) -> None:
-        # Only the parts that were built: a window closed during its second pass has started nothing else.
-        if is_built(self, "watcher"):
-            self._watcher.shutdown(0)
-        if is_built(self, "curation") and not self._curation.shutdown(CLOSE_WAIT_MS):
-            self._curation.wait()  # a save is one atomic write: let it land
-        if is_built(self, "exporter") and not self._exporter.shutdown(CLOSE_WAIT_MS):
+    def _shut_down_workers(self, built: dict[str, object]) -> None:
+        if "watcher" in built:
+            self.watcher.shutdown(0)
+        if "curation" in built and not self.curation.shutdown(CLOSE_WAIT_MS):
+            self.curation.wait()  # a save is one atomic write: let it land
+        if "exporter" in built and not self.exporter.shutdown(CLOSE_WAIT_MS):
             log.info("waiting for an export to finish before exiting")
-            self._exporter.wait()
-        if is_built(self, "session") and not self._session.shutdown(CLOSE_WAIT_MS):
+            self.exporter.wait()
+        if "session" in built and not self.session.shutdown(CLOSE_WAIT_MS):
             # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
             log.warning("waiting for the index to finish saving before exiting")
-            self._session.wait()
-
-
-def _qt_version() -> str:
-    from PySide6 import QtCore
-
-    return QtCore.qVersion()
+            self.session.wait()

@@ -69,8 +69,8 @@ class Shooter:
 
     def open(self, window: MainWindow, corpus: Path, annotations: Path | None = None) -> None:
         window.open_corpus(corpus, annotations)
-        wait_until(lambda: window._opened is not None and not window.session.indexing)
-        wait_until(lambda: window._stats is not None)
+        wait_until(lambda: window.overview.opened is not None and not window.session.indexing)
+        wait_until(lambda: window.overview.stats is not None)
         spin(150)
 
     def search(self, window: MainWindow, query: str) -> None:
@@ -87,7 +87,7 @@ class Shooter:
 
     def wait_facets(self, window: MainWindow) -> None:
         """Until the Refine panel shows the counts of what the window shows now."""
-        wait_until(lambda: window.facets.page is not None and window.facets.page.query == window._query
+        wait_until(lambda: window.facets.page is not None and window.facets.page.query == window.explore.query
                    and window.facets.page.filters == tuple(f.clause for f in window.filters)
                    and not window.session.busy())
         spin(100)
@@ -159,7 +159,7 @@ def shoot(out: Path, width: int, height: int, guardian: Path | None) -> list[Pat
 
 def shoot_exploring(shooter: Shooter, guardian: Path) -> list[Path]:
     """Facets, chips and the timeline for a query narrowed twice; then an entity's network."""
-    from gdexplorer.gui.explore import entity_filter, span_filter
+    from gdexplorer.gui.explorepages import entity_filter, span_filter
 
     written = []
     window = shooter.window()

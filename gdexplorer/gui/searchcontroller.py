@@ -2,10 +2,11 @@
 
 ``SearchController`` turns typing, Enter, the sort order and scrolling into numbered session
 searches (the session drops stale answers), shows the answers, and shows the newest articles when
-there is no query. A search-as-you-type answer cut short is followed by the full search once typing
-pauses (``SETTLE_MS``); a search made while the index is still being built runs again when it is
-done. The query and the filters are the ``ExploreController``'s (its counts follow them). It keeps
-no reference to the window (see ``CurationController``).
+there is no query (or why there is nothing to search: the corpus is opening, or cannot be opened).
+A search-as-you-type answer cut short is followed by the full search once typing pauses
+(``SETTLE_MS``); a search made while the index is still being built runs again when it is done.
+The query and the filters are the ``ExploreController``'s (its counts follow them). It keeps no
+reference to the window (see ``CurationController``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import html
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from gdexplorer.gui.explore import clauses
 from gdexplorer.gui.explorecontroller import ExploreController
+from gdexplorer.gui.explorepages import clauses
 from gdexplorer.gui.history import ArticleLocation, SearchLocation
-from gdexplorer.gui.navigation import NavigationController
+from gdexplorer.gui.navigationcontroller import NavigationController
+from gdexplorer.gui.pages import CorpusStats
 from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
@@ -56,6 +58,8 @@ class SearchController(QObject):
         self.session.search_finished.connect(self._on_session_search_finished)
         self.session.search_failed.connect(self._on_session_search_failed)
         self.session.newest_loaded.connect(self._on_session_newest_loaded)
+        self.session.stats_changed.connect(self._on_session_stats_changed)
+        self.session.corpus_failed.connect(self._on_session_corpus_failed)
         self.field.query_edited.connect(self._on_field_query_edited)
         self.field.query_submitted.connect(self._on_field_query_submitted)
         self.field.results_focus_requested.connect(self._on_field_results_focus_requested)
@@ -70,6 +74,8 @@ class SearchController(QObject):
 
     def reset(self) -> None:
         """Another corpus is opening: no query, nothing to re-run."""
+        self.results.clear()
+        self.results.show_message("Opening…", "", "")
         self.explore.query = ""
         self._rerun_when_indexed = False
         self._corpus_open = False
@@ -87,9 +93,6 @@ class SearchController(QObject):
             self.run(typed)
         else:
             self._show_start()
-
-    def set_articles(self, articles: int) -> None:
-        self._articles = articles
 
     def index_finished(self) -> None:
         """The index is up to date: re-run a search made while it was being built."""
@@ -185,6 +188,15 @@ class SearchController(QObject):
                                       "Results will appear as soon as the first articles are indexed.")
         else:
             self.results.show_message("The search failed", html.escape(failure.message))
+
+    @Slot(object)
+    def _on_session_stats_changed(self, stats: CorpusStats) -> None:
+        self._articles = stats.articles
+        self.field.setPlaceholderText(f"Search {stats.articles:,} articles   (Ctrl+L)")
+
+    @Slot(str)
+    def _on_session_corpus_failed(self, _message: str) -> None:
+        self.results.show_message("No corpus", "Open a corpus folder with File ▸ Open Corpus…")
 
     @Slot(object)
     def _on_session_newest_loaded(self, result: SearchResult | None) -> None:

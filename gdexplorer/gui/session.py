@@ -1,12 +1,16 @@
 """The window's handle on one open corpus: every core call goes through here, off the UI thread.
 
-``ExplorerSession`` owns the ``Explorer``, a child process for building the index (so that it does
-not share the GIL with the UI thread; see ``indexbuild.py``) and two private pools: a one-thread pool
-for updates from disk (and for building the index where no child process can be started) and a
-small pool for searches and page loads. One update runs at a time (Whoosh allows one writer): one
-asked for while another runs starts when it ends. Requests are numbered;
-an answer to anything but the latest request of its kind, or for a corpus that was closed since,
-is dropped here so the widgets never see it.
+``ExplorerSession`` owns the ``Explorer``, the index build (an ``IndexBuild``: in a child process,
+so that it does not share the GIL with the UI thread; see ``indexbuild.py``) and two private pools:
+a one-thread pool for updates from disk (and for the build where no child process can be started)
+and a small pool for searches and page loads. One update runs at a time (Whoosh allows one writer): one
+asked for while another runs starts when it ends.
+
+Two numbers decide whether an answer reaches the widgets. Every task carries the corpus's
+generation (``open`` and ``shutdown`` move it on): an answer for a corpus closed since is dropped.
+And every query and page load (searches, facet counts, counts of the corpus, the newest articles,
+articles, entities, networks) is a request of its kind (``_Latest``): only the latest one of each
+kind is answered.
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
-from gdexplorer.errors import IndexBusyError, QueryError
-from gdexplorer.gui.explore import FacetsPage, load_facets_page, load_network_page
+from gdexplorer.errors import QueryError
+from gdexplorer.gui.explorepages import FacetsPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
-from gdexplorer.gui.indexbuild import IndexBuildProcess, can_build_in_child
+from gdexplorer.gui.indexbuild import IndexBuild, IndexBuildProcess, IndexBuildThread, can_build_in_child
 from gdexplorer.gui.pages import (
     OpenedCorpus,
     Refreshed,
@@ -77,15 +81,28 @@ class SearchFailure:
 
 @dataclass(slots=True)
 class _Latest:
-    """One kind of page load of which only the latest request is answered, by ``loaded`` or ``failed``."""
+    """Requests of one kind of which only the latest is answered: by ``answered``, or ``failed``.
 
-    loaded: SignalInstance
-    failed: SignalInstance
+    Each new request takes the next ``number``. Its task is skipped if a newer request comes before
+    it starts, and its answer is dropped if one comes before the answer does; ``drop`` does the same
+    for every request on its way (its question is gone). ``failure`` makes what ``failed`` carries
+    from the request's number and the error; without a ``failed`` signal the failure is logged.
+    ``keep`` sees every answer for the open corpus, the latest or not (the facet counts' cache).
+    """
+
+    what: str  # for the log: "counting the facets"
+    answered: SignalInstance
+    failed: SignalInstance | None = None
+    failure: Callable[[int, Exception], object] | None = None
+    keep: Callable[[Any], None] | None = None
     number: int = 0
 
     def next(self) -> int:
         self.number += 1
         return self.number
+
+    def drop(self) -> None:
+        self.number += 1
 
     def superseded(self, number: int) -> Callable[[], bool]:
         return lambda: number != self.number
@@ -125,17 +142,19 @@ class ExplorerSession(QObject):
         super().__init__(parent)
         self.explorer: Explorer | None = None
         self._generation = 0
-        self._search_number = 0
-        self._facets_number = 0
-        self._article = _Latest(self.article_loaded, self.article_failed)
-        self._entity = _Latest(self.entity_loaded, self.entity_failed)
-        self._network = _Latest(self.network_loaded, self.network_failed)
+        self._search = _Latest("searching", self.search_finished, self.search_failed, self._search_failure)
+        self._facets = _Latest("counting the facets", self.facets_finished, self.facets_failed,
+                               keep=self._keep_facets)
+        self._stats = _Latest("counting mentions", self.stats_changed)
+        self._newest = _Latest("listing the newest articles", self.newest_loaded)
+        self._article = _Latest("loading the article", self.article_loaded, self.article_failed)
+        self._entity = _Latest("loading the entity", self.entity_loaded, self.entity_failed)
+        self._network = _Latest("loading the network", self.network_loaded, self.network_failed)
         self._facets_cache: dict[tuple[str, tuple[str, ...], bool, str], FacetsPage] = {}
         self._indexing: Ticket | None = None
-        self._cancel = threading.Event()
         # Build in a child process unless none can be started (a frozen app); tests try both ways.
         self.build_in_child = can_build_in_child()
-        self._build: IndexBuildProcess | None = None
+        self._build: IndexBuild | None = None
         self._index_again = False  # start_indexing was asked for while another update ran
         # Tasks not yet answered, each with the kind of latest-only load it is (if one).
         self._pending: dict[TaskSignals, _Latest | None] = {}
@@ -154,7 +173,7 @@ class ExplorerSession(QObject):
 
     @property
     def latest_search(self) -> int:
-        return self._search_number
+        return self._search.number
 
     def busy(self) -> bool:
         return self._pool.busy() or self._index_pool.busy() or (self._build is not None and self._build.running())
@@ -175,21 +194,33 @@ class ExplorerSession(QObject):
             return self._pending.pop(sender, None)
         return None
 
-    def _submit_latest(self, latest: _Latest, task: Task) -> None:
+    def _ask(self, latest: _Latest, number: int, fn: Callable[..., object], *args: object) -> int:
+        """Run ``fn(*args)`` on the query pool as request ``number`` of its kind; returns the number."""
+        task = Task(Ticket(self._generation, number), fn, *args, skip=latest.superseded(number))
         self._submit(self._pool, task, self._on_latest_task_finished, self._on_latest_task_failed, latest)
+        return number
 
     @Slot(object, object)
-    def _on_latest_task_finished(self, ticket: Ticket, page: object) -> None:
+    def _on_latest_task_finished(self, ticket: Ticket, answer: object) -> None:
         latest = self._forget()
-        if latest is not None and self._current(ticket) and ticket.number == latest.number:
-            latest.loaded.emit(page)
+        if latest is None or not self._current(ticket):
+            return
+        if latest.keep is not None:
+            latest.keep(answer)
+        if ticket.number == latest.number:
+            latest.answered.emit(answer)
 
     @Slot(object, object)
     def _on_latest_task_failed(self, ticket: Ticket, error: Exception) -> None:
         latest = self._forget()
-        if latest is None or isinstance(error, TaskSkipped):
+        if latest is None or isinstance(error, TaskSkipped) or not self._current(ticket) \
+                or ticket.number != latest.number:
             return
-        if self._current(ticket) and ticket.number == latest.number:
+        if latest.failed is None:
+            log.info("%s failed: %s", latest.what, describe_failure(error))
+        elif latest.failure is not None:
+            latest.failed.emit(latest.failure(ticket.number, error))
+        else:
             latest.failed.emit(describe_failure(error))
 
     def _current(self, ticket: Ticket) -> bool:
@@ -235,26 +266,21 @@ class ExplorerSession(QObject):
             self._index_again = True
             return
         self._index_again = False
-        self._cancel = threading.Event()
         ticket = Ticket(self._generation)
         self._indexing = ticket
-        if self.build_in_child:
-            build = IndexBuildProcess(self.explorer, self)
-            build.progressed.connect(functools.partial(self._on_index_task_progress, ticket))
-            build.finished.connect(functools.partial(self._on_index_build_finished, ticket))
-            build.failed.connect(functools.partial(self._on_index_build_failed, ticket))
-            self._build = build
-            self.index_started.emit()
-            build.start()
-            return
-        work = functools.partial(self.explorer.update_index, cancel=self._cancel)
-        task = Task(ticket, work, reports_progress=True)
-        task.signals.progress.connect(self._on_index_task_progress)
+        build = self._build = self._new_build(self.explorer)
+        build.progressed.connect(functools.partial(self._on_build_progressed, ticket))
+        build.finished.connect(functools.partial(self._on_build_finished, ticket))
+        build.failed.connect(functools.partial(self._on_build_failed, ticket))
         self.index_started.emit()
-        self._submit(self._index_pool, task, self._on_index_task_finished, self._on_index_task_failed)
+        build.start()
+
+    def _new_build(self, explorer: Explorer) -> IndexBuild:
+        if self.build_in_child:
+            return IndexBuildProcess(explorer, self)
+        return IndexBuildThread(explorer, self._index_pool, self)
 
     def cancel_indexing(self) -> None:
-        self._cancel.set()
         self._refresh_cancel.set()
         if self._build is not None:
             self._build.cancel()
@@ -323,71 +349,41 @@ class ExplorerSession(QObject):
         elif self._refresh_again:
             self.refresh()
 
-    @Slot(object, object)
-    def _on_index_task_progress(self, ticket: Ticket, progress: Progress) -> None:
+    def _on_build_progressed(self, ticket: Ticket, progress: Progress) -> None:
         if self._current(ticket):
             self.index_progressed.emit(progress)
 
-    @Slot(object, object)
-    def _on_index_task_finished(self, ticket: Ticket, stats: IndexStats) -> None:
-        self._forget()
-        self._index_done(ticket)
-        if self._current(ticket):
+    def _on_build_finished(self, ticket: Ticket, stats: IndexStats) -> None:
+        self._build_done(ticket)
+        if self._current(ticket) and self.explorer is not None:
+            # What update_index does in the process that runs it: the articles' problems join the list.
+            self.explorer.index_built(stats)
             log.info("index of %s: %s", self.explorer, stats)
             self.index_finished.emit(stats)
             self.refresh_stats()
         self._next_update()
 
-    @Slot(object, object)
-    def _on_index_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        self._index_done(ticket)
+    def _on_build_failed(self, ticket: Ticket, failure: BuildFailure) -> None:
+        self._build_done(ticket)
         if self._current(ticket):
-            busy = isinstance(error, IndexBusyError)
-            self._index_failed(BuildFailure(busy, str(error) if busy else describe_failure(error)))
+            self.index_failed.emit(failure.message if failure.busy else f"indexing failed: {failure.message}")
+            # What is committed may still answer queries.
+            self.refresh_stats()
         self._next_update()
 
-    def _on_index_build_finished(self, ticket: Ticket, stats: IndexStats) -> None:
-        if self._current(ticket) and self.explorer is not None:
-            # What update_index does for the build run here: the articles' problems join the list.
-            self.explorer.index_built(stats)
-        self._on_index_task_finished(ticket, stats)
-
-    def _on_index_build_failed(self, ticket: Ticket, failure: BuildFailure) -> None:
-        self._index_done(ticket)
-        if self._current(ticket):
-            self._index_failed(failure)
-        self._next_update()
-
-    def _index_done(self, ticket: Ticket) -> None:
+    def _build_done(self, ticket: Ticket) -> None:
         if ticket == self._indexing:
             self._indexing = None
             if self._build is not None:
                 self._build.deleteLater()
                 self._build = None
 
-    def _index_failed(self, failure: BuildFailure) -> None:
-        self.index_failed.emit(failure.message if failure.busy else f"indexing failed: {failure.message}")
-        # What is committed may still answer queries.
-        self.refresh_stats()
-
     def refresh_stats(self) -> None:
+        """Count the corpus again (articles, mentions, problems); answered by ``stats_changed``."""
         if self.explorer is None:
             return
         self._facets_cache.clear()  # the index changed (or was opened): counts may have too
-        task = Task(Ticket(self._generation), corpus_stats, self.explorer)
-        self._submit(self._pool, task, self._on_stats_task_finished, self._on_stats_task_failed)
-
-    @Slot(object, object)
-    def _on_stats_task_finished(self, ticket: Ticket, stats: object) -> None:
-        self._forget()
-        if self._current(ticket):
-            self.stats_changed.emit(stats)
-
-    @Slot(object, object)
-    def _on_stats_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        log.info("counting mentions failed: %s", describe_failure(error))
+        self._ask(self._stats, self._stats.next(), corpus_stats, self.explorer)
 
     # -- searching ---------------------------------------------------------------------------
 
@@ -399,84 +395,50 @@ class ExplorerSession(QObject):
         possibly partial answer while the user types. An empty ``text`` with filters lists every
         article they allow.
         """
-        self._search_number += 1
-        self._run_search(text, sort, 0, filters, keystroke)
-        return self._search_number
+        return self._run_search(self._search.next(), text, sort, 0, filters, keystroke)
 
     def drop_searches(self) -> None:
         """Forget any search still running: its answer will be dropped (e.g. the field was cleared)."""
-        self._search_number += 1
+        self._search.drop()
 
     def fetch_more(self, text: str, sort: str, offset: int, filters: tuple[str, ...] = (),
                    keystroke: bool = False) -> None:
         """The next page of the latest search (it keeps its number, so a newer search drops it)."""
-        self._run_search(text, sort, offset, filters, keystroke)
+        self._run_search(self._search.number, text, sort, offset, filters, keystroke)
 
-    def _run_search(self, text: str, sort: str, offset: int, filters: tuple[str, ...] = (),
-                    keystroke: bool = False) -> None:
-        number = self._search_number
+    def _run_search(self, number: int, text: str, sort: str, offset: int, filters: tuple[str, ...] = (),
+                    keystroke: bool = False) -> int:
         if self.explorer is None:
             self.search_failed.emit(SearchFailure(number, text, "the corpus is still opening", bad_query=False))
-            return
-        task = Task(Ticket(self._generation, number), _search_page, self.explorer, text, sort, offset, number,
-                    self._indexing is not None, tuple(filters), keystroke, skip=lambda: number != self._search_number)
-        self._submit(self._pool, task, self._on_search_task_finished, self._on_search_task_failed)
+            return number
+        return self._ask(self._search, number, _search_page, self.explorer, text, sort, offset, number,
+                         self._indexing is not None, tuple(filters), keystroke)
 
-    @Slot(object, object)
-    def _on_search_task_finished(self, ticket: Ticket, outcome: SearchOutcome) -> None:
-        self._forget()
-        if self._current(ticket) and ticket.number == self._search_number:
-            self.search_finished.emit(outcome)
-
-    @Slot(object, object)
-    def _on_search_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._search_number:
-            return
+    def _search_failure(self, number: int, error: Exception) -> SearchFailure:
         if isinstance(error, QueryError):
-            failure = SearchFailure(ticket.number, "", str(error), bad_query=True)
-        elif self._indexing is not None:
+            return SearchFailure(number, "", str(error), bad_query=True)
+        if self._indexing is not None:
             # The index is being created under the search: not the user's fault, nor a bug.
-            failure = SearchFailure(ticket.number, "", "the index is still being built", bad_query=False)
-        else:
-            failure = SearchFailure(ticket.number, "", describe_failure(error), bad_query=False)
-        self.search_failed.emit(failure)
+            return SearchFailure(number, "", "the index is still being built", bad_query=False)
+        return SearchFailure(number, "", describe_failure(error), bad_query=False)
 
     def load_newest(self) -> None:
         """The newest articles, to fill the results list before the first search."""
         if self.explorer is None:
             return
-        task = Task(Ticket(self._generation), newest_articles, self.explorer)
-        self._submit(self._pool, task, self._on_newest_task_finished, self._on_newest_task_failed)
-
-    @Slot(object, object)
-    def _on_newest_task_finished(self, ticket: Ticket, result: SearchResult | None) -> None:
-        self._forget()
-        if self._current(ticket):
-            self.newest_loaded.emit(result)
-
-    @Slot(object, object)
-    def _on_newest_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        log.info("listing the newest articles failed: %s", describe_failure(error))
+        self._ask(self._newest, self._newest.next(), newest_articles, self.explorer)
 
     # -- pages -------------------------------------------------------------------------------
 
     def load_article(self, location: ArticleLocation) -> None:
         if self.explorer is None:
             return
-        number = self._article.next()
-        task = Task(Ticket(self._generation, number), load_article_page, self.explorer, location,
-                    skip=self._article.superseded(number))
-        self._submit_latest(self._article, task)
+        self._ask(self._article, self._article.next(), load_article_page, self.explorer, location)
 
     def load_entity(self, entity_id: str) -> None:
         if self.explorer is None:
             return
-        number = self._entity.next()
-        task = Task(Ticket(self._generation, number), load_entity_page, self.explorer, entity_id,
-                    skip=self._entity.superseded(number))
-        self._submit_latest(self._entity, task)
+        self._ask(self._entity, self._entity.next(), load_entity_page, self.explorer, entity_id)
 
     # -- exploring ---------------------------------------------------------------------------
 
@@ -484,57 +446,37 @@ class ExplorerSession(QObject):
                      date_filter: str = "") -> int:
         """Facet counts (and the timeline's months) for a query; answered by ``facets_finished``.
 
-        Numbered like searches: only the latest request is answered. ``date_filter`` is the clause of
-        ``filters`` the timeline leaves out. A repeated request is answered from a small cache that
-        is emptied whenever the index changes.
+        ``date_filter`` is the clause of ``filters`` the timeline leaves out. A repeated request is
+        answered from a small cache that is emptied whenever the index changes.
         """
-        self._facets_number += 1
-        number = self._facets_number
+        number = self._facets.next()
         if self.explorer is None:
             return number
-        key = (text, tuple(filters), keystroke, date_filter)
-        cached = self._facets_cache.get(key)
+        cached = self._facets_cache.get((text, tuple(filters), keystroke, date_filter))
         if cached is not None:
             self.facets_finished.emit(replace(cached, number=number))
             return number
-        task = Task(Ticket(self._generation, number), load_facets_page, self.explorer, text, tuple(filters),
-                    keystroke, number, date_filter, skip=lambda: number != self._facets_number)
-        self._submit(self._pool, task, self._on_facets_task_finished, self._on_facets_task_failed)
-        return number
+        return self._ask(self._facets, number, load_facets_page, self.explorer, text, tuple(filters), keystroke,
+                         number, date_filter)
 
     def drop_facets(self) -> None:
         """Forget facet counts still being computed (their query is gone)."""
-        self._facets_number += 1
+        self._facets.drop()
 
-    @Slot(object, object)
-    def _on_facets_task_finished(self, ticket: Ticket, page: FacetsPage) -> None:
-        self._forget()
-        if not self._current(ticket):
-            return
+    def _keep_facets(self, page: FacetsPage) -> None:
         log.info("facets for %r %s: %d matches, counted in %.0f ms (worker call %.0f ms)", page.query,
                  list(page.filters), page.total, page.facets.seconds * 1000, page.seconds * 1000)
         if page.complete:
             if len(self._facets_cache) >= FACETS_CACHED:
                 self._facets_cache.pop(next(iter(self._facets_cache)))
             self._facets_cache[(page.query, page.filters, page.keystroke, page.date_filter)] = page
-        if ticket.number == self._facets_number:
-            self.facets_finished.emit(page)
-
-    @Slot(object, object)
-    def _on_facets_task_failed(self, ticket: Ticket, error: Exception) -> None:
-        self._forget()
-        if isinstance(error, TaskSkipped) or not self._current(ticket) or ticket.number != self._facets_number:
-            return
-        self.facets_failed.emit(describe_failure(error))
 
     def load_network(self, entity_id: str, top: int = 12) -> None:
         """An entity's relations and co-mentions; answered by ``network_loaded``."""
         if self.explorer is None:
             return
         number = self._network.next()
-        task = Task(Ticket(self._generation, number), load_network_page, self.explorer, entity_id, top, number,
-                    skip=self._network.superseded(number))
-        self._submit_latest(self._network, task)
+        self._ask(self._network, number, load_network_page, self.explorer, entity_id, top, number)
 
     # -- closing -----------------------------------------------------------------------------
 
@@ -546,7 +488,6 @@ class ExplorerSession(QObject):
         started = time.monotonic()
         self._closed = True
         self._generation += 1
-        self._cancel.set()
         self._refresh_cancel.set()
         if self._build is not None:
             # Killed if it does not stop in time; the next update completes what it left.

@@ -1,83 +1,62 @@
 """Building an object in stages: what is needed at once first, the rest a step per event-loop pass.
 
-``Stages`` runs a list of steps one per pass of the event loop, ``NEXT_PASS_MS`` apart, then the
-callbacks that wait for them all; ``finish`` runs what is left at once. ``BuiltLater`` is a descriptor
-for a part that one of those steps builds: reading it before its step has run builds it there and
-then, and since its builder reads the parts it needs through their descriptors, those first.
-``build_once`` lets a part's builder be called by its step, by a read and by a signal alike.
-
-The three share one convention: the part ``name`` is made by the method ``_build_name``, which
-stores it in the attribute ``_name``.
+``Stages`` runs an ordered list of steps one per pass of the event loop, ``NEXT_PASS_MS`` apart,
+then the callbacks that wait for them all. The list is the construction order: a step may use what
+the steps before it built. ``finish`` runs what is left at once; ``run_through`` runs it up to one
+step, for a part that is needed before its turn (the steps before it first, as the list says), and
+``on_demand`` does that when a signal asks for the part.
+``FirstPaint`` tells when a window is up, so that its later stages can start.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, overload
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 # Work split into passes of its own (the steps, or whatever else is put off) is this far apart.
 # Not 0: a zero timer is a posted event, and Qt's glib event loop runs posted events ahead of due timers
 # while it is busy, so two such passes ran back to back and the window's timers waited for both.
 NEXT_PASS_MS = 1
-
-T = TypeVar("T")
-Owner = TypeVar("Owner")
-
-
-class BuiltLater(Generic[T]):
-    """A part built by a later step: reading it sooner builds it (and what it needs) now.
-
-    ``builder`` names the part whose ``_build_<builder>`` makes this one (a widget's action may come with it).
-    """
-
-    def __init__(self, builder: str = "") -> None:
-        self._builder = builder
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._attribute = f"_{name}"
-        self._build = f"_build_{self._builder or name}"
-
-    @overload
-    def __get__(self, instance: None, owner: type | None = None) -> BuiltLater[T]: ...
-
-    @overload
-    def __get__(self, instance: Any, owner: type | None = None) -> T: ...
-
-    def __get__(self, instance: Any, owner: type | None = None) -> T | BuiltLater[T]:
-        if instance is None:
-            return self
-        built = instance.__dict__
-        if self._attribute not in built:
-            getattr(instance, self._build)()
-        value: T = built[self._attribute]
-        return value
-
-
-def is_built(instance: object, name: str) -> bool:
-    """Whether the part ``name`` is built, without building it."""
-    return f"_{name}" in vars(instance)
-
-
-def build_once(build: Callable[[Owner], None]) -> Callable[[Owner], None]:
-    """Make ``_build_<name>`` do nothing once its part is built."""
-    attribute = "_" + build.__name__.removeprefix("_build_")
-
-    @functools.wraps(build)
-    def build_unless_built(instance: Owner) -> None:
-        if attribute not in vars(instance):
-            build(instance)
-
-    return build_unless_built
+# A window that is not painted soon after it is shown (minimized, on another desktop) is up anyway.
+FIRST_PAINT_LATEST_MS = 500
 
 
 def preload(*modules: str) -> None:
     """Import these modules: a step of its own for the next steps' imports, so that no step is long."""
     for module in modules:
         importlib.import_module(module)
+
+
+class FirstPaint(QObject):
+    """Says ``done`` once, when a window is up: after its first paint, or ``FIRST_PAINT_LATEST_MS`` after it is shown.
+
+    The window calls ``shown`` from its ``showEvent`` and ``painted`` from its ``paintEvent``: an event
+    filter would do without them, but it sees every event, and PySide sets up the Python types of each
+    new kind of event it is given (milliseconds of the first paint).
+    """
+
+    done = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._painted = False
+        self._done = False
+
+    def shown(self) -> None:
+        if not self._done:
+            QTimer.singleShot(FIRST_PAINT_LATEST_MS, self, self._finish)
+
+    def painted(self) -> None:
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self, self._finish)  # after the whole frame is painted
+
+    def _finish(self) -> None:
+        if not self._done:
+            self._done = True
+            self.done.emit()
 
 
 class Stages:
@@ -116,12 +95,34 @@ class Stages:
 
     def finish(self) -> None:
         """Run the steps left now, then the callbacks."""
-        if self._done:
-            return
-        steps, self._steps = self._steps, []
-        for step in steps:
-            step()
+        while self._steps:
+            self._steps.pop(0)()
         self._finish()
+
+    def has_run(self, step: Callable[[], None]) -> bool:
+        """Whether ``step`` (one of the steps: a bound method compares equal to itself) is no longer to run."""
+        return step not in self._steps
+
+    def run_through(self, step: Callable[[], None]) -> None:
+        """Run the steps left up to ``step`` now, in their order (nothing if it has run)."""
+        while step in self._steps:
+            self._steps.pop(0)()
+        if not self._steps:
+            self._finish()
+
+    def on_demand(self, signal: SignalInstance, step: Callable[[], None]) -> None:
+        """Until ``step`` has run, ``signal`` runs the steps through it at once, then is emitted again.
+
+        Again, with the same arguments, for the parts that those steps connected to it: a slot connected
+        while a signal is being emitted does not hear that emission.
+        """
+
+        def run_through_and_again(*args: object) -> None:
+            if not self.has_run(step):
+                self.run_through(step)
+                signal.emit(*args)
+
+        signal.connect(run_through_and_again)
 
     def _on_step(self) -> None:
         # One step per event-loop pass: the window's whole second pass at once froze it for 110-130 ms right
@@ -140,6 +141,8 @@ class Stages:
             QTimer.singleShot(NEXT_PASS_MS, self._context, self._on_step)
 
     def _finish(self) -> None:
+        if self._done:
+            return
         self._done = True
         callbacks, self._after = self._after, []
         for callback in callbacks:

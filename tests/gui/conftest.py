@@ -95,6 +95,8 @@ def window(qtbot, settings: QSettings) -> Iterator[MainWindow]:
     win = MainWindow(settings)
     qtbot.addWidget(win)
     win.show()
+    # As gui.app.run does, a corpus opens once the window is finished (after its first paint).
+    qtbot.waitUntil(lambda: win.built, timeout=5000)
     yield win
     win.close()
     assert not win.session.busy(), "workers still running after the window closed"

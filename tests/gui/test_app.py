@@ -43,6 +43,7 @@ def test_geometry_splitters_and_recent_corpora_are_remembered(qtbot, settings: Q
     first.show()
     first.resize(760, 560)  # within the offscreen screen (800x600): restoreGeometry clamps to it
     first.main_splitter.setSizes([200, 340, 220])
+    qtbot.waitUntil(lambda: first.built, timeout=5000)
     with qtbot.waitSignal(first.session.corpus_opened, timeout=INDEX_TIMEOUT):
         first.open_corpus(seeds_corpus)
     qtbot.waitUntil(lambda: not first.session.indexing, timeout=INDEX_TIMEOUT)
@@ -55,7 +56,7 @@ def test_geometry_splitters_and_recent_corpora_are_remembered(qtbot, settings: Q
     assert second.size() == QSize(760, 560)
     assert second.main_splitter.sizes() == sizes
     assert second.last_corpus() == (seeds_corpus.resolve(), None)
-    assert second.recent_menu.actions()[0].text() == "seeds"
+    assert second.menus.recent_menu.actions()[0].text() == "seeds"
     second.close()
 
 
@@ -64,22 +65,22 @@ def test_an_opened_corpus_is_remembered_after_the_opening_or_when_left(qtbot, wi
     with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
         window.open_corpus(seeds_corpus)
     # Written a moment later, so that the settings file's write does not add to the opening's work.
-    qtbot.waitUntil(lambda: window.recent_menu.corpora() == [(seeds_corpus.resolve(), None)], timeout=5000)
+    qtbot.waitUntil(lambda: window.menus.recent_menu.corpora() == [(seeds_corpus.resolve(), None)], timeout=5000)
 
     other = tmp_path / "other"
     shutil.copytree(seeds_corpus, other)
     with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
         window.open_corpus(other)
     window.open_corpus(seeds_corpus)  # left at once: still remembered
-    assert window.recent_menu.corpora()[0] == (other.resolve(), None)
+    assert window.menus.recent_menu.corpora()[0] == (other.resolve(), None)
     qtbot.waitUntil(lambda: not window.session.busy(), timeout=INDEX_TIMEOUT)
 
 
 def test_a_vanished_corpus_is_skipped_at_start(qtbot, settings: QSettings, tmp_path: Path, seeds_corpus: Path):
     window = MainWindow(settings)
     qtbot.addWidget(window)
-    window.recent_menu.remember(seeds_corpus, None)
-    window.recent_menu.remember(tmp_path / "gone", None)
+    window.menus.recent_menu.remember(seeds_corpus, None)
+    window.menus.recent_menu.remember(tmp_path / "gone", None)
     assert window.last_corpus() == (seeds_corpus.resolve(), None)
     assert gui_app.start_target(window, None, None) == (seeds_corpus.resolve(), None)
     explicit = tmp_path / "other"
@@ -89,7 +90,32 @@ def test_a_vanished_corpus_is_skipped_at_start(qtbot, settings: QSettings, tmp_p
     window.close()
 
 
-def test_closing_while_indexing_exits_cleanly(qtbot, window: MainWindow, tmp_path: Path):
+def test_open_corpus_and_use_annotations_from_ask_for_a_folder(qtbot, window: MainWindow, seeds_corpus: Path,
+                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    answers = iter([str(seeds_corpus), str(notes)])
+    asked: list[tuple[str, str]] = []
+
+    def choose(parent, title: str, start: str) -> str:
+        asked.append((title, start))
+        return next(answers)
+
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", choose)
+    assert not window.menus.annotations_action.isEnabled()  # no corpus to use them on yet
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.menus.open_action.trigger()
+    assert (window.corpus, window.annotations) == (seeds_corpus, None)
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.menus.annotations_action.trigger()
+    assert (window.corpus, window.annotations) == (seeds_corpus, notes)
+    assert asked == [("Open Corpus", str(Path.home())), ("Use Annotations From", str(seeds_corpus))]
+    qtbot.waitUntil(lambda: not window.session.busy(), timeout=INDEX_TIMEOUT)
+
+
+@pytest.mark.parametrize("in_child", [True, False], ids=["child process", "thread"])
+def test_closing_while_indexing_exits_cleanly(qtbot, window: MainWindow, tmp_path: Path, in_child: bool):
+    window.session.build_in_child = in_child
     corpus = make_corpus(tmp_path / "big", 400)
     with qtbot.waitSignal(window.session.index_progressed, timeout=INDEX_TIMEOUT,
                           check_params_cb=lambda progress: progress.done > 0):
@@ -170,7 +196,7 @@ def test_a_build_process_that_dies_is_reported(qtbot, window: MainWindow, tmp_pa
     assert not window.session.indexing
     # The next update picks up where the killed one stopped.
     with qtbot.waitSignal(window.session.index_finished, timeout=60_000) as finished:
-        window.reindex_action.trigger()
+        window.menus.reindex_action.trigger()
     assert finished.args[0].added + finished.args[0].unchanged == 400
     assert not finished.args[0].cancelled
 
@@ -207,7 +233,7 @@ def test_about_names_the_version(qtbot, window: MainWindow, monkeypatch: pytest.
     shown = {}
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.about",
                         lambda parent, title, text: shown.update(title=title, text=text))
-    window.about_action.trigger()
+    window.menus.about_action.trigger()
     assert gdexplorer.__version__ in shown["text"]
 
 

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QTextBrowser
 
 from gdexplorer.cli import main as cli_main
 from gdexplorer.explorer import Explorer
-from gdexplorer.gui.curating import entity_id_for, sentence_around, valid_entity_id
+from gdexplorer.gui.edits import entity_id_for, sentence_around, valid_entity_id
+from gdexplorer.gui.itemmodels import item_at
 from gdexplorer.gui.links import FactLink, fact_href, parse_href
 from gdexplorer.gui.mainwindow import MainWindow
-from gdexplorer.gui.models import item_at
 from gdexplorer.gui.watcher import watch_list
 from gdexplorer.gui.widgets.entitypicker import EntityPicker
 from gdexplorer.gui.widgets.factdialog import FactDialog
@@ -417,7 +417,7 @@ def test_exports_contain_what_the_window_shows(qtbot, opened, tmp_path, monkeypa
         return str(tmp_path / Path(start).name), filters
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
-    opened.export_menu.aboutToShow.emit()
+    opened.menus.export_menu.aboutToShow.emit()
     assert opened.exports.csv_action.isEnabled() and opened.exports.json_action.isEnabled()
     with qtbot.waitSignal(opened.exporter.exported, timeout=10_000) as done:
         opened.exports.csv_action.trigger()
@@ -436,7 +436,7 @@ def test_exports_contain_what_the_window_shows(qtbot, opened, tmp_path, monkeypa
     assert [hit["title"] for hit in data["hits"]] == shown
 
     open_entity(qtbot, opened, "gac-group")
-    opened.export_menu.aboutToShow.emit()
+    opened.menus.export_menu.aboutToShow.emit()
     assert opened.exports.dossier_action.text() == "Dossier of GAC Group as Markdown…"
     with qtbot.waitSignal(opened.exporter.exported, timeout=10_000) as done:
         opened.exports.dossier_action.trigger()

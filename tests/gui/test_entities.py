@@ -37,7 +37,7 @@ def test_the_sidebar_fills_once_the_corpus_is_open_and_not_with_a_corpus_left(qt
     """The tree fills in an event-loop pass after the corpus-opened slot; a corpus switched away from is not shown."""
     with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
         window.open_corpus(seeds_corpus)
-    qtbot.waitUntil(lambda: len(window.entities.visible_names()) == len(window._opened.entities), timeout=5000)
+    qtbot.waitUntil(lambda: len(window.entities.visible_names()) == len(window.overview.opened.entities), timeout=5000)
     assert "Che Wenquan" in window.entities.visible_names()
 
     empty = tmp_path / "empty"

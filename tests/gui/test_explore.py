@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from gdexplorer.explorer import Explorer
-from gdexplorer.gui.explore import (
+from gdexplorer.gui.explorepages import (
     FilterGroup,
     by_month,
     category_filter,
@@ -23,8 +23,8 @@ from gdexplorer.gui.explore import (
     with_filter,
     year_filter,
 )
+from gdexplorer.gui.itemmodels import item_at
 from gdexplorer.gui.mainwindow import MainWindow
-from gdexplorer.gui.models import item_at
 from gdexplorer.gui.widgets.facetspanel import FacetGroup, FacetValue, MoreRow
 from gdexplorer.gui.widgets.network import ego_layout
 from gdexplorer.gui.widgets.timeline import make_bins
@@ -47,7 +47,7 @@ def rows(window: MainWindow) -> list[str]:
 
 def wait_facets(qtbot, window: MainWindow) -> None:
     """Until the Refine panel counts exactly what the window shows."""
-    qtbot.waitUntil(lambda: window.facets.page is not None and window.facets.page.query == window._query
+    qtbot.waitUntil(lambda: window.facets.page is not None and window.facets.page.query == window.explore.query
                     and window.facets.page.filters == tuple(f.clause for f in window.filters), timeout=10_000)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QTableView
 
 from tests.gui.conftest import INDEX_TIMEOUT
@@ -31,6 +32,11 @@ def test_a_broken_yaml_file_is_listed_with_path_line_and_column(qtbot, window, s
     assert "airship" in model.data(model.index(row, 1))
     assert any(line.startswith("annotations/broken.yaml:3:11: error: ") for line in window.problems.lines())
     assert window.problems_button.isVisible()
+    assert window.problems_button.text() == "1 problem"
+    qtbot.mouseClick(window.problems_button, Qt.MouseButton.LeftButton)
+    assert not dock.isVisible()
+    qtbot.mouseClick(window.problems_button, Qt.MouseButton.LeftButton)
+    assert dock.isVisible()
     # Everything valid still loaded.
     qtbot.waitUntil(lambda: not window.session.indexing, timeout=INDEX_TIMEOUT)
     assert "GAC Group" in window.entities.visible_names()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QListView
 
-from gdexplorer.gui.models import item_at
+from gdexplorer.gui.itemmodels import item_at
 from gdexplorer.model import Hit
 from tests.gui.conftest import search
 

@@ -1,49 +1,72 @@
-"""Staged building: steps a pass apart, parts built when first read, callbacks after the last step."""
+"""Staged building: steps a pass apart in their order, some run sooner when needed, callbacks after the last."""
 
 from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from gdexplorer.gui.staged import BuiltLater, Stages, build_once, is_built, preload
+from gdexplorer.gui.staged import Stages, preload
 
 
 class Parts(QObject):
-    """Two parts, the second needing the first, and an extra made with the second."""
-
-    first: BuiltLater[list[str]] = BuiltLater()
-    second: BuiltLater[list[str]] = BuiltLater()
-    second_extra: BuiltLater[str] = BuiltLater("second")
+    """Three parts built in this order, the second needing the first."""
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[str] = []
+        self.stages = Stages(self, [self._build_first, self._build_second, self._build_third])
 
-    @build_once
     def _build_first(self) -> None:
         self.calls.append("first")
-        self._first = ["first"]
+        self.first = ["first"]
 
-    @build_once
     def _build_second(self) -> None:
-        first = self.first
         self.calls.append("second")
-        self._second = [*first, "second"]
-        self._second_extra = "extra"
+        self.second = [*self.first, "second"]
+
+    def _build_third(self) -> None:
+        self.calls.append("third")
 
 
-def test_reading_a_part_builds_it_and_the_parts_it_needs_once():
+def test_running_through_a_step_runs_it_and_the_steps_before_it_once():
     parts = Parts()
-    assert not is_built(parts, "first") and not is_built(parts, "second")
-    assert parts.second_extra == "extra"
+    done: list[bool] = []
+    parts.stages.after(lambda: done.append(True))
+    assert not parts.stages.has_run(parts._build_second)
+    assert not hasattr(parts, "second")  # nothing is built before its step runs
+    parts.stages.run_through(parts._build_second)
     assert parts.second == ["first", "second"]
-    assert parts.first == ["first"]
-    parts._build_first()
-    parts._build_second()
+    assert parts.stages.has_run(parts._build_first) and parts.stages.has_run(parts._build_second)
+    assert not parts.stages.done and done == []
+    parts.stages.run_through(parts._build_first)
+    parts.stages.run_through(parts._build_second)
     assert parts.calls == ["first", "second"]
-    assert is_built(parts, "first") and is_built(parts, "second")
-    assert isinstance(Parts.first, BuiltLater)
+    parts.stages.run_through(parts._build_third)  # the last one: the callbacks follow
+    assert parts.calls == ["first", "second", "third"]
+    assert parts.stages.done and done == [True]
+    parts.stages.finish()
+    assert parts.calls == ["first", "second", "third"] and done == [True]
+
+
+class Asker(QObject):
+    asked = Signal(str)
+
+
+def test_a_signal_on_demand_runs_the_steps_through_its_part_which_hears_it_once():
+    asker = Asker()
+    heard: list[str] = []
+
+    def build_listener() -> None:
+        asker.asked.connect(heard.append)
+
+    stages = Stages(asker, [lambda: heard.append("built first"), build_listener, lambda: heard.append("later")])
+    stages.on_demand(asker.asked, build_listener)
+    asker.asked.emit("china")
+    assert heard == ["built first", "china"]  # the listener, connected during the emission, heard it again
+    assert not stages.done
+    asker.asked.emit("hydrogen")
+    assert heard == ["built first", "china", "hydrogen"]
 
 
 def test_steps_run_a_pass_apart_then_the_callbacks(qtbot):

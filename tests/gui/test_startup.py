@@ -74,7 +74,7 @@ def test_once_shown_the_window_has_every_menu_action_shortcut_and_pane(qtbot, wi
     assert shortcuts == {"&Back": "Alt+Left", "&Forward": "Alt+Right", "&Search": "Ctrl+L", "&Next Match": "F3",
                          "&Previous Match": "Shift+F3", "&Undo": "Ctrl+Z",
                          "Add &Fact from the Selection…": "Ctrl+E", "Copy &Citation of the Article": "Ctrl+Shift+C"}
-    assert not window.open_action.icon().isNull()
+    assert not window.menus.open_action.icon().isNull()
     assert [window.detail_tabs.tabText(i) for i in range(window.detail_tabs.count())] == ["Details", "Network"]
     assert window.detail_tabs.widget(1) is window.network
     assert window.detail_tabs.currentWidget() is window.detail
@@ -112,34 +112,46 @@ def test_a_query_typed_before_the_second_pass_is_searched_once_typing_pauses(qtb
     window.close()
 
 
-def test_reading_a_part_of_the_second_pass_builds_it_and_what_it_needs_at_once(qtbot, settings: QSettings):
+def test_finishing_the_second_pass_builds_every_part_at_once_in_its_order(qtbot, settings: QSettings):
     window = MainWindow(settings)
     qtbot.addWidget(window)
     assert not window.built
+    assert not hasattr(window, "session") and not hasattr(window, "changes")  # reading a part builds nothing
+    opened = []
+    window.after_building(lambda: opened.append(window.built))
+    assert opened == []  # after_building waits for every part
+    window.finish_building()
+    assert opened == [True]
     assert window.session.explorer is None
-    changes = window.changes  # needs the session, the watcher, the curation and the explore controller
+    changes = window.changes  # built after the session, the watcher, the curation and the explore controller
     assert changes.session is window.session
     explore = window.explore
     assert explore.session is window.session
     assert explore.network is window.network
     assert window.detail_tabs.widget(1) is window.network  # the network took its placeholder's tab
     assert window.results_column.layout().itemAt(0).widget() is window.timeline
-    assert not window.built
-    opened = []
-    window.after_building(lambda: opened.append(window.built))
-    assert opened == []  # after_building waits for every part
     window.finish_building()
-    assert opened == [True]
     assert window.changes is changes and window.explore is explore  # built once
     assert "\n".join(menu_lines(window.menuBar())) == MENUS
+
+
+def test_opening_a_corpus_before_the_second_pass_is_done_finishes_it(qtbot, settings: QSettings, seeds_corpus):
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.built
+    window.open_corpus(seeds_corpus)
+    assert window.built
+    qtbot.waitUntil(lambda: window.session.explorer is not None, timeout=10_000)
+    window.close()
 
 
 def test_a_menu_opened_during_the_second_pass_shows_its_actions(qtbot, settings: QSettings):
     window = MainWindow(settings)
     qtbot.addWidget(window)
-    window.edit_menu.aboutToShow.emit()
-    window.export_menu.aboutToShow.emit()
-    window.view_menu.aboutToShow.emit()
+    window.menus.edit_menu.aboutToShow.emit()
+    window.menus.export_menu.aboutToShow.emit()
+    window.menus.view_menu.aboutToShow.emit()
     assert not window.built
     window.finish_building()
     assert "\n".join(menu_lines(window.menuBar())) == MENUS
@@ -168,10 +180,11 @@ def test_the_second_pass_yields_to_the_event_loop_between_its_steps(qtbot, setti
 
 
 def test_the_first_pass_imports_no_controller_nor_model_and_the_first_paint_brings_them(tmp_path: Path):
-    later = ("gdexplorer.gui.session", "gdexplorer.gui.annotating", "gdexplorer.gui.changescontroller",
-             "gdexplorer.gui.explorecontroller", "gdexplorer.gui.exportcontroller", "gdexplorer.gui.searchcontroller",
-             "gdexplorer.gui.watcher", "gdexplorer.gui.widgets.network", "gdexplorer.gui.widgets.timeline",
-             "gdexplorer.model", "gdexplorer.gui.pages")
+    later = ("gdexplorer.gui.session", "gdexplorer.gui.overviewcontroller", "gdexplorer.gui.curationcontroller",
+             "gdexplorer.gui.changescontroller", "gdexplorer.gui.explorecontroller",
+             "gdexplorer.gui.exportcontroller", "gdexplorer.gui.searchcontroller", "gdexplorer.gui.watcher",
+             "gdexplorer.gui.widgets.network", "gdexplorer.gui.widgets.timeline", "gdexplorer.model",
+             "gdexplorer.gui.pages")
     code = (
         "import sys\n"
         "from PySide6.QtCore import QSettings\n"

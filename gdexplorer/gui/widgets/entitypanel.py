@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdexplorer.gui.models import EntityFilterProxy, EntityTreeModel, item_at
+from gdexplorer.gui.itemmodels import EntityFilterProxy, EntityTreeModel, item_at
 
 if TYPE_CHECKING:
     # Types only: the core's model (its dataclasses) is imported after the window's first paint.

@@ -9,7 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from gdexplorer.gui.icons import kind_icon
-from gdexplorer.gui.models import ItemRole
+from gdexplorer.gui.itemmodels import ItemRole
 from gdexplorer.model import Entity, EntityKind
 
 Index = QModelIndex | QPersistentModelIndex

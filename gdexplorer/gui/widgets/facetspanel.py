@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdexplorer.gui.explore import (
+from gdexplorer.gui.explorepages import (
     FacetsPage,
     Filter,
     FilterGroup,
@@ -42,7 +42,7 @@ from gdexplorer.gui.explore import (
 )
 from gdexplorer.gui.formatting import plural
 from gdexplorer.gui.icons import kind_icon
-from gdexplorer.gui.models import ItemRole, TwoLevelModel, item_at
+from gdexplorer.gui.itemmodels import ItemRole, TwoLevelModel, item_at
 from gdexplorer.gui.theme import marks_for
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The Add/Edit Fact dialog: a quoted passage, the entity it is about, and what it says.
 
-The dialog only gathers an edit (``gdexplorer.gui.curating``) and emits ``save_requested``; the
+The dialog only gathers an edit (``gdexplorer.gui.edits``) and emits ``save_requested``; the
 window runs it through the core, which validates and writes the YAML, and calls ``show_error``
 (the dialog stays open, nothing was written) or closes it. So a refused save loses no typing.
 """
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdexplorer.explorer import Explorer
-from gdexplorer.gui.curating import (
+from gdexplorer.gui.edits import (
     AddFact,
     AddRelation,
     CreateEntity,

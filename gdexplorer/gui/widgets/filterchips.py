@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractButton, QMenu, QSizePolicy, QToolButton, QWidget
 
-from gdexplorer.gui.explore import Filter, FilterGroup
+from gdexplorer.gui.explorepages import Filter, FilterGroup
 from gdexplorer.gui.theme import marks_for
 
 PREFIX = {FilterGroup.CATEGORY: "Section", FilterGroup.DATE: "Date", FilterGroup.ENTITY: "Mentions"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class IndexStatus(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel)
         self._set_busy(False)
-        self.cancel.clicked.connect(self.cancel_requested)
+        self.cancel.clicked.connect(self._on_cancel_clicked)
 
     def _set_busy(self, busy: bool) -> None:
         self.bar.setVisible(busy)
@@ -61,6 +61,11 @@ class IndexStatus(QWidget):
     def show_cancelling(self) -> None:
         self.cancel.setEnabled(False)
         self.label.setText("Stopping after the current batch…")
+
+    @Slot()
+    def _on_cancel_clicked(self) -> None:
+        self.show_cancelling()
+        self.cancel_requested.emit()
 
     def show_finished(self, stats: IndexStats) -> None:
         self._set_busy(False)

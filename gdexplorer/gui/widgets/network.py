@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdexplorer.gui.explore import NetworkPage
+from gdexplorer.gui.explorepages import NetworkPage
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.model import EntityKind, NetworkEdge
 

@@ -7,7 +7,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from gdexplorer.errors import Problem
-from gdexplorer.gui.models import ProblemsModel, item_at
+from gdexplorer.gui.itemmodels import ProblemsModel, item_at
 
 
 class ProblemsPanel(QWidget):

@@ -19,7 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate
 
 from gdexplorer.gui.formatting import display_date
-from gdexplorer.gui.models import item_at
+from gdexplorer.gui.itemmodels import item_at
 from gdexplorer.gui.theme import marks_for
 
 if TYPE_CHECKING:

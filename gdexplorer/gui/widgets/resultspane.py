@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdexplorer.gui.formatting import plural
-from gdexplorer.gui.models import ResultsModel
+from gdexplorer.gui.itemmodels import ResultsModel
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.resultdelegate import ResultDelegate
 

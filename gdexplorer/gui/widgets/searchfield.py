@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal, Slot
+import json
+
+from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
 
@@ -10,6 +12,7 @@ from gdexplorer.gui.icons import named_icon
 
 DEBOUNCE_MS = 150
 HISTORY_SIZE = 20
+HISTORY_KEY = "search/history"
 
 
 class SearchField(QLineEdit):
@@ -57,6 +60,17 @@ class SearchField(QLineEdit):
         self._history = [q for q in dict.fromkeys(q.strip() for q in queries) if q][:HISTORY_SIZE]
         self._history_action.setVisible(bool(self._history))
 
+    def restore_history(self, settings: QSettings) -> None:
+        """The recent searches ``save_history`` kept (none if there are none, or they cannot be read)."""
+        try:
+            queries = json.loads(str(settings.value(HISTORY_KEY, "[]")))
+        except ValueError:
+            queries = []
+        self.set_history([q for q in queries if isinstance(q, str)] if isinstance(queries, list) else [])
+
+    def save_history(self, settings: QSettings) -> None:
+        settings.setValue(HISTORY_KEY, json.dumps(self._history))
+
     def remember(self, query: str) -> None:
         """Put a query the user settled on at the top of the recent searches."""
         query = query.strip()
@@ -64,6 +78,12 @@ class SearchField(QLineEdit):
             self.set_history([query, *self._history])
 
     # -- text --------------------------------------------------------------------------------
+
+    @Slot()
+    def take_focus(self) -> None:
+        """Focus the field with its text selected, ready to be typed over (Ctrl+L)."""
+        self.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.selectAll()
 
     def set_query(self, text: str) -> None:
         """Show a query without searching for it (e.g. when going back)."""

@@ -16,6 +16,7 @@ from gdexplorer.gui.theme import marks_for
 
 if TYPE_CHECKING:
     # Types only: the core's model (its dataclasses) is imported after the window's first paint.
+    from gdexplorer.gui.pages import ArticlePage
     from gdexplorer.model import Suggestion
 
 SHOWN = 8
@@ -52,6 +53,11 @@ class SuggestionBar(QWidget):
         layout.addLayout(row)
         self.hide()
         self.label.linkActivated.connect(self._on_label_link_activated)
+
+    @Slot(object)
+    def show_article(self, page: ArticlePage) -> None:
+        """The names of a loaded article's page."""
+        self.show_suggestions(page.suggestions)
 
     def show_suggestions(self, suggestions: tuple[Suggestion, ...]) -> None:
         self.suggestions = tuple(suggestions)

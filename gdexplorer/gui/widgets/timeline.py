@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from gdexplorer.gui.explore import MONTH_NAMES, month_label, months_between
+from gdexplorer.gui.explorepages import MONTH_NAMES, month_label, months_between
 from gdexplorer.gui.theme import marks_for
 
 HEIGHT = 66

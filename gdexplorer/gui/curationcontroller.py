@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from gdexplorer.errors import AnnotationError
-from gdexplorer.gui.curating import (
+from gdexplorer.gui.edits import (
     CreateEntity,
     Curated,
     CurationEdit,

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from gdexplorer.errors import Problem, Severity
 from gdexplorer.explorer import Explorer
-from gdexplorer.gui.models import EntityFilterProxy, EntityTreeModel, ItemRole, ProblemsModel, ResultsModel, item_at
+from gdexplorer.gui.itemmodels import EntityFilterProxy, EntityTreeModel, ItemRole, ProblemsModel, ResultsModel, item_at
 from gdexplorer.model import Entity, EntityKind, Hit
 
 
