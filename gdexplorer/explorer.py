@@ -122,6 +122,7 @@ class Explorer:
         self._annotations = AnnotationSet()
         self._index_problems: tuple[Problem, ...] = ()
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._analyzers: dict[str, Any] = {}
         self._curator_instance: Any = None
         self.reload_annotations()
@@ -193,12 +194,15 @@ class Explorer:
     def reload_annotations(self) -> AnnotationCounts:
         """(Re)read the annotation files; the index picks up changed mentions on its next update."""
         base = self._corpus.root if self._annotations_dir.is_relative_to(self._corpus.root) else None
-        signature = self._annotation_signature()
-        loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base)
-        with self._lock:
-            self._annotation_signature_seen = signature
-            self._annotations = loaded
-            self.__dict__.pop("_matcher", None)
+        # One reload at a time, so that the last one installed is the one that read the files last: a
+        # refresh that began before a save must not put back what the save replaced.
+        with self._reload_lock:
+            signature = self._annotation_signature()
+            loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base)
+            with self._lock:
+                self._annotation_signature_seen = signature
+                self._annotations = loaded
+                self.__dict__.pop("_matcher", None)
         return self.annotation_counts()
 
     def annotation_counts(self) -> AnnotationCounts:

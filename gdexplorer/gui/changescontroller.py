@@ -88,6 +88,9 @@ class ChangesController(QObject):
         self.entities_changed.emit(curated.entities)
         self.problems_changed.emit(curated.problems)
         shown = self.detail.page.entity.id if self.detail.page is not None else None
+        # A page loaded before this save (for an earlier refresh) must not replace the one it made.
+        self.session.drop_entity_loads()
+        self._keep_detail_scroll = None
         if curated.page is None:
             if shown == curated.entity_id:
                 self.detail.show_placeholder(DETAIL_HINT)

@@ -440,6 +440,10 @@ class ExplorerSession(QObject):
             return
         self._ask(self._entity, self._entity.next(), load_entity_page, self.explorer, entity_id)
 
+    def drop_entity_loads(self) -> None:
+        """The entity pages on their way are out of date (a save showed a newer one): drop them."""
+        self._entity.drop()
+
     # -- exploring ---------------------------------------------------------------------------
 
     def count_facets(self, text: str, filters: tuple[str, ...] = (), keystroke: bool = False,
