@@ -25,7 +25,7 @@ from gdexplorer import export as _export
 from gdexplorer.annotations.loading import AnnotationSet, QuoteFinder, annotation_files, load_annotations, valid_id
 from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
-from gdexplorer.files import atomic_write
+from gdexplorer.files import write_output
 from gdexplorer.model import (
     AnnotationCounts,
     Article,
@@ -580,5 +580,5 @@ class Explorer:
 
     @staticmethod
     def save_text(path: Path, text: str) -> None:
-        """Write an export atomically (never a half-written file); raises ``OSError``."""
-        atomic_write(path, text.encode("utf-8"))
+        """Write an export atomically (never a half-written file), a device or FIFO in place; raises ``OSError``."""
+        write_output(path, text.encode("utf-8"))
