@@ -219,7 +219,9 @@ class Explorer:
     def refresh(self, progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None) -> RefreshReport:
         """Pick up what changed on disk since the last look: annotation files, the manifest and
-        articles. Only what changed is re-read and re-indexed."""
+        articles. Only what changed is re-read and re-indexed. Raises ``CorpusError`` while the
+        corpus folder is unavailable, before anything is reloaded (its annotations would look deleted)."""
+        self._corpus.check_available()
         annotations_changed = self._annotation_signature() != self._annotation_signature_seen
         if annotations_changed:
             self.reload_annotations()

@@ -3,14 +3,18 @@ column where there is one), nothing is lost or replaced, and the rest keeps work
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
+from gdexplorer.errors import CorpusError
 from gdexplorer.explorer import Explorer
-from tests.faults.helpers import run_cli
+from tests.conftest import SEEDS
+from tests.faults.helpers import run_cli, snapshot
 
 # -- export targets (3) ---------------------------------------------------------------------------
 
@@ -67,3 +71,114 @@ def test_save_text_refuses_a_folder(tmp_path: Path) -> None:
     with pytest.raises(OSError, match=r"not a regular file \(a folder, device, FIFO or socket\)"):
         Explorer.save_text(folder, "text")
     assert folder.is_dir() and list(folder.iterdir()) == []
+
+
+# -- a corpus folder that goes away (8) ---------------------------------------------------------
+
+
+def test_a_corpus_folder_gone_for_a_moment_is_unavailable_and_the_index_is_kept(plain: Path, tmp_path: Path) -> None:
+    explorer = Explorer(plain, cache_dir=tmp_path / "cache")
+    assert explorer.update_index().added == 2
+    away = tmp_path / "away"
+    plain.rename(away)
+    with pytest.raises(CorpusError) as raised:
+        explorer.update_index()
+    assert str(raised.value) == (f"{plain}: the corpus folder is unavailable (No such file or directory); "
+                                 "the index is kept as it is")
+    with pytest.raises(CorpusError, match="the corpus folder is unavailable"):
+        explorer.check_articles()
+    assert explorer.search("hydrogen").total == 2
+    away.rename(plain)
+    stats = explorer.update_index()
+    assert (stats.added, stats.deleted, stats.unchanged) == (0, 0, 2)
+    assert explorer.search("hydrogen").total == 2
+
+
+def test_an_articles_folder_gone_for_a_moment_is_unavailable_too(plain: Path, tmp_path: Path) -> None:
+    explorer = Explorer(plain, cache_dir=tmp_path / "cache")
+    explorer.update_index()
+    (plain / "articles").rename(tmp_path / "articles-away")
+    with pytest.raises(CorpusError, match="the corpus folder is unavailable"):
+        explorer.update_index()
+    assert explorer.search("hydrogen").total == 2
+
+
+# -- a file name that is not UTF-8 (9) ----------------------------------------------------------
+
+BAD_NAME = "articles/bad\\xff name.txt: error: the name is not valid UTF-8: skipped (rename it to index it)"
+
+
+@pytest.fixture
+def bad_name(plain: Path) -> Path:
+    with open(os.path.join(os.fsencode(plain), b"articles", b"bad\xff name.txt"), "wb") as fh:
+        fh.write(b"Zebra news\n\nA zebra on the quay.\n")
+    (plain / "articles" / "good.txt").write_text("Zebra again\n\nAnother zebra.\n", encoding="utf-8")
+    return plain
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_and_skipped(bad_name: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    built = run_cli("index", "--corpus", str(bad_name), cache=cache)
+    assert built.returncode == 0, built.stderr.decode()
+    assert built.stderr.decode().splitlines() == [BAD_NAME]
+    found = run_cli("search", "zebra", "--json", "--corpus", str(bad_name), cache=cache)
+    assert [h["path"] for h in json.loads(found.stdout)["hits"]] == ["articles/good.txt"]
+    exported = run_cli("export", "results", "zebra", "--corpus", str(bad_name), cache=cache)
+    assert exported.returncode == 0 and b"articles/good.txt" in exported.stdout
+    checked = run_cli("check", "--corpus", str(bad_name), cache=cache)
+    assert checked.returncode == 1
+    assert checked.stdout.decode().splitlines() == [BAD_NAME]
+
+
+def test_a_folder_name_that_is_not_utf8_is_reported_and_skipped(plain: Path, tmp_path: Path) -> None:
+    folder = os.path.join(os.fsencode(plain), b"articles", b"\xe9t\xe9")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"a.txt"), "wb") as fh:
+        fh.write(b"Zebra\n\nA zebra.\n")
+    explorer = Explorer(plain, cache_dir=tmp_path / "cache")
+    stats = explorer.update_index()
+    assert [str(p) for p in stats.problems] == [
+        "articles/\\xe9t\\xe9: error: the name is not valid UTF-8: skipped (rename it to index it)"]
+    assert explorer.article_count() == 2
+
+
+# -- manifest dates and paths (10, weak spots) ------------------------------------------------------
+
+
+def _manifest(root: Path, *records: dict[str, object]) -> None:
+    lines = (root / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    (root / "manifest.jsonl").write_text("\n".join([*lines, *map(json.dumps, records)]) + "\n", encoding="utf-8")
+
+
+def test_a_date_moved_out_of_years_1_to_9999_is_an_invalid_date_with_a_warning(plain: Path, tmp_path: Path) -> None:
+    (plain / "articles" / "zero.txt").write_text("Zero date\n\nA zebra.\n", encoding="utf-8")
+    _manifest(plain, {"file": "articles/zero.txt", "date": "0001-01-01T00:00:00+05:00"})
+    explorer = Explorer(plain, cache_dir=tmp_path / "cache")
+    explorer.update_index()
+    assert [str(p) for p in explorer.problems()] == [
+        "manifest.jsonl:3:1: warning: not a date (years 1 to 9999): 0001-01-01T00:00:00+05:00; the article is undated"]
+    assert [h.path for h in explorer.search("zebra", sort="newest").hits] == ["articles/zero.txt"]
+    assert explorer.search("hydrogen").total == 2
+
+
+def test_manifest_files_outside_the_corpus_are_refused(plain: Path, tmp_path: Path) -> None:
+    _manifest(plain, {"file": "../articles/0001.txt", "title": "Hijacked"},
+              {"file": "/articles/0002.txt", "title": "Hijacked too"},
+              {"file": "./articles/0002.txt", "title": "Kept"})
+    explorer = Explorer(plain, cache_dir=tmp_path / "cache")
+    explorer.update_index()
+    assert [str(p) for p in explorer.problems()] == [
+        "manifest.jsonl:3:1: error: names a file outside the corpus folder: ../articles/0001.txt",
+        "manifest.jsonl:4:1: error: names a file outside the corpus folder: /articles/0002.txt",
+    ]
+    assert explorer.article("articles/0001.txt").info.title != "Hijacked"
+    assert explorer.article("articles/0002.txt").info.title == "Kept"
+
+
+def test_nothing_in_the_corpus_changes(bad_name: Path, tmp_path: Path) -> None:
+    before = snapshot(bad_name)
+    Explorer(bad_name, cache_dir=tmp_path / "cache").update_index()
+    assert snapshot(bad_name) == before
+
+
+_ = (shutil, SEEDS)
