@@ -426,7 +426,10 @@ def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str
     lines: dict[str, int] = {}
     problems: list[Problem] = []
     try:
-        data = read_regular(path, MAX_MANIFEST_BYTES + 1)
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return records, [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is "
+                                                     "ignored")]
+        data = read_regular(path, MAX_MANIFEST_BYTES + 1)  # bounded again: the file may grow meanwhile
     except FileNotFoundError:
         return records, problems
     except OSError as e:

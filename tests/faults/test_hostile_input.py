@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
+from gdexplorer.corpus.reading import MAX_MANIFEST_BYTES
 from gdexplorer.errors import CorpusError
 from gdexplorer.explorer import Explorer
-from tests.conftest import SEEDS
 from tests.faults.helpers import run_cli, snapshot
 
 # -- export targets (3) ---------------------------------------------------------------------------
@@ -181,4 +180,29 @@ def test_nothing_in_the_corpus_changes(bad_name: Path, tmp_path: Path) -> None:
     assert snapshot(bad_name) == before
 
 
-_ = (shutil, SEEDS)
+
+# -- a manifest that is not a regular file, or too big (14) ---------------------------------------
+
+NOT_REGULAR = ("manifest.jsonl: error: cannot read: not a regular file (a device, FIFO or socket); "
+               "the manifest is ignored")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "too big"])
+def test_a_manifest_that_is_no_regular_file_or_too_big_is_refused(plain: Path, tmp_path: Path, kind: str) -> None:
+    manifest = plain / "manifest.jsonl"
+    manifest.unlink()
+    if kind == "fifo":
+        os.mkfifo(manifest)
+        expected = NOT_REGULAR
+    elif kind == "/dev/zero":
+        manifest.symlink_to("/dev/zero")
+        expected = NOT_REGULAR
+    else:
+        with open(manifest, "wb") as fh:  # sparse: no disk space, and never read
+            fh.truncate(MAX_MANIFEST_BYTES + 1)
+        expected = "manifest.jsonl: error: larger than 256 MB; the manifest is ignored"
+    done = run_cli("check", "--corpus", str(plain), cache=tmp_path / "cache", timeout=30)
+    assert done.returncode == 1
+    assert done.stdout.decode().splitlines() == [expected]
+    found = run_cli("search", "hydrogen", "--json", "--corpus", str(plain), cache=tmp_path / "cache", timeout=30)
+    assert json.loads(found.stdout)["total"] == 2
