@@ -165,6 +165,10 @@ class _FileReader:
                 self.error(key_node, f"keys of {what} must be plain words")
                 continue
             key = str(key_node.value)
+            why = not_text(key)
+            if why is not None:
+                self.error(key_node, f"a key of {what} {why}")
+                continue
             if key in first:
                 line = first[key].start_mark.line + 1
                 self.error(key_node, f"duplicate key '{key}' in {what} (first at line {line}); only one is allowed")
@@ -202,7 +206,12 @@ class _FileReader:
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"'{key}' of {what} must be text, not {_kind(node)}")
             return None
-        return str(node.value).strip()
+        value = str(node.value).strip()
+        why = not_text(value)
+        if why is not None:
+            self.error(node, f"'{key}' of {what} {why}")
+            return None
+        return value
 
     def read(self, root: yaml.Node | None) -> list[_Raw]:
         if root is None:
@@ -242,6 +251,10 @@ class _FileReader:
         for alias_node in self.sequence(fields.get("aliases", _null()), "'aliases'"):
             self.visit(alias_node)
             if isinstance(alias_node, yaml.ScalarNode) and self.check_tag(alias_node) and alias_node.tag != _NULL:
+                why = not_text(str(alias_node.value))
+                if why is not None:
+                    self.error(alias_node, f"an alias {why}")
+                    continue
                 aliases.append(str(alias_node.value).strip())
             elif not isinstance(alias_node, yaml.ScalarNode):
                 self.error(alias_node, f"each alias must be text, not {_kind(alias_node)}")
@@ -277,6 +290,24 @@ class _FileReader:
             where=self.span(node),
         )
         return _Raw(entity, self.span(fields["id"]))
+
+
+def not_text(value: str) -> str | None:
+    """Why a YAML string cannot be used as text (None when it can).
+
+    Double-quoted escapes reach what the reader refuses in raw bytes: "\\0" is no path (open()
+    raises ValueError on it) and "\\uD800" is half a UTF-16 pair that no UTF-8 output, JSON
+    file or index can take, so every command that printed the value failed.
+    """
+    if "\0" in value:
+        return "contains a NUL character (\\0)"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return (f"contains \\u{ord(value[e.start]):04X}, half of a UTF-16 surrogate pair, which is not a "
+                    "character")
+    return None
 
 
 def _null() -> yaml.Node:

@@ -41,6 +41,9 @@ MANIFEST_CHUNK = 2000  # manifest lines per json.loads call
 # /dev/zero, a dump) and reading it would take the memory of the machine.
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# A JSON escape of half a surrogate pair without its other half.
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _UNPARSED = object()
 _KNOWN_KEYS = ("file", "title", "category", "date", "url", "source", "byline")
 
@@ -463,6 +466,13 @@ def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str
         except json.JSONDecodeError as e:
             problems.append(Problem(MANIFEST, number, e.colno, f"not JSON: {e.msg}"))
             continue
+        lone = _LONE_SURROGATE.search(line) if "\\u" in line else None
+        if lone is not None:
+            # json.loads takes "\\ud800" alone, but no UTF-8 output or index can take the result.
+            problems.append(Problem(MANIFEST, number, lone.start() + 1,
+                                    f"{lone.group()} is half of a UTF-16 surrogate pair, not a character; "
+                                    "replaced with \ufffd", Severity.WARNING))
+            record = json.loads(_LONE_SURROGATE.sub(r"\\ufffd", line))
         if not isinstance(record, dict) or not isinstance(record.get("file"), str):
             problems.append(Problem(MANIFEST, number, 1, 'each line must be an object with a "file" key'))
             continue

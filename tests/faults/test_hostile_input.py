@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from gdexplorer.corpus.reading import MAX_MANIFEST_BYTES
 from gdexplorer.errors import CorpusError
 from gdexplorer.explorer import Explorer
+from tests.conftest import SEEDS
 from tests.faults.helpers import run_cli, snapshot
 
 # -- export targets (3) ---------------------------------------------------------------------------
@@ -206,3 +208,75 @@ def test_a_manifest_that_is_no_regular_file_or_too_big_is_refused(plain: Path, t
     assert done.stdout.decode().splitlines() == [expected]
     found = run_cli("search", "hydrogen", "--json", "--corpus", str(plain), cache=tmp_path / "cache", timeout=30)
     assert json.loads(found.stdout)["total"] == 2
+
+
+# -- escapes in annotation values: "\0" and half a surrogate pair (11) ----------------------------
+
+ESCAPES = r'''entities:
+  - id: nul-fact
+    type: place
+    name: Nul Place
+    facts:
+      - text: A fact
+        article: "articles/0001.txt\0"
+        quote: "Guangdong"
+  - id: surrogate
+    type: place
+    name: "Surro\uD800gate"
+  - id: kept
+    type: place
+    name: Kept Place
+    aliases: ["ok", "bad \uDC00 alias"]
+    description: "bad \uDC00 text"
+'''
+ESCAPE_PROBLEMS = [
+    r"annotations/zz.yaml:7:18: error: 'article' of a fact of entity 'nul-fact' contains a NUL character (\0)",
+    r"annotations/zz.yaml:11:11: error: 'name' of an entity contains \uD800, half of a UTF-16 surrogate pair, "
+    "which is not a character",
+    r"annotations/zz.yaml:15:21: error: an alias contains \uDC00, half of a UTF-16 surrogate pair, "
+    "which is not a character",
+    r"annotations/zz.yaml:16:18: error: 'description' of entity 'kept' contains \uDC00, half of a UTF-16 "
+    "surrogate pair, which is not a character",
+]
+
+
+@pytest.fixture(scope="module")
+def escapes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("escapes") / "seeds"
+    shutil.copytree(SEEDS, root)
+    (root / "annotations" / "zz.yaml").write_text(ESCAPES, encoding="utf-8")
+    return root
+
+
+def test_escaped_nul_and_surrogates_in_annotations_are_problems_and_the_rest_loads(escapes: Path,
+                                                                                   tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    checked = run_cli("check", "--corpus", str(escapes), cache=cache)
+    assert checked.returncode == 1
+    assert checked.stdout.decode().splitlines() == ESCAPE_PROBLEMS
+    assert checked.stderr.decode() == "7 files, 68 entities, 101 facts, 83 relations: 4 errors, 0 warnings\n"
+    found = run_cli("search", "hydrogen", "--json", "--corpus", str(escapes), cache=cache)
+    assert json.loads(found.stdout)["total"] == 2
+
+
+@pytest.mark.parametrize("command", [("entity", "kept"), ("entity", "kept", "--json"), ("entities", "--json"),
+                                     ("export", "entity", "kept")])
+def test_commands_that_print_annotations_work_beside_escapes(escapes: Path, tmp_path: Path,
+                                                             command: tuple[str, ...]) -> None:
+    done = run_cli(*command, "--corpus", str(escapes), cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr.decode()
+    assert "Kept Place" in done.stdout.decode()
+    assert "nul-fact" in done.stdout.decode() or command[0] != "entities"
+
+
+def test_a_lone_surrogate_escape_in_the_manifest_is_replaced_with_a_warning(plain: Path, tmp_path: Path) -> None:
+    with (plain / "manifest.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"file": "articles/0002.txt", "title": "Bad \\ud800 title"}\n')
+        fh.write('{"file": "articles/0001.txt", "title": "Smile \\ud83d\\ude00"}\n')
+    done = run_cli("search", "hydrogen", "--corpus", str(plain), cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr.decode()
+    assert "Bad \ufffd title" in done.stdout.decode() and "Smile \U0001f600" in done.stdout.decode()
+    checked = run_cli("check", "--corpus", str(plain), cache=tmp_path / "cache")
+    assert checked.stdout.decode().splitlines() == [
+        "manifest.jsonl:3:45: warning: \\ud800 is half of a UTF-16 surrogate pair, not a character; "
+        "replaced with \ufffd"]
