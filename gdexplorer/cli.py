@@ -103,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gdexplorer.gui.app import run
 
         return run(corpus=args.corpus, annotations=args.annotations)
+    if args.annotations is not None and not args.annotations.is_dir():
+        # Loading nothing from a mistyped folder would pass `check` in CI: a false green.
+        why = "not a folder" if args.annotations.exists() else "no such folder"
+        print(f"gdexplorer {args.command}: --annotations {args.annotations}: {why}", file=sys.stderr)
+        return Exit.FAILED
     try:
         return COMMANDS[args.command](args)
     except GdxError as e:

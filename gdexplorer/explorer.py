@@ -170,12 +170,30 @@ class Explorer:
         for top in (corpus.articles_dir, annotations):
             if not top.is_dir():
                 continue
-            for folder, subfolders, names in os.walk(top):
-                # Hidden folders (.git, caches) change all the time and hold no articles.
-                subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            # A stack, not os.walk: before Python 3.12 it recurses, a RecursionError past ~1,000 nested folders.
+            stack = [str(top)]
+            while stack:
+                folder = stack.pop()
                 folders[folder] = None
-                if top == corpus.articles_dir and len(articles) <= file_limit:
-                    articles.extend(os.path.join(folder, n) for n in names if n.endswith(_ARTICLE_SUFFIX))
+                try:
+                    with os.scandir(folder) as scanned:
+                        entries = sorted(scanned, key=lambda e: e.name)
+                except OSError:
+                    continue
+                subfolders = []
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()  # as os.walk: a link to a folder is a folder, not followed
+                    except OSError:
+                        continue
+                    if is_dir:
+                        # Hidden folders (.git, caches) change all the time and hold no articles.
+                        if not entry.name.startswith(".") and not entry.is_symlink():
+                            subfolders.append(entry.path)
+                    elif (top == corpus.articles_dir and len(articles) <= file_limit
+                          and entry.name.endswith(_ARTICLE_SUFFIX)):
+                        articles.append(entry.path)
+                stack.extend(reversed(subfolders))
         if not annotations.is_dir() and annotations.parent.is_dir():
             folders[str(annotations.parent)] = None  # to see the folder being created
         for path in annotation_files(annotations) if annotations.is_dir() else ():

@@ -11,6 +11,7 @@ Every problem is collected; one bad file, entity or fact never stops the rest fr
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from gdexplorer.corpus.reading import Corpus, decode
+from gdexplorer.corpus.reading import Corpus, decode, shown_path
 from gdexplorer.errors import CorpusError, Problem, Severity
 from gdexplorer.model import Entity, EntityKind, Fact, Relation, SourceSpan
 
@@ -28,6 +29,7 @@ MAX_ANNOTATION_BYTES = 8 * 1024 * 1024
 MAX_ALIASES = 64  # YAML aliases (*name) in one file; real annotation files use a handful at most
 MAX_NODES = 200_000  # nodes visited after alias expansion
 MAX_DEPTH = 50  # an annotation file needs 5 levels; PyYAML recurses per level
+MAX_FOLDER_DEPTH = 32  # folders under annotations/: a few levels in practice
 
 _STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
@@ -441,10 +443,53 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
 
 
 def annotation_files(folder: Path) -> list[Path]:
+    """Every ``*.yaml`` and ``*.yml`` file under ``folder``, sorted (see ``find_annotation_files``)."""
+    return find_annotation_files(folder, folder.parent)[0]
+
+
+def find_annotation_files(folder: Path, base: Path) -> tuple[list[Path], list[Problem]]:
+    """Every annotation file under ``folder``, sorted, and the problems met on the way (shown
+    relative to ``base``): folders too deep or unreadable, names that are not valid UTF-8.
+
+    One loop with a stack, not ``rglob`` (recursive: a RecursionError past ~1,000 nested folders,
+    in every command). Symlinked folders are not followed (no loops).
+    """
+    files: list[Path] = []
+    problems: list[Problem] = []
     if not folder.is_dir():
-        return []
-    files = [p for p in folder.rglob("*") if p.suffix.lower() in (".yaml", ".yml") and p.is_file()]
-    return sorted(files)
+        return files, problems
+    stack = [(str(folder), 0)]
+    while stack:
+        current, depth = stack.pop()
+        try:
+            with os.scandir(current) as scanned:
+                entries = list(scanned)
+        except OSError as e:
+            problems.append(Problem(_shown(Path(current), base), 0, 0, f"cannot read this folder: {e.strerror or e}"))
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_yaml = not is_dir and entry.name.lower().endswith((".yaml", ".yml")) and entry.is_file()
+            except OSError:
+                continue
+            if not (is_dir or is_yaml):
+                continue
+            if not_text(entry.name) is not None:
+                problems.append(Problem(_shown(Path(entry.path), base), 0, 0,
+                                        "the name is not valid UTF-8: skipped (rename it to read it)"))
+            elif is_yaml:
+                files.append(Path(entry.path))
+            elif depth + 1 > MAX_FOLDER_DEPTH:
+                problems.append(Problem(_shown(Path(entry.path), base), 0, 0,
+                                        f"folders nested more than {MAX_FOLDER_DEPTH} deep are not read"))
+            else:
+                stack.append((entry.path, depth + 1))
+    return sorted(files), problems
+
+
+def _shown(path: Path, base: Path) -> str:
+    return shown_path(_display(path, base))
 
 
 def load_annotations(folder: Path, articles: Corpus, display_base: Path | None = None) -> AnnotationSet:
@@ -453,7 +498,9 @@ def load_annotations(folder: Path, articles: Corpus, display_base: Path | None =
     result = AnnotationSet()
     raws: list[_Raw] = []
     files = []
-    for path in annotation_files(folder):
+    found, walk_problems = find_annotation_files(folder, base)
+    result.problems.extend(walk_problems)
+    for path in found:
         display = _display(path, base)
         files.append(display)
         file_raws, problems = read_file(path, display)

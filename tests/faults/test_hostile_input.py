@@ -280,3 +280,51 @@ def test_a_lone_surrogate_escape_in_the_manifest_is_replaced_with_a_warning(plai
     assert checked.stdout.decode().splitlines() == [
         "manifest.jsonl:3:45: warning: \\ud800 is half of a UTF-16 surrogate pair, not a character; "
         "replaced with \ufffd"]
+
+
+# -- annotation folders: too deep (15), missing or a file (16) ---------------------------------------
+
+
+def test_annotation_folders_nested_1500_deep_are_cut_with_one_problem(tmp_path: Path) -> None:
+    root = tmp_path / "seeds"
+    shutil.copytree(SEEDS, root)
+    folder = str(root / "annotations")
+    for _ in range(1500):  # not os.makedirs: it recurses too
+        folder = os.path.join(folder, "d")
+        os.mkdir(folder)
+    with open(os.path.join(folder, "lost.yaml"), "w", encoding="utf-8") as fh:
+        fh.write("entities: []\n")
+    cache = tmp_path / "cache"
+    checked = run_cli("check", "--corpus", str(root), cache=cache)
+    assert checked.returncode == 1, checked.stderr.decode()
+    deepest = "annotations/" + "/".join(["d"] * 33)
+    assert checked.stdout.decode().splitlines() == [f"{deepest}: error: folders nested more than 32 deep are not read"]
+    assert checked.stderr.decode() == "6 files, 66 entities, 101 facts, 83 relations: 1 error, 0 warnings\n"
+    found = run_cli("entities", "--json", "--corpus", str(root), cache=cache)
+    assert found.returncode == 0, found.stderr.decode()
+    assert len(json.loads(found.stdout)) == 66
+    watched = Explorer(root, cache_dir=cache).watch_list(file_limit=10)
+    assert folder in watched.folders
+
+
+def test_an_annotation_file_name_that_is_not_utf8_is_reported_and_skipped(plain: Path, tmp_path: Path) -> None:
+    folder = os.path.join(os.fsencode(plain), b"annotations")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"caf\xe9.yaml"), "wb") as fh:
+        fh.write(b"entities: []\n")
+    checked = run_cli("check", "--corpus", str(plain), cache=tmp_path / "cache")
+    assert checked.returncode == 1
+    assert checked.stdout.decode().splitlines() == [
+        "annotations/caf\\xe9.yaml: error: the name is not valid UTF-8: skipped (rename it to read it)"]
+
+
+@pytest.mark.parametrize("what", ["missing", "a file"])
+def test_check_with_an_annotations_folder_that_is_missing_or_a_file_fails(plain: Path, tmp_path: Path,
+                                                                        what: str) -> None:
+    given = tmp_path / "notes"
+    if what == "a file":
+        given.write_text("entities: []\n", encoding="utf-8")
+    why = "no such folder" if what == "missing" else "not a folder"
+    done = run_cli("check", "--corpus", str(plain), "--annotations", str(given), cache=tmp_path / "cache")
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode() == f"gdexplorer check: --annotations {given}: {why}\n"
