@@ -242,8 +242,10 @@ class SearchIndex:
         try:
             current = ix.searcher()
         except index.EmptyIndexError as e:
-            # Another process is rebuilding this index right now: its files are being replaced.
             self._ix = None
+            if not (self.folder / META).exists():
+                raise SearchIndexError(f"the index in {self.folder} was deleted; update it to build it again") from e
+            # Another process is rebuilding this index right now: its files are being replaced.
             raise SearchIndexError("the index is being rebuilt; search again in a moment") from e
         self._local.held = (ix, current)
         return current

@@ -3,10 +3,12 @@ column where there is one), nothing is lost or replaced, and the rest keeps work
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from gdexplorer.corpus.reading import MAX_MANIFEST_BYTES
 from gdexplorer.errors import CorpusError
 from gdexplorer.explorer import Explorer
 from tests.conftest import SEEDS
-from tests.faults.helpers import run_cli, snapshot
+from tests.faults.helpers import kill_group, run_cli, snapshot, start_cli
 
 # -- export targets (3) ---------------------------------------------------------------------------
 
@@ -288,23 +290,39 @@ def test_a_lone_surrogate_escape_in_the_manifest_is_replaced_with_a_warning(plai
 def test_annotation_folders_nested_1500_deep_are_cut_with_one_problem(tmp_path: Path) -> None:
     root = tmp_path / "seeds"
     shutil.copytree(SEEDS, root)
-    folder = str(root / "annotations")
-    for _ in range(1500):  # not os.makedirs: it recurses too
-        folder = os.path.join(folder, "d")
-        os.mkdir(folder)
-    with open(os.path.join(folder, "lost.yaml"), "w", encoding="utf-8") as fh:
-        fh.write("entities: []\n")
-    cache = tmp_path / "cache"
-    checked = run_cli("check", "--corpus", str(root), cache=cache)
-    assert checked.returncode == 1, checked.stderr.decode()
-    deepest = "annotations/" + "/".join(["d"] * 33)
-    assert checked.stdout.decode().splitlines() == [f"{deepest}: error: folders nested more than 32 deep are not read"]
-    assert checked.stderr.decode() == "6 files, 66 entities, 101 facts, 83 relations: 1 error, 0 warnings\n"
-    found = run_cli("entities", "--json", "--corpus", str(root), cache=cache)
-    assert found.returncode == 0, found.stderr.decode()
-    assert len(json.loads(found.stdout)) == 66
-    watched = Explorer(root, cache_dir=cache).watch_list(file_limit=10)
-    assert folder in watched.folders
+    top = str(root / "annotations")
+    folder = top
+    try:
+        for _ in range(1500):  # not os.makedirs: it recurses too
+            folder = os.path.join(folder, "d")
+            os.mkdir(folder)
+        with open(os.path.join(folder, "lost.yaml"), "w", encoding="utf-8") as fh:
+            fh.write("entities: []\n")
+        cache = tmp_path / "cache"
+        checked = run_cli("check", "--corpus", str(root), cache=cache)
+        assert checked.returncode == 1, checked.stderr.decode()
+        deepest = "annotations/" + "/".join(["d"] * 33)
+        assert checked.stdout.decode().splitlines() == [
+            f"{deepest}: error: folders nested more than 32 deep are not read"]
+        assert checked.stderr.decode() == "6 files, 66 entities, 101 facts, 83 relations: 1 error, 0 warnings\n"
+        found = run_cli("entities", "--json", "--corpus", str(root), cache=cache)
+        assert found.returncode == 0, found.stderr.decode()
+        assert len(json.loads(found.stdout)) == 66
+        watched = Explorer(root, cache_dir=cache).watch_list(file_limit=10)
+        assert folder in watched.folders
+    finally:
+        _remove_chain(top, folder)
+
+
+def _remove_chain(top: str, bottom: str) -> None:
+    """Remove the folders from ``bottom`` up to ``top``'s child, one by one: shutil.rmtree, and so
+    pytest's clean-up of old temporary folders, recurse and would fail on them."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(bottom, "lost.yaml"))
+    while bottom != top:
+        with contextlib.suppress(FileNotFoundError):
+            os.rmdir(bottom)
+        bottom = os.path.dirname(bottom)
 
 
 def test_an_annotation_file_name_that_is_not_utf8_is_reported_and_skipped(plain: Path, tmp_path: Path) -> None:
@@ -328,3 +346,35 @@ def test_check_with_an_annotations_folder_that_is_missing_or_a_file_fails(plain:
     done = run_cli("check", "--corpus", str(plain), "--annotations", str(given), cache=tmp_path / "cache")
     assert (done.returncode, done.stdout) == (1, b"")
     assert done.stderr.decode() == f"gdexplorer check: --annotations {given}: {why}\n"
+
+
+# -- search --batch keeps going (13) --------------------------------------------------------------
+
+
+def test_a_batch_outlives_its_cache_folder_being_deleted(plain: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    proc = start_cli("search", "--batch", "-", "--corpus", str(plain), cache=cache, stdin=subprocess.PIPE)
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"hydrogen\n")
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["total"] == 2
+        shutil.rmtree(cache)
+        proc.stdin.write(b"hydrogen\nflying\n")
+        proc.stdin.close()
+        answers = [json.loads(line) for line in proc.stdout]
+        assert proc.wait(timeout=60) == 0, proc.stderr.read().decode() if proc.stderr else ""
+    finally:
+        kill_group(proc)
+    assert [(a["query"], a["total"]) for a in answers] == [("hydrogen", 2), ("flying", 1)]
+
+
+def test_a_latin1_line_in_a_batch_file_gets_an_error_and_the_others_answers(plain: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "queries.txt"
+    batch.write_bytes(b"hydrogen\ncaf\xe9\nflying\n")
+    done = run_cli("search", "--batch", str(batch), "--corpus", str(plain), cache=tmp_path / "cache")
+    assert done.returncode == 1
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert answers[0]["total"] == 2 and answers[2]["total"] == 1
+    assert answers[1] == {"line": 2, "error": "line 2 is not valid UTF-8 (byte 0xe9 at column 4)"}
+    assert done.stderr == b""
