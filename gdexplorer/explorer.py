@@ -470,11 +470,21 @@ class Explorer:
         """Let ``entity:EHang`` or ``entity:"GAC Group"`` stand for the entity's id."""
 
         def swap(m: re.Match[str]) -> str:
-            key = m.group(2) if m.group(2) is not None else m.group(3)
+            quoted = m.group(2) is not None
+            key = m.group(2) if quoted else m.group(3)
             entity = self.entity(key)
+            closing = ""
+            while entity is None and not quoted and key.endswith(")") and len(key) > 1:
+                # "(entity:a OR entity:b)": the group's ")" is not part of the id (one at a time: an
+                # id may end in one).
+                key, closing = key[:-1], ")" + closing
+                entity = self.entity(key)
             if entity is None:
+                key = m.group(2) if quoted else m.group(3)
                 raise QueryError(f"no entity called '{key}'; entity: takes an entity's id, name or alias")
-            return f"entity:{entity.id}"
+            # Single quotes make the id one literal term: ids may hold * ? ~ ^ ( which the parser
+            # would read as a wildcard, a fuzzy term, a boost or a group (ids never hold a quote).
+            return f"entity:'{entity.id}'{closing}"
 
         return _ENTITY_FILTER.sub(swap, text)
 

@@ -378,3 +378,31 @@ def test_a_latin1_line_in_a_batch_file_gets_an_error_and_the_others_answers(plai
     assert answers[0]["total"] == 2 and answers[2]["total"] == 1
     assert answers[1] == {"line": 2, "error": "line 2 is not valid UTF-8 (byte 0xe9 at column 4)"}
     assert done.stderr == b""
+
+
+# -- entity ids with query syntax in them (weak spot) ---------------------------------------------
+
+ODD_IDS = {"ab*": "Zorblax", "abc": "Quuxville", "fuzz~": "Fuzzland", "fuzz": "Fizzland", "x^2": "Squaretown",
+           "a(b": "Parenburg", "who?": "Askholm"}
+
+
+@pytest.fixture
+def odd_ids(plain: Path) -> Path:
+    lines = ["entities:"]
+    for i, (eid, name) in enumerate(ODD_IDS.items()):
+        lines += [f"  - id: {eid}", "    type: place", f"    name: {name}"]
+        (plain / "articles" / f"odd{i}.txt").write_text(f"{name} news\n\nToday in {name}.\n", encoding="utf-8")
+    (plain / "annotations").mkdir()
+    (plain / "annotations" / "odd.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return plain
+
+
+def test_entity_ids_with_query_syntax_find_exactly_their_articles(odd_ids: Path, tmp_path: Path) -> None:
+    explorer = Explorer(odd_ids, cache_dir=tmp_path / "cache")
+    explorer.update_index()
+    assert explorer.problems() == []
+    for i, eid in enumerate(ODD_IDS):
+        assert [h.path for h in explorer.search(f"entity:{eid}").hits] == [f"articles/odd{i}.txt"], eid
+        assert [h.path for h in explorer.search("", filters=(f"entity:{eid}",)).hits] == [f"articles/odd{i}.txt"]
+    both = explorer.search("(entity:abc OR entity:a(b)")
+    assert sorted(h.path for h in both.hits) == ["articles/odd1.txt", "articles/odd5.txt"]
