@@ -78,7 +78,7 @@ class Corpus:
             raise CorpusError(str(root), "not a folder (a corpus is a folder of articles)")
         articles = self.root / ARTICLES
         self.articles_dir = articles if articles.is_dir() else self.root
-        self.name = self.root.name
+        self.name = shown_path(self.root.name)  # for titles and messages: printable
         self._manifest: dict[str, dict[str, object]] | None = None
         self._manifest_problems: list[Problem] = []
         self._manifest_digests: dict[str, str] = {}
@@ -244,7 +244,8 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                 # Not one folder of many: without the top there is no corpus to tell apart from an empty one.
                 raise CorpusError(str(top), f"the corpus folder is unavailable ({e.strerror or e}); "
                                             "the index is kept as it is") from e
-            problems.append(Problem(_relative(Path(folder), root), 0, 0, f"cannot read this folder: {e.strerror or e}"))
+            problems.append(Problem(shown_path(_relative(Path(folder), root)), 0, 0,
+                                    f"cannot read this folder: {e.strerror or e}"))
             continue
         subdirs = []
         for entry in entries:
@@ -271,8 +272,8 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                         continue
                     subdirs.append(entry.path)
             except OSError as e:  # a dangling link, a file that vanished mid-walk
-                problems.append(Problem(_relative(Path(entry.path), root), 0, 0, f"skipped: {e.strerror or e}",
-                                        Severity.WARNING))
+                problems.append(Problem(shown_path(_relative(Path(entry.path), root)), 0, 0,
+                                        f"skipped: {e.strerror or e}", Severity.WARNING))
         stack.extend(reversed(subdirs))
     return found
 

@@ -406,3 +406,15 @@ def test_entity_ids_with_query_syntax_find_exactly_their_articles(odd_ids: Path,
         assert [h.path for h in explorer.search("", filters=(f"entity:{eid}",)).hits] == [f"articles/odd{i}.txt"]
     both = explorer.search("(entity:abc OR entity:a(b)")
     assert sorted(h.path for h in both.hits) == ["articles/odd1.txt", "articles/odd5.txt"]
+
+
+def test_a_corpus_folder_whose_name_is_not_utf8_opens_indexes_and_searches(plain: Path, tmp_path: Path) -> None:
+    root = os.path.join(os.fsencode(tmp_path), b"caf\xe9")
+    os.rename(plain, root)
+    shown = os.fsdecode(root)
+    cache = tmp_path / "cache"
+    built = run_cli("index", "--corpus", shown, cache=cache)
+    assert built.returncode == 0, built.stderr.decode()
+    assert built.stdout.startswith(b"caf\\xe9: index built in ")
+    found = run_cli("search", "hydrogen", "--json", "--corpus", shown, cache=cache)
+    assert json.loads(found.stdout)["total"] == 2
