@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from gdexplorer.corpus.reading import MAX_MANIFEST_BYTES
-from gdexplorer.errors import CorpusError
+from gdexplorer.errors import CorpusError, GdxError
 from gdexplorer.explorer import Explorer
+from gdexplorer.model import NewFact
 from tests.conftest import SEEDS
 from tests.faults.helpers import kill_group, run_cli, snapshot, start_cli
 
@@ -418,3 +419,43 @@ def test_a_corpus_folder_whose_name_is_not_utf8_opens_indexes_and_searches(plain
     assert built.stdout.startswith(b"caf\\xe9: index built in ")
     found = run_cli("search", "hydrogen", "--json", "--corpus", shown, cache=cache)
     assert json.loads(found.stdout)["total"] == 2
+
+
+# -- the same mistakes elsewhere --------------------------------------------------------------------
+
+
+def test_curating_a_symlinked_annotation_file_writes_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    root = tmp_path / "seeds"
+    shutil.copytree(SEEDS, root)
+    shared = tmp_path / "shared-organizations.yaml"
+    (root / "annotations" / "organizations.yaml").rename(shared)
+    (root / "annotations" / "organizations.yaml").symlink_to(shared)
+    explorer = Explorer(root, cache_dir=tmp_path / "cache")
+    explorer.add_fact("ehang", NewFact("It makes eVTOL aircraft.", "articles/0002.txt", "EHang Holdings Limited"))
+    assert (root / "annotations" / "organizations.yaml").is_symlink()
+    assert "It makes eVTOL aircraft." in shared.read_text(encoding="utf-8")
+
+
+def test_a_read_only_annotation_file_is_not_replaced_by_curation(tmp_path: Path) -> None:
+    root = tmp_path / "seeds"
+    shutil.copytree(SEEDS, root)
+    path = root / "annotations" / "organizations.yaml"
+    before = path.read_bytes()
+    path.chmod(0o444)
+    explorer = Explorer(root, cache_dir=tmp_path / "cache")
+    with pytest.raises(GdxError) as raised:
+        explorer.add_fact("ehang", NewFact("It makes eVTOL aircraft.", "articles/0002.txt", "EHang Holdings Limited"))
+    assert str(raised.value) == f"{path}: cannot save: the file is read-only; the file was left as it was"
+    assert path.read_bytes() == before
+
+
+def test_a_fact_citing_a_fifo_is_a_problem_not_a_hang(plain: Path, tmp_path: Path) -> None:
+    os.mkfifo(plain / "articles" / "pipe.txt")
+    (plain / "annotations").mkdir()
+    (plain / "annotations" / "pipe.yaml").write_text(
+        "entities:\n  - id: piped\n    type: place\n    name: Piped\n    facts:\n"
+        "      - text: A fact\n        article: articles/pipe.txt\n        quote: anything\n", encoding="utf-8")
+    done = run_cli("check", "--corpus", str(plain), cache=tmp_path / "cache", timeout=30)
+    assert done.returncode == 1
+    assert done.stdout.decode().splitlines() == [
+        "annotations/pipe.yaml:6:9: error: article 'articles/pipe.txt' does not exist in the corpus"]
