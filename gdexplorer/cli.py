@@ -17,10 +17,10 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from gdexplorer import __version__
-from gdexplorer.errors import GdxError, IndexBusyError, QueryError, SearchIndexError
+from gdexplorer.errors import GdxError, IndexBusyError, SearchIndexError
 from gdexplorer.model import Entity, EntityKind, Hit, IndexStats, Progress, SearchResult, Snippet
 
 log = logging.getLogger(__name__)
@@ -98,10 +98,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 for --help
         return int(e.code or 0)
+    # A path or name that is not UTF-8 (PEP 383 surrogates) is shown escaped, as stderr already
+    # does, rather than ending a command in a UnicodeEncodeError after its work is done.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
         return _open_window(args)
+    if args.annotations is not None and not args.annotations.is_dir():
+        # Loading nothing from a mistyped folder would pass `check` in CI: a false green.
+        why = "not a folder" if args.annotations.exists() else "no such folder"
+        print(f"gdexplorer {args.command}: --annotations {args.annotations}: {why}", file=sys.stderr)
+        return Exit.FAILED
     try:
         return COMMANDS[args.command](args)
     except GdxError as e:
@@ -251,32 +261,54 @@ def entity_facets(result: SearchResult, explorer, top: int = 8) -> dict[EntityKi
 
 
 def _batch(explorer, args: argparse.Namespace) -> int:
-    stream: TextIO
+    """Answer each line; a bad line gets an error line and the batch goes on."""
+    stream: BinaryIO
     if args.batch == "-":
-        stream = sys.stdin
+        stream = sys.stdin.buffer
     else:
         try:
-            stream = open(args.batch, encoding="utf-8")  # noqa: SIM115 - closed below
+            stream = open(args.batch, "rb")  # noqa: SIM115 - closed below
         except OSError as e:
             print(f"gdexplorer search: cannot read {args.batch}: {e.strerror or e}", file=sys.stderr)
             return Exit.FAILED
     failed = False
     try:
-        for line in stream:
-            text = line.strip()
+        # Bytes, decoded line by line: one line in Latin-1 is that line's error, not the batch's end.
+        for number, raw in enumerate(stream, start=1):
+            try:
+                text = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as e:
+                why = f"line {number} is not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
+                out: dict[str, object] = {"line": number, "error": why}
+                failed = True
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+                continue
             if not text:
                 continue
             try:
-                out = result_json(explorer.search(text, limit=args.limit, sort=args.sort,
-                                                  filters=tuple(args.filter), facets=args.facets), explorer)
-            except QueryError as e:
+                out = _batch_answer(explorer, args, text)
+            except GdxError as e:  # a bad query, or an index or corpus unavailable for now: the next line may do
                 out = {"query": text, "error": str(e)}
                 failed = True
             print(json.dumps(out, ensure_ascii=False), flush=True)
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     return Exit.FAILED if failed else Exit.OK
+
+
+def _batch_answer(explorer, args: argparse.Namespace, text: str) -> dict[str, object]:
+    def search() -> dict[str, object]:
+        return result_json(explorer.search(text, limit=args.limit, sort=args.sort, filters=tuple(args.filter),
+                                           facets=args.facets), explorer)
+
+    try:
+        return search()
+    except SearchIndexError:
+        # The cache folder was cleaned or the index found damaged while the batch ran: build it
+        # again and answer, rather than end a long-running batch for good.
+        _update(explorer, quiet=True)
+        return search()
 
 
 def snippet_html(snippet: Snippet) -> str:

@@ -25,7 +25,7 @@ from gdexplorer import export as _export
 from gdexplorer.annotations.loading import AnnotationSet, QuoteFinder, annotation_files, load_annotations, valid_id
 from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
-from gdexplorer.files import atomic_write
+from gdexplorer.files import write_output
 from gdexplorer.model import (
     AnnotationCounts,
     Article,
@@ -171,12 +171,30 @@ class Explorer:
         for top in (corpus.articles_dir, annotations):
             if not top.is_dir():
                 continue
-            for folder, subfolders, names in os.walk(top):
-                # Hidden folders (.git, caches) change all the time and hold no articles.
-                subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            # A stack, not os.walk: before Python 3.12 it recurses, a RecursionError past ~1,000 nested folders.
+            stack = [str(top)]
+            while stack:
+                folder = stack.pop()
                 folders[folder] = None
-                if top == corpus.articles_dir and len(articles) <= file_limit:
-                    articles.extend(os.path.join(folder, n) for n in names if n.endswith(_ARTICLE_SUFFIX))
+                try:
+                    with os.scandir(folder) as scanned:
+                        entries = sorted(scanned, key=lambda e: e.name)
+                except OSError:
+                    continue
+                subfolders = []
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()  # as os.walk: a link to a folder is a folder, not followed
+                    except OSError:
+                        continue
+                    if is_dir:
+                        # Hidden folders (.git, caches) change all the time and hold no articles.
+                        if not entry.name.startswith(".") and not entry.is_symlink():
+                            subfolders.append(entry.path)
+                    elif (top == corpus.articles_dir and len(articles) <= file_limit
+                          and entry.name.endswith(_ARTICLE_SUFFIX)):
+                        articles.append(entry.path)
+                stack.extend(reversed(subfolders))
         if not annotations.is_dir() and annotations.parent.is_dir():
             folders[str(annotations.parent)] = None  # to see the folder being created
         for path in annotation_files(annotations) if annotations.is_dir() else ():
@@ -223,7 +241,9 @@ class Explorer:
     def refresh(self, progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None) -> RefreshReport:
         """Pick up what changed on disk since the last look: annotation files, the manifest and
-        articles. Only what changed is re-read and re-indexed."""
+        articles. Only what changed is re-read and re-indexed. Raises ``CorpusError`` while the
+        corpus folder is unavailable, before anything is reloaded (its annotations would look deleted)."""
+        self._corpus.check_available()
         annotations_changed = self._annotation_signature() != self._annotation_signature_seen
         if annotations_changed:
             self.reload_annotations()
@@ -454,11 +474,21 @@ class Explorer:
         """Let ``entity:EHang`` or ``entity:"GAC Group"`` stand for the entity's id."""
 
         def swap(m: re.Match[str]) -> str:
-            key = m.group(2) if m.group(2) is not None else m.group(3)
+            quoted = m.group(2) is not None
+            key = m.group(2) if quoted else m.group(3)
             entity = self.entity(key)
+            closing = ""
+            while entity is None and not quoted and key.endswith(")") and len(key) > 1:
+                # "(entity:a OR entity:b)": the group's ")" is not part of the id (one at a time: an
+                # id may end in one).
+                key, closing = key[:-1], ")" + closing
+                entity = self.entity(key)
             if entity is None:
+                key = m.group(2) if quoted else m.group(3)
                 raise QueryError(f"no entity called '{key}'; entity: takes an entity's id, name or alias")
-            return f"entity:{entity.id}"
+            # Single quotes make the id one literal term: ids may hold * ? ~ ^ ( which the parser
+            # would read as a wildcard, a fuzzy term, a boost or a group (ids never hold a quote).
+            return f"entity:'{entity.id}'{closing}"
 
         return _ENTITY_FILTER.sub(swap, text)
 
@@ -584,5 +614,5 @@ class Explorer:
 
     @staticmethod
     def save_text(path: Path, text: str) -> None:
-        """Write an export atomically (never a half-written file); raises ``OSError``."""
-        atomic_write(path, text.encode("utf-8"))
+        """Write an export atomically (never a half-written file), a device or FIFO in place; raises ``OSError``."""
+        write_output(path, text.encode("utf-8"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -15,7 +17,20 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     folder, so that the rename itself survives a power cut; a cache that is only a speed-up
     passes False and saves the two syncs (a lost or empty file there is detected and ignored).
     Raises ``OSError``; the temporary file never stays behind.
+
+    A symlink's target is what gets written (the link stays a link). Anything but a regular file
+    or nothing is refused, and so is a file without write permission: renaming over it would
+    replace a device, a FIFO or a file the user protected, even where permissions would not let
+    us write it (a writable folder, or root).
     """
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    with contextlib.suppress(FileNotFoundError):
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a folder, device, FIFO or socket)", str(path))
+        if not mode & 0o222:
+            raise PermissionError(errno.EACCES, "the file is read-only", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
@@ -39,6 +54,24 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the user named: a regular file (or a link to one) atomically, as ``atomic_write``;
+    a character device or a FIFO (/dev/null, /dev/stdout, a named pipe) in place, as a shell's
+    redirection would. Raises ``OSError``.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = 0
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        # No O_CREAT or O_TRUNC: the node is there and stays what it is.
+        fd = os.open(path, os.O_WRONLY)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return
+    atomic_write(path, data)
 
 
 def leftover_temporaries(path: Path, pattern: str = "") -> list[Path]:

@@ -44,6 +44,8 @@ def index_dir_for(corpus_root: Path, annotations_dir: Path | None, base: Path | 
     import hashlib
 
     key = f"{corpus_root.resolve()}\n{annotations_dir.resolve() if annotations_dir else ''}"
-    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+    # fsencode: a folder name that is not UTF-8 has lone surrogates (PEP 383) that .encode("utf-8")
+    # refuses; for every other name the bytes, and so the folder, are the same.
+    digest = hashlib.sha1(os.fsencode(key)).hexdigest()[:12]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in corpus_root.name)[:40] or "corpus"
     return (base or cache_dir()) / "indexes" / f"{safe}-{digest}"

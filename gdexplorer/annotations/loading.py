@@ -11,6 +11,7 @@ Every problem is collected; one bad file, entity or fact never stops the rest fr
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from gdexplorer.corpus.reading import Corpus, decode
+from gdexplorer.corpus.reading import Corpus, decode, shown_path
 from gdexplorer.errors import CorpusError, Problem, Severity
 from gdexplorer.model import Entity, EntityKind, Fact, Relation, SourceSpan
 
@@ -28,6 +29,7 @@ MAX_ANNOTATION_BYTES = 8 * 1024 * 1024
 MAX_ALIASES = 64  # YAML aliases (*name) in one file; real annotation files use a handful at most
 MAX_NODES = 200_000  # nodes visited after alias expansion
 MAX_DEPTH = 50  # an annotation file needs 5 levels; PyYAML recurses per level
+MAX_FOLDER_DEPTH = 32  # folders under annotations/: a few levels in practice
 
 _STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
@@ -165,6 +167,10 @@ class _FileReader:
                 self.error(key_node, f"keys of {what} must be plain words")
                 continue
             key = str(key_node.value)
+            why = not_text(key)
+            if why is not None:
+                self.error(key_node, f"a key of {what} {why}")
+                continue
             if key in first:
                 line = first[key].start_mark.line + 1
                 self.error(key_node, f"duplicate key '{key}' in {what} (first at line {line}); only one is allowed")
@@ -202,7 +208,12 @@ class _FileReader:
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"'{key}' of {what} must be text, not {_kind(node)}")
             return None
-        return str(node.value).strip()
+        value = str(node.value).strip()
+        why = not_text(value)
+        if why is not None:
+            self.error(node, f"'{key}' of {what} {why}")
+            return None
+        return value
 
     def read(self, root: yaml.Node | None) -> list[_Raw]:
         if root is None:
@@ -242,6 +253,10 @@ class _FileReader:
         for alias_node in self.sequence(fields.get("aliases", _null()), "'aliases'"):
             self.visit(alias_node)
             if isinstance(alias_node, yaml.ScalarNode) and self.check_tag(alias_node) and alias_node.tag != _NULL:
+                why = not_text(str(alias_node.value))
+                if why is not None:
+                    self.error(alias_node, f"an alias {why}")
+                    continue
                 aliases.append(str(alias_node.value).strip())
             elif not isinstance(alias_node, yaml.ScalarNode):
                 self.error(alias_node, f"each alias must be text, not {_kind(alias_node)}")
@@ -277,6 +292,24 @@ class _FileReader:
             where=self.span(node),
         )
         return _Raw(entity, self.span(fields["id"]))
+
+
+def not_text(value: str) -> str | None:
+    """Why a YAML string cannot be used as text (None when it can).
+
+    Double-quoted escapes reach what the reader refuses in raw bytes: "\\0" is no path (open()
+    raises ValueError on it) and "\\uD800" is half a UTF-16 pair that no UTF-8 output, JSON
+    file or index can take, so every command that printed the value failed.
+    """
+    if "\0" in value:
+        return "contains a NUL character (\\0)"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return (f"contains \\u{ord(value[e.start]):04X}, half of a UTF-16 surrogate pair, which is not a "
+                    "character")
+    return None
 
 
 def _null() -> yaml.Node:
@@ -410,10 +443,53 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
 
 
 def annotation_files(folder: Path) -> list[Path]:
+    """Every ``*.yaml`` and ``*.yml`` file under ``folder``, sorted (see ``find_annotation_files``)."""
+    return find_annotation_files(folder, folder.parent)[0]
+
+
+def find_annotation_files(folder: Path, base: Path) -> tuple[list[Path], list[Problem]]:
+    """Every annotation file under ``folder``, sorted, and the problems met on the way (shown
+    relative to ``base``): folders too deep or unreadable, names that are not valid UTF-8.
+
+    One loop with a stack, not ``rglob`` (recursive: a RecursionError past ~1,000 nested folders,
+    in every command). Symlinked folders are not followed (no loops).
+    """
+    files: list[Path] = []
+    problems: list[Problem] = []
     if not folder.is_dir():
-        return []
-    files = [p for p in folder.rglob("*") if p.suffix.lower() in (".yaml", ".yml") and p.is_file()]
-    return sorted(files)
+        return files, problems
+    stack = [(str(folder), 0)]
+    while stack:
+        current, depth = stack.pop()
+        try:
+            with os.scandir(current) as scanned:
+                entries = list(scanned)
+        except OSError as e:
+            problems.append(Problem(_shown(Path(current), base), 0, 0, f"cannot read this folder: {e.strerror or e}"))
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_yaml = not is_dir and entry.name.lower().endswith((".yaml", ".yml")) and entry.is_file()
+            except OSError:
+                continue
+            if not (is_dir or is_yaml):
+                continue
+            if not_text(entry.name) is not None:
+                problems.append(Problem(_shown(Path(entry.path), base), 0, 0,
+                                        "the name is not valid UTF-8: skipped (rename it to read it)"))
+            elif is_yaml:
+                files.append(Path(entry.path))
+            elif depth + 1 > MAX_FOLDER_DEPTH:
+                problems.append(Problem(_shown(Path(entry.path), base), 0, 0,
+                                        f"folders nested more than {MAX_FOLDER_DEPTH} deep are not read"))
+            else:
+                stack.append((entry.path, depth + 1))
+    return sorted(files), problems
+
+
+def _shown(path: Path, base: Path) -> str:
+    return shown_path(_display(path, base))
 
 
 def load_annotations(folder: Path, articles: Corpus, display_base: Path | None = None) -> AnnotationSet:
@@ -422,7 +498,9 @@ def load_annotations(folder: Path, articles: Corpus, display_base: Path | None =
     result = AnnotationSet()
     raws: list[_Raw] = []
     files = []
-    for path in annotation_files(folder):
+    found, walk_problems = find_annotation_files(folder, base)
+    result.problems.extend(walk_problems)
+    for path in found:
         display = _display(path, base)
         files.append(display)
         file_raws, problems = read_file(path, display)

@@ -10,13 +10,17 @@ Nothing here writes: the corpus belongs to the user.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import errno
 import gc
 import hashlib
 import io
 import json
 import logging
 import os
-from collections.abc import Iterator
+import re
+import stat as stat_mode
+from collections.abc import Collection, Iterator
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
@@ -34,6 +38,13 @@ ANNOTATIONS = "annotations"
 # Bodies past this are cut for indexing and display; a reader gets a warning, not a frozen app.
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024
 MANIFEST_CHUNK = 2000  # manifest lines per json.loads call
+# A manifest of 100,000 articles is about 30 MB; past this it is something else (a link to
+# /dev/zero, a dump) and reading it would take the memory of the machine.
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024
+_DRIVE = re.compile(r"^[A-Za-z]:")
+# A JSON escape of half a surrogate pair without its other half.
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _UNPARSED = object()
 _KNOWN_KEYS = ("file", "title", "category", "date", "url", "source", "byline")
 
@@ -69,7 +80,8 @@ class Corpus:
         articles = self.root / ARTICLES
         self.articles_dir = articles if articles.is_dir() else self.root
         # Installed, the bundled seeds live in the package as _seeds: users know them as "seeds".
-        self.name = "seeds" if self.root == seeds_dir().resolve() else self.root.name
+        # Otherwise the folder's name, printable (for titles and messages).
+        self.name = "seeds" if self.root == seeds_dir().resolve() else shown_path(self.root.name)
         self._manifest: dict[str, dict[str, object]] | None = None
         self._manifest_problems: list[Problem] = []
         self._manifest_digests: dict[str, str] = {}
@@ -89,8 +101,22 @@ class Corpus:
     def scan(self) -> dict[str, FileStat]:
         """Every article file, by id, in a fixed order. Symlinked folders are not followed (no loops)."""
         self.scan_problems = []
+        self.check_available()
         with _gc_paused():
             return _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root)
+
+    def check_available(self) -> None:
+        """Raise ``CorpusError`` if the corpus folder (or its articles folder) cannot be listed now.
+
+        A network share or a USB disk can be gone for a moment: that is "unavailable", never
+        "every article deleted", so whoever scans must stop rather than drop the whole index.
+        """
+        for folder in (self.root, self.articles_dir):
+            try:
+                os.scandir(folder).close()
+            except OSError as e:
+                raise CorpusError(str(folder), f"the corpus folder is unavailable ({e.strerror or e}); "
+                                               "the index is kept as it is") from e
 
     def _skipped_dirs(self) -> set[Path]:
         # In a bare folder the annotations live beside the articles: never index them as text.
@@ -99,6 +125,8 @@ class Corpus:
         return set()
 
     def path_of(self, article_id: str) -> Path:
+        if "\0" in article_id:  # resolve() and open() raise ValueError on it, not OSError
+            raise CorpusError(article_id.replace("\0", "\\0"), "an article path cannot contain a NUL character")
         path = (self.root / article_id).resolve()
         if not path.is_relative_to(self.root):
             raise CorpusError(article_id, "article path leaves the corpus folder")
@@ -114,8 +142,7 @@ class Corpus:
         """Just the body: what snippets need, without the manifest (slow to load for 100k articles)."""
         path = self.path_of(article_id)
         try:
-            with path.open("rb") as fh:
-                data = fh.read(MAX_ARTICLE_BYTES)
+            data = read_regular(path, MAX_ARTICLE_BYTES)
         except OSError as e:
             raise CorpusError(article_id, f"cannot read: {e.strerror or e}") from e
         text = decode(data)[0].replace("\r\n", "\n").replace("\r", "\n")
@@ -130,8 +157,7 @@ class Corpus:
         """Read one article and report what was odd about it (bad bytes, no body...)."""
         path = self.path_of(article_id)
         try:
-            with path.open("rb") as fh:
-                data = fh.read(MAX_ARTICLE_BYTES + 1)
+            data = read_regular(path, MAX_ARTICLE_BYTES + 1)
         except OSError as e:
             raise CorpusError(article_id, f"cannot read: {e.strerror or e}") from e
         problems: list[Problem] = []
@@ -217,7 +243,12 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
             with os.scandir(folder) as scanned:
                 entries = sorted(scanned, key=_BY_NAME)
         except OSError as e:
-            problems.append(Problem(_relative(Path(folder), root), 0, 0, f"cannot read this folder: {e.strerror or e}"))
+            if folder == str(top):
+                # Not one folder of many: without the top there is no corpus to tell apart from an empty one.
+                raise CorpusError(str(top), f"the corpus folder is unavailable ({e.strerror or e}); "
+                                            "the index is kept as it is") from e
+            problems.append(Problem(shown_path(_relative(Path(folder), root)), 0, 0,
+                                    f"cannot read this folder: {e.strerror or e}"))
             continue
         subdirs = []
         for entry in entries:
@@ -228,6 +259,9 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                 # is_file() follows a symlink to its file; both checks use the folder listing's
                 # file type, so only stat() is a system call.
                 if (name.endswith(".txt") or name[-4:].lower() == ".txt") and entry.is_file():
+                    if not name.isascii() and not _is_utf8(name):
+                        problems.append(_bad_name(entry.path, root))
+                        continue
                     path = entry.path
                     relative = path[prefix:].replace(os.sep, "/") if slashes else path[prefix:]
                     if stat:
@@ -236,15 +270,62 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                     else:
                         found[relative] = _file_stat((relative, path, 0, 0))
                 elif entry.is_dir(follow_symlinks=False) and entry.path not in skipped:
+                    if not name.isascii() and not _is_utf8(name):
+                        problems.append(_bad_name(entry.path, root))
+                        continue
                     subdirs.append(entry.path)
             except OSError as e:  # a dangling link, a file that vanished mid-walk
-                problems.append(Problem(_relative(Path(entry.path), root), 0, 0, f"skipped: {e.strerror or e}",
-                                        Severity.WARNING))
+                problems.append(Problem(shown_path(_relative(Path(entry.path), root)), 0, 0,
+                                        f"skipped: {e.strerror or e}", Severity.WARNING))
         stack.extend(reversed(subdirs))
     return found
 
 
 _BY_NAME = attrgetter("name")
+
+
+def _is_utf8(name: str) -> bool:
+    # Undecodable bytes of a file name come back as lone surrogates (PEP 383), which no index,
+    # JSON or terminal can take.
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bad_name(path: str, root: Path) -> Problem:
+    return Problem(shown_path(_relative_text(path, root)), 0, 0,
+                   "the name is not valid UTF-8: skipped (rename it to index it)")
+
+
+def _relative_text(path: str, root: Path) -> str:
+    prefix = str(root).rstrip(os.sep) + os.sep
+    return (path[len(prefix):] if path.startswith(prefix) else path).replace(os.sep, "/")
+
+
+def shown_path(text: str) -> str:
+    """A path as it can be printed: undecodable bytes of a file name shown as ``\\xff``."""
+    if text.isascii() or _is_utf8(text):
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a regular file (a link to one is followed).
+
+    Raises ``OSError`` for anything else: opening a FIFO blocks for ever and a link to /dev/zero
+    never ends. Checked before opening (so nothing blocks) and again on the open file.
+    """
+    if not stat_mode.S_ISREG(path.stat().st_mode):
+        raise OSError(errno.EINVAL, _NOT_REGULAR)
+    with path.open("rb") as fh:
+        if not stat_mode.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, _NOT_REGULAR)
+        return fh.read(limit)
+
+
+_NOT_REGULAR = "not a regular file (a device, FIFO or socket)"
 # FileStat's generated __new__ is a Python function; tuple.__new__ builds the same named tuple in C.
 _file_stat = partial(tuple.__new__, FileStat)
 
@@ -352,11 +433,17 @@ def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str
     lines: dict[str, int] = {}
     problems: list[Problem] = []
     try:
-        data = path.read_bytes()
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return records, [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is "
+                                                     "ignored")]
+        data = read_regular(path, MAX_MANIFEST_BYTES + 1)  # bounded again: the file may grow meanwhile
     except FileNotFoundError:
         return records, problems
     except OSError as e:
-        return records, [Problem(MANIFEST, 0, 0, f"cannot read: {e.strerror or e}")]
+        return records, [Problem(MANIFEST, 0, 0, f"cannot read: {e.strerror or e}; the manifest is ignored")]
+    if len(data) > MAX_MANIFEST_BYTES:
+        return records, [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is "
+                                                 "ignored")]
     text, bad = decode(data)
     if bad is not None:
         problems.append(Problem(MANIFEST, bad[0], bad[1], "not valid UTF-8", Severity.WARNING))
@@ -383,16 +470,34 @@ def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str
         except json.JSONDecodeError as e:
             problems.append(Problem(MANIFEST, number, e.colno, f"not JSON: {e.msg}"))
             continue
+        lone = _LONE_SURROGATE.search(line) if "\\u" in line else None
+        if lone is not None:
+            # json.loads takes "\\ud800" alone, but no UTF-8 output or index can take the result.
+            problems.append(Problem(MANIFEST, number, lone.start() + 1,
+                                    f"{lone.group()} is half of a UTF-16 surrogate pair, not a character; "
+                                    "replaced with \ufffd", Severity.WARNING))
+            record = json.loads(_LONE_SURROGATE.sub(r"\\ufffd", line))
         if not isinstance(record, dict) or not isinstance(record.get("file"), str):
             problems.append(Problem(MANIFEST, number, 1, 'each line must be an object with a "file" key'))
             continue
-        file = str(record["file"]).replace("\\", "/").lstrip("./") if record["file"] else ""
+        file = _manifest_file(record["file"])
+        if file is None:
+            problems.append(Problem(MANIFEST, number, 1, f"names a file outside the corpus folder: {record['file']}"))
+            continue
+        date = record.get("date")
+        if date is not None and date != "" and parse_date(str(date)) is None:
+            problems.append(Problem(MANIFEST, number, 1, f"not a date (years 1 to 9999): {date}; the article is "
+                                                         "undated", Severity.WARNING))
+            record["date"] = None
         records[file] = record
         lines[file] = number
         if digests is not None:
             digests[file] = hashlib.sha1(line.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
     # Records naming missing files: found with one walk of the folders, not a stat per line.
-    present = _walk_txt(root, set(), [], root, stat=False) if records else {}
+    try:
+        present: Collection[str] = _walk_txt(root, set(), [], root, stat=False) if records else {}
+    except CorpusError:  # the folder went away meanwhile: that is for the scan to say
+        present = records.keys()
     for file in [f for f in records if f not in present]:
         problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {records[file]['file']}",
                                 Severity.WARNING))
@@ -401,3 +506,34 @@ def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str
             digests.pop(file, None)
     problems.sort(key=lambda p: p.line)
     return records, problems
+
+
+def _manifest_file(text: str) -> str | None:
+    """A manifest ``file`` as an article id; None when it would leave the corpus folder."""
+    file = text.replace("\\", "/")
+    while file.startswith("./"):
+        file = file[2:]
+    if file.startswith("/") or _DRIVE.match(file) or ".." in file.split("/"):
+        return None
+    return file
+
+
+def parse_date(text: str | None) -> dt.datetime | None:
+    """A manifest date as a naive UTC datetime; None when it is no date (or out of years 1-9999)."""
+    if not text:
+        return None
+    value = text.strip().replace("Z", "+00:00")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = dt.datetime.strptime(value[:10], "%Y-%m-%d")
+        except ValueError:
+            return None
+    # Whoosh compares naive datetimes; keep the wall-clock time in UTC.
+    if parsed.tzinfo is not None:
+        try:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00:00+05:00, a zero date some scrapers write
+            return None
+    return parsed

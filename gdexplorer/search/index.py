@@ -10,7 +10,6 @@ beside them, which spare an update reading every stored document, are ``gdexplor
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import logging
 import os
@@ -33,7 +32,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from gdexplorer.annotations.mentions import MentionMatcher
-from gdexplorer.corpus.reading import Corpus, FileStat
+from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
 from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
@@ -87,23 +86,6 @@ def make_schema(language: str) -> fields.Schema:
         # Same postings as Whoosh's Positions, analysed in one loop (see gdexplorer.search.engine.positions).
         schema[name].format = FastPositions(field_boost=schema[name].format.field_boost)
     return schema
-
-
-def parse_date(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    value = text.strip().replace("Z", "+00:00")
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = dt.datetime.strptime(value[:10], "%Y-%m-%d")
-        except ValueError:
-            return None
-    # Whoosh compares naive datetimes; keep the wall-clock time in UTC.
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
 
 
 def detect_language(corpus: Corpus, files: dict[str, FileStat], sample: int = 40) -> str:
@@ -260,8 +242,10 @@ class SearchIndex:
         try:
             current = ix.searcher()
         except index.EmptyIndexError as e:
-            # Another process is rebuilding this index right now: its files are being replaced.
             self._ix = None
+            if not (self.folder / META).exists():
+                raise SearchIndexError(f"the index in {self.folder} was deleted; update it to build it again") from e
+            # Another process is rebuilding this index right now: its files are being replaced.
             raise SearchIndexError("the index is being rebuilt; search again in a moment") from e
         self._local.held = (ix, current)
         return current
