@@ -281,6 +281,10 @@ class Explorer:
         found = [e for e in self._annotations.entities.values() if kind is None or e.kind is kind]
         return sorted(found, key=lambda e: (order[e.kind], e.name.casefold()))
 
+    def annotation_source(self, display: str) -> Path | None:
+        """The file an entity's ``where.path`` names (as loaded), None if no loaded file has that name."""
+        return self._annotations.sources.get(display)
+
     def entities_by_id(self) -> Mapping[str, Entity]:
         """Every entity by id, read-only; a reload replaces the set, so hold on to the mapping, not to this."""
         return MappingProxyType(self._annotations.entities)
@@ -337,17 +341,19 @@ class Explorer:
                       relations: tuple[NewRelation, ...] = ()) -> Change:
         return self._curator.create_entity(entity, facts, relations)
 
-    def edit_fact(self, entity_id: str, index: int, fact: NewFact) -> Change:
-        return self._curator.edit_fact(entity_id, index, fact)
+    def edit_fact(self, entity_id: str, fact: Fact, new: NewFact) -> Change:
+        """Replace a fact as loaded (from ``entity.facts``); it is found in its file by what it says, so an
+        item that failed to load, or an edit made outside since, never makes this change another one."""
+        return self._curator.edit_fact(entity_id, fact, new)
 
-    def edit_relation(self, entity_id: str, index: int, relation: NewRelation) -> Change:
-        return self._curator.edit_relation(entity_id, index, relation)
+    def edit_relation(self, entity_id: str, relation: Relation, new: NewRelation) -> Change:
+        return self._curator.edit_relation(entity_id, relation, new)
 
-    def delete_fact(self, entity_id: str, index: int) -> Change:
-        return self._curator.delete_fact(entity_id, index)
+    def delete_fact(self, entity_id: str, fact: Fact) -> Change:
+        return self._curator.delete_fact(entity_id, fact)
 
-    def delete_relation(self, entity_id: str, index: int) -> Change:
-        return self._curator.delete_relation(entity_id, index)
+    def delete_relation(self, entity_id: str, relation: Relation) -> Change:
+        return self._curator.delete_relation(entity_id, relation)
 
     def undo(self) -> Change | None:
         """Undo the last saved change (None if there is none); refused if the file changed since."""

@@ -101,6 +101,7 @@ class AnnotationSet:
     entities: dict[str, Entity] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     files: tuple[str, ...] = ()
+    sources: dict[str, Path] = field(default_factory=dict)  # each of ``files`` (as shown) -> the file read
 
     @property
     def facts_count(self) -> int:
@@ -503,6 +504,7 @@ def load_annotations(folder: Path, articles: Corpus, display_base: Path | None =
     for path in found:
         display = _display(path, base)
         files.append(display)
+        result.sources[display] = path
         file_raws, problems = read_file(path, display)
         raws.extend(file_raws)
         result.problems.extend(problems)

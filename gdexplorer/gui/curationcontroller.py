@@ -272,7 +272,7 @@ class CurationController(TaskRunner):
         if not self._ready():
             return None
         if link.action == "delete":
-            edit = DeleteFact(entity.id, link.index) if link.item == "fact" else DeleteRelation(entity.id, link.index)
+            edit = DeleteFact(entity.id, item) if link.item == "fact" else DeleteRelation(entity.id, item)
             self.run(edit)
             return None
         if link.action == "edit" and link.item == "fact":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from gdexplorer.errors import GdxError, Problem
 from gdexplorer.gui.pages import EntityPage, load_entity_page
-from gdexplorer.model import Entity
+from gdexplorer.model import Entity, Fact, Relation
 
 if TYPE_CHECKING:
     # The core's curation (and YAML) is imported once a corpus is open, after the first paint; types only here.
@@ -43,23 +43,25 @@ class CreateEntity:
     relation: NewRelation | None = None
 
 
+# An edited or deleted item is the one loaded (not its place in a list: the shown list skips items
+# that failed to load); the core finds it in the file by what it says.
 @dataclass(frozen=True, slots=True)
 class EditFact:
     entity_id: str
-    index: int
+    item: Fact
     fact: NewFact
 
 
 @dataclass(frozen=True, slots=True)
 class DeleteFact:
     entity_id: str
-    index: int
+    item: Fact
 
 
 @dataclass(frozen=True, slots=True)
 class DeleteRelation:
     entity_id: str
-    index: int
+    item: Relation
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +135,11 @@ def apply_edit(explorer: Explorer, edit: CurationEdit) -> Curated:
                 explorer.undo()
                 raise
     elif isinstance(edit, EditFact):
-        changes.append(explorer.edit_fact(edit.entity_id, edit.index, edit.fact))
+        changes.append(explorer.edit_fact(edit.entity_id, edit.item, edit.fact))
     elif isinstance(edit, DeleteFact):
-        changes.append(explorer.delete_fact(edit.entity_id, edit.index))
+        changes.append(explorer.delete_fact(edit.entity_id, edit.item))
     elif isinstance(edit, DeleteRelation):
-        changes.append(explorer.delete_relation(edit.entity_id, edit.index))
+        changes.append(explorer.delete_relation(edit.entity_id, edit.item))
     else:
         for _ in range(edit.steps):
             change = explorer.undo()

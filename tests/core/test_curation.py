@@ -67,10 +67,11 @@ def test_a_quote_that_is_not_in_the_article_is_refused_and_nothing_is_written(cu
 def test_edit_delete_and_undo(curator, seeds):
     path = seeds / "annotations" / "organizations.yaml"
     original = path.read_bytes()
-    curator.edit_fact("ehang", 0, NewFact("Edited.", "articles/0002.txt", "a leading enterprise"))
+    first = curator.entities_by_id()["ehang"].facts[0]
+    curator.edit_fact("ehang", first, NewFact("Edited.", "articles/0002.txt", "a leading enterprise"))
     assert curator.entities_by_id()["ehang"].facts[0].text == "Edited."
     count = len(curator.entities_by_id()["ehang"].facts)
-    curator.delete_fact("ehang", 0)
+    curator.delete_fact("ehang", curator.entities_by_id()["ehang"].facts[0])
     assert len(curator.entities_by_id()["ehang"].facts) == count - 1
     curator.undo()
     curator.undo()
@@ -162,8 +163,8 @@ def test_new_blocks_follow_the_house_style(curator, seeds):
         "        article: articles/0002.txt\n"
         "        quote: \"Production Certificate issued by the Civil Aviation\"\n"
     )
-    curator.edit_relation("production-certificate", 0, NewRelation("certified by", "caac", "articles/0002.txt",
-                                                                    "Civil Aviation Administration of China"))
+    curator.edit_relation("production-certificate", curator.entities_by_id()["production-certificate"].relations[0],
+                          NewRelation("certified by", "caac", "articles/0002.txt", "Civil Aviation Administration of China"))
     rel = curator.entities_by_id()["production-certificate"].relations[0]
     assert (rel.predicate, rel.quote) == ("certified by", "Civil Aviation Administration of China")
     assert curator.problems() == []

@@ -89,10 +89,10 @@ def start_cli(*args: str, cache: Path | str | None = None, **kw: object) -> subp
                             start_new_session=True, **kw)  # type: ignore[call-overload]
 
 
-def start_python(code: str, *args: str, cache: Path | str | None = None) -> subprocess.Popen:
-    """Run ``python -c CODE ARGS`` in its own session, text stdout for handshakes."""
+def start_python(code: str, *args: str, cache: Path | str | None = None, stdin: int | None = None) -> subprocess.Popen:
+    """Run ``python -c CODE ARGS`` in its own session, text stdout (and ``stdin=PIPE``) for handshakes."""
     return subprocess.Popen([PYTHON, "-c", code, *args], env=cli_env(cache), cwd=REPO, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30,

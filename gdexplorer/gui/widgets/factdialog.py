@@ -390,7 +390,7 @@ class FactDialog(QDialog):
         article = self.source.article_id
         if self.editing is not None:
             entity, index = self.editing
-            return EditFact(entity.id, index, NewFact(_one_line(self.fact_text.text()), article, quote))
+            return EditFact(entity.id, entity.facts[index], NewFact(_one_line(self.fact_text.text()), article, quote))
         fact = NewFact(_one_line(self.fact_text.text()), article, quote)
         relation = None
         if self.relation:
