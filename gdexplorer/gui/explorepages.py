@@ -193,12 +193,15 @@ def load_facets_page(explorer: Explorer, text: str, filters: tuple[str, ...], ke
     from gdexplorer.model import Facets
 
     started = time.perf_counter()
-    result = explorer.search(text, limit=1, snippets=False, keystroke=keystroke, filters=filters, facets=True)
+    # Counted as the results are: the last word is also a prefix (see ``session._search_page``).
+    result = explorer.search(text, limit=1, snippets=False, keystroke=True, time_limited=keystroke,
+                             filters=filters, facets=True)
     facets = result.facets or Facets()
     timeline = facets.months
     if date_filter and date_filter in filters:
         rest = tuple(f for f in filters if f != date_filter)
-        wider = explorer.search(text, limit=1, snippets=False, keystroke=keystroke, filters=rest, facets=True)
+        wider = explorer.search(text, limit=1, snippets=False, keystroke=True, time_limited=keystroke,
+                                filters=rest, facets=True)
         timeline = wider.facets.months if wider.facets is not None else ()
     return FacetsPage(number, text, filters, keystroke, date_filter, facets, timeline, result.total,
                       time.perf_counter() - started, result.facets is not None)

@@ -110,7 +110,11 @@ class _Latest:
 
 def _search_page(explorer: Explorer, text: str, sort: str, offset: int, number: int,
                  while_indexing: bool, filters: tuple[str, ...] = (), keystroke: bool = False) -> SearchOutcome:
-    result = explorer.search(text, limit=PAGE_SIZE, offset=offset, sort=sort, keystroke=keystroke, filters=filters)
+    # In the window an unfinished last word is always also a prefix (typed, settled after a pause, or
+    # entered): the answer after a pause must not shrink below the one shown while typing.
+    # ``keystroke`` only decides whether the answer may be cut short to come fast.
+    result = explorer.search(text, limit=PAGE_SIZE, offset=offset, sort=sort, keystroke=True,
+                             time_limited=keystroke, filters=filters)
     return SearchOutcome(number, result, sort, offset, while_indexing, filters, keystroke)
 
 

@@ -194,8 +194,10 @@ def run_search(
         # A zero-scored AND clause filters the same way and leaves the ranking as it was.
         query = wq.And([query, wq.ConstantScoreQuery(filter_query, 0.0)])
         filter_query = None
+    # Only the fast first answer expands less: the full one that follows counts every match.
+    fast = keystroke and time_limited
     query, capped = bound_expansions(
-        query, searcher.reader(), KEYSTROKE_EXPANSIONS if keystroke else MAX_EXPANSIONS, lazy=keystroke
+        query, searcher.reader(), KEYSTROKE_EXPANSIONS if fast else MAX_EXPANSIONS, lazy=fast
     )
     partial = capped
     timed_out = False
@@ -204,7 +206,7 @@ def run_search(
     if ranked is not None:
         total = ranked.total
         page = ranked.hits[offset:page_end]
-    elif keystroke and time_limited:
+    elif fast:
         inner = searcher.collector(limit=max(page_end, 1), sortedby=sortedby, reverse=reverse, terms=True,
                                    filter=filter_query)
         collector = collectors.TimeLimitCollector(inner, KEYSTROKE_SECONDS, use_alarm=False)

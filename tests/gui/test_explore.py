@@ -25,11 +25,13 @@ from gdexplorer.gui.explorepages import (
 )
 from gdexplorer.gui.itemmodels import item_at
 from gdexplorer.gui.mainwindow import MainWindow
+from gdexplorer.gui.session import SearchOutcome
 from gdexplorer.gui.widgets.facetspanel import FacetGroup, FacetValue, MoreRow
 from gdexplorer.gui.widgets.network import ego_layout
 from gdexplorer.gui.widgets.timeline import make_bins
 from gdexplorer.model import Facets
 from gdexplorer.paths import seeds_dir
+from tests.conftest import corpus_path
 from tests.gui.conftest import INDEX_TIMEOUT, search
 
 GUARDIAN = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "en-guardian-china-2007-2016"
@@ -260,7 +262,8 @@ def test_a_partial_answer_is_followed_by_the_full_search(qtbot, opened, monkeypa
 
     def cut_short(self, text, *args, **kwargs):
         result = real(self, text, *args, **kwargs)
-        return replace(result, partial=True) if kwargs.get("keystroke") else result
+        fast = kwargs.get("keystroke") and kwargs.get("time_limited", True)
+        return replace(result, partial=True) if fast else result
 
     monkeypatch.setattr(Explorer, "search", cut_short)
     outcomes = []
@@ -274,6 +277,59 @@ def test_a_partial_answer_is_followed_by_the_full_search(qtbot, opened, monkeypa
     assert opened.results.summary.text().startswith("2 results in ")
     wait_facets(qtbot, opened)
     assert opened.facets.page.total == 2 and not opened.facets.page.keystroke
+
+
+def typed_then_paused(qtbot, window, text: str) -> SearchOutcome:
+    """Type ``text`` as a user would, then wait for the answer that stays: the keystroke's own when it
+    was complete, else the full one that follows the pause."""
+    outcomes: list[SearchOutcome] = []
+    window.session.search_finished.connect(outcomes.append)
+    search(qtbot, window, text)
+    qtbot.waitUntil(lambda: bool(outcomes) and not outcomes[-1].result.partial, timeout=10_000)
+    window.session.search_finished.disconnect(outcomes.append)
+    return outcomes[-1]
+
+
+@pytest.mark.parametrize("typed", ["gu", "g", "hydro"])
+def test_after_a_pause_the_word_being_typed_is_still_a_prefix(qtbot, opened, typed):
+    explicit = opened.session.explorer.search(f"{typed}*", limit=100)
+    assert explicit.total > 0
+    full = typed_then_paused(qtbot, opened, typed)
+    assert not full.result.partial
+    assert full.result.total == explicit.total
+    assert sorted(rows(opened)) == sorted(hit.info.title for hit in explicit.hits)
+    assert opened.results.summary.text().startswith(f"{explicit.total} result")
+    # Enter keeps what the pause showed: the answer does not shrink to the exact word.
+    with qtbot.waitSignal(opened.session.search_finished, timeout=10_000) as entered:
+        qtbot.keyClick(opened.search, Qt.Key.Key_Return)
+    assert entered.args[0].result.total == explicit.total
+
+
+@pytest.fixture
+def bbc_slice(tmp_path: Path) -> Path:
+    """The first 300 BBC business and politics articles, with their manifest lines."""
+    source = corpus_path("en-bbc-news-2004-2005")
+    target = tmp_path / "bbc"
+    lines = []
+    for line in (source / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry["file"].startswith(("articles/business/", "articles/politics/")) and len(lines) < 300:
+            (target / entry["file"]).parent.mkdir(parents=True, exist_ok=True)
+            (target / entry["file"]).write_bytes((source / entry["file"]).read_bytes())
+            lines.append(line)
+    (target / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("typed", ["chi", "oil pri", "e"])
+def test_after_a_pause_a_prefix_counts_every_match_on_a_real_corpus(qtbot, window, bbc_slice, typed):
+    with qtbot.waitSignal(window.session.stats_changed, timeout=INDEX_TIMEOUT):
+        window.open_corpus(bbc_slice)
+    qtbot.waitUntil(lambda: not window.session.indexing, timeout=INDEX_TIMEOUT)
+    explicit = window.session.explorer.search(f"{typed}*", limit=1, snippets=False)
+    assert explicit.total > 0 and not explicit.partial
+    full = typed_then_paused(qtbot, window, typed)
+    assert (full.result.total, full.result.partial) == (explicit.total, False)
 
 
 # -- timeline -------------------------------------------------------------------------------------
