@@ -76,6 +76,8 @@ ProgressCallback = Callable[[Progress], None]
 log = logging.getLogger(__name__)
 
 _ENTITY_FILTER = re.compile(r'\bentity:("([^"]*)"|(\S+))')
+# What may follow a term in the query language without being part of it: a group's end, a boost.
+_QUERY_SUFFIX = re.compile(r"(?:\)|\^\d*(?:\.\d*)?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,17 +486,19 @@ class Explorer:
             key = m.group(2) if quoted else m.group(3)
             entity = self.entity(key)
             closing = ""
-            while entity is None and not quoted and key.endswith(")") and len(key) > 1:
-                # "(entity:a OR entity:b)": the group's ")" is not part of the id (one at a time: an
-                # id may end in one).
-                key, closing = key[:-1], ")" + closing
+            while entity is None and not quoted and (tail := _QUERY_SUFFIX.search(key)) and tail.start() > 0:
+                # "(entity:a OR entity:b)" or "entity:a^2": the group's ")" or the boost is not part
+                # of the id (one at a time, from the end: an id may end in one).
+                key, closing = key[: tail.start()], tail.group() + closing
                 entity = self.entity(key)
             if entity is None:
                 key = m.group(2) if quoted else m.group(3)
                 raise QueryError(f"no entity called '{key}'; entity: takes an entity's id, name or alias")
             # Single quotes make the id one literal term: ids may hold * ? ~ ^ ( which the parser
             # would read as a wildcard, a fuzzy term, a boost or a group (ids never hold a quote).
-            return f"entity:'{entity.id}'{closing}"
+            # In a group of its own: Whoosh ends a quoted term only before a space or a bracket, so
+            # a boost right after it ('ehang'^2) would run on to the next quote.
+            return f"(entity:'{entity.id}'){closing}"
 
         return _ENTITY_FILTER.sub(swap, text)
 

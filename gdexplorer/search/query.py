@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from whoosh import collectors, qparser
+from whoosh import collectors, qparser, sorting
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -24,7 +24,7 @@ from gdexplorer.errors import QueryError
 from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
 from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_docs
 from gdexplorer.search.engine.expansion import bound_expansions
-from gdexplorer.search.engine.ranking import rank
+from gdexplorer.search.engine.ranking import column_order, rank
 from gdexplorer.search.index import info_from_stored
 from gdexplorer.search.snippets import make_snippet
 
@@ -205,8 +205,8 @@ def run_search(
         total = ranked.total
         page = ranked.hits[offset:page_end]
     elif keystroke and time_limited:
-        inner = searcher.collector(limit=max(page_end, 1), sortedby=sortedby, reverse=reverse, terms=True,
-                                   filter=filter_query)
+        inner = searcher.collector(limit=max(page_end, 1), sortedby=_whoosh_order(searcher, sortedby, reverse),
+                                   terms=True, filter=filter_query)
         collector = collectors.TimeLimitCollector(inner, KEYSTROKE_SECONDS, use_alarm=False)
         try:
             searcher.search_with_collector(query, collector)
@@ -216,8 +216,8 @@ def run_search(
         total = results.scored_length() if timed_out else count_matches(searcher, query)
         page = [(hit.docnum, float(hit.score or 0.0)) for hit in results[offset:page_end]]
     else:
-        results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse,
-                                  filter=filter_query)
+        results = searcher.search(query, limit=max(page_end, 1), terms=True,
+                                  sortedby=_whoosh_order(searcher, sortedby, reverse), filter=filter_query)
         # Not len(results): Whoosh decides whether its collector counted every match from the last
         # segment's matcher, and with matchers that have no block quality (ours) it undercounts.
         total = count_matches(searcher, query)
@@ -237,6 +237,11 @@ def run_search(
         hits.append(Hit(info, score, position, snippet, entities))
     took = (time.perf_counter() - started) * 1000
     return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts)
+
+
+def _whoosh_order(searcher: Searcher, sortedby: str | None, reverse: bool) -> sorting.FacetType | None:
+    """The sort for Whoosh's own searcher: as ``rank`` sorts, undated articles last either way."""
+    return column_order(searcher, sortedby, reverse) if sortedby else None
 
 
 def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | None,

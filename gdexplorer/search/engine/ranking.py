@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -133,7 +134,8 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
             unscored.extend((docs_in[~touched[docs_in]][:limit] + offset).tolist())
 
     if sortedby:
-        return Ranked(total, _sorted_by_column(by_column, limit, reverse), matches)
+        missing = getattr(schema[sortedby], "default", None) if sortedby in schema else None
+        return Ranked(total, _sorted_by_column(by_column, limit, reverse, missing), matches)
     best.sort(key=lambda hit: (-hit[0], hit[1]))
     top = [(d, s) for s, d in best[:limit]]
     if len(top) < limit:
@@ -154,17 +156,21 @@ def _idf(doc_count: int, df: int) -> float:
 
 
 def _sorted_by_column(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], limit: int,
-                      reverse: bool) -> list[tuple[int, float]]:
+                      reverse: bool, missing: int | None = None) -> list[tuple[int, float]]:
+    """Documents by column value, those without one (``missing``, the column's default) last either way."""
     if not parts:
         return []
     docs = np.concatenate([p[0] for p in parts])
     scores = np.concatenate([p[1] for p in parts])
     values = np.concatenate([p[2] for p in parts])
+    # An undated article is not the newest: Whoosh marks it with the largest value, which put all
+    # of them first for "newest".
+    absent = values == missing if missing is not None else np.zeros(len(values), dtype=bool)
     # Ties in date keep index order (ascending) either way; Whoosh reverses them for "newest".
     # lexsort sorts by the last key first; it is stable, and documents arrive in ascending order.
     if reverse:
         values = -np.unique(values, return_inverse=True)[1].astype(np.int64)  # unsigned columns too
-    order = np.lexsort((docs, values))[:limit]
+    order = np.lexsort((docs, values, absent))[:limit]
     return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
 
 
@@ -200,3 +206,22 @@ def _scoring_leaves(q: wq.Query, boost: float, out: list[_Leaf]) -> bool:
     else:
         return False
     return True
+
+
+def column_order(searcher: Searcher, field: str, reverse: bool) -> sorting.FacetType:
+    """Whoosh's sort by a column, as :func:`rank` sorts: documents without a value last either way.
+
+    For the query shapes :func:`rank` leaves to Whoosh's searcher.
+    """
+    missing = getattr(searcher.schema[field], "default", None)
+    found: list[np.ndarray] = []
+
+    def absent(s: Searcher, docnum: int) -> bool:
+        if not found:  # the segments' columns as one mask, read once: asked once per matching document
+            parts = [np.zeros(sub.reader().doc_count_all(), dtype=bool) if column is None else column == missing
+                     for sub, _ in s.leaf_searchers()
+                     for column in (docsets.column_array(sub.reader(), field),)]
+            found.append(np.concatenate(parts) if parts else np.zeros(0, dtype=bool))
+        return bool(found[0][docnum])
+
+    return sorting.MultiFacet([sorting.FunctionFacet(absent), sorting.FieldFacet(field, reverse=reverse)])
