@@ -491,7 +491,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     summary = (f"{a.files} file{'s' if a.files != 1 else ''}, {a.entities} entities, "
                f"{a.facts} facts, {a.relations} relations: "
                f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
-    print(summary, file=sys.stderr)
+    # The summary is the report's last line, on stdout with the problems: `check > report.txt`
+    # keeps all of it and `check | tail -1` gives the counts; the exit code says pass or fail, and
+    # stderr is left for the command's own failures (a folder that cannot be read).
+    print(summary)
     return Exit.FAILED if errors else Exit.OK
 
 
