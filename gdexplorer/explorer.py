@@ -67,6 +67,7 @@ from gdexplorer.search.query import (
     stored_entity_ids,
 )
 from gdexplorer.search.snippets import highlight_spans, make_snippet
+from gdexplorer.search.syntax import unfinished
 
 # Articles in the corpus's own format: the only files whose changes the watch list follows one by one.
 _ARTICLE_SUFFIX = ".txt"
@@ -450,6 +451,9 @@ class Explorer:
             if keystroke and not text[-1:].isspace():
                 parsed_text = keystroke_text(typed, KEYSTROKE_MIN_PREFIX if time_limited else 1)
                 deferred = parsed_text == typed != keystroke_text(typed)
+            # An open phrase or group while typing is not a mistake yet: the answer after the pause
+            # (not time-limited) says what is wrong if it is still open then.
+            deferred = deferred or (keystroke and time_limited and unfinished(typed))
             try:
                 query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False)
             except QueryError:

@@ -27,6 +27,7 @@ from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import column_order, rank
 from gdexplorer.search.index import info_from_stored
 from gdexplorer.search.snippets import make_snippet
+from gdexplorer.search.syntax import syntax_problem
 
 FIELDS = ("title", "body", "category", "date", "entity")
 MAX_QUERY_CHARS = 2000
@@ -66,6 +67,9 @@ class QueryParser:
         for name in _FIELD_PREFIX.findall(_QUOTED.sub(" ", text)):
             if name not in FIELDS:
                 raise QueryError(f"unknown field '{name}:'; the fields are {', '.join(f + ':' for f in FIELDS)}")
+        problem = syntax_problem(text)
+        if problem:
+            raise QueryError(problem)
         if text == "*":
             return wq.Every()  # every article; the parser would OR an Every per field, far slower
         # Whoosh's range parser reads "2010-01" at the start of a range but not at the end, so

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
 
 ARTICLES = {
@@ -75,3 +76,43 @@ def test_undated_articles_come_last_in_both_date_orders(dated, query):
 def test_undated_articles_come_last_while_typing(dated):
     typed = dated.search("sol", sort="newest", keystroke=True)
     assert [h.path for h in typed.hits][-1] == "articles/c.txt"
+
+
+# -- malformed queries are named, not searched for as something else ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"unbalanced', "a phrase is never closed: add the closing '\"' after \"unbalanced"),
+        ('"solar farm" "roof', "a phrase is never closed: add the closing '\"' after \"roof"),
+        ("title:(", "a group is never closed: add the closing ')'"),
+        ("(solar OR wind", "a group is never closed: add the closing ')'"),
+        ("solar)", "a ')' closes no group: there is no '(' before it"),
+        ("solar title:", "'title:' has nothing after it; give what to look for, e.g. title:hydrogen"),
+    ],
+)
+def test_a_malformed_query_says_what_is_wrong(dated, query, message):
+    with pytest.raises(QueryError) as caught:
+        dated.search(query)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("query", "total"),
+    [
+        ('title:"solar farm"', 1),  # a quoted phrase is a field's word
+        ('"solar (farm"', 1),  # brackets inside a phrase are text
+        ("(solar OR wind) panels", 3),
+        ("solar (farm OR roofs)", 2),
+    ],
+)
+def test_well_formed_queries_with_quotes_and_groups_still_run(dated, query, total):
+    assert dated.search(query).total == total
+
+
+def test_an_open_phrase_while_typing_waits_for_the_pause_then_says_what_is_wrong(dated):
+    typing = dated.search('"solar far', keystroke=True)
+    assert (typing.total, typing.partial) == (0, True)
+    with pytest.raises(QueryError, match="a phrase is never closed"):
+        dated.search('"solar far', keystroke=True, time_limited=False)
