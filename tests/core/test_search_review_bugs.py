@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gdexplorer.annotations.curation import NewFact
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
 
@@ -116,3 +117,31 @@ def test_an_open_phrase_while_typing_waits_for_the_pause_then_says_what_is_wrong
     assert (typing.total, typing.partial) == (0, True)
     with pytest.raises(QueryError, match="a phrase is never closed"):
         dated.search('"solar far', keystroke=True, time_limited=False)
+
+
+# -- quotes: the same text in composed and decomposed form -----------------------------------------------
+
+COMPOSED = "Caf\u00e9 Society"  # é as one character
+DECOMPOSED = "Cafe\u0301 Society"  # e and a combining acute accent
+
+
+@pytest.mark.parametrize(("in_article", "in_quote"), [(DECOMPOSED, COMPOSED), (COMPOSED, DECOMPOSED)])
+def test_a_quote_matches_its_article_whatever_the_unicode_composition(tmp_path, in_article, in_quote):
+    root = write_corpus(tmp_path / "cafe", {"cafe.txt": ("Paris notes", f"The {in_article}  opened in 1921.",
+                                                         "2020-01-01")})
+    (root / "annotations").mkdir()
+    (root / "annotations" / "places.yaml").write_text(
+        "entities:\n  - id: cafe-society\n    type: place\n    name: Le Select\n    facts:\n"
+        f"      - text: It opened in 1921.\n        article: articles/cafe.txt\n"
+        f'        quote: "{in_quote} opened"\n', encoding="utf-8")
+    ex = Explorer(root)
+    assert ex.problems() == []
+    fact = ex.entities_by_id()["cafe-society"].facts[0]
+    assert fact.span is not None
+    text = ex.article("articles/cafe.txt").text
+    # The span covers whole characters of the text as read, combining accent and double space included.
+    assert text[fact.span[0] : fact.span[1]] == f"{in_article}  opened"
+    # Adding a fact checks its quote the same way.
+    ex.add_fact("cafe-society", NewFact("A second fact.", "articles/cafe.txt", in_quote))
+    assert len(ex.entities_by_id()["cafe-society"].facts) == 2
+    assert ex.problems() == []
