@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from gdexplorer.annotations.curation import NewFact
+from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
+from gdexplorer.model import Entity, EntityKind
 
 ARTICLES = {
     "a.txt": ("Solar farm opens", "A solar farm opened in the hills.", "2010-03-01"),
@@ -145,3 +147,45 @@ def test_a_quote_matches_its_article_whatever_the_unicode_composition(tmp_path, 
     ex.add_fact("cafe-society", NewFact("A second fact.", "articles/cafe.txt", in_quote))
     assert len(ex.entities_by_id()["cafe-society"].facts) == 2
     assert ex.problems() == []
+
+
+# -- mentions do not cross punctuation ---------------------------------------------------------------
+
+NAMES = [Entity("china-daily", EntityKind.ORGANIZATION, "China Daily"),
+         Entity("att", EntityKind.ORGANIZATION, "AT&T"),
+         Entity("mercedes", EntityKind.ORGANIZATION, "Mercedes-Benz"),
+         Entity("jj", EntityKind.ORGANIZATION, "Johnson & Johnson")]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Prices rose in China. Daily life got harder.", ()),
+        ("Turn left at T-junction 4.", ()),
+        ("A headline about China\n\nDaily briefings resume.", ()),  # a paragraph break
+        ("She reads China Daily.", ("china-daily",)),
+        ("She reads China\nDaily every morning.", ("china-daily",)),  # a line break is a space
+        ("AT&T and AT & T", ("att",)),
+        ("Mercedes Benz, Mercedes-Benz", ("mercedes",)),  # a hyphen is a space
+        ("Johnson&Johnson", ("jj",)),
+    ],
+)
+def test_a_name_matches_only_with_what_separates_its_words(text, found):
+    assert MentionMatcher(NAMES).find(text) == found
+
+
+def test_the_index_counts_mentions_that_do_not_cross_punctuation(tmp_path):
+    root = write_corpus(tmp_path / "names", {
+        "daily.txt": ("Press review", "Quoted from China Daily on Monday.", "2020-01-01"),
+        "life.txt": ("Prices", "Prices rose in China. Daily life got harder.", "2020-01-02"),
+        "road.txt": ("Directions", "Turn left at T-junction 4, then AT&T is on the right.", "2020-01-03"),
+        "junction.txt": ("Roads", "Stop at T-junction 5.", "2020-01-04"),
+    })
+    (root / "annotations").mkdir()
+    (root / "annotations" / "orgs.yaml").write_text(
+        "entities:\n  - id: china-daily\n    type: organization\n    name: China Daily\n"
+        "  - id: att\n    type: organization\n    name: AT&T\n", encoding="utf-8")
+    ex = Explorer(root)
+    ex.update_index()
+    assert {h.path for h in ex.search("entity:china-daily").hits} == {"articles/daily.txt"}
+    assert {h.path for h in ex.search("entity:att").hits} == {"articles/road.txt"}
