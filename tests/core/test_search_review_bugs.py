@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,46 @@ def test_the_index_counts_mentions_that_do_not_cross_punctuation(tmp_path):
     ex.update_index()
     assert {h.path for h in ex.search("entity:china-daily").hits} == {"articles/daily.txt"}
     assert {h.path for h in ex.search("entity:att").hits} == {"articles/road.txt"}
+
+
+# -- an edit that keeps the size and the mtime ---------------------------------------------------------
+
+
+def edit_in_place(path: Path, old: bytes, new: bytes) -> None:
+    """Overwrite bytes in the same file (same inode, same size), then restore the mtime."""
+    assert len(old) == len(new)
+    before = path.stat()
+    data = path.read_bytes()
+    with path.open("r+b") as fh:
+        fh.seek(data.index(old))
+        fh.write(new)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["same process", "new process"])
+def test_an_edit_in_place_with_the_same_size_and_mtime_is_reindexed(seeds, fresh):
+    ex = Explorer(seeds)
+    ex.update_index()
+    assert ex.search("zeppelinus").total == 0
+    edit_in_place(seeds / "articles" / "0001.txt", b"imperative", b"zeppelinus")
+    updater = Explorer(seeds) if fresh else ex
+    stats = updater.update_index()
+    assert (stats.updated, stats.unchanged) == (1, 1)
+    assert [h.path for h in updater.search("zeppelinus").hits] == ["articles/0001.txt"]
+    assert updater.update_index().updated == 0  # and only once
+
+
+def test_a_file_replaced_by_a_rename_with_the_same_size_and_mtime_is_reindexed(seeds):
+    ex = Explorer(seeds)
+    ex.update_index()
+    path = seeds / "articles" / "0001.txt"
+    before = path.stat()
+    replacement = path.with_name("new.tmp")
+    replacement.write_bytes(path.read_bytes().replace(b"imperative", b"zeppelinus", 1))
+    os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(replacement, path)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert ex.update_index().updated == 1
+    assert ex.search("zeppelinus").total == 1
