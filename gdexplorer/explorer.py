@@ -429,7 +429,7 @@ class Explorer:
 
     def search(self, text: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
                snippets: bool = True, keystroke: bool = False, filters: tuple[str, ...] = (),
-               facets: bool = False, time_limited: bool = True) -> SearchResult:
+               facets: bool = False, time_limited: bool = True, collapse: bool = True) -> SearchResult:
         """Run a query; raises ``QueryError`` (one sentence) for a bad one.
 
         ``keystroke=True`` is for search as you type: the last word also matches words it begins,
@@ -437,7 +437,8 @@ class Explorer:
         search and ``time_limited=False``, which keeps the prefix meaning but collects everything.
         ``filters`` are query clauses every hit must match without changing the ranking
         (``category:world``, ``date:[2010 TO 2012]``, ``entity:ehang``): facet choices. An empty
-        ``text`` with filters or facets means every article.
+        ``text`` with filters or facets means every article. ``collapse``: articles with the same
+        text are one hit naming the others (``Hit.copies``), and the total counts texts.
         """
         if not self._index.is_usable():
             raise SearchIndexError("the index is not built yet")
@@ -472,7 +473,8 @@ class Explorer:
             searcher = self._index.searcher()
             result = run_search(searcher, query, text, self._body, self._analyzer, limit=limit, offset=offset,
                                 with_snippets=snippets, sort=sort, keystroke=keystroke,
-                                filter_query=filter_query, facets=facets, time_limited=time_limited)
+                                filter_query=filter_query, facets=facets, time_limited=time_limited,
+                                collapse=collapse)
         except INDEX_DAMAGE as e:
             # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import Entity, EntityKind
+from tests.conftest import corpus_path
 
 ARTICLES = {
     "a.txt": ("Solar farm opens", "A solar farm opened in the hills.", "2010-03-01"),
@@ -233,3 +235,82 @@ def test_a_file_replaced_by_a_rename_with_the_same_size_and_mtime_is_reindexed(s
     assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     assert ex.update_index().updated == 1
     assert ex.search("zeppelinus").total == 1
+
+
+# -- copies: one hit per text --------------------------------------------------------------------------
+
+COPIES = ("articles/copy-a.txt", "articles/copy-b.txt", "articles/spaced.txt")
+
+
+def add_copies(seeds: Path) -> Path:
+    """Two byte-identical copies of 0001, one differing in whitespace only, one with a word changed."""
+    articles = seeds / "articles"
+    original = (articles / "0001.txt").read_bytes()
+    (articles / "copy-a.txt").write_bytes(original)
+    (articles / "copy-b.txt").write_bytes(original)
+    (articles / "spaced.txt").write_bytes(original.replace(b". ", b".  ", 3).replace(b"\n\n", b"\n \n\n", 2))
+    (articles / "edited.txt").write_bytes(original.replace(b"imperative", b"compulsory", 1))
+    return seeds
+
+
+@pytest.fixture
+def copies(seeds: Path) -> Explorer:
+    ex = Explorer(add_copies(seeds))
+    ex.update_index()
+    return ex
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize("query", ["guangdong", "guangdong OR date:[2000 TO 2030]"])  # ranked, Whoosh's
+def test_copies_of_an_article_are_one_hit_that_names_them(copies, query, sort):
+    result = copies.search(query, limit=20, sort=sort)
+    everything = copies.search(query, limit=20, sort=sort, collapse=False)
+    assert everything.total == 6 and everything.collapsed == 0
+    assert (result.total, result.collapsed) == (3, 3)
+    by_text = {hit.path: hit.copies for hit in result.hits}
+    assert len(by_text) == 3 and "articles/0002.txt" in by_text and "articles/edited.txt" in by_text
+    [(kept, others)] = [(p, c) for p, c in by_text.items() if c]
+    group = {"articles/0001.txt", *COPIES}
+    assert kept in group and set(others) == group - {kept} and len(others) == 3
+    assert by_text["articles/edited.txt"] == ()  # one word changed: another text
+
+
+def test_pages_of_collapsed_hits_join_up_without_repeats(copies):
+    whole = [h.path for h in copies.search("guangdong OR hydrogen", limit=10).hits]
+    pages = [h.path for offset in range(3) for h in copies.search("guangdong OR hydrogen", limit=1, offset=offset).hits]
+    assert pages == whole and len(whole) == 3
+
+
+def test_a_query_matching_only_some_copies_names_only_those(copies, seeds):
+    # The whitespace copy also mentions a zeppelin: it is the only match, with no copies to name.
+    spaced = seeds / "articles" / "spaced.txt"
+    spaced.write_bytes(spaced.read_bytes() + b"\nA zeppelin landed.\n")
+    copies.update_index()
+    result = copies.search("zeppelin")
+    assert [(h.path, h.copies) for h in result.hits] == [("articles/spaced.txt", ())]
+    grouped = copies.search("guangdong")
+    assert (grouped.total, grouped.collapsed) == (4, 2)
+
+
+def test_bbc_duplicates_collapse_to_the_distinct_texts_among_the_matches(tmp_path_factory):
+    root = corpus_path("en-bbc-news-2004-2005")
+    files = sorted((root / "articles").rglob("*.txt"))
+    raw = {f"articles/{f.relative_to(root / 'articles').as_posix()}": f.read_bytes() for f in files}
+    by_bytes = {i: hashlib.sha256(data).hexdigest() for i, data in raw.items()}
+    by_text = {i: " ".join(data.decode("utf-8").split()) for i, data in raw.items()}
+    assert len(raw) - len(set(by_bytes.values())) == 98  # what the issue counted: byte-identical copies
+    ex = Explorer(root)
+    ex.update_index()
+    for query in ["*", "economy", "blair OR brown", "chelsea"]:
+        matched = [h.path for h in ex.search(query, limit=3000, snippets=False, collapse=False).hits]
+        result = ex.search(query, limit=3000, snippets=False)
+        texts = {by_text[i] for i in matched}
+        assert result.total == len(texts) == len(result.hits), query
+        assert result.total + result.collapsed == len(matched)
+        # Byte-identical articles are never two hits; what else merged differs in whitespace only.
+        assert len({by_bytes[h.path] for h in result.hits}) == len(result.hits)
+        for hit in result.hits:
+            group = {i for i in matched if by_text[i] == by_text[hit.path]}
+            assert set(hit.copies) == group - {hit.path}
+    everything = ex.search("*", limit=1, snippets=False)
+    assert (everything.total, everything.collapsed) == (2125, 100)  # 98 byte-identical + 2 re-spaced
