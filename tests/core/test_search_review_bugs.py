@@ -6,6 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gdexplorer.annotations.curation import NewFact
@@ -13,6 +14,8 @@ from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import Entity, EntityKind
+from gdexplorer.search.copies import DIGEST_FIELD
+from gdexplorer.search.engine import adapter, collapsing
 from tests.conftest import corpus_path
 
 ARTICLES = {
@@ -314,3 +317,18 @@ def test_bbc_duplicates_collapse_to_the_distinct_texts_among_the_matches(tmp_pat
             assert set(hit.copies) == group - {hit.path}
     everything = ex.search("*", limit=1, snippets=False)
     assert (everything.total, everything.collapsed) == (2125, 100)  # 98 byte-identical + 2 re-spaced
+
+
+def test_the_digest_column_read_from_its_bytes_equals_whooshs_reading(copies, seeds):
+    (seeds / "articles" / "late.txt").write_text("Late news\n\nA second segment.\n", encoding="utf-8")
+    copies.update_index()
+    searcher = copies._index.searcher()
+    assert len(searcher.leaf_searchers()) >= 2
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        fast = adapter.numeric_column(reader, DIGEST_FIELD)
+        assert fast is not None and fast.tolist() == list(reader.column_reader(DIGEST_FIELD, translate=False))
+        dates = adapter.numeric_column(reader, "date")  # None in the segment without a dated article
+        assert dates is None or dates.tolist() == list(reader.column_reader("date", translate=False))
+    keys = collapsing.text_keys(searcher, DIGEST_FIELD)
+    assert keys is not None and int(np.count_nonzero(keys)) == 4  # 0001 and its three copies

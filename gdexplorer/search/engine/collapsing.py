@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.searching import Searcher
 
-from gdexplorer.search.engine import docsets
+from gdexplorer.search.engine import adapter, docsets
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,9 @@ def text_keys(searcher: Searcher, field: str) -> np.ndarray | None:
             parts = []
             for sub, _ in searcher.leaf_searchers():
                 reader = sub.reader()
-                column = docsets.column_array(reader, field)
+                column = adapter.numeric_column(reader, field)
+                if column is None:
+                    column = docsets.column_array(reader, field)
                 size = reader.doc_count_all()
                 parts.append(np.zeros(size, dtype=np.int64) if column is None else column.astype(np.int64))
             keys = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
