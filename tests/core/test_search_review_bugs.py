@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import os
 from pathlib import Path
 
@@ -332,3 +335,13 @@ def test_the_digest_column_read_from_its_bytes_equals_whooshs_reading(copies, se
         assert dates is None or dates.tolist() == list(reader.column_reader("date", translate=False))
     keys = collapsing.text_keys(searcher, DIGEST_FIELD)
     assert keys is not None and int(np.count_nonzero(keys)) == 4  # 0001 and its three copies
+
+
+def test_exported_results_name_the_copies_of_each_hit(copies):
+    result = copies.search("guangdong")
+    rows = list(csv.DictReader(io.StringIO(copies.results_csv(result))))
+    [named] = [row for row in rows if row["copies"]]
+    assert {named["path"], *named["copies"].split(" ")} == {"articles/0001.txt", *COPIES}
+    data = json.loads(copies.results_json(result))
+    assert (data["total"], data["collapsed"]) == (3, 3)
+    assert sorted(len(hit["copies"].split()) for hit in data["hits"]) == [0, 0, 3]
