@@ -345,3 +345,14 @@ def test_exported_results_name_the_copies_of_each_hit(copies):
     data = json.loads(copies.results_json(result))
     assert (data["total"], data["collapsed"]) == (3, 3)
     assert sorted(len(hit["copies"].split()) for hit in data["hits"]) == [0, 0, 3]
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_undated_sogouca_articles_come_after_every_dated_one(sort):
+    ex = Explorer(corpus_path("zh-sogouca-sample-2012"))
+    ex.update_index()
+    dates = [h.info.date for h in ex.search("中国", limit=500, sort=sort, snippets=False).hits]
+    dated = [d for d in dates if d]
+    assert 0 < len(dated) < len(dates)
+    assert dates[: len(dated)] == sorted(dated, reverse=sort == "newest")  # then only undated ones
