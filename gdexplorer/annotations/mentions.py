@@ -54,12 +54,14 @@ class _Table:
 
     def __init__(self) -> None:
         self.names: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+        self.words: set[tuple[str, ...]] = set()  # the names' words alone: most look-ups stop here
         self.lengths: dict[str, list[int]] = {}
 
     def add(self, words: tuple[str, ...], gaps: tuple[str, ...], entity_id: str) -> None:
         if (words, gaps) in self.names:
             return
         self.names[(words, gaps)] = entity_id
+        self.words.add(words)
         lengths = self.lengths.setdefault(words[0], [])
         if len(words) not in lengths:
             lengths.append(len(words))
@@ -130,7 +132,7 @@ class MentionMatcher:
         if exact_lengths:
             for length in exact_lengths:
                 words = tuple(t[2] for t in tokens[i : i + length])
-                if len(words) == length:
+                if len(words) == length and words in self._exact.words:
                     key = (words, _gaps(text, [t[:2] for t in tokens[i : i + length]]))
                     if key in self._exact.names:
                         best = (length, self._exact.names[key])
@@ -141,7 +143,7 @@ class MentionMatcher:
                 if best is not None and length <= best[0]:
                     break
                 words = tuple(folded[i : i + length])
-                if len(words) == length:
+                if len(words) == length and words in self._folded.words:
                     key = (words, _gaps(text, [t[:2] for t in tokens[i : i + length]]))
                     if key in self._folded.names:
                         best = (length, self._folded.names[key])
