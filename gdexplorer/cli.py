@@ -327,6 +327,8 @@ def result_json(result: SearchResult, explorer=None) -> dict[str, object]:
         out["filters"] = list(result.filters)
     if result.partial:
         out["partial"] = True
+    if result.collapsed:
+        out["collapsed"] = result.collapsed  # matching articles not in "total": copies named by a hit
     if result.facets is not None:
         out["facets"] = {
             "category": dict(result.facets.categories),
@@ -350,6 +352,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "date": hit.info.date,
         "category": hit.info.category,
         "entities": list(hit.entities),
+        "copies": list(hit.copies),
     }
 
 
@@ -360,17 +363,26 @@ def _style(text: str, code: str, on: bool) -> str:
 def _print_result(result: SearchResult, out: TextIO) -> None:
     color = out.isatty()
     shown = len(result.hits)
+    notes = [f"showing {shown}"] if shown < result.total else []
+    if result.collapsed:
+        notes.append(f"{result.collapsed} duplicate{'s' if result.collapsed != 1 else ''} folded into their hits")
     print(f"{result.total} result{'s' if result.total != 1 else ''} for {result.query!r} "
-          f"in {result.took_ms:.0f} ms" + (f" (showing {shown})" if shown < result.total else ""), file=out)
+          f"in {result.took_ms:.0f} ms" + (f" ({'; '.join(notes)})" if notes else ""), file=out)
     for hit in result.hits:
         meta = " · ".join(x for x in (hit.info.date and hit.info.date[:10], hit.info.category) if x)
         print(f"\n{hit.rank:>3}. {_style(hit.info.title, '1', color)}" + (f"  ({meta})" if meta else ""), file=out)
-        print(f"     {hit.path}", file=out)
+        print(f"     {hit.path}" + (f"  ({copies_note(hit.copies)})" if hit.copies else ""), file=out)
         text = "".join(_style(s.text, "1;33", color) if s.match else s.text for s in hit.snippet)
         if not color:
             text = "".join(f"[{s.text}]" if s.match else s.text for s in hit.snippet)
         if text:
             print(f"     {text}", file=out)
+
+
+def copies_note(copies: tuple[str, ...], shown: int = 3) -> str:
+    """"+2 copies: a.txt, b.txt": the other articles with a hit's text (the first few)."""
+    names = ", ".join(copies[:shown]) + (f", … {len(copies) - shown} more" if len(copies) > shown else "")
+    return f"+{len(copies)} {'copy' if len(copies) == 1 else 'copies'}: {names}"
 
 
 def entity_json(explorer, entity: Entity) -> dict[str, object]:
@@ -491,7 +503,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     summary = (f"{a.files} file{'s' if a.files != 1 else ''}, {a.entities} entities, "
                f"{a.facts} facts, {a.relations} relations: "
                f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
-    print(summary, file=sys.stderr)
+    # The summary is the report's last line, on stdout with the problems: `check > report.txt`
+    # keeps all of it and `check | tail -1` gives the counts; the exit code says pass or fail, and
+    # stderr is left for the command's own failures (a folder that cannot be read).
+    print(summary)
     return Exit.FAILED if errors else Exit.OK
 
 

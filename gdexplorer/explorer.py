@@ -67,6 +67,7 @@ from gdexplorer.search.query import (
     stored_entity_ids,
 )
 from gdexplorer.search.snippets import highlight_spans, make_snippet
+from gdexplorer.search.syntax import unfinished
 
 # Articles in the corpus's own format: the only files whose changes the watch list follows one by one.
 _ARTICLE_SUFFIX = ".txt"
@@ -76,6 +77,8 @@ ProgressCallback = Callable[[Progress], None]
 log = logging.getLogger(__name__)
 
 _ENTITY_FILTER = re.compile(r'\bentity:("([^"]*)"|(\S+))')
+# What may follow a term in the query language without being part of it: a group's end, a boost.
+_QUERY_SUFFIX = re.compile(r"(?:\)|\^\d*(?:\.\d*)?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,7 +429,7 @@ class Explorer:
 
     def search(self, text: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
                snippets: bool = True, keystroke: bool = False, filters: tuple[str, ...] = (),
-               facets: bool = False, time_limited: bool = True) -> SearchResult:
+               facets: bool = False, time_limited: bool = True, collapse: bool = True) -> SearchResult:
         """Run a query; raises ``QueryError`` (one sentence) for a bad one.
 
         ``keystroke=True`` is for search as you type: the last word also matches words it begins,
@@ -434,7 +437,8 @@ class Explorer:
         search and ``time_limited=False``, which keeps the prefix meaning but collects everything.
         ``filters`` are query clauses every hit must match without changing the ranking
         (``category:world``, ``date:[2010 TO 2012]``, ``entity:ehang``): facet choices. An empty
-        ``text`` with filters or facets means every article.
+        ``text`` with filters or facets means every article. ``collapse``: articles with the same
+        text are one hit naming the others (``Hit.copies``), and the total counts texts.
         """
         if not self._index.is_usable():
             raise SearchIndexError("the index is not built yet")
@@ -448,6 +452,9 @@ class Explorer:
             if keystroke and not text[-1:].isspace():
                 parsed_text = keystroke_text(typed, KEYSTROKE_MIN_PREFIX if time_limited else 1)
                 deferred = parsed_text == typed != keystroke_text(typed)
+            # An open phrase or group while typing is not a mistake yet: the answer after the pause
+            # (not time-limited) says what is wrong if it is still open then.
+            deferred = deferred or (keystroke and time_limited and unfinished(typed))
             try:
                 query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False)
             except QueryError:
@@ -466,7 +473,8 @@ class Explorer:
             searcher = self._index.searcher()
             result = run_search(searcher, query, text, self._body, self._analyzer, limit=limit, offset=offset,
                                 with_snippets=snippets, sort=sort, keystroke=keystroke,
-                                filter_query=filter_query, facets=facets, time_limited=time_limited)
+                                filter_query=filter_query, facets=facets, time_limited=time_limited,
+                                collapse=collapse)
         except INDEX_DAMAGE as e:
             # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.
@@ -484,17 +492,19 @@ class Explorer:
             key = m.group(2) if quoted else m.group(3)
             entity = self.entity(key)
             closing = ""
-            while entity is None and not quoted and key.endswith(")") and len(key) > 1:
-                # "(entity:a OR entity:b)": the group's ")" is not part of the id (one at a time: an
-                # id may end in one).
-                key, closing = key[:-1], ")" + closing
+            while entity is None and not quoted and (tail := _QUERY_SUFFIX.search(key)) and tail.start() > 0:
+                # "(entity:a OR entity:b)" or "entity:a^2": the group's ")" or the boost is not part
+                # of the id (one at a time, from the end: an id may end in one).
+                key, closing = key[: tail.start()], tail.group() + closing
                 entity = self.entity(key)
             if entity is None:
                 key = m.group(2) if quoted else m.group(3)
                 raise QueryError(f"no entity called '{key}'; entity: takes an entity's id, name or alias")
             # Single quotes make the id one literal term: ids may hold * ? ~ ^ ( which the parser
             # would read as a wildcard, a fuzzy term, a boost or a group (ids never hold a quote).
-            return f"entity:'{entity.id}'{closing}"
+            # In a group of its own: Whoosh ends a quoted term only before a space or a bracket, so
+            # a boost right after it ('ehang'^2) would run on to the next quote.
+            return f"(entity:'{entity.id}'){closing}"
 
         return _ENTITY_FILTER.sub(swap, text)
 

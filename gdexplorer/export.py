@@ -23,7 +23,8 @@ class Dossiers(Protocol):
 
     def mentions_of(self, entity_id: str, limit: int | None = None) -> list[ArticleInfo]: ...
 
-RESULT_COLUMNS = ("rank", "path", "title", "date", "category", "source", "url", "score", "snippet", "entities")
+RESULT_COLUMNS = ("rank", "path", "title", "date", "category", "source", "url", "score", "snippet", "entities",
+                  "copies")
 
 
 def _snippet_text(result_hit) -> str:
@@ -43,6 +44,8 @@ def results_rows(result: SearchResult) -> list[dict[str, object]]:
             "score": round(hit.score, 4),
             "snippet": _snippet_text(hit),
             "entities": " ".join(hit.entities),
+            # The other articles with this text (a search shows copies as one hit), space-separated.
+            "copies": " ".join(hit.copies),
         }
         for hit in result.hits
     ]
@@ -61,6 +64,7 @@ def results_json(result: SearchResult) -> str:
         "query": result.query,
         "filters": list(result.filters),
         "total": result.total,
+        "collapsed": result.collapsed,
         "hits": results_rows(result),
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

@@ -134,6 +134,9 @@ class Hit:
     rank: int
     snippet: Snippet = ()
     entities: tuple[str, ...] = ()
+    # Other articles with the same text (up to whitespace) that the query matched, by id: shown
+    # as this one hit rather than each in its own.
+    copies: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -169,6 +172,7 @@ class SearchResult:
     partial: bool = False  # a time-limited search was cut short; totals are a lower bound
     facets: Facets | None = None
     filters: tuple[str, ...] = ()
+    collapsed: int = 0  # matching articles left out of ``total`` as copies of a hit (``Hit.copies``)
 
 
 @dataclass(frozen=True, slots=True)

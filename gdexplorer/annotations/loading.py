@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -393,54 +394,85 @@ def _yaml_message(e: yaml.MarkedYAMLError) -> tuple[yaml.Mark | None, str]:
 
 
 class QuoteFinder:
-    """Finds a quote in an article's text, whitespace-normalized, and maps it back to offsets."""
+    """Finds a quote in an article's text, whitespace- and NFC-normalized, and maps it back to offsets.
+
+    NFC: "Café" typed with a composed é and the same word stored as "e" and a combining accent are
+    the same text to a reader, and must be to the check.
+    """
 
     def __init__(self, read: Callable[[str], str | None]) -> None:
         self._read = read
-        self._cache: dict[str, tuple[str, list[int]] | None] = {}
+        self._cache: dict[str, tuple[str, list[int], list[int]] | None] = {}
 
-    def _normalized(self, article_id: str) -> tuple[str, list[int]] | None:
+    def _normalized(self, article_id: str) -> tuple[str, list[int], list[int]] | None:
         if article_id not in self._cache:
             text = self._read(article_id)
             if text is None:
                 self._cache[article_id] = None
             else:
-                self._cache[article_id] = normalize_with_offsets(text)
+                self._cache[article_id] = normalize_with_spans(text)
         return self._cache[article_id]
 
     def exists(self, article_id: str) -> bool:
         return self._normalized(article_id) is not None
 
     def find(self, article_id: str, quote: str) -> tuple[int, int] | None:
+        """Where ``quote`` stands in the article as (start, end) offsets into its text as read."""
         found = self._normalized(article_id)
         if found is None:
             return None
-        norm, offsets = found
-        needle = _WS.sub(" ", quote).strip()
+        norm, starts, ends = found
+        needle = unicodedata.normalize("NFC", _WS.sub(" ", quote).strip())
         if not needle:
             return None
         at = norm.find(needle)
         if at < 0:
             return None
-        return offsets[at], offsets[at + len(needle) - 1] + 1
+        return starts[at], ends[at + len(needle) - 1]
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Collapse whitespace runs to one space; ``offsets[i]`` is where char i came from."""
+def normalize_with_spans(text: str) -> tuple[str, list[int], list[int]]:
+    """NFC, and whitespace runs collapsed to one space; char i came from ``text[starts[i]:ends[i]]``.
+
+    A character NFC composes from several (e, U+0301) spans all of them, so a quote found in the
+    normalized text maps back to whole characters of the text as read.
+    """
     out: list[str] = []
-    offsets: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
     in_space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if not in_space:
-                out.append(" ")
-                offsets.append(i)
-            in_space = True
-        else:
+    for start, end, chars in _nfc_clusters(text):
+        for ch in chars:
+            if ch.isspace():
+                if in_space:
+                    ends[-1] = end
+                    continue
+                ch = " "
+            in_space = ch == " "
             out.append(ch)
-            offsets.append(i)
-            in_space = False
-    return "".join(out), offsets
+            starts.append(start)
+            ends.append(end)
+    return "".join(out), starts, ends
+
+
+def _nfc_clusters(text: str) -> Iterable[tuple[int, int, str]]:
+    """(start, end, NFC of text[start:end]) over runs that normalize independently of each other."""
+    if unicodedata.is_normalized("NFC", text):  # nearly every article: one character each
+        for i, ch in enumerate(text):
+            yield i, i + 1, ch
+        return
+    nfc = unicodedata.normalize
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text):
+            ch = text[i]
+            # A new run starts at a character that neither combines (accents: class > 0) nor
+            # composes with the one before it (Hangul jamo, some Indic vowel signs are class 0).
+            pair = text[i - 1 : i + 1]
+            if unicodedata.combining(ch) or nfc("NFC", pair) != nfc("NFC", text[i - 1]) + nfc("NFC", ch):
+                continue
+        yield start, i, nfc("NFC", text[start:i])
+        start = i
 
 
 def annotation_files(folder: Path) -> list[Path]:

@@ -1,7 +1,9 @@
 """Finding which curated entities an article mentions, by name or alias.
 
 Names are matched as whole words: the text is split into word tokens once, and each position is
-looked up in a table of names keyed by their first word, trying the longest name first. So the
+looked up in a table of names keyed by their first word, trying the longest name first. What
+separates a name's words in the text must be what separates them in the name (up to spaces and
+hyphens): "in China. Daily life" is not *China Daily*. So the
 longest name wins ("GAC Hino" is not also "GAC"), and matching costs about one dictionary look-up
 per word however many entities there are. Short all-caps acronyms (GAC, TCL, NEV) match
 case-sensitively so that "gac" or "Tcl" in running text do not count; other names ignore case.
@@ -11,6 +13,7 @@ Names written in CJK characters have no word boundaries to respect and are found
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -29,17 +32,36 @@ def _has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
+def _gap(between: str) -> str:
+    """What separates two words of a name, as compared: "AT&T" is not "at T-junction", nor "China
+    Daily" "in China. Daily life". Spaces, line breaks and hyphens are one space ("Mercedes Benz" is
+    "Mercedes-Benz"), spaces around punctuation do not count, a blank line is never crossed."""
+    if between.count("\n") >= 2:
+        return "\n\n"  # a paragraph break: no name's words are separated by one
+    gap = _SPACE_RUN.sub(" ", between.replace("\u2019", "'"))
+    return gap.strip() or gap
+
+
+_SPACE_RUN = re.compile(r"[\s\-\u2010\u2011]+")
+
+
+def _gaps(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
+    return tuple(_gap(text[a[1] : b[0]]) for a, b in itertools.pairwise(spans))
+
+
 class _Table:
-    """Names as word tuples, grouped by first word, each group longest first."""
+    """Names as word tuples with what separates them, grouped by first word, each group longest first."""
 
     def __init__(self) -> None:
-        self.names: dict[tuple[str, ...], str] = {}
+        self.names: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+        self.words: set[tuple[str, ...]] = set()  # the names' words alone: most look-ups stop here
         self.lengths: dict[str, list[int]] = {}
 
-    def add(self, words: tuple[str, ...], entity_id: str) -> None:
-        if words in self.names:
+    def add(self, words: tuple[str, ...], gaps: tuple[str, ...], entity_id: str) -> None:
+        if (words, gaps) in self.names:
             return
-        self.names[words] = entity_id
+        self.names[(words, gaps)] = entity_id
+        self.words.add(words)
         lengths = self.lengths.setdefault(words[0], [])
         if len(words) not in lengths:
             lengths.append(len(words))
@@ -58,21 +80,23 @@ class MentionMatcher:
                 if _has_cjk(name):
                     cjk.setdefault(name.strip(), entity.id)
                     continue
-                words = tuple(_WORD.findall(name))
+                found = list(_WORD.finditer(name))
+                words = tuple(m.group() for m in found)
                 if not words or len("".join(words)) < 2:
                     continue
+                gaps = _gaps(name, [m.span() for m in found])
                 if is_acronym(name.strip()):
-                    self._exact.add(words, entity.id)
+                    self._exact.add(words, gaps, entity.id)
                 else:
-                    self._folded.add(tuple(w.casefold() for w in words), entity.id)
+                    self._folded.add(tuple(w.casefold() for w in words), gaps, entity.id)
         self._cjk = cjk
         self._cjk_re = (
             re.compile("|".join(re.escape(n) for n in sorted(cjk, key=lambda n: (-len(n), n)))) if cjk else None
         )
         digest = hashlib.sha1()
         for table in (self._exact, self._folded):
-            for words, entity_id in sorted(table.names.items()):
-                digest.update(f"{' '.join(words)}\t{entity_id}\n".encode())
+            for (words, gaps), entity_id in sorted(table.names.items()):
+                digest.update(f"{' '.join(words)}\t{entity_id}\t{gaps!r}\n".encode())
         for name, entity_id in sorted(cjk.items()):
             digest.update(f"{name}\t{entity_id}\n".encode())
         self.signature = digest.hexdigest()
@@ -86,7 +110,7 @@ class MentionMatcher:
             i = 0
             n = len(tokens)
             while i < n:
-                hit = self._match(tokens, folded, i)
+                hit = self._match(text, tokens, folded, i)
                 if hit is None:
                     i += 1
                     continue
@@ -101,24 +125,29 @@ class MentionMatcher:
             found.sort()
         return found
 
-    def _match(self, tokens: list[tuple[int, int, str]], folded: list[str], i: int) -> tuple[int, str] | None:
+    def _match(self, text: str, tokens: list[tuple[int, int, str]], folded: list[str],
+               i: int) -> tuple[int, str] | None:
         best: tuple[int, str] | None = None
         exact_lengths = self._exact.lengths.get(tokens[i][2])
         if exact_lengths:
             for length in exact_lengths:
                 words = tuple(t[2] for t in tokens[i : i + length])
-                if len(words) == length and words in self._exact.names:
-                    best = (length, self._exact.names[words])
-                    break
+                if len(words) == length and words in self._exact.words:
+                    key = (words, _gaps(text, [t[:2] for t in tokens[i : i + length]]))
+                    if key in self._exact.names:
+                        best = (length, self._exact.names[key])
+                        break
         folded_lengths = self._folded.lengths.get(folded[i])
         if folded_lengths:
             for length in folded_lengths:
                 if best is not None and length <= best[0]:
                     break
                 words = tuple(folded[i : i + length])
-                if len(words) == length and words in self._folded.names:
-                    best = (length, self._folded.names[words])
-                    break
+                if len(words) == length and words in self._folded.words:
+                    key = (words, _gaps(text, [t[:2] for t in tokens[i : i + length]]))
+                    if key in self._folded.names:
+                        best = (length, self._folded.names[key])
+                        break
         return best
 
     def find(self, text: str) -> tuple[str, ...]:

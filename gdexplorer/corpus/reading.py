@@ -50,7 +50,12 @@ _KNOWN_KEYS = ("file", "title", "category", "date", "url", "source", "byline")
 
 
 class FileStat(NamedTuple):
-    """An article file as found on disk; mtime and size tell whether it changed.
+    """An article file as found on disk; mtime, size, ctime and inode tell whether it changed.
+
+    Not mtime and size alone: an edit in place that keeps the size and restores the mtime (a tool
+    preserving timestamps, ``touch -r``) changes neither, but the system sets the ctime on any
+    write or utime, and a file replaced by a rename has another inode. (On Windows, ``st_ctime``
+    is the creation time: only the other three count there.)
 
     A named tuple rather than a frozen dataclass: a scan makes one per article, and a frozen
     dataclass's constructor was a third of scanning 100,000 of them.
@@ -60,6 +65,8 @@ class FileStat(NamedTuple):
     file: str  # the path as a string: a Path per file costs a second on 100,000 articles
     mtime_ns: int
     size: int
+    ctime_ns: int
+    inode: int
 
     @property
     def path(self) -> Path:
@@ -67,7 +74,7 @@ class FileStat(NamedTuple):
 
     @property
     def signature(self) -> str:
-        return f"{self.mtime_ns}:{self.size}"
+        return f"{self.mtime_ns}:{self.size}:{self.ctime_ns}:{self.inode}"
 
 
 class Corpus:
@@ -226,7 +233,7 @@ class Corpus:
 def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
               stat: bool = True) -> dict[str, FileStat]:
     """Every .txt file under ``top`` by id (relative to ``root``, with "/"): each folder's files by
-    name, then its subfolders by name, depth first. Without ``stat``, mtime_ns and size are 0.
+    name, then its subfolders by name, depth first. Without ``stat``, the stat fields are 0.
 
     One plain loop, strings rather than Paths, and no generator: this runs on every update, and at
     100,000 articles each per-file step (a Path, a generator step, a Python-level constructor call)
@@ -266,9 +273,10 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                     relative = path[prefix:].replace(os.sep, "/") if slashes else path[prefix:]
                     if stat:
                         st = entry.stat()
-                        found[relative] = _file_stat((relative, path, st.st_mtime_ns, st.st_size))
+                        found[relative] = _file_stat((relative, path, st.st_mtime_ns, st.st_size, st.st_ctime_ns,
+                                                      st.st_ino))
                     else:
-                        found[relative] = _file_stat((relative, path, 0, 0))
+                        found[relative] = _file_stat((relative, path, 0, 0, 0, 0))
                 elif entry.is_dir(follow_symlinks=False) and entry.path not in skipped:
                     if not name.isascii() and not _is_utf8(name):
                         problems.append(_bad_name(entry.path, root))

@@ -194,14 +194,15 @@ def load_facets_page(explorer: Explorer, text: str, filters: tuple[str, ...], ke
 
     started = time.perf_counter()
     # Counted as the results are: the last word is also a prefix (see ``session._search_page``).
+    # Not collapsed: the facets count articles, and so does the total shown beside them.
     result = explorer.search(text, limit=1, snippets=False, keystroke=True, time_limited=keystroke,
-                             filters=filters, facets=True)
+                             filters=filters, facets=True, collapse=False)
     facets = result.facets or Facets()
     timeline = facets.months
     if date_filter and date_filter in filters:
         rest = tuple(f for f in filters if f != date_filter)
         wider = explorer.search(text, limit=1, snippets=False, keystroke=True, time_limited=keystroke,
-                                filters=rest, facets=True)
+                                filters=rest, facets=True, collapse=False)
         timeline = wider.facets.months if wider.facets is not None else ()
     return FacetsPage(number, text, filters, keystroke, date_filter, facets, timeline, result.total,
                       time.perf_counter() - started, result.facets is not None)

@@ -36,6 +36,7 @@ from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
 from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
+from gdexplorer.search.copies import DIGEST_FIELD, digest_field, text_digest
 from gdexplorer.search.engine.merging import merge_small_only
 from gdexplorer.search.engine.positions import FastPositions
 from gdexplorer.search.locking import update_lock
@@ -43,7 +44,8 @@ from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatu
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path)
+SCHEMA_VERSION = 5  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path)
+# 5: a text digest per article (copies collapse into one hit); mentions respect punctuation
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -82,6 +84,7 @@ def make_schema(language: str) -> fields.Schema:
         sig=fields.STORED(),
         info=fields.STORED(),
     )
+    schema.add(DIGEST_FIELD, digest_field())
     for name in ("title", "body"):
         # Same postings as Whoosh's Positions, analysed in one loop (see gdexplorer.search.engine.positions).
         schema[name].format = FastPositions(field_boost=schema[name].format.field_boost)
@@ -509,6 +512,7 @@ class SearchIndex:
             "date": parse_date(info.date),
             "month": _month(info.date),
             "entity": ",".join(entities) or None,
+            DIGEST_FIELD: text_digest(article.text),
             "sig": sig,
             "info": {"category": info.category, "date": info.date, "url": info.url,
                      "source": info.source, "byline": info.byline},

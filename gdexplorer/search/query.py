@@ -12,9 +12,10 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
-from whoosh import collectors, qparser
+from whoosh import collectors, qparser, sorting
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -22,11 +23,15 @@ from whoosh.searching import Searcher, TimeLimit
 
 from gdexplorer.errors import QueryError
 from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
-from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_docs
+from gdexplorer.search.copies import DIGEST_FIELD
+from gdexplorer.search.engine.collapsing import collapse as collapse_hits
+from gdexplorer.search.engine.collapsing import copies_among, text_keys
+from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_doc_sets, segment_docs
 from gdexplorer.search.engine.expansion import bound_expansions
-from gdexplorer.search.engine.ranking import rank
+from gdexplorer.search.engine.ranking import column_order, rank
 from gdexplorer.search.index import info_from_stored
 from gdexplorer.search.snippets import make_snippet
+from gdexplorer.search.syntax import syntax_problem
 
 FIELDS = ("title", "body", "category", "date", "entity")
 MAX_QUERY_CHARS = 2000
@@ -66,6 +71,9 @@ class QueryParser:
         for name in _FIELD_PREFIX.findall(_QUOTED.sub(" ", text)):
             if name not in FIELDS:
                 raise QueryError(f"unknown field '{name}:'; the fields are {', '.join(f + ':' for f in FIELDS)}")
+        problem = syntax_problem(text)
+        if problem:
+            raise QueryError(problem)
         if text == "*":
             return wq.Every()  # every article; the parser would OR an Every per field, far slower
         # Whoosh's range parser reads "2010-01" at the start of a range but not at the end, so
@@ -174,6 +182,7 @@ def run_search(
     filter_query: wq.Query | None = None,
     facets: bool = False,
     time_limited: bool = True,
+    collapse: bool = True,
 ) -> SearchResult:
     """Run a parsed query; snippets are cut from the article files for the returned hits only.
 
@@ -181,6 +190,8 @@ def run_search(
     of milliseconds (``partial`` in the result says so; the caller follows with a full search).
     ``filter_query`` restricts the hits without scoring; ``facets`` adds counts by category,
     month and entity over every matching article, from the index's sortable columns.
+    ``collapse``: articles with the same text (up to whitespace) are one hit naming the others
+    (``Hit.copies``); the total counts texts, ``collapsed`` the articles left out of it.
     """
     started = time.perf_counter()
     sortedby = None
@@ -201,29 +212,18 @@ def run_search(
     )
     partial = capped
     timed_out = False
-    ranked = rank(searcher, query, max(page_end, 1), sortedby=sortedby, reverse=reverse)
+    collapse_by = DIGEST_FIELD if collapse else None
+    ranked = rank(searcher, query, max(page_end, 1), sortedby=sortedby, reverse=reverse, collapse=collapse_by)
     page: list[tuple[int, float]]
     if ranked is not None:
-        total = ranked.total
+        total, copies, collapsed = ranked.total, ranked.copies, ranked.collapsed
         page = ranked.hits[offset:page_end]
-    elif fast:
-        inner = searcher.collector(limit=max(page_end, 1), sortedby=sortedby, reverse=reverse, terms=True,
-                                   filter=filter_query)
-        collector = collectors.TimeLimitCollector(inner, KEYSTROKE_SECONDS, use_alarm=False)
-        try:
-            searcher.search_with_collector(query, collector)
-        except TimeLimit:
-            partial = timed_out = True
-        results = collector.results()
-        total = results.scored_length() if timed_out else count_matches(searcher, query)
-        page = [(hit.docnum, float(hit.score or 0.0)) for hit in results[offset:page_end]]
     else:
-        results = searcher.search(query, limit=max(page_end, 1), terms=True, sortedby=sortedby, reverse=reverse,
-                                  filter=filter_query)
-        # Not len(results): Whoosh decides whether its collector counted every match from the last
-        # segment's matcher, and with matchers that have no block quality (ours) it undercounts.
-        total = count_matches(searcher, query)
-        page = [(hit.docnum, float(hit.score or 0.0)) for hit in results[offset:page_end]]
+        whoosh = _whoosh_ranking(searcher, query, page_end, sortedby, reverse, fast,
+                                 collapse_by)
+        total, copies, collapsed, timed_out = whoosh.total, whoosh.copies, whoosh.collapsed, whoosh.timed_out
+        page = whoosh.hits[offset:page_end]
+        partial = partial or timed_out
     facet_counts = None
     if facets and not timed_out:
         facet_counts = count_facets(searcher, query, filter_query, ranked.matches if ranked is not None else None)
@@ -236,9 +236,59 @@ def run_search(
         if with_snippets:
             snippet = make_snippet(read_body(info.id) or "", terms, analyzer)
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
-        hits.append(Hit(info, score, position, snippet, entities))
+        others = tuple(sorted(str(searcher.stored_fields(d)["path"]) for d in copies.get(docnum, ())))
+        hits.append(Hit(info, score, position, snippet, entities, others))
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts)
+    return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts, collapsed=collapsed)
+
+
+@dataclass(frozen=True, slots=True)
+class _WhooshRanking:
+    hits: list[tuple[int, float]]  # (document number, score), from the first up to the page's end
+    total: int
+    copies: dict[int, tuple[int, ...]]
+    collapsed: int
+    timed_out: bool = False
+
+
+def _whoosh_ranking(searcher: Searcher, query: wq.Query, page_end: int, sortedby: str | None, reverse: bool,
+                    time_limited: bool, collapse_by: str | None) -> _WhooshRanking:
+    """Hits by Whoosh's own searcher, for the query shapes ``rank`` leaves to it; collapsed by text
+    as ``rank`` collapses. ``time_limited``: stop collecting after a few tens of milliseconds."""
+    order = _whoosh_order(searcher, sortedby, reverse)
+    keys = text_keys(searcher, collapse_by) if collapse_by else None
+    limit = max(page_end, 1)
+    results = None
+    if time_limited:
+        collector = collectors.TimeLimitCollector(searcher.collector(limit=limit, sortedby=order, terms=True),
+                                                  KEYSTROKE_SECONDS, use_alarm=False)
+        try:
+            searcher.search_with_collector(query, collector)
+        except TimeLimit:
+            found = [(hit.docnum, float(hit.score or 0.0)) for hit in collector.results()]
+            if keys is not None:  # one per text on the page; the copies are named by the full search
+                found = collapse_hits(found, limit, keys, None)[0]
+            return _WhooshRanking(found, collector.results().scored_length(), {}, 0, timed_out=True)
+        results = collector.results()
+    # Not len(results): Whoosh decides whether its collector counted every match from the last
+    # segment's matcher, and with matchers that have no block quality (ours) it undercounts.
+    sets = segment_doc_sets(searcher, query)
+    total = sum(int(np.count_nonzero(docs)) for docs, _ in sets)
+    copies = copies_among([docs for docs, _ in sets], [offset for _, offset in sets], keys) \
+        if keys is not None else None
+    hidden = copies.hidden if copies is not None else 0
+    if results is None or hidden:  # room for the copies that collapse away
+        results = searcher.search(query, limit=limit + hidden, terms=True, sortedby=order)
+    found = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+    if keys is None:
+        return _WhooshRanking(found, total, {}, 0)
+    kept, named = collapse_hits(found, limit, keys, copies)
+    return _WhooshRanking(kept, total - hidden, named, hidden)
+
+
+def _whoosh_order(searcher: Searcher, sortedby: str | None, reverse: bool) -> sorting.FacetType | None:
+    """The sort for Whoosh's own searcher: as ``rank`` sorts, undated articles last either way."""
+    return column_order(searcher, sortedby, reverse) if sortedby else None
 
 
 def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | None,

@@ -59,10 +59,11 @@ class UpdateMemo:
 
 def doc_signatures(files: dict[str, FileStat], mentions: str, digests: dict[str, str],
                    fact_articles: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Each article's signature: "mtime_ns:size|mentions|manifest line digest|citing facts"."""
+    """Each article's signature: "mtime_ns:size:ctime_ns:inode|mentions|manifest line digest|citing facts"."""
     # One f-string per article, inline: this runs over the whole corpus on every update.
     get = digests.get
-    signatures = {i: f"{f.mtime_ns}:{f.size}|{mentions}|{get(i, '')}|" for i, f in files.items()}
+    signatures = {i: f"{f.mtime_ns}:{f.size}:{f.ctime_ns}:{f.inode}|{mentions}|{get(i, '')}|"
+                  for i, f in files.items()}
     for article_id, cited in fact_articles.items():
         if cited and article_id in signatures:
             signatures[article_id] += ",".join(cited)

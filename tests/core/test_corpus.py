@@ -115,7 +115,7 @@ def test_scan_order_is_files_by_name_then_subfolders_depth_first(tmp_path):
     b = (tmp_path / "articles" / "b.txt").stat()
     assert (files["articles/b.txt"].mtime_ns, files["articles/b.txt"].size) == (b.st_mtime_ns, b.st_size)
     assert files["articles/b.txt"].path == tmp_path.resolve() / "articles" / "b.txt"
-    assert files["articles/b.txt"].signature == f"{b.st_mtime_ns}:{b.st_size}"
+    assert files["articles/b.txt"].signature == f"{b.st_mtime_ns}:{b.st_size}:{b.st_ctime_ns}:{b.st_ino}"
     assert files["articles/alias.txt"].size == b.st_size  # a symlinked file is read through its link
     assert corpus.scan_problems == []  # a dangling link is no article (is_file() is False), not a problem
 

@@ -75,7 +75,7 @@ def test_a_wrong_or_broken_signatures_file_is_not_trusted(seeds):
     st = article.stat()
     # A delta claiming the edited article is already indexed, but for another generation.
     claimed = saved(ex)["articles/0001.txt"].split("|")
-    claimed[0] = f"{st.st_mtime_ns}:{st.st_size}"
+    claimed[0] = f"{st.st_mtime_ns}:{st.st_size}:{st.st_ctime_ns}:{st.st_ino}"
     forged = {"format": 1, "token": header["token"], "generation": header["generation"] + 1,
               "files": header["files"], "changes": {"articles/0001.txt": "|".join(claimed)}}
     (ex.index_folder / SIGNATURES_DELTA).write_text(json.dumps(forged), encoding="utf-8")

@@ -149,7 +149,7 @@ def test_cli_check_reports_manifest_and_articles_and_fails(indexed, capsys):
     code = main(["check", "--corpus", str(indexed.root)])
     out, _ = capsys.readouterr()
     assert code == Exit.FAILED
-    assert out.splitlines() == MANIFEST_PROBLEMS + ARTICLE_PROBLEMS
+    assert out.splitlines()[:-1] == MANIFEST_PROBLEMS + ARTICLE_PROBLEMS
 
 
 def test_no_article_was_changed(indexed, capsys):

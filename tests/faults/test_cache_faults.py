@@ -50,7 +50,7 @@ def test_cli_with_an_unusable_cache(plain, under_a_file, capsys):
     assert (out, err) == ("", f"gdexplorer: cannot create the index in {folder}: Not a directory\n")
     assert main(["check", "--corpus", str(plain)]) == Exit.OK  # checking needs no index
     out, err = capsys.readouterr()
-    assert out == "" and "0 errors, 0 warnings" in err
+    assert (out, err) == ("0 files, 0 entities, 0 facts, 0 relations: 0 errors, 0 warnings\n", "")
 
 
 def test_a_cache_folder_that_cannot_be_created(plain, monkeypatch):

@@ -33,9 +33,15 @@ PAD_X, PAD_Y, GAP = 12, 9, 3
 
 
 def meta_line(hit: Hit) -> str:
-    """Date · category · source, whichever the article has."""
-    parts = [display_date(hit.info.date), hit.info.category or "", hit.info.source or ""]
+    """Date · category · source, whichever the article has; then how many copies of it the search found."""
+    parts = [display_date(hit.info.date), hit.info.category or "", hit.info.source or "", copies_label(hit)]
     return "  ·  ".join(p for p in parts if p)
+
+
+def copies_label(hit: Hit) -> str:
+    """"+2 copies" for a hit standing for articles with the same text ("" without any)."""
+    n = len(hit.copies)
+    return f"+{n} {'copy' if n == 1 else 'copies'}" if n else ""
 
 
 class ResultDelegate(QStyledItemDelegate):

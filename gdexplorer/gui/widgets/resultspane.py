@@ -134,7 +134,9 @@ class ResultsPane(QWidget):
         self.model.set_result(result, query)
         # A partial answer (search as you type, cut short) counts what it saw: a lower bound.
         count = ("≈ " if result.partial else "") + plural(result.total, "result")
-        self.summary.setText(f"{count} in {took_ms:,.0f} ms" + (" so far (indexing…)" if incomplete else ""))
+        # The total counts texts: copies of an article are one row that says how many there are.
+        copies = f" · {plural(result.collapsed, 'copy', 'copies')} shown with their article" if result.collapsed else ""
+        self.summary.setText(f"{count} in {took_ms:,.0f} ms{copies}" + (" so far (indexing…)" if incomplete else ""))
         self.summary.setToolTip("At least this many; the full count follows when typing pauses"
                                 if result.partial else "")
         if result.total:
@@ -155,7 +157,7 @@ class ResultsPane(QWidget):
         """The newest articles, before any search."""
         self.set_error("")
         self.model.set_result(result, "")
-        self.summary.setText(f"Newest of {plural(result.total, 'article')}")
+        self.summary.setText(f"Newest of {plural(result.total + result.collapsed, 'article')}")
         self.stack.setCurrentWidget(self.view)
 
     def show_message(self, title: str, text: str, summary: str = "") -> None:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
+import numpy as np
+from whoosh import columns
 from whoosh import query as wq
 from whoosh.matching import wrappers
 from whoosh.util.numeric import length_to_byte
@@ -107,3 +109,32 @@ def length_bytes(reader: object, field: str) -> bytes:
     else:
         data = bytes(column[d] for d in range(count))
     return data + bytes(max(0, count - len(data)))
+
+
+# Signed and unsigned 64-bit numeric columns, as numpy reads their big-endian bytes.
+_NUMERIC_DTYPES = {"q": ">i8", "Q": ">u8"}
+
+
+def numeric_column(reader: Any, field: str) -> np.ndarray | None:
+    """A 64-bit numeric column's values, one per document, read from its bytes in one go.
+
+    Whoosh's reader unpacks one value per document (about 1 µs each: 100 ms at 100,000). None
+    when the column is of another kind or laid out otherwise: the caller reads it the public way.
+    """
+    try:
+        column = reader.column_reader(field, translate=False)
+    except Exception:  # not a column field
+        return None
+    if type(column) is not columns.NumericColumn.Reader:
+        return None
+    try:
+        dtype = _NUMERIC_DTYPES[column._typecode]
+        raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
+        default = column._default
+    except (AttributeError, KeyError):
+        return None
+    values = np.frombuffer(raw, dtype=dtype).astype(dtype[1:])
+    size = reader.doc_count_all()
+    if len(values) < size:  # Whoosh writes no bytes for trailing documents without a value
+        values = np.concatenate((values, np.full(size - len(values), default, dtype=values.dtype)))
+    return values[:size]

@@ -25,10 +25,11 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from gdexplorer.search.engine import adapter, docsets
+from gdexplorer.search.engine import adapter, collapsing, docsets
 
 K1 = 1.2  # Whoosh's BM25F defaults, which the index has always been searched with
 B = 0.75
@@ -41,6 +42,9 @@ class Ranked:
     total: int
     hits: list[tuple[int, float]]  # (index-wide document number, score), best first
     matches: list[docsets.DocSet] = field(default_factory=list)  # per leaf searcher: what matched
+    # Collapsed by text: each hit kept that has copies among the matches -> their numbers.
+    copies: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    collapsed: int = 0  # matching documents left out as copies of a kept one (not in ``total``)
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,12 @@ class _Leaf:
 
 
 def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None = None,
-         reverse: bool = False) -> Ranked | None:
-    """The first ``limit`` hits and the exact total, or ``None`` for a query shape this cannot rank."""
+         reverse: bool = False, collapse: str | None = None) -> Ranked | None:
+    """The first ``limit`` hits and the exact total, or ``None`` for a query shape this cannot rank.
+
+    ``collapse``: the column of text digests; documents sharing a text are one hit (the first in
+    the order), the total counts texts, and ``copies`` names the others.
+    """
     leaves: list[_Leaf] = []
     if not _scoring_leaves(query, 1.0, leaves):
         return None
@@ -75,14 +83,18 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
         stats[(leaf.field, leaf.text)] = (idf * (K1 + 1), K1 * ((1 - B) + B * _LENGTHS / avg))
 
     total = 0
-    matches: list[docsets.DocSet] = []
+    subs = searcher.leaf_searchers()
+    memos: list[docsets.Memo] = [{} for _ in subs]
+    matches = [docsets.segment_docs(sub, query, memo) for (sub, _), memo in zip(subs, memos, strict=True)]
+    keys = collapsing.text_keys(searcher, collapse) if collapse else None
+    copies = collapsing.copies_among(matches, [offset for _, offset in subs], keys) if keys is not None else None
+    page = limit
+    if copies is not None:
+        limit += copies.hidden  # enough hits that ``page`` distinct texts remain after collapsing
     best: list[tuple[float, int]] = []  # (score, index-wide number): each segment's own top hits
     unscored: list[int] = []  # matching documents no scoring clause touches (NOT-only, filters)
     by_column: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (documents, scores, column values)
-    for sub, offset in searcher.leaf_searchers():
-        memo: docsets.Memo = {}
-        match = docsets.segment_docs(sub, query, memo)
-        matches.append(match)
+    for (sub, offset), memo, match in zip(subs, memos, matches, strict=True):
         count = int(np.count_nonzero(match))
         if not count:
             continue
@@ -133,12 +145,18 @@ def rank(searcher: Searcher, query: wq.Query, limit: int, sortedby: str | None =
             unscored.extend((docs_in[~touched[docs_in]][:limit] + offset).tolist())
 
     if sortedby:
-        return Ranked(total, _sorted_by_column(by_column, limit, reverse), matches)
-    best.sort(key=lambda hit: (-hit[0], hit[1]))
-    top = [(d, s) for s, d in best[:limit]]
-    if len(top) < limit:
-        top.extend((d, 0.0) for d in unscored[: limit - len(top)])
-    return Ranked(total, top, matches)
+        missing = getattr(schema[sortedby], "default", None) if sortedby in schema else None
+        top = _sorted_by_column(by_column, limit, reverse, missing)
+    else:
+        best.sort(key=lambda hit: (-hit[0], hit[1]))
+        top = [(d, s) for s, d in best[:limit]]
+        if len(top) < limit:
+            top.extend((d, 0.0) for d in unscored[: limit - len(top)])
+    if keys is None:
+        return Ranked(total, top, matches)
+    assert copies is not None
+    kept, named = collapsing.collapse(top, page, keys, copies)
+    return Ranked(total - copies.hidden, kept, matches, named, copies.hidden)
 
 
 def _top_positions(scores: np.ndarray, limit: int) -> np.ndarray:
@@ -154,17 +172,21 @@ def _idf(doc_count: int, df: int) -> float:
 
 
 def _sorted_by_column(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], limit: int,
-                      reverse: bool) -> list[tuple[int, float]]:
+                      reverse: bool, missing: int | None = None) -> list[tuple[int, float]]:
+    """Documents by column value, those without one (``missing``, the column's default) last either way."""
     if not parts:
         return []
     docs = np.concatenate([p[0] for p in parts])
     scores = np.concatenate([p[1] for p in parts])
     values = np.concatenate([p[2] for p in parts])
+    # An undated article is not the newest: Whoosh marks it with the largest value, which put all
+    # of them first for "newest".
+    absent = values == missing if missing is not None else np.zeros(len(values), dtype=bool)
     # Ties in date keep index order (ascending) either way; Whoosh reverses them for "newest".
     # lexsort sorts by the last key first; it is stable, and documents arrive in ascending order.
     if reverse:
         values = -np.unique(values, return_inverse=True)[1].astype(np.int64)  # unsigned columns too
-    order = np.lexsort((docs, values))[:limit]
+    order = np.lexsort((docs, values, absent))[:limit]
     return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
 
 
@@ -200,3 +222,22 @@ def _scoring_leaves(q: wq.Query, boost: float, out: list[_Leaf]) -> bool:
     else:
         return False
     return True
+
+
+def column_order(searcher: Searcher, field: str, reverse: bool) -> sorting.FacetType:
+    """Whoosh's sort by a column, as :func:`rank` sorts: documents without a value last either way.
+
+    For the query shapes :func:`rank` leaves to Whoosh's searcher.
+    """
+    missing = getattr(searcher.schema[field], "default", None)
+    found: list[np.ndarray] = []
+
+    def absent(s: Searcher, docnum: int) -> bool:
+        if not found:  # the segments' columns as one mask, read once: asked once per matching document
+            parts = [np.zeros(sub.reader().doc_count_all(), dtype=bool) if column is None else column == missing
+                     for sub, _ in s.leaf_searchers()
+                     for column in (docsets.column_array(sub.reader(), field),)]
+            found.append(np.concatenate(parts) if parts else np.zeros(0, dtype=bool))
+        return bool(found[0][docnum])
+
+    return sorting.MultiFacet([sorting.FunctionFacet(absent), sorting.FieldFacet(field, reverse=reverse)])
