@@ -58,13 +58,14 @@ def test_example_queries_come_from_the_most_mentioned_entities():
 
 
 @pytest.mark.parametrize(("query", "looser"), [
-    ("hyd", "hyd*"),
-    ("green hydro", "green hydro*"),
+    ("hydorgen", "hydorgen~"),
+    ("green hydorgen", "green hydorgen~"),
     ("hydro*", None),
+    ("hydorgen~", None),
     ("title:x", None),
-    ("ab", None),
+    ("hyd", None),
 ])
-def test_an_empty_result_suggests_the_last_word_as_a_prefix(query, looser):
+def test_an_empty_result_suggests_the_last_word_spelled_loosely(query, looser):
     assert suggestion(query) == looser
 
 

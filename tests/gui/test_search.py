@@ -74,18 +74,19 @@ def test_no_results_show_a_helpful_empty_state(qtbot, opened):
     assert opened.results.showing_empty_state()
     text = opened.results.empty_text()
     assert "No articles match “zeppelin”" in text
-    assert "zeppelin*" in text  # the suggested looser query, as a link
+    assert "zeppelin~" in text  # the suggested looser query, as a link
 
 
 def test_the_suggested_query_link_searches_for_it(qtbot, opened):
-    # Typed, "hydr" also finds the words it begins; submitted with Enter it is an exact word.
-    opened.search.setText("hydr")
+    # A misspelling finds nothing, even as a prefix; the link offers the word spelled loosely.
+    opened.search.setText("hydorgen")
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
         qtbot.keyClick(opened.search, Qt.Key.Key_Return)
     assert opened.results.showing_empty_state()
+    assert 'href="hydorgen~"' in opened.results.empty.text()
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
-        opened.results.empty.linkActivated.emit("hydr*")
-    assert opened.search.text() == "hydr*"
+        opened.results.empty.linkActivated.emit("hydorgen~")
+    assert opened.search.text() == "hydorgen~"
     assert len(rows(opened)) == 2
 
 

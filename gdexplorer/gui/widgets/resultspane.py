@@ -47,14 +47,17 @@ class ResultsList(QListView):
 
 
 def suggestion(query: str) -> str | None:
-    """A looser query to offer when ``query`` found nothing: the last word as a prefix."""
+    """A looser query to offer when ``query`` found nothing: its last word spelled loosely.
+
+    Not the last word as a prefix: the window already searches an unfinished last word as one.
+    """
     words = query.split()
     if not words:
         return None
     last = words[-1]
-    if last.endswith("*") or ":" in last or '"' in last or len(last) < 3 or not last.isalnum():
+    if last.endswith(("*", "~")) or ":" in last or '"' in last or len(last) < 4 or not last.isalnum():
         return None
-    return " ".join([*words[:-1], last + "*"])
+    return " ".join([*words[:-1], last + "~"])
 
 
 class ResultsPane(QWidget):
@@ -184,7 +187,7 @@ class ResultsPane(QWidget):
         looser = suggestion(query)
         hint = "Try fewer words"
         if looser:
-            hint += f", or a prefix: <a href=\"{html.escape(looser)}\">{html.escape(looser)}</a>"
+            hint += f", or a looser spelling: <a href=\"{html.escape(looser)}\">{html.escape(looser)}</a>"
         else:
             hint += ", a prefix like <b>hydro*</b> or a fuzzy word like <b>goverment~</b>"
         self._show_empty("No results", f"No articles match “{html.escape(query)}”.<br>{hint}.")
