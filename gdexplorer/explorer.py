@@ -216,7 +216,9 @@ class Explorer:
         # refresh that began before a save must not put back what the save replaced.
         with self._reload_lock:
             signature = self._annotation_signature()
-            loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base)
+            # The files parsed last time are only parsed again if their bytes changed (a save: one file).
+            loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base,
+                                      previous=self._annotations)
             with self._lock:
                 self._annotation_signature_seen = signature
                 self._annotations = loaded

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Protocol
 
 import yaml
 
-from gdexplorer.annotations.loading import AnnotationLoader, QuoteFinder, read_file
+from gdexplorer.annotations.loading import QuoteFinder, Refused, compose, parse_bytes
 from gdexplorer.errors import AnnotationError, CorpusError
 from gdexplorer.files import FolderBusy, atomic_write, folder_lock, real_path
 from gdexplorer.model import Article, Change, Entity, EntityKind, Fact, NewEntity, NewFact, NewRelation, Relation
@@ -210,20 +209,18 @@ class Curator:
             raise
 
     def _validate(self, display: str, before: bytes | None, after: bytes, expect_id: str) -> None:
-        """Parse the would-be file with the real loader; refuse to write if it got worse."""
+        """Parse the would-be file with the real loader; refuse to write if it got worse.
+
+        Only this file is parsed (twice, as it was and as it would be): what it does to the other
+        files (a duplicate id, a relation's object) is what the reload after the save reports.
+        """
         name = Path(display).name
-        with tempfile.TemporaryDirectory() as tmp:
-            candidate = Path(tmp) / name
-            candidate.write_bytes(after)
-            raws, problems = read_file(candidate, name)
-            errors = [p for p in problems if p.is_error]
-            if before is not None:
-                old_file = Path(tmp) / "before" / name
-                old_file.parent.mkdir()
-                old_file.write_bytes(before)
-                _, old_problems = read_file(old_file, name)
-                old = {p.message for p in old_problems if p.is_error}
-                errors = [p for p in errors if p.message not in old]
+        raws, problems = parse_bytes(after, name)
+        errors = [p for p in problems if p.is_error]
+        if before is not None and errors:
+            _, old_problems = parse_bytes(before, name)
+            old = {p.message for p in old_problems if p.is_error}
+            errors = [p for p in errors if p.message not in old]
         if errors:
             raise AnnotationError(display, f"the change would make the file invalid: {errors[0]}")
         if not any(raw.entity.id == expect_id for raw in raws):
@@ -442,13 +439,10 @@ def _insert(lines: list[str], at: int, block: list[str], newline: str) -> str:
 
 
 def _compose(text: str, display: str, allow_empty: bool = False) -> yaml.Node | None:
-    loader = AnnotationLoader(text)
     try:
-        node = loader.get_single_node()
-    except yaml.YAMLError as e:
+        node, _ = compose(text)
+    except (yaml.YAMLError, Refused) as e:
         raise AnnotationError(display, f"cannot edit a file that does not parse: {e}") from e
-    finally:
-        loader.dispose()
     if node is None and not allow_empty:
         raise AnnotationError(display, "the file is empty")
     return node
