@@ -216,9 +216,13 @@ class Explorer:
         # refresh that began before a save must not put back what the save replaced.
         with self._reload_lock:
             signature = self._annotation_signature()
-            # The files parsed last time are only parsed again if their bytes changed (a save: one file).
+            # A file is parsed again only if its bytes changed since the last load or a save here parsed it.
+            known = dict(self._annotations.parsed)
+            if self._curator_instance is not None:
+                known.update(self._curator_instance.validated)
+                self._curator_instance.validated.clear()
             loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base,
-                                      previous=self._annotations)
+                                      known=known)
             with self._lock:
                 self._annotation_signature_seen = signature
                 self._annotations = loaded

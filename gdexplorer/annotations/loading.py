@@ -16,13 +16,14 @@ Every problem is collected; one bad file, entity or fact never stops the rest fr
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -180,19 +181,20 @@ def compose(text: str, fast: bool = True) -> tuple[yaml.Node | None, bool]:
     libyaml's errors are not raised: the Python loader reads the file again and says what is
     wrong in its words (and stops where it does). ``fast=False`` uses only the Python loader.
     """
-    if fast and _FastLoader is not None and fast_composable(text):
-        c_loader = _FastLoader(text)
+    with _collector_paused():
+        if fast and _FastLoader is not None and fast_composable(text):
+            c_loader = _FastLoader(text)
+            try:
+                return c_loader.get_single_node(), True
+            except yaml.YAMLError:
+                pass
+            finally:
+                c_loader.dispose()
+        loader = AnnotationLoader(text)
         try:
-            return c_loader.get_single_node(), True
-        except yaml.YAMLError:
-            pass
+            return loader.get_single_node(), False
         finally:
-            c_loader.dispose()
-    loader = AnnotationLoader(text)
-    try:
-        return loader.get_single_node(), False
-    finally:
-        loader.dispose()
+            loader.dispose()
 
 
 def _too_deep(root: yaml.Node | None) -> yaml.Node | None:
@@ -483,11 +485,15 @@ def parse_file(path: Path, display: str, known: ParsedFile | None = None, fast: 
         data = path.read_bytes()
     except OSError as e:
         return ParsedFile(b"", (), (Problem(display, 0, 0, f"cannot read: {e.strerror or e}"),))
-    digest = hashlib.sha1(data).digest()
-    if known is not None and known.digest == digest:
+    if known is not None and known.digest == hashlib.sha1(data).digest():
         return known
+    return parse_data(data, display, fast)
+
+
+def parse_data(data: bytes, display: str, fast: bool = True) -> ParsedFile:
+    """``parse_bytes``, kept with the digest of ``data`` (to be reused for the same bytes)."""
     raws, problems = parse_bytes(data, display, fast)
-    return ParsedFile(digest, tuple(raws), tuple(problems))
+    return ParsedFile(hashlib.sha1(data).digest(), tuple(raws), tuple(problems))
 
 
 def parse_bytes(data: bytes, display: str, fast: bool = True) -> tuple[list[_Raw], list[Problem]]:
@@ -558,15 +564,12 @@ class QuoteFinder:
 
     def __init__(self, read: Callable[[str], str | None]) -> None:
         self._read = read
-        self._cache: dict[str, tuple[str, list[int]] | None] = {}
+        self._cache: dict[str, Normalized | None] = {}
 
-    def _normalized(self, article_id: str) -> tuple[str, list[int]] | None:
+    def _normalized(self, article_id: str) -> Normalized | None:
         if article_id not in self._cache:
             text = self._read(article_id)
-            if text is None:
-                self._cache[article_id] = None
-            else:
-                self._cache[article_id] = normalize_with_offsets(text)
+            self._cache[article_id] = None if text is None else Normalized(text)
         return self._cache[article_id]
 
     def exists(self, article_id: str) -> bool:
@@ -576,35 +579,47 @@ class QuoteFinder:
         found = self._normalized(article_id)
         if found is None:
             return None
-        norm, offsets = found
         needle = _WS.sub(" ", quote).strip()
         if not needle:
             return None
-        at = norm.find(needle)
+        at = found.text.find(needle)
         if at < 0:
             return None
-        return offsets[at], offsets[at + len(needle) - 1] + 1
+        return found.offset(at), found.offset(at + len(needle) - 1) + 1
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Collapse whitespace runs to one space; ``offsets[i]`` is where char i came from.
+class Normalized:
+    """A text with each whitespace run collapsed to one space, and the way back to the original offsets.
 
-    Run by run rather than character by character: checking 20,000 quotes reads every cited
-    article, and the loop over characters was most of that.
+    Only runs longer than one character move what follows, so only they are kept (where the
+    text after each starts, and how far it moved): a few per article, where a list with an
+    offset per character took 36 bytes a character for every article cited.
     """
-    parts: list[str] = []
-    offsets: list[int] = []
-    at = 0
-    for m in _WS.finditer(text):
-        start = m.start()
-        parts.append(text[at:start])
-        offsets.extend(range(at, start))
-        parts.append(" ")
-        offsets.append(start)
-        at = m.end()
-    parts.append(text[at:])
-    offsets.extend(range(at, len(text)))
-    return "".join(parts), offsets
+
+    __slots__ = ("_shifts", "_starts", "text")
+
+    def __init__(self, original: str) -> None:
+        parts: list[str] = []
+        self._starts: list[int] = []  # normalized index of the first character after a long run
+        self._shifts: list[int] = []  # original index minus normalized index from there on
+        at = 0
+        removed = 0
+        for m in _WS.finditer(original):
+            start, end = m.span()
+            parts.append(original[at:start])
+            parts.append(" ")
+            if end - start > 1:
+                removed += end - start - 1
+                self._starts.append(end - removed)
+                self._shifts.append(removed)
+            at = end
+        parts.append(original[at:])
+        self.text = "".join(parts)
+
+    def offset(self, i: int) -> int:
+        """Where character ``i`` of ``text`` came from (a collapsed run's space: the run's start)."""
+        k = bisect.bisect_right(self._starts, i) - 1
+        return i + (self._shifts[k] if k >= 0 else 0)
 
 
 def annotation_files(folder: Path) -> list[Path]:
@@ -658,11 +673,12 @@ def _shown(path: Path, base: Path) -> str:
 
 
 def load_annotations(folder: Path, articles: Corpus, display_base: Path | None = None,
-                     previous: AnnotationSet | None = None) -> AnnotationSet:
+                     known: Mapping[str, ParsedFile] | None = None) -> AnnotationSet:
     """Load and cross-check every ``*.yaml`` under ``folder``; quotes are checked in ``articles``.
 
-    A file whose bytes are those ``previous`` parsed is not parsed again (after a save, only the
-    saved file is); the checks across files (ids, relations, quotes, names) are all made again.
+    A file whose bytes are those ``known`` has under its display name (an earlier load's
+    ``parsed``) is not parsed again: after a save, only the saved file is. The checks across
+    files (ids, relations, quotes, names) are all made again.
     """
     base = display_base or folder.parent
     result = AnnotationSet()
@@ -674,7 +690,7 @@ def load_annotations(folder: Path, articles: Corpus, display_base: Path | None =
         display = _display(path, base)
         files.append(display)
         result.sources[display] = path
-        parsed = parse_file(path, display, previous.parsed.get(display) if previous is not None else None)
+        parsed = parse_file(path, display, known.get(display) if known is not None else None)
         result.parsed[display] = parsed
         raws.extend(parsed.raws)
         result.problems.extend(parsed.problems)
