@@ -10,7 +10,8 @@ sentences of the articles), in two layouts:
 then runs, each in a fresh process timed from outside (wall clock and peak RSS from ``wait4``):
 ``gdexplorer check``, ``gdexplorer index`` (the first build, with the 100k-name matcher),
 ``gdexplorer entities``, ``gdexplorer search``, and in one Python process ``Explorer(...)`` then
-one ``add_fact`` save (timed apart in the child).
+one ``add_fact`` save (timed apart in the child, wall clock). Each process's CPU time (user +
+system) and peak RSS come from ``wait4``: on a busy machine CPU time is the steadier figure.
 
     python benchmarks/many_entities.py [--work DIR] [--layouts one,fifty] [--json FILE]
     python benchmarks/many_entities.py --generate-only --work DIR   # just the corpora
@@ -181,42 +182,32 @@ print(f"{t1 - t0:.3f} {t2 - t1:.3f} {len(ex.entities_by_id())} {len(ex.problems(
 @dataclass(frozen=True, slots=True)
 class Run:
     what: str
-    seconds: float
+    seconds: float  # wall clock
+    cpu: float  # user + system CPU seconds of the child: steadier than wall clock on a shared machine
     peak_mb: float
     code: int
     out: str
 
 
 def run(what: str, args: list[str], env: dict[str, str]) -> Run:
+    """Run one command in a fresh process; its own CPU time and peak RSS come from ``wait4``."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - started
-    # ru_maxrss of the children waited for so far is a maximum: one child per run, so read it per
-    # run from a wrapper instead of resource.getrusage(RUSAGE_CHILDREN).
-    peak = 0.0
-    for line in err.splitlines():
-        if line.startswith("@peak_kb "):
-            peak = int(line.split()[1]) / 1024
-    tail = [line for line in err.splitlines() if not line.startswith("@peak_kb ")]
-    return Run(what, seconds, peak, proc.returncode, (out.strip().splitlines() or [""])[-1][:100]
-               + (" | " + tail[-1][:100] if tail else ""))
-
-
-_WRAP = ("import resource, runpy, sys\n"
-         "sys.argv = sys.argv[1:]\n"
-         "try:\n"
-         "    if sys.argv[0] == '-c':\n"
-         "        code = sys.argv[1]; sys.argv = ['-c', *sys.argv[2:]]; exec(compile(code, '<save>', 'exec'), {})\n"
-         "    else:\n"
-         "        runpy.run_module('gdexplorer', run_name='__main__')\n"
-         "finally:\n"
-         "    print('@peak_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(args, stdout=out, stderr=err, env=env, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        last = (out.read().strip().splitlines() or [""])[-1][:90]
+        tail = err.read().strip().splitlines()
+    return Run(what, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
+               last + (" | " + tail[-1][:90] if tail else ""))
 
 
 def measure(corpus: Path, cache: Path) -> list[Run]:
     env = {**os.environ, "GDEXPLORER_CACHE_DIR": str(cache), "QT_QPA_PLATFORM": "offscreen"}
-    py = [sys.executable, "-c", _WRAP]
+    py = [sys.executable, "-m"]
     c = ["--corpus", str(corpus)]
     runs = [
         run("check", [*py, "gdexplorer", "check", *c], env),
@@ -224,12 +215,12 @@ def measure(corpus: Path, cache: Path) -> list[Run]:
         run("entities", [*py, "gdexplorer", "entities", *c], env),
         run("search", [*py, "gdexplorer", "search", "oil prices", *c], env),
     ]
-    save = run("open + add_fact", [*py, "-c", _SAVE, str(corpus)], env)
+    save = run("open + add_fact", [sys.executable, "-c", _SAVE, str(corpus)], env)
     runs.append(save)
     parts = save.out.split(" | ")[0].split()
     if save.code == 0 and len(parts) == 4:
-        runs.append(Run("  of which Explorer()", float(parts[0]), 0.0, 0, f"{parts[2]} entities"))
-        runs.append(Run("  of which add_fact", float(parts[1]), 0.0, 0, f"{parts[3]} problems"))
+        runs.append(Run("  of which Explorer()", float(parts[0]), 0.0, 0.0, 0, f"{parts[2]} entities"))
+        runs.append(Run("  of which add_fact", float(parts[1]), 0.0, 0.0, 0, f"{parts[3]} problems"))
     runs.append(run("search after the save", [*py, "gdexplorer", "search", "oil prices", *c], env))
     return runs
 
@@ -267,12 +258,13 @@ def main() -> int:
         finally:
             shutil.rmtree(corpus / "annotations")
             shutil.copytree(cache / "annotations-backup", corpus / "annotations")
-        print(f"{'':<24} {'s':>7} {'peak MB':>8} exit  last line")
+        print(f"{'':<24} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} exit  last line")
         for r in runs:
             peak = f"{r.peak_mb:8.0f}" if r.peak_mb else " " * 8
-            print(f"{r.what:<24} {r.seconds:7.2f} {peak} {r.code:>4}  {r.out}")
-        figures[layout] = [{"what": r.what, "seconds": round(r.seconds, 3), "peak_mb": round(r.peak_mb, 1),
-                            "exit": r.code} for r in runs]
+            cpu = f"{r.cpu:7.2f}" if r.cpu else " " * 7
+            print(f"{r.what:<24} {r.seconds:7.2f} {cpu} {peak} {r.code:>4}  {r.out}")
+        figures[layout] = [{"what": r.what, "seconds": round(r.seconds, 3), "cpu": round(r.cpu, 3),
+                            "peak_mb": round(r.peak_mb, 1), "exit": r.code} for r in runs]
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return 0

@@ -61,7 +61,7 @@ from gdexplorer.search.query import (
     co_mentions,
     every_article,
     keystroke_text,
-    mention_count,
+    mention_counts,
     run_search,
     shared_articles,
     stored_entity_ids,
@@ -593,8 +593,8 @@ class Explorer:
         """How many articles mention each entity."""
         if not self._index.is_usable():
             return {}
-        searcher = self._index.searcher()
-        return {entity_id: mention_count(searcher, entity_id) for entity_id in self._annotations.entities}
+        counted = mention_counts(self._index.searcher())
+        return {entity_id: counted.get(entity_id.lower(), 0) for entity_id in self._annotations.entities}
 
     def article_count(self) -> int:
         if not self._index.is_usable():
