@@ -514,6 +514,8 @@ def parse_bytes(data: bytes, display: str, fast: bool = True) -> tuple[list[_Raw
                 deep = _too_deep(root)
                 if deep is not None:
                     raise Refused(f"nested more than {MAX_DEPTH} levels deep: refused", deep.start_mark)
+            # Freed here, by reference counting: the collector, back on, would walk every node once more.
+            del root
     except Refused as e:
         line, col = (e.mark.line + 1, e.mark.column + 1) if e.mark else (0, 0)
         return [], [Problem(display, line, col, e.message)]
