@@ -10,6 +10,8 @@ import os
 import random
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -262,3 +264,23 @@ def test_mention_counts_in_one_pass_match_counting_each_entity_after_an_update(s
     searcher = explorer._index.searcher()
     assert counts == {e.id: mention_count(searcher, e.id) for e in explorer.entities()}
     assert counts["ehang"] == 1
+
+
+def test_without_libyaml_the_python_loader_reads_everything(seeds):
+    """PyYAML built without libyaml (no ``yaml._yaml``): the same entities and problems, by the Python loader."""
+    code = (
+        "import sys; sys.modules['yaml._yaml'] = None\n"
+        "import yaml; assert not yaml.__with_libyaml__\n"
+        "from pathlib import Path\n"
+        "from gdexplorer.annotations.loading import fast_composable, load_annotations\n"
+        "from gdexplorer.corpus.reading import Corpus\n"
+        "root = Path(sys.argv[1])\n"
+        "assert not fast_composable('entities: []')\n"
+        "result = load_annotations(root / 'annotations', Corpus(root), display_base=root)\n"
+        "print(len(result.entities), result.facts_count, [str(p) for p in result.problems])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(seeds)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    here = load_annotations(seeds / "annotations", Corpus(seeds), display_base=seeds)
+    assert done.stdout.split(" ", 2)[:2] == [str(len(here.entities)), str(here.facts_count)]
+    assert done.stdout.strip().endswith("[]") and here.problems == []
