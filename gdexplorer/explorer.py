@@ -61,7 +61,7 @@ from gdexplorer.search.query import (
     co_mentions,
     every_article,
     keystroke_text,
-    mention_count,
+    mention_counts,
     run_search,
     shared_articles,
     stored_entity_ids,
@@ -219,7 +219,13 @@ class Explorer:
         # refresh that began before a save must not put back what the save replaced.
         with self._reload_lock:
             signature = self._annotation_signature()
-            loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base)
+            # A file is parsed again only if its bytes changed since the last load or a save here parsed it.
+            known = dict(self._annotations.parsed)
+            if self._curator_instance is not None:
+                known.update(self._curator_instance.validated)
+                self._curator_instance.validated.clear()
+            loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base,
+                                      known=known)
             with self._lock:
                 self._annotation_signature_seen = signature
                 self._annotations = loaded
@@ -597,8 +603,8 @@ class Explorer:
         """How many articles mention each entity."""
         if not self._index.is_usable():
             return {}
-        searcher = self._index.searcher()
-        return {entity_id: mention_count(searcher, entity_id) for entity_id in self._annotations.entities}
+        counted = mention_counts(self._index.searcher())
+        return {entity_id: counted.get(entity_id.lower(), 0) for entity_id in self._annotations.entities}
 
     def article_count(self) -> int:
         if not self._index.is_usable():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Protocol
 
 import yaml
 
-from gdexplorer.annotations.loading import AnnotationLoader, QuoteFinder, read_file
+from gdexplorer.annotations.loading import ParsedFile, QuoteFinder, Refused, compose, parse_bytes, parse_data
 from gdexplorer.errors import AnnotationError, CorpusError
 from gdexplorer.files import FolderBusy, atomic_write, folder_lock, real_path
 from gdexplorer.model import Article, Change, Entity, EntityKind, Fact, NewEntity, NewFact, NewRelation, Relation
@@ -74,6 +73,9 @@ class Curator:
     def __init__(self, target: Curated) -> None:
         self._target = target
         self.undo_stack: list[Change] = []
+        # Files as the last saves wrote them, parsed, by their name among the loaded annotations:
+        # what the reload after a save takes instead of parsing the file again (same bytes only).
+        self.validated: dict[str, ParsedFile] = {}
 
     # -- the public operations ---------------------------------------------------------------
 
@@ -167,11 +169,15 @@ class Curator:
         path = self._target.annotation_source(entity.where.path)
         if path is None:
             raise AnnotationError(entity.where.path, "this file is no longer among the annotations; reload first")
-        return self._save(path, summary, entity_id, edit)
+        return self._save(path, summary, entity_id, edit, shown=entity.where.path)
 
     def _save(self, path: Path, summary: str, expect_id: str, edit: Callable[[str, str], str],
-              may_create: bool = False) -> Change:
-        """Read, edit, validate and replace ``path`` under its folder's lock; record what was replaced."""
+              may_create: bool = False, shown: str | None = None) -> Change:
+        """Read, edit, validate and replace ``path`` under its folder's lock; record what was replaced.
+
+        ``shown`` is the file's name among the loaded annotations: the new file is parsed under
+        it, so that the reload after the save takes that parse instead of parsing the file again.
+        """
         display = str(path)
         with self._locked(path):
             read = _read(path, may_be_missing=may_create)
@@ -183,12 +189,14 @@ class Curator:
             after = edit(text, display).encode("utf-8")
             if before is not None and before.startswith(b"\xef\xbb\xbf"):
                 after = b"\xef\xbb\xbf" + after
-            self._validate(display, before, after, expect_id)
+            parsed = self._validate(display, shown or Path(display).name, before, after, expect_id)
             try:
                 # Checked with the new file ready to rename: the last moment an editor's change can be seen.
                 atomic_write(read.path, after, before_replace=lambda: _check_unchanged(read, display, _NOT_SAVED))
             except OSError as e:
                 raise AnnotationError(display, f"cannot save: {e.strerror or e}; the file was left as it was") from e
+            if shown is not None:
+                self.validated[shown] = parsed
         change = Change(path, before, after, summary)
         self.undo_stack.append(change)
         self._target.reload_annotations()
@@ -209,25 +217,25 @@ class Curator:
                 raise AnnotationError(str(path), f"the folder {folder} is gone; {_NOT_SAVED}") from e
             raise
 
-    def _validate(self, display: str, before: bytes | None, after: bytes, expect_id: str) -> None:
-        """Parse the would-be file with the real loader; refuse to write if it got worse."""
-        name = Path(display).name
-        with tempfile.TemporaryDirectory() as tmp:
-            candidate = Path(tmp) / name
-            candidate.write_bytes(after)
-            raws, problems = read_file(candidate, name)
-            errors = [p for p in problems if p.is_error]
-            if before is not None:
-                old_file = Path(tmp) / "before" / name
-                old_file.parent.mkdir()
-                old_file.write_bytes(before)
-                _, old_problems = read_file(old_file, name)
-                old = {p.message for p in old_problems if p.is_error}
-                errors = [p for p in errors if p.message not in old]
+    @staticmethod
+    def _validate(display: str, name: str, before: bytes | None, after: bytes, expect_id: str) -> ParsedFile:
+        """Parse the would-be file with the real loader (as ``name``); refuse to write if it got worse.
+
+        Only this file is parsed (and the file as it was, if the new one has errors, to tell the
+        new ones): what it does to the other files (a duplicate id, a relation's object) is what
+        the reload after the save reports.
+        """
+        parsed = parse_data(after, name)
+        errors = [p for p in parsed.problems if p.is_error]
+        if before is not None and errors:
+            _, old_problems = parse_bytes(before, name)
+            old = {p.message for p in old_problems if p.is_error}
+            errors = [p for p in errors if p.message not in old]
         if errors:
             raise AnnotationError(display, f"the change would make the file invalid: {errors[0]}")
-        if not any(raw.entity.id == expect_id for raw in raws):
+        if not any(raw.entity.id == expect_id for raw in parsed.raws):
             raise AnnotationError(display, f"the change would lose entity '{expect_id}'; not saved")
+        return parsed
 
     def _check_object(self, relation: NewRelation) -> None:
         if relation.object not in self._target.entities_by_id():
@@ -442,13 +450,10 @@ def _insert(lines: list[str], at: int, block: list[str], newline: str) -> str:
 
 
 def _compose(text: str, display: str, allow_empty: bool = False) -> yaml.Node | None:
-    loader = AnnotationLoader(text)
     try:
-        node = loader.get_single_node()
-    except yaml.YAMLError as e:
+        node, _ = compose(text)
+    except (yaml.YAMLError, Refused) as e:
         raise AnnotationError(display, f"cannot edit a file that does not parse: {e}") from e
-    finally:
-        loader.dispose()
     if node is None and not allow_empty:
         raise AnnotationError(display, "the file is empty")
     return node

@@ -381,6 +381,26 @@ def mention_count(searcher: Searcher, entity_id: str) -> int:
     return count_matches(searcher, _mentions(entity_id))
 
 
+def mention_counts(searcher: Searcher) -> dict[str, int]:
+    """How many live articles mention each entity that any article mentions, by id as indexed.
+
+    One pass over the entity terms of each segment, where ``mention_count`` per entity cost a
+    look-up per segment for each of 100,000 entities (46 s).
+    """
+    counts: Counter[str] = Counter()
+    for sub, _ in searcher.leaf_searchers():
+        live = segment_docs(sub, every_article())
+        reader = sub.reader()
+        if "entity" not in searcher.schema or not live.any():
+            continue
+        for term in reader.lexicon("entity"):
+            ids = posting_arrays(reader, "entity", term)[0]
+            n = int(np.count_nonzero(live[np.frombuffer(ids, dtype=np.intc)])) if len(ids) else 0
+            if n:
+                counts[term.decode("utf-8") if isinstance(term, bytes) else str(term)] += n
+    return dict(counts)
+
+
 def co_mentions(searcher: Searcher, entity_id: str) -> list[tuple[str, int]]:
     """Entities mentioned in the same articles, most shared articles first: (id, count)."""
     return [(i, n) for i, n in count_facets(searcher, _mentions(entity_id), None).entities if i != entity_id]
