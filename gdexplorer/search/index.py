@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.analysis.analyzers import Analyzer, StemmingAnalyzer
+from whoosh.analysis.analyzers import Analyzer
 from whoosh.analysis.filters import LowercaseFilter
 from whoosh.analysis.tokenizers import IDTokenizer
 from whoosh.multiproc import MpWriter
@@ -36,6 +36,7 @@ from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
 from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
+from gdexplorer.search.analysis import english_analyzer
 from gdexplorer.search.engine.merging import merge_small_only
 from gdexplorer.search.engine.positions import FastPositions
 from gdexplorer.search.locking import update_lock
@@ -43,7 +44,8 @@ from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatu
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path)
+SCHEMA_VERSION = 5  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
+# 5: words longer than 255 characters indexed as pieces (gdexplorer.search.analysis)
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -64,7 +66,7 @@ def analyzer_for(language: str) -> Analyzer:
         from gdexplorer.search.chinese import chinese_analyzer
 
         return chinese_analyzer()
-    return StemmingAnalyzer()
+    return english_analyzer()
 
 
 def make_schema(language: str) -> fields.Schema:
