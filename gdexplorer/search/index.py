@@ -33,7 +33,7 @@ from whoosh.writing import SegmentWriter
 
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
-from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
+from gdexplorer.errors import CorpusError, IndexBusyError, IndexMissingError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
 from gdexplorer.search.analysis import english_analyzer
@@ -219,8 +219,19 @@ class SearchIndex:
     def schema(self) -> fields.Schema:
         ix = self._open()
         if ix is None:
-            raise SearchIndexError("the index is not built yet")
-        return ix.schema
+            raise IndexMissingError("the index is not built yet")
+        try:
+            return ix.schema
+        except index.EmptyIndexError as e:
+            raise self._gone() from e
+
+    def _gone(self) -> SearchIndexError:
+        """The error for an opened index whose files are no longer there; the next open looks again."""
+        self._ix = None
+        if not (self.folder / META).exists():
+            return IndexMissingError(f"the index in {self.folder} was deleted; update it to build it again")
+        # Another process is rebuilding this index right now: its files are being replaced.
+        return SearchIndexError("the index is being rebuilt; search again in a moment")
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -228,7 +239,7 @@ class SearchIndex:
         """This thread's long-lived searcher, refreshed to the latest commit (cheap if unchanged)."""
         ix = self._open()
         if ix is None:
-            raise SearchIndexError("the index is not built yet")
+            raise IndexMissingError("the index is not built yet")
         held = self._local.held
         if held is not None and held[0] is ix:
             current = held[1]
@@ -244,11 +255,7 @@ class SearchIndex:
         try:
             current = ix.searcher()
         except index.EmptyIndexError as e:
-            self._ix = None
-            if not (self.folder / META).exists():
-                raise SearchIndexError(f"the index in {self.folder} was deleted; update it to build it again") from e
-            # Another process is rebuilding this index right now: its files are being replaced.
-            raise SearchIndexError("the index is being rebuilt; search again in a moment") from e
+            raise self._gone() from e
         self._local.held = (ix, current)
         return current
 
