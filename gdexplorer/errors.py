@@ -44,6 +44,10 @@ class SearchIndexError(GdxError):
     """The index cannot be created, opened or written."""
 
 
+class IndexMissingError(SearchIndexError):
+    """There is no usable index: never built, deleted, or found damaged. An update builds it."""
+
+
 class QueryError(GdxError):
     """A query cannot be parsed or run; the message is one sentence for the user."""
 

@@ -24,7 +24,7 @@ from typing import Any
 from gdexplorer import export as _export
 from gdexplorer.annotations.loading import AnnotationSet, QuoteFinder, annotation_files, load_annotations, valid_id
 from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
-from gdexplorer.errors import CorpusError, Problem, QueryError, SearchIndexError, Severity
+from gdexplorer.errors import CorpusError, IndexMissingError, Problem, QueryError, Severity
 from gdexplorer.files import write_output
 from gdexplorer.model import (
     AnnotationCounts,
@@ -447,7 +447,7 @@ class Explorer:
         text are one hit naming the others (``Hit.copies``), and the total counts texts.
         """
         if not self._index.is_usable():
-            raise SearchIndexError("the index is not built yet")
+            raise IndexMissingError("the index is not built yet")
         typed = clean_query(text)
         if len(typed) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is too long ({len(typed):,} characters; the limit is {MAX_QUERY_CHARS:,})")
@@ -485,7 +485,7 @@ class Explorer:
             # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.
             self._index.mark_damaged(f"{type(e).__name__}: {e}")
-            raise SearchIndexError("the index is damaged and will be rebuilt; search again in a moment") from e
+            raise IndexMissingError("the index is damaged and will be rebuilt; search again in a moment") from e
         if deferred:
             result = replace(result, partial=True)  # the prefix is left to the full search that follows
         return replace(result, filters=tuple(filters)) if filters else result

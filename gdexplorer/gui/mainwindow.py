@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
         session.index_finished.connect(self.index_status.show_finished)
         session.index_failed.connect(self.index_status.show_failed)
         session.index_failed.connect(self.status.show_message)
+        session.index_lost.connect(self.status.show_message)
         session.article_loaded.connect(self.article.suggestions.show_article)
 
     def _build_overview(self) -> None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
-from gdexplorer.errors import QueryError
+from gdexplorer.errors import IndexMissingError, QueryError
 from gdexplorer.gui.explorepages import FacetsPage, load_facets_page, load_network_page
 from gdexplorer.gui.history import ArticleLocation
 from gdexplorer.gui.indexbuild import IndexBuild, IndexBuildProcess, IndexBuildThread, can_build_in_child
@@ -128,6 +128,7 @@ class ExplorerSession(QObject):
     index_progressed = Signal(object)  # Progress
     index_finished = Signal(object)  # IndexStats
     index_failed = Signal(str)
+    index_lost = Signal(str)  # a sentence: a query found no usable index, which is being built again
     stats_changed = Signal(object)  # CorpusStats
     search_finished = Signal(object)  # SearchOutcome
     search_failed = Signal(object)  # SearchFailure
@@ -160,6 +161,9 @@ class ExplorerSession(QObject):
         self.build_in_child = can_build_in_child()
         self._build: IndexBuild | None = None
         self._index_again = False  # start_indexing was asked for while another update ran
+        # A build started because a query found no index has not succeeded yet: do not start another
+        # (a build failing for good, then a stats count failing, would start one after the other).
+        self._rebuilding_lost = False
         # Tasks not yet answered, each with the kind of latest-only load it is (if one).
         self._pending: dict[TaskSignals, _Latest | None] = {}
         self._pool = WorkerPool("queries", threads=2, parent=self)
@@ -217,6 +221,8 @@ class ExplorerSession(QObject):
     @Slot(object, object)
     def _on_latest_task_failed(self, ticket: Ticket, error: Exception) -> None:
         latest = self._forget()
+        if isinstance(error, IndexMissingError) and self._current(ticket):
+            self._rebuild_lost_index(error)
         if latest is None or isinstance(error, TaskSkipped) or not self._current(ticket) \
                 or ticket.number != latest.number:
             return
@@ -237,6 +243,7 @@ class ExplorerSession(QObject):
         self._generation += 1
         self.cancel_indexing()
         self.explorer = None
+        self._rebuilding_lost = False
         self.corpus_opening.emit(corpus)
         task = Task(Ticket(self._generation), open_explorer, corpus, annotations)
         self._submit(self._pool, task, self._on_open_task_finished, self._on_open_task_failed)
@@ -278,6 +285,15 @@ class ExplorerSession(QObject):
         build.failed.connect(functools.partial(self._on_build_failed, ticket))
         self.index_started.emit()
         build.start()
+
+    def _rebuild_lost_index(self, error: IndexMissingError) -> None:
+        """A query found no usable index (its folder deleted, or damaged): build it again, once."""
+        if self._indexing is not None or self._index_again or self._rebuilding_lost:
+            return  # a build is on its way, or the one started for this failed
+        log.warning("no usable index for %s (%s): building it again", self.explorer, error)
+        self._rebuilding_lost = True
+        self.index_lost.emit("The search index was missing or damaged; building it again")
+        self.start_indexing()
 
     def _new_build(self, explorer: Explorer) -> IndexBuild:
         if self.build_in_child:
@@ -331,6 +347,10 @@ class ExplorerSession(QObject):
             return
         log.info("refresh of %s: %s", self.explorer, refreshed.report)
         self.corpus_refreshed.emit(refreshed)
+        if refreshed.report.index.rebuilt:
+            # The index was found deleted or damaged and built again: the same news as a build's.
+            self._rebuilding_lost = False
+            self.index_finished.emit(refreshed.report.index)
         if refreshed.report.changed:
             self.refresh_stats()
         self._next_update()
@@ -363,6 +383,7 @@ class ExplorerSession(QObject):
             # What update_index does in the process that runs it: the articles' problems join the list.
             self.explorer.index_built(stats)
             log.info("index of %s: %s", self.explorer, stats)
+            self._rebuilding_lost = False
             self.index_finished.emit(stats)
             self.refresh_stats()
         self._next_update()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.analysis.analyzers import Analyzer, StemmingAnalyzer
+from whoosh.analysis.analyzers import Analyzer
 from whoosh.analysis.filters import LowercaseFilter
 from whoosh.analysis.tokenizers import IDTokenizer
 from whoosh.multiproc import MpWriter
@@ -33,9 +33,10 @@ from whoosh.writing import SegmentWriter
 
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
-from gdexplorer.errors import CorpusError, IndexBusyError, Problem, SearchIndexError, Severity
+from gdexplorer.errors import CorpusError, IndexBusyError, IndexMissingError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
+from gdexplorer.search.analysis import english_analyzer
 from gdexplorer.search.copies import DIGEST_FIELD, digest_field, text_digest
 from gdexplorer.search.engine.merging import merge_small_only
 from gdexplorer.search.engine.positions import FastPositions
@@ -44,8 +45,9 @@ from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatu
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path)
-# 5: a text digest per article (copies collapse into one hit); mentions respect punctuation
+SCHEMA_VERSION = 6  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
+# 5: a text digest per article (copies collapse into one hit); mentions respect punctuation;
+# 6: words longer than 255 characters indexed as pieces (gdexplorer.search.analysis)
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -66,7 +68,7 @@ def analyzer_for(language: str) -> Analyzer:
         from gdexplorer.search.chinese import chinese_analyzer
 
         return chinese_analyzer()
-    return StemmingAnalyzer()
+    return english_analyzer()
 
 
 def make_schema(language: str) -> fields.Schema:
@@ -220,8 +222,19 @@ class SearchIndex:
     def schema(self) -> fields.Schema:
         ix = self._open()
         if ix is None:
-            raise SearchIndexError("the index is not built yet")
-        return ix.schema
+            raise IndexMissingError("the index is not built yet")
+        try:
+            return ix.schema
+        except index.EmptyIndexError as e:
+            raise self._gone() from e
+
+    def _gone(self) -> SearchIndexError:
+        """The error for an opened index whose files are no longer there; the next open looks again."""
+        self._ix = None
+        if not (self.folder / META).exists():
+            return IndexMissingError(f"the index in {self.folder} was deleted; update it to build it again")
+        # Another process is rebuilding this index right now: its files are being replaced.
+        return SearchIndexError("the index is being rebuilt; search again in a moment")
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -229,7 +242,7 @@ class SearchIndex:
         """This thread's long-lived searcher, refreshed to the latest commit (cheap if unchanged)."""
         ix = self._open()
         if ix is None:
-            raise SearchIndexError("the index is not built yet")
+            raise IndexMissingError("the index is not built yet")
         held = self._local.held
         if held is not None and held[0] is ix:
             current = held[1]
@@ -245,11 +258,7 @@ class SearchIndex:
         try:
             current = ix.searcher()
         except index.EmptyIndexError as e:
-            self._ix = None
-            if not (self.folder / META).exists():
-                raise SearchIndexError(f"the index in {self.folder} was deleted; update it to build it again") from e
-            # Another process is rebuilding this index right now: its files are being replaced.
-            raise SearchIndexError("the index is being rebuilt; search again in a moment") from e
+            raise self._gone() from e
         self._local.held = (ix, current)
         return current
 

@@ -14,6 +14,7 @@ from whoosh import highlight
 from whoosh.analysis.analyzers import Analyzer
 
 from gdexplorer.model import Segment, Snippet
+from gdexplorer.search.analysis import MAX_WORD_CHARS
 
 SNIPPET_CHARS = 220
 SNIPPET_SURROUND = 60
@@ -146,9 +147,15 @@ def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snip
         return ()
     spans: list[tuple[int, int]] = []
     for m in pattern.finditer(body):
-        w = _WORD.match(body, m.start())
-        if w is not None and _stem(w.group().lower(), analyzer) in terms:
-            spans.append(w.span())
+        # Bounded: a word of megabytes is indexed as pieces of MAX_WORD_CHARS, and only its first
+        # piece starts where a pattern can match; reading it whole would copy and stem it all.
+        w = _WORD.match(body, m.start(), m.start() + MAX_WORD_CHARS + 1)
+        if w is None:
+            continue
+        start, end = w.span()
+        end = min(end, start + MAX_WORD_CHARS)
+        if _stem(body[start:end].lower(), analyzer) in terms:
+            spans.append((start, end))
             if len(spans) >= 24:
                 break
     if not spans:
@@ -219,8 +226,16 @@ def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer) -> list
     wanted = set(terms)
     if not wanted or not text:
         return []
-    spans = []
+    spans: list[tuple[int, int]] = []
+    joins = False  # the last span ended with a whole piece of a long word: the next piece continues it
     for token in analyzer(text, chars=True, mode="index", removestops=False):
         if token.text in wanted:
-            spans.append((token.startchar, token.endchar))
+            if joins and spans[-1][1] == token.startchar:
+                # One span per long word, not one per piece: 20,000 for a word of 5 MB.
+                spans[-1] = (spans[-1][0], token.endchar)
+            else:
+                spans.append((token.startchar, token.endchar))
+            joins = token.endchar - token.startchar == MAX_WORD_CHARS
+        else:
+            joins = False
     return spans

@@ -4,23 +4,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import formats
-from whoosh.analysis import StemmingAnalyzer
 
 from gdexplorer.corpus.reading import Corpus
+from gdexplorer.search.analysis import english_analyzer
 from gdexplorer.search.chinese import chinese_analyzer
-from gdexplorer.search.engine.positions import FastPositions, pack_positions, unpack_positions
+from gdexplorer.search.engine.positions import FastPositions, _plan, pack_positions, unpack_positions
 from tests.conftest import corpus_path
 
 ODD = [
     "", "   ", "The the THE", "a b c d", "U.S. e-mail 3.14 x*y wasn't", "naïve café Ærø straße İstanbul",
     "running runs ran runner's", "one\u00a0two\tthree\nfour", "..." * 50, "\ufb01nance \uff26\uff35\uff2c\uff2c \uff57\uff49\uff44\uff54\uff48",
     "中国经济 growth 增长", "word " * 300, "Mr. Blair, Mr. Brown and Mr. Howard: the 2005 election.",
+    # Long words, cut into pieces: exactly 255, one more, a piece of one letter (a stop by size)
+    # at the end, dots and stars inside, and the words after them.
+    "x" * 255 + " after", "y" * 256 + " after", "The " + "Running" * 100 + " ran", "a.b" * 200 + " e-mail",
+    "q*" * 300 + " end the end", "naïve" * 60 + "İ" * 10 + " café",
+    "İ" * 200 + " lengthens when lower-cased, and is not cut",
 ]
 
 
 def both(text: str, boost: float = 1.0, analyzer=None) -> tuple[list, list]:
     """(word, frequency, weight, positions) from our format and from Whoosh's, values decoded."""
-    analyzer = analyzer or StemmingAnalyzer()
+    analyzer = analyzer or english_analyzer()
     fast, whoosh = FastPositions(field_boost=boost), formats.Positions(field_boost=boost)
     ours = [(w, f, wt, fast.decode_positions(v), fast.decode_frequency(v))
             for w, f, wt, v in fast.word_values(text, analyzer, mode="index")]
@@ -48,6 +53,11 @@ def test_gaps_take_the_narrowest_width():
 def test_odd_text_gives_the_same_postings(text, boost):
     ours, theirs = both(text, boost)
     assert ours == theirs
+
+
+def test_the_english_analyzer_takes_the_fast_loop():
+    # Else the comparisons above would compare Whoosh's code with itself.
+    assert _plan(english_analyzer()) is not None
 
 
 def test_other_analyzers_go_through_whoosh():

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import selectors
+import shutil
 import signal
 import subprocess
 import time
@@ -21,7 +22,7 @@ import pytest
 from whoosh import index as windex
 
 from gdexplorer.cli import Exit, main
-from gdexplorer.errors import SearchIndexError
+from gdexplorer.errors import IndexMissingError, SearchIndexError
 from gdexplorer.explorer import Explorer
 from gdexplorer.search.index import META, SCHEMA_VERSION
 from tests.faults.helpers import (
@@ -316,3 +317,19 @@ def test_a_killed_build_is_resumed_by_the_next_update(big_corpus, big_snapshot, 
     junk = sorted(name for name in index_files(folder) if not CLEAN.fullmatch(name))
     assert junk == [], "files a killed build left behind"
     assert snapshot(big_corpus) == big_snapshot
+
+
+@pytest.mark.parametrize("searched_before", [True, False])
+def test_an_index_folder_deleted_under_an_open_explorer_is_missing_until_updated(plain, searched_before):
+    """Missing (the error a front end rebuilds on), every time, not once "deleted" then "not built"."""
+    explorer = Explorer(plain)
+    explorer.update_index()
+    if searched_before:  # the searcher held open over the deleted files
+        assert explorer.search("hydrogen").total == 2
+    shutil.rmtree(explorer.index_folder)
+    for _ in range(2):
+        with pytest.raises(IndexMissingError):
+            explorer.search("hydrogen")
+    stats = explorer.update_index()
+    assert stats.rebuilt and stats.added == 2
+    assert explorer.search("hydrogen").total == 2

@@ -8,6 +8,7 @@ fact's quoted sentence are then placed exactly, and F3 can walk from hit to hit.
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QTimer, Signal
@@ -19,6 +20,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
     QTextImageFormat,
+    QTextOption,
 )
 from PySide6.QtWidgets import QTextEdit, QWidget
 
@@ -34,6 +36,11 @@ if TYPE_CHECKING:
 
 Range = tuple[int, int]
 ENTITIES_ANCHOR = "entities"
+# Qt lays out a line by looking for the end of the word it is in: over one unbroken "word" of
+# 200,000 characters (a pasted base64 image) that took 11 seconds, over a million it did not end.
+# An article holding a run this long wraps anywhere instead, which lays out in linear time and
+# leaves the text, and so every offset, as it is; other articles keep wrapping between words.
+_UNBROKEN = re.compile(r"\S{1000}")
 
 
 class ArticleView(LinkBrowser):
@@ -74,6 +81,8 @@ class ArticleView(LinkBrowser):
         self._hits, self._focus, self._current = [], None, -1
         self.setExtraSelections([])
         self.setHtml(body_html)
+        # After the text is replaced: relaying out an article with a huge word would be slow.
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.hit_changed.emit(0, 0)
 
     @property
@@ -256,10 +265,20 @@ class ArticleView(LinkBrowser):
             else:
                 self._focus = (self._title_start, self._title_start + len(info.title))
         doc.setModified(False)
+        # The view imposes its wrap mode on the document it shows: change it while the document
+        # shown needs no slow layout in either mode, before a document with a huge word, after one.
+        unbroken = _UNBROKEN.search(info.title) or _UNBROKEN.search(article.body)
+        wrap = QTextOption.WrapMode.WrapAnywhere if unbroken else QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
+        if unbroken:
+            self.setWordWrapMode(wrap)
+        option = doc.defaultTextOption()
+        option.setWrapMode(wrap)  # laid out once, in this mode, when shown
+        doc.setDefaultTextOption(option)
         # setDocument does not delete a document the view did not create: drop the previous one.
         previous = self._document
         self._document = doc
         self.setDocument(doc)
+        self.setWordWrapMode(wrap)
         if previous is not None:
             previous.deleteLater()
         self._update_marks()

@@ -71,6 +71,8 @@ class IndexStatus(QWidget):
         self._set_busy(False)
         if stats.cancelled:
             self.label.setText("Indexing stopped; search covers what was indexed")
+        elif stats.rebuilt:
+            self.label.setText(f"Index built: {stats.added:,} indexed in {stats.seconds:.1f} s")
         elif stats.added or stats.updated or stats.deleted:
             changed = stats.added + stats.updated
             self.label.setText(f"Index updated: {changed:,} indexed in {stats.seconds:.1f} s")

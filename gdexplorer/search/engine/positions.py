@@ -3,7 +3,8 @@
 Indexing a body, Whoosh pushes every word through a chain of generators (tokenizer, lowercase,
 stop words, stemmer with its cache), one ``Token`` object and four Python frames per word; on this
 corpus that is a third of the build. For the one chain we index English with (Whoosh's
-``StemmingAnalyzer``), :class:`FastPositions` does the same steps on plain strings in one pass and
+``StemmingAnalyzer`` with long words cut into pieces, :mod:`gdexplorer.search.analysis`),
+:class:`FastPositions` does the same steps on plain strings in one pass and
 yields exactly what ``Positions.word_values`` yields; any other analyzer (Chinese, or one a later
 schema adds) goes through Whoosh's own code. The equality is tested on real articles.
 
@@ -18,6 +19,7 @@ schema version and are rebuilt, never read (``index.SCHEMA_VERSION``).
 
 from __future__ import annotations
 
+import re
 import sys
 from array import array
 from collections.abc import Callable, Iterator
@@ -32,29 +34,41 @@ from whoosh.analysis.morph import StemFilter
 from whoosh.analysis.tokenizers import RegexTokenizer
 from whoosh.system import pack_uint, unpack_uint
 
-Plan = tuple[Any, frozenset[str], int, int | None, bool, Callable[[str], str], frozenset[str]]
+from gdexplorer.search.analysis import LongWordFilter
+
+Plan = tuple[Any, int, frozenset[str], int, int | None, bool, Callable[[str], str], frozenset[str]]
 
 _plans: dict[int, tuple[Any, Plan | None]] = {}
 _stems: dict[Callable[[str], str], dict[str, str]] = {}  # per stemming function: word -> stem
 
 
 def _plan(analyzer: Any) -> Plan | None:
-    """The parameters of a tokenizer | lowercase | stop | stem chain, or None for anything else."""
+    """The parameters of a tokenizer | long words | lowercase | stop | stem chain, or None for anything else."""
     found = _plans.get(id(analyzer))
     if found is not None and found[0] is analyzer:
         return found[1]
     plan = None
     items = getattr(analyzer, "items", None)
     if isinstance(analyzer, CompositeAnalyzer) and items is not None and [type(i) for i in items] == [
-        RegexTokenizer, LowercaseFilter, StopFilter, StemFilter,
+        RegexTokenizer, LongWordFilter, LowercaseFilter, StopFilter, StemFilter,
     ]:
-        tokenizer, _, stop, stem = items
+        tokenizer, cut, _, stop, stem = items
         stemfn = getattr(stem, "stemfn", None)
         if not tokenizer.gaps and not getattr(stem, "lang", None) and stemfn is not None:
-            plan = (tokenizer.expression, stop.stops, stop.min, stop.max, stop.renumber, stemfn,
+            plan = (tokenizer.expression, cut.size, stop.stops, stop.min, stop.max, stop.renumber, stemfn,
                     frozenset(stem.ignore or ()))
     _plans[id(analyzer)] = (analyzer, plan)
     return plan
+
+
+def _pieces(expression: re.Pattern[str], text: str, size: int) -> Iterator[str]:
+    """The tokenizer's words with the long ones cut into pieces, as ``LongWordFilter`` does."""
+    for m in expression.finditer(text):
+        word = m.group()
+        if len(word) <= size:
+            yield word
+        else:
+            yield from (word[at : at + size] for at in range(0, len(word), size))
 
 
 _WIDTHS = {1: "B", 2: "H", 4: "I"}
@@ -110,32 +124,43 @@ class FastPositions(formats.Positions):
         if plan is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        expression, stops, minsize, maxsize, renumber, stemfn, ignore = plan
+        expression, size, stops, minsize, maxsize, renumber, stemfn, ignore = plan
         stems = _stems.setdefault(stemfn, {})
         if len(stems) > 200_000:
             stems.clear()
         poses: dict[str, list[int]] = {}
-        pos: int | None = None
-        for index, m in enumerate(expression.finditer(value)):
-            word = m.group().lower()
-            if len(word) < minsize or (maxsize is not None and len(word) > maxsize) or word in stops:
-                continue
-            # StopFilter's renumbering: the first kept word keeps its place, the next ones follow it.
-            if not renumber or pos is None:
-                pos = index
-            else:
-                pos += 1
-            if word in ignore:
-                stem = word
-            else:
-                stem = stems.get(word)
+        # First as whole words; a word longer than the cap (rare: a pasted blob) means counting
+        # again with the long words cut into pieces. Lower-casing never shortens a word, so the
+        # first pass sees every word that needs cutting.
+        for cut in (False, True):
+            words: Iterator[str] = (_pieces(expression, value, size) if cut
+                                    else map(re.Match.group, expression.finditer(value)))
+            too_long = sys.maxsize if cut else size
+            limit = min(too_long, sys.maxsize if maxsize is None else maxsize)
+            poses = {}
+            pos: int | None = None
+            for index, raw in enumerate(words):
+                word = raw.lower()
+                length = len(word)
+                if length < minsize or length > limit or word in stops:
+                    if length > too_long:
+                        break
+                    continue
+                # StopFilter's renumbering: the first kept word keeps its place, the next ones follow it.
+                if not renumber or pos is None:
+                    pos = index
+                else:
+                    pos += 1
+                stem = word if word in ignore else stems.get(word)
                 if stem is None:
                     stem = stems[word] = stemfn(word)
-            found = poses.get(stem)
-            if found is None:
-                poses[stem] = [pos]
+                found = poses.get(stem)
+                if found is None:
+                    poses[stem] = [pos]
+                else:
+                    found.append(pos)
             else:
-                found.append(pos)
+                break  # no word was too long
         boost = self.field_boost
         single = _SINGLE
         for word, positions in poses.items():
