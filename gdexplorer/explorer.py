@@ -447,7 +447,7 @@ class Explorer:
             parsed_text = typed
             if keystroke and not text[-1:].isspace():
                 parsed_text = keystroke_text(typed, KEYSTROKE_MIN_PREFIX if time_limited else 1)
-                deferred = parsed_text == typed != keystroke_text(typed)
+                deferred = parsed_text != keystroke_text(typed)
             try:
                 query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False)
             except QueryError:

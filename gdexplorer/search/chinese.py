@@ -3,7 +3,7 @@
 jieba's own ``ChineseAnalyzer`` gives each token its *character* offset as its position, which
 breaks phrase queries; this tokenizer numbers positions word by word and fills in the character
 ranges that highlighting needs. Latin words in Chinese text are lower-cased and stemmed as in
-English. jieba builds its dictionary on first use (about a second, then cached).
+English (Porter2). jieba builds its dictionary on first use (about a second, then cached).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from whoosh.analysis.analyzers import Analyzer
 from whoosh.analysis.filters import LowercaseFilter
 from whoosh.analysis.morph import StemFilter
 from whoosh.analysis.tokenizers import Tokenizer
+
+from gdexplorer.search.analysis import english_stem
 
 _initialized = False
 
@@ -85,4 +87,4 @@ class ChineseTokenizer(Tokenizer):
 def chinese_analyzer() -> Analyzer:
     # Load the dictionary now, in the parent: the parallel index writers fork and then share it.
     _jieba()
-    return ChineseTokenizer() | LowercaseFilter() | StemFilter()
+    return ChineseTokenizer() | LowercaseFilter() | StemFilter(stemfn=english_stem)

@@ -22,10 +22,12 @@ from whoosh.searching import Searcher, TimeLimit
 
 from gdexplorer.errors import QueryError
 from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
+from gdexplorer.search.analysis import EXACT_FIELDS, has_cjk, is_cjk
 from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_docs
 from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import rank
 from gdexplorer.search.index import info_from_stored
+from gdexplorer.search.parsing import TextParser
 from gdexplorer.search.snippets import make_snippet
 
 FIELDS = ("title", "body", "category", "date", "entity")
@@ -52,7 +54,7 @@ class QueryParser:
     """Turns user text into a Whoosh query, or a ``QueryError`` with one clear sentence."""
 
     def __init__(self, schema: object) -> None:
-        parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.AndGroup)
+        parser = TextParser(schema)
         parser.add_plugin(qparser.FuzzyTermPlugin())
         parser.add_plugin(DateParserPlugin(free=False))
         self._parser = parser
@@ -77,7 +79,7 @@ class QueryParser:
             raise QueryError(f"cannot understand the query: {_why(e)}") from e
         errors = [q for q in parsed.leaves() if isinstance(q, wq.qcore._NullQuery)] if parsed else []
         if parsed is wq.NullQuery or (errors and parsed.is_leaf()):
-            raise QueryError("the query has no words to search for (only operators or very common words?)")
+            raise QueryError("the query has no words to search for (only operators or punctuation?)")
         return parsed.accept(_tighten_fuzzy)
 
 
@@ -87,7 +89,7 @@ def keystroke_text(text: str, min_prefix: int = 1) -> str:
     ``hydro`` becomes ``hydro (hydro OR hydro*)``-like: ``(hydro OR hydro*)``, keeping the exact word
     because stemmed index words are often shorter than what was typed ("government" is indexed
     as "govern", which "government*" would miss). A last word shorter than ``min_prefix`` is
-    left as typed.
+    left out: every word is indexed, so "oil p" taken as typed would look for the word "p".
     """
     if not text or text != text.rstrip() or text.count('"') % 2:
         return text
@@ -95,10 +97,11 @@ def keystroke_text(text: str, min_prefix: int = 1) -> str:
     if m is None:
         return text
     word = m.group(1)
-    if word.upper() in _OPERATORS or ":" in word or any("\u3400" <= ch <= "\u9fff" for ch in word):
+    # CJK text is matched as a substring already: it needs no prefix.
+    if word.upper() in _OPERATORS or ":" in word or has_cjk(word):
         return text
     if len(word) < min_prefix:
-        return text
+        return text[: m.start(1)].rstrip()
     return f"{text[: m.start(1)]}({word} OR {word}*)"
 
 
@@ -141,12 +144,22 @@ def _why(e: Exception) -> str:
     return message.splitlines()[0][:200]
 
 
-def highlight_terms(searcher: Searcher, query: wq.Query) -> tuple[str, ...]:
-    """The indexed words the query matches in title/body, expanded for prefix and fuzzy terms."""
+def highlight_terms(searcher: Searcher, query: wq.Query, analyzer: Analyzer | None = None) -> tuple[str, ...]:
+    """The indexed words the query matches in title/body, expanded for prefix and fuzzy terms.
+
+    Words matched in the exact fields are given in the stemmed fields' terms (what ``analyzer``
+    makes of them), which snippets and highlighting look for; consecutive CJK characters of a
+    phrase are joined into the text they match, which is highlighted as a substring.
+    """
     terms: dict[str, None] = {}
     reader = searcher.reader()
     for leaf in query.leaves():
-        if leaf.field() not in ("title", "body"):
+        field = leaf.field()
+        if field in _EXACT:
+            words = leaf.words if isinstance(leaf, wq.Phrase) else [leaf.text] if isinstance(leaf, wq.Term) else []
+            terms.update(dict.fromkeys(_exact_terms([str(w) for w in words], analyzer)))
+            continue
+        if field not in ("title", "body"):
             continue
         try:
             # Bounded: a two-letter prefix can expand to thousands of words.
@@ -158,6 +171,26 @@ def highlight_terms(searcher: Searcher, query: wq.Query) -> tuple[str, ...]:
         if len(terms) >= MAX_HIGHLIGHT_TERMS:
             break
     return tuple(terms)
+
+
+_EXACT = frozenset(EXACT_FIELDS.values())
+
+
+def _exact_terms(words: list[str], analyzer: Analyzer | None) -> list[str]:
+    out: list[str] = []
+    run = ""
+    for word in words:
+        if len(word) == 1 and is_cjk(word):
+            run += word
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        tokens = [t.text for t in analyzer(word)] if analyzer is not None else [word]
+        out.append(tokens[0] if len(tokens) == 1 else word)
+    if run:
+        out.append(run)
+    return out
 
 
 def run_search(
@@ -225,7 +258,7 @@ def run_search(
     facet_counts = None
     if facets and not timed_out:
         facet_counts = count_facets(searcher, query, filter_query, ranked.matches if ranked is not None else None)
-    terms = highlight_terms(searcher, query)
+    terms = highlight_terms(searcher, query, analyzer)
     hits = []
     for position, (docnum, score) in enumerate(page, start=offset + 1):
         stored = searcher.stored_fields(docnum)

@@ -1,11 +1,13 @@
-"""Whoosh's ``Positions`` posting format, with the English analyzer run in one loop.
+"""Whoosh's ``Positions`` and ``Frequency`` posting formats, with our analyzers run in one loop.
 
 Indexing a body, Whoosh pushes every word through a chain of generators (tokenizer, lowercase,
-stop words, stemmer with its cache), one ``Token`` object and four Python frames per word; on this
-corpus that is a third of the build. For the one chain we index English with (Whoosh's
-``StemmingAnalyzer``), :class:`FastPositions` does the same steps on plain strings in one pass and
-yields exactly what ``Positions.word_values`` yields; any other analyzer (Chinese, or one a later
-schema adds) goes through Whoosh's own code. The equality is tested on real articles.
+stemmer with its cache), one ``Token`` object and four Python frames per word; on this corpus that
+was a third of the build. For the chains we index with (``gdexplorer.search.analysis``: the
+stemming analyzer, with or without stop words, and the exact words-and-CJK-characters analyzer),
+:class:`FastPositions` and :class:`FastFrequency` do the same steps on plain strings and yield
+exactly what ``Positions.word_values`` and ``Frequency.word_values`` yield; any other analyzer
+(Chinese words, or one a later schema adds) goes through Whoosh's own code. The equality is
+tested on real articles.
 
 Positions are stored packed: the count (as Whoosh stores it), then the gaps between positions as
 one array of 1-, 2- or 4-byte unsigned numbers, little-endian, the width being the body's length
@@ -18,9 +20,11 @@ schema version and are rebuilt, never read (``index.SCHEMA_VERSION``).
 
 from __future__ import annotations
 
+import re
 import sys
 from array import array
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from operator import sub
 from typing import Any
@@ -32,29 +36,115 @@ from whoosh.analysis.morph import StemFilter
 from whoosh.analysis.tokenizers import RegexTokenizer
 from whoosh.system import pack_uint, unpack_uint
 
-Plan = tuple[Any, frozenset[str], int, int | None, bool, Callable[[str], str], frozenset[str]]
+from gdexplorer.search.analysis import EXACT_TOKEN, ExactTokenizer, exact_spans, has_cjk
+
+# (expression, stop words, min and max size, renumber, stemming function, words not stemmed)
+StemPlan = tuple[Any, frozenset[str], int, int | None, bool, Callable[[str], str], frozenset[str]]
+EXACT = "exact"  # the plan of the exact words-and-characters analyzer: it has no parameters
+Plan = StemPlan | str
 
 _plans: dict[int, tuple[Any, Plan | None]] = {}
 _stems: dict[Callable[[str], str], dict[str, str]] = {}  # per stemming function: word -> stem
+_group = re.Match.group
 
 
 def _plan(analyzer: Any) -> Plan | None:
-    """The parameters of a tokenizer | lowercase | stop | stem chain, or None for anything else."""
+    """The parameters of a tokenizer | lowercase [| stop] | stem chain, ``EXACT`` for the exact
+    analyzer, or None for anything else."""
     found = _plans.get(id(analyzer))
     if found is not None and found[0] is analyzer:
         return found[1]
-    plan = None
+    plan: Plan | None = None
     items = getattr(analyzer, "items", None)
-    if isinstance(analyzer, CompositeAnalyzer) and items is not None and [type(i) for i in items] == [
-        RegexTokenizer, LowercaseFilter, StopFilter, StemFilter,
-    ]:
-        tokenizer, _, stop, stem = items
+    kinds = [type(i) for i in items] if isinstance(analyzer, CompositeAnalyzer) and items is not None else []
+    if kinds in ([RegexTokenizer, LowercaseFilter, StopFilter, StemFilter],
+                 [RegexTokenizer, LowercaseFilter, StemFilter]):
+        assert items is not None
+        tokenizer, stem = items[0], items[-1]
         stemfn = getattr(stem, "stemfn", None)
         if not tokenizer.gaps and not getattr(stem, "lang", None) and stemfn is not None:
-            plan = (tokenizer.expression, stop.stops, stop.min, stop.max, stop.renumber, stemfn,
-                    frozenset(stem.ignore or ()))
+            if len(items) == 4:
+                stop = items[2]
+                plan = (tokenizer.expression, stop.stops, stop.min, stop.max, stop.renumber, stemfn,
+                        frozenset(stem.ignore or ()))
+            else:
+                plan = (tokenizer.expression, frozenset(), 0, None, False, stemfn, frozenset(stem.ignore or ()))
+    elif kinds == [ExactTokenizer, LowercaseFilter]:
+        plan = EXACT
     _plans[id(analyzer)] = (analyzer, plan)
     return plan
+
+
+def _stem_table(stemfn: Callable[[str], str]) -> dict[str, str]:
+    stems = _stems.setdefault(stemfn, {})
+    if len(stems) > 200_000:
+        stems.clear()
+    return stems
+
+
+def _stemmed_positions(value: str, plan: StemPlan) -> dict[str, list[int]]:
+    """Each stem's positions, as the stemming chain numbers them (stop words renumbered or not)."""
+    expression, stops, minsize, maxsize, renumber, stemfn, ignore = plan
+    stems = _stem_table(stemfn)
+    poses: dict[str, list[int]] = {}
+    pos: int | None = None
+    for index, m in enumerate(expression.finditer(value)):
+        word = m.group().lower()
+        if len(word) < minsize or (maxsize is not None and len(word) > maxsize) or word in stops:
+            continue
+        # StopFilter's renumbering: the first kept word keeps its place, the next ones follow it.
+        if not renumber or pos is None:
+            pos = index
+        else:
+            pos += 1
+        if word in ignore:
+            stem = word
+        else:
+            stem = stems.get(word)
+            if stem is None:
+                stem = stems[word] = stemfn(word)
+        found = poses.get(stem)
+        if found is None:
+            poses[stem] = [pos]
+        else:
+            found.append(pos)
+    return poses
+
+
+def _stemmed_counts(value: str, plan: StemPlan) -> dict[str, int]:
+    """Each stem's frequency. Without stop words, the words are counted in C (map and Counter, no
+    Python frame per word) and only the distinct ones are stemmed."""
+    expression, stops, minsize, maxsize, _, stemfn, ignore = plan
+    if stops or minsize > 1 or maxsize is not None:
+        return {w: len(p) for w, p in _stemmed_positions(value, plan).items()}
+    stems = _stem_table(stemfn)
+    counts: dict[str, int] = {}
+    for word, n in Counter(map(str.lower, map(_group, expression.finditer(value)))).items():
+        stem: str | None = word if word in ignore else stems.get(word)
+        if stem is None:
+            stem = stems[word] = stemfn(word)
+        counts[stem] = counts.get(stem, 0) + n
+    return counts
+
+
+def _exact_positions(value: str) -> dict[str, list[int]]:
+    """Each exact token's positions (see ``gdexplorer.search.analysis.exact_spans``)."""
+    poses: dict[str, list[int]] = {}
+    if has_cjk(value):
+        pairs: Iterable[tuple[int, str]] = ((pos, text.lower()) for text, pos, _, _ in exact_spans(value))
+    else:  # no CJK character, no gap: the positions simply count the words
+        pairs = enumerate(map(str.lower, map(_group, EXACT_TOKEN.finditer(value))))
+    for pos, word in pairs:
+        found = poses.get(word)
+        if found is None:
+            poses[word] = [pos]
+        else:
+            found.append(pos)
+    return poses
+
+
+def _positions(value: str, plan: Plan) -> dict[str, list[int]]:
+    return _exact_positions(value) if plan == EXACT else _stemmed_positions(value, plan)  # type: ignore[arg-type]
 
 
 _WIDTHS = {1: "B", 2: "H", 4: "I"}
@@ -96,8 +186,8 @@ def unpack_positions(value: bytes) -> list[int]:
 
 
 class FastPositions(formats.Positions):
-    """``Positions`` whose ``word_values`` runs a plain stemming analyzer without token objects,
-    and whose values are packed arrays (see the module's docstring)."""
+    """``Positions`` whose ``word_values`` runs our analyzers without token objects, and whose
+    values are packed arrays (see the module's docstring)."""
 
     def encode(self, poslist: list[int]) -> bytes:
         return pack_positions(poslist)
@@ -110,37 +200,29 @@ class FastPositions(formats.Positions):
         if plan is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        expression, stops, minsize, maxsize, renumber, stemfn, ignore = plan
-        stems = _stems.setdefault(stemfn, {})
-        if len(stems) > 200_000:
-            stems.clear()
-        poses: dict[str, list[int]] = {}
-        pos: int | None = None
-        for index, m in enumerate(expression.finditer(value)):
-            word = m.group().lower()
-            if len(word) < minsize or (maxsize is not None and len(word) > maxsize) or word in stops:
-                continue
-            # StopFilter's renumbering: the first kept word keeps its place, the next ones follow it.
-            if not renumber or pos is None:
-                pos = index
-            else:
-                pos += 1
-            if word in ignore:
-                stem = word
-            else:
-                stem = stems.get(word)
-                if stem is None:
-                    stem = stems[word] = stemfn(word)
-            found = poses.get(stem)
-            if found is None:
-                poses[stem] = [pos]
-            else:
-                found.append(pos)
         boost = self.field_boost
         single = _SINGLE
-        for word, positions in poses.items():
+        for word, positions in _positions(value, plan).items():
             if len(positions) == 1 and positions[0] < 0x100:
                 yield (word, 1, boost, single[positions[0]])  # the usual case, without a call
             else:
                 yield (word, len(positions), len(positions) * boost, pack_positions(positions))
 
+
+class FastFrequency(formats.Frequency):
+    """``Frequency`` whose ``word_values`` runs our analyzers without token objects: the stemmed
+    fields need no positions (phrases are matched in the exact fields)."""
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
+        plan = _plan(analyzer) if isinstance(value, str) else None
+        if plan is None:
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        if plan == EXACT:
+            counts = {w: len(p) for w, p in _exact_positions(value).items()}
+        else:
+            counts = _stemmed_counts(value, plan)  # type: ignore[arg-type]
+        boost = self.field_boost
+        heads = _HEADS
+        for word, n in counts.items():
+            yield (word, n, n * boost, heads[n] if n < 256 else pack_uint(n))
