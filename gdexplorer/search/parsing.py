@@ -3,9 +3,9 @@
 - A "phrase" in ``title`` or ``body`` is matched in ``title_exact``/``body_exact``: its words as
   typed (not stemmed) at consecutive positions, so ``"US economy"`` is not "US economies".
 - A word holding CJK characters (Han, kana) is a phrase of characters in the exact field: every
-  article holding that substring, and no other. Whole-word matches rank first: jieba's (or the
-  English tokenizer's) words for it, searched as before in the stemmed field, add
-  ``WHOLE_WORD_SCORE`` to the articles where they are found, and their BM25 on top.
+  article holding that substring, and no other. Whole-word matches rank first: when the stemmed
+  field's analyzer (jieba, or the English tokenizer) makes one word of it, the articles where the
+  stemmed field holds that word get ``WHOLE_WORD_SCORE``, and the word's BM25 on top.
 
 Both are Whoosh's own extension points: a phrase plugin's node and ``term_query``.
 """
@@ -94,7 +94,9 @@ class TextParser(qparser.QueryParser):
                 or self.schema is None or exact not in self.schema):
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         anywhere = runs_query(exact, token_runs(self.schema[exact], text), boost=boost)
-        words = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        if words is None:
+        word = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if not isinstance(word, wq.Term):
+            # Not one word of the stemmed field (jieba cut "中美" into 中 and 美): those words
+            # anywhere in the article say nothing about the run, so nothing is ranked higher.
             return anywhere
-        return wq.AndMaybe(anywhere, wq.Or([wq.ConstantScoreQuery(words, WHOLE_WORD_SCORE * boost), words]))
+        return wq.AndMaybe(anywhere, wq.Or([wq.ConstantScoreQuery(word, WHOLE_WORD_SCORE * boost), word]))

@@ -22,13 +22,13 @@ from whoosh.searching import Searcher, TimeLimit
 
 from gdexplorer.errors import QueryError
 from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
-from gdexplorer.search.analysis import EXACT_FIELDS, has_cjk, is_cjk
+from gdexplorer.search.analysis import EXACT_FIELDS, has_cjk
 from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_docs
 from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import rank
 from gdexplorer.search.index import info_from_stored
 from gdexplorer.search.parsing import TextParser
-from gdexplorer.search.snippets import make_snippet
+from gdexplorer.search.snippets import make_snippet, phrase_term
 
 FIELDS = ("title", "body", "category", "date", "entity")
 MAX_QUERY_CHARS = 2000
@@ -147,9 +147,9 @@ def _why(e: Exception) -> str:
 def highlight_terms(searcher: Searcher, query: wq.Query, analyzer: Analyzer | None = None) -> tuple[str, ...]:
     """The indexed words the query matches in title/body, expanded for prefix and fuzzy terms.
 
-    Words matched in the exact fields are given in the stemmed fields' terms (what ``analyzer``
-    makes of them), which snippets and highlighting look for; consecutive CJK characters of a
-    phrase are joined into the text they match, which is highlighted as a substring.
+    A word matched in an exact field is given as the stemmed fields' term (what ``analyzer`` makes
+    of it), which snippets and highlighting look for; a phrase, or a CJK run, as one term that
+    they find as written (``snippets.phrase_term``).
     """
     terms: dict[str, None] = {}
     reader = searcher.reader()
@@ -177,20 +177,13 @@ _EXACT = frozenset(EXACT_FIELDS.values())
 
 
 def _exact_terms(words: list[str], analyzer: Analyzer | None) -> list[str]:
-    out: list[str] = []
-    run = ""
-    for word in words:
-        if len(word) == 1 and is_cjk(word):
-            run += word
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        tokens = [t.text for t in analyzer(word)] if analyzer is not None else [word]
-        out.append(tokens[0] if len(tokens) == 1 else word)
-    if run:
-        out.append(run)
-    return out
+    if len(words) > 1:
+        # A phrase: highlighted where it occurs, as one passage (see snippets.phrase_pattern).
+        return [phrase_term(words)]
+    if len(words) == 1 and not has_cjk(words[0]) and analyzer is not None:
+        tokens = [t.text for t in analyzer(words[0])]
+        return [tokens[0] if len(tokens) == 1 else words[0]]
+    return words
 
 
 def run_search(

@@ -7,6 +7,7 @@ Whoosh's highlighter as the fallback and the reference for what matches.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -14,6 +15,7 @@ from whoosh import highlight
 from whoosh.analysis.analyzers import Analyzer
 
 from gdexplorer.model import Segment, Snippet
+from gdexplorer.search.analysis import has_cjk, is_cjk
 
 SNIPPET_CHARS = 220
 SNIPPET_SURROUND = 60
@@ -87,6 +89,8 @@ def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> Snippet:
 def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet:
     """Up to two passages of ``body`` around the terms, or its start when none occurs."""
     term_set = frozenset(terms)
+    if term_set and body and any(_as_written(t) for t in term_set):
+        return _passages(body, highlight_spans(body, term_set, analyzer, limit=24)) or lead_snippet(body)
     if term_set and body:
         quick = _quick_snippet(body, term_set, analyzer)
         if quick:
@@ -151,6 +155,11 @@ def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snip
             spans.append(w.span())
             if len(spans) >= 24:
                 break
+    return _passages(body, spans)
+
+
+def _passages(body: str, spans: list[tuple[int, int]]) -> Snippet:
+    """Up to two passages around the densest groups of ``spans`` (ascending, not overlapping)."""
     if not spans:
         return ()
     groups: list[list[int]] = []  # [start, end, matches]
@@ -214,13 +223,63 @@ def _candidate_window(body: str, terms: frozenset[str]) -> tuple[str, int]:
     return body[begin:end], begin
 
 
-def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer) -> list[tuple[int, int]]:
-    """Character ranges in ``text`` whose analyzed form is one of ``terms``."""
+def phrase_term(words: Iterable[str]) -> str:
+    """A phrase's exact tokens as one highlight term: CJK characters joined, other words spaced."""
+    out = ""
+    for word in words:
+        if out and not (is_cjk(word) and is_cjk(out[-1])):
+            out += " "
+        out += word
+    return out
+
+
+def _as_written(term: str) -> bool:
+    """A phrase or CJK text, found as written rather than through the analyzer."""
+    return " " in term or has_cjk(term)
+
+
+def phrase_pattern(terms: Iterable[str]) -> re.Pattern[str]:
+    """Where the phrase terms occur, as the search matches them: the words in order with anything
+    but a word character between (nothing required next to CJK text), case-insensitive."""
+    alternatives = []
+    for term in sorted(terms, key=len, reverse=True):
+        pieces = term.split(" ")
+        pattern = re.escape(pieces[0])
+        for before, piece in itertools.pairwise(pieces):
+            cjk = has_cjk(before[-1]) or has_cjk(piece[0])
+            pattern += (r"\W*" if cjk else r"\W+") + re.escape(piece)
+        if not has_cjk(term[0]):
+            pattern = r"(?<!\w)" + pattern
+        if not has_cjk(term[-1]):
+            pattern += r"(?!\w)"
+        alternatives.append(pattern)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer,
+                    limit: int | None = None) -> list[tuple[int, int]]:
+    """Character ranges in ``text`` whose analyzed form is one of ``terms``, ascending.
+
+    Phrases and terms holding CJK characters are found as written, as the search matches them
+    (see ``gdexplorer.search.parsing``); where two ranges overlap the first, longest one wins.
+    """
     wanted = set(terms)
     if not wanted or not text:
         return []
-    spans = []
-    for token in analyzer(text, chars=True, mode="index", removestops=False):
-        if token.text in wanted:
-            spans.append((token.startchar, token.endchar))
-    return spans
+    written = [t for t in wanted if _as_written(t)]
+    spans: list[tuple[int, int]] = []
+    if written:
+        spans.extend(m.span() for m in phrase_pattern(written).finditer(text))
+        wanted.difference_update(written)
+    if wanted:
+        for token in analyzer(text, chars=True, mode="index", removestops=False):
+            if token.text in wanted:
+                spans.append((token.startchar, token.endchar))
+    if written and wanted:
+        spans.sort(key=lambda span: (span[0], -span[1]))
+        kept: list[tuple[int, int]] = []
+        for span in spans:
+            if not kept or span[0] >= kept[-1][1]:
+                kept.append(span)
+        spans = kept
+    return spans[:limit] if limit is not None else spans
