@@ -178,3 +178,13 @@ def test_cjk_snippets_mark_the_run(chinese):
         assert [s.text for s in hit.snippet if s.match][:1] == [run]
         text = ex.article(hit.path).text
         assert {text[a:b] for a, b in ex.highlight(text, ex.search(run, limit=1).terms)} == {run}
+
+
+def test_an_operator_with_nothing_to_join_is_no_word(bbc):
+    ex, texts = bbc
+    expected = containing(texts, words_pattern("govern", "governs", "governed", "governing", "government",
+                                                "governments", "governance"))
+    assert found(ex, "government", expected) == expected
+    # While "government NOT labour" is typed: NOT is not the word "not" (in most articles).
+    for typed in ("government NOT", "government AND", "(government OR"):
+        assert found(ex, typed, expected) == expected
