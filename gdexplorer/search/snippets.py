@@ -20,6 +20,7 @@ from gdexplorer.search.analysis import has_cjk, is_cjk
 SNIPPET_CHARS = 220
 SNIPPET_SURROUND = 60
 MAX_SNIPPET_TERMS = 300  # stems in one candidate pattern
+MAX_SPANS = 24  # matches looked for in one article: enough to choose the two best passages
 
 
 class SegmentFormatter(highlight.Formatter):
@@ -89,8 +90,14 @@ def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> Snippet:
 def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet:
     """Up to two passages of ``body`` around the terms, or its start when none occurs."""
     term_set = frozenset(terms)
-    if term_set and body and any(_as_written(t) for t in term_set):
-        return _passages(body, highlight_spans(body, term_set, analyzer, limit=24)) or lead_snippet(body)
+    written = frozenset(t for t in term_set if _as_written(t))
+    if written and body:
+        spans = [m.span() for m in itertools.islice(phrase_pattern(written).finditer(body), MAX_SPANS)]
+        others = term_set - written
+        if others:
+            first = _quick_spans(body, others, analyzer)
+            spans += first if first is not None else highlight_spans(body, others, analyzer, limit=MAX_SPANS)
+        return _passages(body, _disjoint(spans)[:MAX_SPANS]) or lead_snippet(body)
     if term_set and body:
         quick = _quick_snippet(body, term_set, analyzer)
         if quick:
@@ -145,17 +152,24 @@ def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snip
     Empty when it cannot tell (non-ASCII terms, or no candidate confirmed): the caller then
     falls back to Whoosh's highlighter, which is the reference for what matches.
     """
+    spans = _quick_spans(body, terms, analyzer)
+    return _passages(body, spans) if spans else ()
+
+
+def _quick_spans(body: str, terms: frozenset[str], analyzer: Analyzer) -> list[tuple[int, int]] | None:
+    """The first matches of the terms, the candidates found by their stems; None for terms that
+    are not plain ASCII words."""
     pattern = _stem_pattern(terms)
     if pattern is None:
-        return ()
+        return None
     spans: list[tuple[int, int]] = []
     for m in pattern.finditer(body):
         w = _WORD.match(body, m.start())
         if w is not None and _stem(w.group().lower(), analyzer) in terms:
             spans.append(w.span())
-            if len(spans) >= 24:
+            if len(spans) >= MAX_SPANS:
                 break
-    return _passages(body, spans)
+    return spans
 
 
 def _passages(body: str, spans: list[tuple[int, int]]) -> Snippet:
@@ -276,10 +290,14 @@ def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer,
             if token.text in wanted:
                 spans.append((token.startchar, token.endchar))
     if written and wanted:
-        spans.sort(key=lambda span: (span[0], -span[1]))
-        kept: list[tuple[int, int]] = []
-        for span in spans:
-            if not kept or span[0] >= kept[-1][1]:
-                kept.append(span)
-        spans = kept
+        spans = _disjoint(spans)
     return spans[:limit] if limit is not None else spans
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ascending, without overlaps: of two that overlap, the one starting first (the longer at a tie)."""
+    kept: list[tuple[int, int]] = []
+    for span in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
