@@ -188,3 +188,15 @@ def test_an_operator_with_nothing_to_join_is_no_word(bbc):
     # While "government NOT labour" is typed: NOT is not the word "not" (in most articles).
     for typed in ("government NOT", "government AND", "(government OR"):
         assert found(ex, typed, expected) == expected
+
+
+@pytest.mark.parametrize("phrase", ["of the", "the who", "it will be", "US economy", "the the"])
+def test_phrases_of_common_words_match_like_whooshs_own_matcher(bbc, phrase):
+    from whoosh import query as wq
+
+    from gdexplorer.search.engine import docsets
+
+    ex, _ = bbc
+    searcher = ex._index.searcher()
+    q = wq.Phrase("body_exact", phrase.lower().split())
+    assert docsets.matching_docs(searcher, q) == set(searcher.docs_for_query(q))
