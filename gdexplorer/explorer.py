@@ -457,7 +457,8 @@ class Explorer:
             parsed_text = typed
             if keystroke and not text[-1:].isspace():
                 parsed_text = keystroke_text(typed, KEYSTROKE_MIN_PREFIX if time_limited else 1)
-                deferred = parsed_text == typed != keystroke_text(typed)
+                # The last word too short to be a prefix yet is left out of the fast answer.
+                deferred = parsed_text != keystroke_text(typed)
             # An open phrase or group while typing is not a mistake yet: the answer after the pause
             # (not time-limited) says what is wrong if it is still open then.
             deferred = deferred or (keystroke and time_limited and unfinished(typed))

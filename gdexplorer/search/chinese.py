@@ -3,8 +3,8 @@
 jieba's own ``ChineseAnalyzer`` gives each token its *character* offset as its position, which
 breaks phrase queries; this tokenizer numbers positions word by word and fills in the character
 ranges that highlighting needs. Latin words in Chinese text are lower-cased and stemmed as in
-English, and words longer than 255 characters are cut into pieces as in English. jieba builds
-its dictionary on first use (about a second, then cached).
+English (Porter2), and words longer than 255 characters are cut into pieces as in English. jieba
+builds its dictionary on first use (about a second, then cached).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from whoosh.analysis.filters import LowercaseFilter
 from whoosh.analysis.morph import StemFilter
 from whoosh.analysis.tokenizers import Tokenizer
 
-from gdexplorer.search.analysis import LongWordFilter
+from gdexplorer.search.analysis import LongWordFilter, english_stem
 
 _initialized = False
 
@@ -88,4 +88,4 @@ class ChineseTokenizer(Tokenizer):
 def chinese_analyzer() -> Analyzer:
     # Load the dictionary now, in the parent: the parallel index writers fork and then share it.
     _jieba()
-    return ChineseTokenizer() | LongWordFilter() | LowercaseFilter() | StemFilter()
+    return ChineseTokenizer() | LongWordFilter() | LowercaseFilter() | StemFilter(stemfn=english_stem)

@@ -36,18 +36,19 @@ from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
 from gdexplorer.errors import CorpusError, IndexBusyError, IndexMissingError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
-from gdexplorer.search.analysis import english_analyzer
+from gdexplorer.search.analysis import english_analyzer, exact_analyzer
 from gdexplorer.search.copies import DIGEST_FIELD, digest_field, text_digest
 from gdexplorer.search.engine.merging import merge_small_only
-from gdexplorer.search.engine.positions import FastPositions
+from gdexplorer.search.engine.positions import FastFrequency, FastPositions
 from gdexplorer.search.locking import update_lock
 from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatures
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
+SCHEMA_VERSION = 7  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
 # 5: a text digest per article (copies collapse into one hit); mentions respect punctuation;
-# 6: words longer than 255 characters indexed as pieces (gdexplorer.search.analysis)
+# 6: words longer than 255 characters indexed as pieces (gdexplorer.search.analysis);
+# 7: no stop words, Porter2, title/body without positions, title_exact/body_exact (exact words, CJK characters)
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -63,7 +64,7 @@ INDEX_DAMAGE = (struct.error, EOFError, OSError, zlib.error, pickle.UnpicklingEr
                 index.EmptyIndexError)
 
 def analyzer_for(language: str) -> Analyzer:
-    """The text analyzer for a corpus language ('en' or 'zh')."""
+    """The analyzer of the ranked (stemmed) text fields for a corpus language ('en' or 'zh')."""
     if language == "zh":
         from gdexplorer.search.chinese import chinese_analyzer
 
@@ -72,13 +73,17 @@ def analyzer_for(language: str) -> Analyzer:
 
 
 def make_schema(language: str) -> fields.Schema:
+    """The fields of an index; what each text field holds is in ``gdexplorer.search.analysis``."""
     text = analyzer_for(language)
+    exact = exact_analyzer()
     schema = fields.Schema(
         path=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(stored=True, analyzer=text, field_boost=2.0),
+        title=fields.TEXT(stored=True, analyzer=text, field_boost=2.0, phrase=False),
         # Bodies are not stored: snippets are cut from the article file for the visible hits only,
         # which keeps the index small and the writer fast.
-        body=fields.TEXT(analyzer=text, phrase=True),
+        body=fields.TEXT(analyzer=text, phrase=False),
+        title_exact=fields.TEXT(analyzer=exact, field_boost=2.0, phrase=True),
+        body_exact=fields.TEXT(analyzer=exact, phrase=True),
         category=fields.ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
         date=fields.DATETIME(stored=True, sortable=True),
         month=fields.ID(sortable=True),  # "YYYY-MM": facet counts for the timeline
@@ -87,8 +92,11 @@ def make_schema(language: str) -> fields.Schema:
         info=fields.STORED(),
     )
     schema.add(DIGEST_FIELD, digest_field())
+    # Same postings as Whoosh's Frequency and Positions, analysed in one loop (see
+    # gdexplorer.search.engine.positions); positions packed for phrases over whole posting lists.
     for name in ("title", "body"):
-        # Same postings as Whoosh's Positions, analysed in one loop (see gdexplorer.search.engine.positions).
+        schema[name].format = FastFrequency(field_boost=schema[name].format.field_boost)
+    for name in ("title_exact", "body_exact"):
         schema[name].format = FastPositions(field_boost=schema[name].format.field_boost)
     return schema
 
@@ -517,6 +525,8 @@ class SearchIndex:
             "path": stat.id,
             "title": info.title,
             "body": article.body,
+            "title_exact": info.title,
+            "body_exact": article.body,
             "category": (info.category or "").lower() or None,
             "date": parse_date(info.date),
             "month": _month(info.date),

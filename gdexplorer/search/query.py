@@ -23,6 +23,7 @@ from whoosh.searching import Searcher, TimeLimit
 
 from gdexplorer.errors import QueryError
 from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
+from gdexplorer.search.analysis import EXACT_FIELDS, has_cjk
 from gdexplorer.search.copies import DIGEST_FIELD
 from gdexplorer.search.engine.collapsing import collapse as collapse_hits
 from gdexplorer.search.engine.collapsing import copies_among, text_keys
@@ -30,7 +31,8 @@ from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arra
 from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import column_order, rank
 from gdexplorer.search.index import info_from_stored
-from gdexplorer.search.snippets import make_snippet
+from gdexplorer.search.parsing import TextParser
+from gdexplorer.search.snippets import make_snippet, phrase_term
 from gdexplorer.search.syntax import syntax_problem
 
 FIELDS = ("title", "body", "category", "date", "entity")
@@ -57,7 +59,7 @@ class QueryParser:
     """Turns user text into a Whoosh query, or a ``QueryError`` with one clear sentence."""
 
     def __init__(self, schema: object) -> None:
-        parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.AndGroup)
+        parser = TextParser(schema)
         parser.add_plugin(qparser.FuzzyTermPlugin())
         parser.add_plugin(DateParserPlugin(free=False))
         self._parser = parser
@@ -85,7 +87,7 @@ class QueryParser:
             raise QueryError(f"cannot understand the query: {_why(e)}") from e
         errors = [q for q in parsed.leaves() if isinstance(q, wq.qcore._NullQuery)] if parsed else []
         if parsed is wq.NullQuery or (errors and parsed.is_leaf()):
-            raise QueryError("the query has no words to search for (only operators or very common words?)")
+            raise QueryError("the query has no words to search for (only operators or punctuation?)")
         return parsed.accept(_tighten_fuzzy)
 
 
@@ -95,7 +97,7 @@ def keystroke_text(text: str, min_prefix: int = 1) -> str:
     ``hydro`` becomes ``hydro (hydro OR hydro*)``-like: ``(hydro OR hydro*)``, keeping the exact word
     because stemmed index words are often shorter than what was typed ("government" is indexed
     as "govern", which "government*" would miss). A last word shorter than ``min_prefix`` is
-    left as typed.
+    left out: every word is indexed, so "oil p" taken as typed would look for the word "p".
     """
     if not text or text != text.rstrip() or text.count('"') % 2:
         return text
@@ -103,10 +105,11 @@ def keystroke_text(text: str, min_prefix: int = 1) -> str:
     if m is None:
         return text
     word = m.group(1)
-    if word.upper() in _OPERATORS or ":" in word or any("\u3400" <= ch <= "\u9fff" for ch in word):
+    # CJK text is matched as a substring already: it needs no prefix.
+    if word.upper() in _OPERATORS or ":" in word or has_cjk(word):
         return text
     if len(word) < min_prefix:
-        return text
+        return text[: m.start(1)].rstrip()
     return f"{text[: m.start(1)]}({word} OR {word}*)"
 
 
@@ -149,12 +152,22 @@ def _why(e: Exception) -> str:
     return message.splitlines()[0][:200]
 
 
-def highlight_terms(searcher: Searcher, query: wq.Query) -> tuple[str, ...]:
-    """The indexed words the query matches in title/body, expanded for prefix and fuzzy terms."""
+def highlight_terms(searcher: Searcher, query: wq.Query, analyzer: Analyzer | None = None) -> tuple[str, ...]:
+    """The indexed words the query matches in title/body, expanded for prefix and fuzzy terms.
+
+    A word matched in an exact field is given as the stemmed fields' term (what ``analyzer`` makes
+    of it), which snippets and highlighting look for; a phrase, or a CJK run, as one term that
+    they find as written (``snippets.phrase_term``).
+    """
     terms: dict[str, None] = {}
     reader = searcher.reader()
     for leaf in query.leaves():
-        if leaf.field() not in ("title", "body"):
+        field = leaf.field()
+        if field in _EXACT:
+            words = leaf.words if isinstance(leaf, wq.Phrase) else [leaf.text] if isinstance(leaf, wq.Term) else []
+            terms.update(dict.fromkeys(_exact_terms([str(w) for w in words], analyzer)))
+            continue
+        if field not in ("title", "body"):
             continue
         try:
             # Bounded: a two-letter prefix can expand to thousands of words.
@@ -166,6 +179,19 @@ def highlight_terms(searcher: Searcher, query: wq.Query) -> tuple[str, ...]:
         if len(terms) >= MAX_HIGHLIGHT_TERMS:
             break
     return tuple(terms)
+
+
+_EXACT = frozenset(EXACT_FIELDS.values())
+
+
+def _exact_terms(words: list[str], analyzer: Analyzer | None) -> list[str]:
+    if len(words) > 1:
+        # A phrase: highlighted where it occurs, as one passage (see snippets.phrase_pattern).
+        return [phrase_term(words)]
+    if len(words) == 1 and not has_cjk(words[0]) and analyzer is not None:
+        tokens = [t.text for t in analyzer(words[0])]
+        return [tokens[0] if len(tokens) == 1 else words[0]]
+    return words
 
 
 def run_search(
@@ -227,7 +253,7 @@ def run_search(
     facet_counts = None
     if facets and not timed_out:
         facet_counts = count_facets(searcher, query, filter_query, ranked.matches if ranked is not None else None)
-    terms = highlight_terms(searcher, query)
+    terms = highlight_terms(searcher, query, analyzer)
     hits = []
     for position, (docnum, score) in enumerate(page, start=offset + 1):
         stored = searcher.stored_fields(docnum)

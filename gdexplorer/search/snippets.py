@@ -7,6 +7,7 @@ Whoosh's highlighter as the fallback and the reference for what matches.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -14,11 +15,12 @@ from whoosh import highlight
 from whoosh.analysis.analyzers import Analyzer
 
 from gdexplorer.model import Segment, Snippet
-from gdexplorer.search.analysis import MAX_WORD_CHARS
+from gdexplorer.search.analysis import MAX_WORD_CHARS, has_cjk, is_cjk
 
 SNIPPET_CHARS = 220
 SNIPPET_SURROUND = 60
 MAX_SNIPPET_TERMS = 300  # stems in one candidate pattern
+MAX_SPANS = 24  # matches looked for in one article: enough to choose the two best passages
 
 
 class SegmentFormatter(highlight.Formatter):
@@ -88,6 +90,14 @@ def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> Snippet:
 def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet:
     """Up to two passages of ``body`` around the terms, or its start when none occurs."""
     term_set = frozenset(terms)
+    written = frozenset(t for t in term_set if _as_written(t))
+    if written and body:
+        spans = [m.span() for m in itertools.islice(phrase_pattern(written).finditer(body), MAX_SPANS)]
+        others = term_set - written
+        if others:
+            first = _quick_spans(body, others, analyzer)
+            spans += first if first is not None else highlight_spans(body, others, analyzer, limit=MAX_SPANS)
+        return _passages(body, _disjoint(spans)[:MAX_SPANS]) or lead_snippet(body)
     if term_set and body:
         quick = _quick_snippet(body, term_set, analyzer)
         if quick:
@@ -142,9 +152,16 @@ def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snip
     Empty when it cannot tell (non-ASCII terms, or no candidate confirmed): the caller then
     falls back to Whoosh's highlighter, which is the reference for what matches.
     """
+    spans = _quick_spans(body, terms, analyzer)
+    return _passages(body, spans) if spans else ()
+
+
+def _quick_spans(body: str, terms: frozenset[str], analyzer: Analyzer) -> list[tuple[int, int]] | None:
+    """The first matches of the terms, the candidates found by their stems; None for terms that
+    are not plain ASCII words."""
     pattern = _stem_pattern(terms)
     if pattern is None:
-        return ()
+        return None
     spans: list[tuple[int, int]] = []
     for m in pattern.finditer(body):
         # Bounded: a word of megabytes is indexed as pieces of MAX_WORD_CHARS, and only its first
@@ -156,8 +173,13 @@ def _quick_snippet(body: str, terms: frozenset[str], analyzer: Analyzer) -> Snip
         end = min(end, start + MAX_WORD_CHARS)
         if _stem(body[start:end].lower(), analyzer) in terms:
             spans.append((start, end))
-            if len(spans) >= 24:
+            if len(spans) >= MAX_SPANS:
                 break
+    return spans
+
+
+def _passages(body: str, spans: list[tuple[int, int]]) -> Snippet:
+    """Up to two passages around the densest groups of ``spans`` (ascending, not overlapping)."""
     if not spans:
         return ()
     groups: list[list[int]] = []  # [start, end, matches]
@@ -221,21 +243,75 @@ def _candidate_window(body: str, terms: frozenset[str]) -> tuple[str, int]:
     return body[begin:end], begin
 
 
-def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer) -> list[tuple[int, int]]:
-    """Character ranges in ``text`` whose analyzed form is one of ``terms``."""
+def phrase_term(words: Iterable[str]) -> str:
+    """A phrase's exact tokens as one highlight term: CJK characters joined, other words spaced."""
+    out = ""
+    for word in words:
+        if out and not (is_cjk(word) and is_cjk(out[-1])):
+            out += " "
+        out += word
+    return out
+
+
+def _as_written(term: str) -> bool:
+    """A phrase or CJK text, found as written rather than through the analyzer."""
+    return " " in term or has_cjk(term)
+
+
+def phrase_pattern(terms: Iterable[str]) -> re.Pattern[str]:
+    """Where the phrase terms occur, as the search matches them: the words in order with anything
+    but a word character between (nothing required next to CJK text), case-insensitive."""
+    alternatives = []
+    for term in sorted(terms, key=len, reverse=True):
+        pieces = term.split(" ")
+        pattern = re.escape(pieces[0])
+        for before, piece in itertools.pairwise(pieces):
+            cjk = has_cjk(before[-1]) or has_cjk(piece[0])
+            pattern += (r"\W*" if cjk else r"\W+") + re.escape(piece)
+        if not has_cjk(term[0]):
+            pattern = r"(?<!\w)" + pattern
+        if not has_cjk(term[-1]):
+            pattern += r"(?!\w)"
+        alternatives.append(pattern)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer,
+                    limit: int | None = None) -> list[tuple[int, int]]:
+    """Character ranges in ``text`` whose analyzed form is one of ``terms``, ascending.
+
+    Phrases and terms holding CJK characters are found as written, as the search matches them
+    (see ``gdexplorer.search.parsing``); where two ranges overlap the first, longest one wins.
+    """
     wanted = set(terms)
     if not wanted or not text:
         return []
+    written = [t for t in wanted if _as_written(t)]
     spans: list[tuple[int, int]] = []
-    joins = False  # the last span ended with a whole piece of a long word: the next piece continues it
-    for token in analyzer(text, chars=True, mode="index", removestops=False):
-        if token.text in wanted:
-            if joins and spans[-1][1] == token.startchar:
-                # One span per long word, not one per piece: 20,000 for a word of 5 MB.
-                spans[-1] = (spans[-1][0], token.endchar)
+    if written:
+        spans.extend(m.span() for m in phrase_pattern(written).finditer(text))
+        wanted.difference_update(written)
+    if wanted:
+        joins = False  # the last span ended with a whole piece of a long word: the next piece continues it
+        for token in analyzer(text, chars=True, mode="index", removestops=False):
+            if token.text in wanted:
+                if joins and spans[-1][1] == token.startchar:
+                    # One span per long word, not one per piece: 20,000 for a word of 5 MB.
+                    spans[-1] = (spans[-1][0], token.endchar)
+                else:
+                    spans.append((token.startchar, token.endchar))
+                joins = token.endchar - token.startchar == MAX_WORD_CHARS
             else:
-                spans.append((token.startchar, token.endchar))
-            joins = token.endchar - token.startchar == MAX_WORD_CHARS
-        else:
-            joins = False
-    return spans
+                joins = False
+    if written and wanted:
+        spans = _disjoint(spans)
+    return spans[:limit] if limit is not None else spans
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ascending, without overlaps: of two that overlap, the one starting first (the longer at a tie)."""
+    kept: list[tuple[int, int]] = []
+    for span in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept

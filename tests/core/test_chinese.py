@@ -42,3 +42,38 @@ def test_english_corpora_keep_the_english_analyzer(seeds):
     explorer = Explorer(seeds)
     explorer.update_index()
     assert explorer._index.language == "en"
+
+
+JAPANESE = {
+    "a.txt": ("東京タワーの夜景", "東京タワーは東京の港区にある。夜はとてもきれいです。"),
+    "b.txt": ("大阪の話", "大阪城へ行きました。タワーではありません。"),
+    "c.txt": ("ひらがなの記事", "とうきょうへ いきました。東 京は遠い。"),
+    "d.txt": ("English only", "Nothing in CJK here, just Tokyo."),
+}
+
+
+@pytest.fixture
+def japanese(tmp_path):
+    root = tmp_path / "ja"
+    for name, (title, body) in JAPANESE.items():
+        path = root / "articles" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    explorer = Explorer(root)
+    explorer.update_index()
+    return explorer
+
+
+@pytest.mark.parametrize("run", ["タワー", "東京", "ワ", "とうきょう", "きょう", "いきました", "の", "夜景", "京は"])
+def test_kana_and_kanji_runs_find_exactly_the_articles_holding_them(japanese, run):
+    expected = {f"articles/{n}" for n, (title, body) in JAPANESE.items() if run in title or run in body}
+    result = japanese.search(run, limit=10, snippets=False)
+    assert result.total == len(expected) > 0
+    assert {h.path for h in result.hits} == expected
+
+
+def test_kana_runs_are_highlighted_as_written(japanese):
+    hit = japanese.search("タワー", limit=5).hits[0]
+    assert "タワー" in [s.text for s in hit.snippet if s.match]
+    # "東 京" (a space between) is not the run "東京".
+    assert "articles/c.txt" not in {h.path for h in japanese.search("東京", limit=5).hits}

@@ -232,7 +232,7 @@ def test_query_shapes_ranking_does_not_know_go_through_whoosh(bbc):
     from whoosh.query import spans
 
     searcher = bbc._index.searcher()
-    near = spans.SpanNear2([wq.Term("body", "oil"), wq.Term("body", "price")], slop=3)
+    near = spans.SpanNear2([wq.Term("body_exact", "oil"), wq.Term("body_exact", "prices")], slop=3)
     assert ranking.rank(searcher, near, 10) is None
     expected = set(searcher.docs_for_query(near))
     result = run_search(searcher, near, "oil near price", bbc._body, bbc._analyzer, limit=10, collapse=False)

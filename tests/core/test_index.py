@@ -8,7 +8,7 @@ import pytest
 
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import Progress
-from gdexplorer.search.engine.positions import FastPositions
+from gdexplorer.search.engine.positions import FastFrequency, FastPositions
 from gdexplorer.search.index import META, SCHEMA_VERSION
 
 
@@ -71,9 +71,11 @@ def test_an_old_schema_is_rebuilt(seeds):
     stats = Explorer(seeds).update_index()
     assert stats.rebuilt
     assert stats.reason == f"index schema {SCHEMA_VERSION - 1} is older than {SCHEMA_VERSION}"
-    # Schema 3: rebuilt indexes store positions packed, which phrases read as arrays.
+    # Schema 3: rebuilt indexes store positions packed, which phrases read as arrays; schema 5:
+    # phrases are matched in the exact fields, the stemmed ones only count their words.
     searcher = Explorer(seeds)._index.searcher()
-    assert all(isinstance(searcher.schema[f].format, FastPositions) for f in ("body", "title"))
+    assert all(isinstance(searcher.schema[f].format, FastPositions) for f in ("body_exact", "title_exact"))
+    assert all(isinstance(searcher.schema[f].format, FastFrequency) for f in ("body", "title"))
     assert Explorer(seeds).search('"fuel cell"').total > 0
 
 

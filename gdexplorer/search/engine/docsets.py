@@ -280,19 +280,28 @@ def _phrase(q: wq.Phrase, searcher: Searcher, memo: Memo) -> DocSet:
 
 def _packed_phrase(reader: object, field: str, words: list[str | bytes], candidates: DocSet) -> DocSet:
     """The phrase check as array operations: (document, position - offset) keys of each word,
-    kept for the candidates only, intersected word after word."""
-    wanted = candidates
-    keys: np.ndarray | None = None
+    kept for the candidates only, intersected word after word, the rarest first.
+
+    The keys of a word come sorted (documents ascending, then positions), so an intersection is a
+    binary search of the smaller array in the larger, not a sort of both: with every word indexed,
+    a phrase like "of the" intersects millions of positions at 100,000 articles.
+    """
     last = len(words) - 1
+    found: list[np.ndarray] = []
     for i, word in enumerate(words):
         docs, positions = position_arrays(reader, field, word)
-        keep = wanted[docs]
+        keep = candidates[docs]
         # Shifted so that the phrase's words share a key, never below zero.
-        found = (docs[keep].astype(np.int64) << 32) | (positions[keep].astype(np.int64) + (last - i))
-        keys = found if keys is None else np.intersect1d(keys, found, assume_unique=True)
+        found.append((docs[keep].astype(np.int64) << 32) | (positions[keep].astype(np.int64) + (last - i)))
+    found.sort(key=len)
+    keys = found[0]
+    for other in found[1:]:
         if not len(keys):
-            return _none(reader)
-    assert keys is not None
+            break
+        at = np.searchsorted(other, keys)
+        keys = keys[other[np.minimum(at, len(other) - 1)] == keys]
+    if not len(keys):
+        return _none(reader)
     return _mask(reader, keys >> 32)
 
 
@@ -309,28 +318,32 @@ def position_arrays(reader: object, field: str, word: str | bytes) -> tuple[np.n
 
 
 def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Every occurrence as (document, position), in posting order: documents ascending, then
+    positions, which the phrase check relies on."""
     if not ids:
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint32)
     counts = np.frombuffer(b"".join([v[:4] for v in values]), dtype=">u4").astype(np.int64)
     widths = (np.fromiter(map(len, values), dtype=np.int64, count=len(values)) - 4) // np.maximum(counts, 1)
-    doc_ids = np.asarray(ids, dtype=np.int32)
-    all_docs: list[np.ndarray] = []
-    all_positions: list[np.ndarray] = []
+    all_docs = np.repeat(np.asarray(ids, dtype=np.int32), counts)
+    all_positions = np.empty(len(all_docs), dtype=np.uint32)
+    starts_all = np.cumsum(counts) - counts  # where each posting's occurrences go
     for width, dtype in ((1, "u1"), (2, "<u2"), (4, "<u4")):
         picked = np.flatnonzero(widths == width)
         if not len(picked):
             continue
-        chosen = values if len(picked) == len(values) else [values[k] for k in picked.tolist()]
+        whole = len(picked) == len(values)
+        chosen = values if whole else [values[k] for k in picked.tolist()]
         gaps = np.frombuffer(b"".join([v[4:] for v in chosen]), dtype=dtype).astype(np.int64)
         per = counts[picked]
         # Positions are running sums of the gaps, restarting at each posting.
         sums = np.cumsum(gaps)
         starts = np.cumsum(per) - per
-        all_positions.append((sums - np.repeat(sums[starts] - gaps[starts], per)).astype(np.uint32))
-        all_docs.append(np.repeat(doc_ids[picked], per))
-    if len(all_docs) == 1:
-        return all_docs[0], all_positions[0]
-    return np.concatenate(all_docs), np.concatenate(all_positions)
+        positions = (sums - np.repeat(sums[starts] - gaps[starts], per)).astype(np.uint32)
+        if whole:
+            return all_docs, positions
+        # Back in posting order among the postings of the other widths.
+        all_positions[np.repeat(starts_all[picked] - starts, per) + np.arange(len(gaps))] = positions
+    return all_docs, all_positions
 
 
 def _read_values(reader: object, field: str, word: str | bytes) -> tuple[list[int], list[bytes]]:
