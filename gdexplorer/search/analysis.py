@@ -135,14 +135,19 @@ def exact_spans(value: str, size: int = MAX_WORD_CHARS) -> Iterator[tuple[str, i
         pos -= 1
 
 
-class ExactTokenizer(Tokenizer):
-    """Words as the English tokenizer finds them, and each CJK character apart (see the module)."""
+class SpanTokenizer(Tokenizer):
+    """A tokenizer defined by its ``spans``: Whoosh's ``Token`` plumbing (positions, characters,
+    the untokenized mode) written once for the exact and the Chinese tokenizers."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+    def spans(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        """(token, position, start, end) of each token of ``value``, positions from 0."""
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -168,7 +173,7 @@ class ExactTokenizer(Tokenizer):
                 token.endchar = start_char + len(value)
             yield token
             return
-        for text, pos, start, end in exact_spans(value):
+        for text, pos, start, end in self.spans(value):
             token.text = text
             token.boost = 1.0
             token.stopped = False
@@ -180,6 +185,13 @@ class ExactTokenizer(Tokenizer):
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
+
+
+class ExactTokenizer(SpanTokenizer):
+    """Words as the English tokenizer finds them, and each CJK character apart (see the module)."""
+
+    def spans(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        return exact_spans(value)
 
 
 def exact_analyzer() -> Analyzer:
