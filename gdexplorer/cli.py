@@ -329,6 +329,7 @@ def result_json(result: SearchResult, explorer=None) -> dict[str, object]:
         out["partial"] = True
     if result.collapsed:
         out["collapsed"] = result.collapsed  # matching articles not in "total": copies named by a hit
+    out["did_you_mean"] = result.did_you_mean
     if result.facets is not None:
         out["facets"] = {
             "category": dict(result.facets.categories),
@@ -368,6 +369,8 @@ def _print_result(result: SearchResult, out: TextIO) -> None:
         notes.append(f"{result.collapsed} duplicate{'s' if result.collapsed != 1 else ''} folded into their hits")
     print(f"{result.total} result{'s' if result.total != 1 else ''} for {result.query!r} "
           f"in {result.took_ms:.0f} ms" + (f" ({'; '.join(notes)})" if notes else ""), file=out)
+    if result.did_you_mean:
+        print(f"Did you mean: {result.did_you_mean}", file=out)
     for hit in result.hits:
         meta = " · ".join(x for x in (hit.info.date and hit.info.date[:10], hit.info.category) if x)
         print(f"\n{hit.rank:>3}. {_style(hit.info.title, '1', color)}" + (f"  ({meta})" if meta else ""), file=out)

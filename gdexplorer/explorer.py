@@ -67,6 +67,7 @@ from gdexplorer.search.query import (
     stored_entity_ids,
 )
 from gdexplorer.search.snippets import highlight_spans, make_snippet
+from gdexplorer.search.spelling import did_you_mean
 from gdexplorer.search.syntax import unfinished
 
 # Articles in the corpus's own format: the only files whose changes the watch list follows one by one.
@@ -482,6 +483,11 @@ class Explorer:
                                 with_snippets=snippets, sort=sort, keystroke=keystroke,
                                 filter_query=filter_query, facets=facets, time_limited=time_limited,
                                 collapse=collapse)
+            if typed and not (keystroke and time_limited):
+                # Not in the fast answer to a keystroke: the one after the pause offers it.
+                fix = did_you_mean(searcher, typed, result.total, prefix_last=keystroke and not text[-1:].isspace())
+                if fix is not None and fix != typed:
+                    result = replace(result, did_you_mean=fix)
         except INDEX_DAMAGE as e:
             # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.

@@ -173,6 +173,7 @@ class SearchResult:
     facets: Facets | None = None
     filters: tuple[str, ...] = ()
     collapsed: int = 0  # matching articles left out of ``total`` as copies of a hit (``Hit.copies``)
+    did_you_mean: str | None = None  # the query with misspelt words corrected from the index's own words
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,6 +173,10 @@ class SearchController(QObject):
             self._settle_later()
             if not outcome.result.total:
                 return  # "≈ 0 results" would only flash: keep the last list until the full answer
+        elif outcome.keystroke and not outcome.result.total:
+            # Complete but empty: the answer after the pause adds "Did you mean …?", which the
+            # fast one leaves out (looking for near words costs more than a keystroke may).
+            self._settle_later()
         self.results.show_result(self.explore.query, outcome.result, outcome.result.took_ms,
                                  outcome.while_indexing)
         if not partial:

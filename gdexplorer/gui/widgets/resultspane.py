@@ -79,6 +79,13 @@ class ResultsPane(QWidget):
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setContentsMargins(12, 6, 12, 0)
         self.error.hide()
+        # "Did you mean hydrogen?" above the hits: one click searches for the corrected query.
+        self.correction = QLabel(self)
+        self.correction.setObjectName("didYouMean")
+        self.correction.setWordWrap(True)
+        self.correction.setTextFormat(Qt.TextFormat.RichText)
+        self.correction.setContentsMargins(12, 6, 12, 0)
+        self.correction.hide()
         self.summary = QLabel(self)
         self.summary.setObjectName("resultsSummary")
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -109,6 +116,7 @@ class ResultsPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.error)
+        layout.addWidget(self.correction)
         layout.addLayout(header)
         layout.addWidget(self.stack, 1)
         self._apply_error_style()
@@ -117,6 +125,7 @@ class ResultsPane(QWidget):
         self.view.activated.connect(self._on_view_activated)
         self.sort.currentIndexChanged.connect(self._on_sort_current_index_changed)
         self.empty.linkActivated.connect(self._on_empty_link_activated)
+        self.correction.linkActivated.connect(self._on_empty_link_activated)
 
     # -- what is shown -----------------------------------------------------------------------
 
@@ -135,6 +144,7 @@ class ResultsPane(QWidget):
         """A first page of results for ``query``."""
         self.set_error("")
         self.model.set_result(result, query)
+        self._show_correction(result.did_you_mean if result.total else None)
         # A partial answer (search as you type, cut short) counts what it saw: a lower bound.
         count = ("≈ " if result.partial else "") + plural(result.total, "result")
         # The total counts texts: copies of an article are one row that says how many there are.
@@ -151,7 +161,7 @@ class ResultsPane(QWidget):
                              f"No article indexed so far matches “{html.escape(query)}”. "
                              "The index is still being built; results will appear when it is done.")
         else:
-            self._show_no_match(query)
+            self._show_no_match(query, result.did_you_mean)
 
     def append_result(self, result: SearchResult) -> None:
         self.model.append(result)
@@ -159,6 +169,7 @@ class ResultsPane(QWidget):
     def show_newest(self, result: SearchResult) -> None:
         """The newest articles, before any search."""
         self.set_error("")
+        self._show_correction(None)
         self.model.set_result(result, "")
         self.summary.setText(f"Newest of {plural(result.total + result.collapsed, 'article')}")
         self.stack.setCurrentWidget(self.view)
@@ -166,6 +177,7 @@ class ResultsPane(QWidget):
     def show_message(self, title: str, text: str, summary: str = "") -> None:
         """An empty state: a title and a paragraph (rich text; links become searches)."""
         self.model.clear()
+        self._show_correction(None)
         self.summary.setText(summary)
         self._show_empty(title, text)
 
@@ -176,10 +188,24 @@ class ResultsPane(QWidget):
 
     def clear(self) -> None:
         self.model.clear()
+        self._show_correction(None)
         self.summary.setText("")
         self.set_error("")
 
-    def _show_no_match(self, query: str) -> None:
+    def _show_correction(self, corrected: str | None) -> None:
+        if corrected:
+            self.correction.setText(f"Did you mean <a href=\"{html.escape(corrected)}\"><b>"
+                                    f"{html.escape(corrected)}</b></a>?")
+        self.correction.setVisible(bool(corrected))
+
+    def correction_text(self) -> str:
+        return self.correction.text() if self.correction.isVisible() else ""
+
+    def _show_no_match(self, query: str, corrected: str | None = None) -> None:
+        if corrected:
+            self._show_empty("No results", f"No articles match “{html.escape(query)}”.<br>Did you mean "
+                             f"<a href=\"{html.escape(corrected)}\"><b>{html.escape(corrected)}</b></a>?")
+            return
         if not query:
             self._show_empty("No results", "No article matches these filters.<br>"
                              "Remove one (click its chip, or Backspace in the empty search field).")
