@@ -50,6 +50,7 @@ from gdexplorer.model import (
 )
 from gdexplorer.paths import index_dir_for
 from gdexplorer.search import buildprotocol
+from gdexplorer.search.engine.spelling import did_you_mean
 from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for
 from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
@@ -67,7 +68,6 @@ from gdexplorer.search.query import (
     stored_entity_ids,
 )
 from gdexplorer.search.snippets import highlight_spans, make_snippet
-from gdexplorer.search.spelling import did_you_mean
 from gdexplorer.search.syntax import unfinished
 
 # Articles in the corpus's own format: the only files whose changes the watch list follows one by one.

@@ -45,7 +45,7 @@ KEYSTROKE_EXPANSIONS = 48
 KEYSTROKE_SECONDS = 0.03
 # The fast first answer to a keystroke does not expand a last word shorter than this: "t" or "te"
 # begins tens of thousands of words at 100,000 articles. The full search that follows does.
-KEYSTROKE_MIN_PREFIX = 3
+KEYSTROKE_MIN_PREFIX = 1
 _LAST_WORD = re.compile(r"(?:^|[\s(])([^\s\"():*~^\[\]{}]+)$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _DATE_RANGE = re.compile(r"\bdate:\[\s*(\S+)\s+to\s+(\S+?)\s*\]", re.IGNORECASE)
@@ -163,6 +163,10 @@ def highlight_terms(searcher: Searcher, query: wq.Query, analyzer: Analyzer | No
     reader = searcher.reader()
     for leaf in query.leaves():
         field = leaf.field()
+        mark = getattr(leaf, "highlight", "")
+        if mark:  # a prefix, matched in the text as written (snippets.phrase_pattern)
+            terms[mark] = None
+            continue
         if field in _EXACT:
             words = leaf.words if isinstance(leaf, wq.Phrase) else [leaf.text] if isinstance(leaf, wq.Term) else []
             terms.update(dict.fromkeys(_exact_terms([str(w) for w in words], analyzer)))

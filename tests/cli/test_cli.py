@@ -28,7 +28,8 @@ def test_search_json(capsys, seeds):
     code, out, _ = run(capsys, "search", "eVTOL", "--json", "--corpus", str(seeds))
     assert code == Exit.OK
     data = json.loads(out)
-    assert set(data) == {"query", "total", "took_ms", "hits"}
+    assert set(data) == {"query", "total", "took_ms", "hits", "did_you_mean"}
+    assert data["did_you_mean"] is None
     assert data["total"] == 1
     hit = data["hits"][0]
     assert set(hit) >= {"path", "title", "score", "snippet", "date", "category"}
