@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterator
 
 from whoosh.analysis.acore import Token
-from whoosh.analysis.analyzers import Analyzer
+from whoosh.analysis.analyzers import Analyzer, CompositeAnalyzer
 from whoosh.analysis.filters import Filter, LowercaseFilter
 from whoosh.analysis.morph import StemFilter
 from whoosh.analysis.tokenizers import RegexTokenizer, Tokenizer
@@ -203,9 +203,13 @@ class ExactTokenizer(SpanTokenizer):
 PREFIX_CHARS = 3
 
 
-class PrefixFilter(Filter):
-    """Each distinct first one, two and three letters of the words (CJK characters have none:
-    each is a word of its own in the exact fields)."""
+class PrefixTokenizer(Tokenizer):
+    """Each distinct first one, two and three letters of the exact fields' words, in no order.
+
+    Set operations over the text's distinct words, not a token stream: per token, Whoosh's
+    filter chain cost as much as analysing the body again. CJK characters have no prefixes: each
+    is a word of its own in the exact fields.
+    """
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -213,23 +217,24 @@ class PrefixFilter(Filter):
     def __hash__(self) -> int:
         return hash(type(self))
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        seen: set[str] = set()
-        for token in tokens:
-            word = token.text
-            if is_cjk(word[:1]):
-                continue
-            for size in range(1, min(PREFIX_CHARS, len(word)) + 1):
-                start = word[:size]
-                if start not in seen:
-                    seen.add(start)
-                    token.text = start
-                    yield token
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: object) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        words = set(EXACT_TOKEN.findall(value.lower())) if tokenize else {value.lower()}
+        starts = {w[:size] for w in words if not is_cjk(w[:1]) for size in range(1, PREFIX_CHARS + 1)}
+        for text in starts:
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos
+            yield token
 
 
 def prefix_analyzer() -> Analyzer:
     """The analyzer of the ``prefix`` field: the exact words' short prefixes (see the module)."""
-    return ExactTokenizer() | LongWordFilter() | LowercaseFilter() | PrefixFilter()
+    return CompositeAnalyzer(PrefixTokenizer())
 
 
 def exact_analyzer() -> Analyzer:
