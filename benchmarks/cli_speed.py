@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # noqa: E402 - the splicing and the corpus reader are bench.py's
+import bench  # the splicing and the corpus reader are bench.py's
 
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "gdexplorer-cli-bench"
 # Queries whose text means the same in both syntaxes: words (all required) and a phrase.
