@@ -82,16 +82,24 @@ class FreshnessRecord:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / FRESHNESS
+        self._written: bytes | None = None  # what this object last saved: the window refreshes often
 
     def save(self, generation: int, signals: dict[str, Stat | str]) -> None:
-        data = json.dumps({"format": FORMAT, "generation": generation, "paths": signals})
+        data = json.dumps({"format": FORMAT, "generation": generation, "paths": signals}).encode("utf-8")
+        if data == self._written:
+            with contextlib.suppress(OSError):
+                if self.path.read_bytes() == data:
+                    return
         try:
             # Not durable: a lost or cut file means "changed", never "unchanged".
-            atomic_write(self.path, data.encode("utf-8"), durable=False)
+            atomic_write(self.path, data, durable=False)
+            self._written = data
         except OSError as e:
+            self._written = None
             log.info("could not save %s: %s", self.path, e)
 
     def forget(self) -> None:
+        self._written = None
         with contextlib.suppress(OSError):
             self.path.unlink()
 
