@@ -1,7 +1,9 @@
 """The ``gdexplorer`` command: bare, it opens the window; subcommands work on the same core.
 
-Every subcommand takes ``--corpus DIR`` (default: the bundled seeds) and builds or updates the
-index on first use, so ``gdexplorer search hydrogen`` works on a fresh install.
+Every subcommand takes ``--corpus DIR`` (default: the bundled seeds) and builds the index on first
+use, so ``gdexplorer search hydrogen`` works on a fresh install. The read-only commands (search,
+entity, entities, export) trust the index while cheap signals (folder, manifest and annotation file
+stats) say nothing changed, and update it first otherwise; ``--update`` checks every article.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ class Exit(enum.IntEnum):
     USAGE = 2
 
 
+UPDATE_HELP = ("check every article for changes before answering. Without it the index is trusted while "
+               "the corpus's folders, manifest and annotation files are unchanged since its last update "
+               "(milliseconds, where checking every article takes seconds on a large corpus): articles "
+               "added, removed, renamed or saved by an editor that replaces the file are noticed, an article "
+               "rewritten in place (same file, e.g. `>>` or some tools) is not; `gdexplorer index` and the "
+               "window always check every article")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", type=Path, metavar="DIR",
@@ -51,7 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="build or update the search index (with a progress bar)")
     p.add_argument("--rebuild", action="store_true", help="throw the index away and build it from scratch")
 
-    p = sub.add_parser("search", parents=[common], help="search the articles")
+    p = sub.add_parser("search", parents=[common], help="search the articles",
+                       description="Search the articles. The index is brought up to date first only if the "
+                                   "corpus's folders, manifest or annotation files changed since its last "
+                                   "update; --update also finds articles rewritten in place.")
+    p.add_argument("--update", action="store_true", help=UPDATE_HELP)
     p.add_argument("query", nargs="?", help='Whoosh query: words (ANDed), OR, NOT, "phrase", pre*, fuzzy~, '
                                            "title:, category:, date:[2010 TO 2012], entity:ID")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="how many hits to show (default 10)")
@@ -68,11 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("entities", parents=[common], help="list the curated entities")
     p.add_argument("--type", choices=[k.value for k in EntityKind], help="only entities of this type")
+    p.add_argument("--update", action="store_true", help=UPDATE_HELP)
     p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = sub.add_parser("entity", parents=[common], help="show one entity: facts with quotes, relations, mentions")
     p.add_argument("key", metavar="ID_OR_NAME", help="an entity id, name or alias")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument("--update", action="store_true", help=UPDATE_HELP)
     p.add_argument("--network", action="store_true",
                    help="show the entities linked to it: curated relations and the most co-mentioned")
 
@@ -86,9 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, default=1000, metavar="N", help="how many hits (default 1000)")
     e.add_argument("--filter", action="append", default=[], metavar="CLAUSE", help="as for search; repeatable")
     e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
+    e.add_argument("--update", action="store_true", help=UPDATE_HELP)
     e = what.add_parser("entity", parents=[common], help="a Markdown dossier: facts with quotes and sources")
     e.add_argument("key", metavar="ID_OR_NAME", help="an entity id, name or alias")
     e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
+    e.add_argument("--update", action="store_true", help=UPDATE_HELP)
     return parser
 
 
@@ -153,6 +171,13 @@ def _explorer(args: argparse.Namespace, index: bool = True):
 
     explorer = Explorer(args.corpus or seeds_dir(), args.annotations)
     if index:
+        if not getattr(args, "update", True):
+            changed = explorer.index_changes()
+            if not changed:
+                return explorer
+            log.info("updating the index: %s", changed)
+            if sys.stderr.isatty() and explorer.index_ready():
+                print(f"gdexplorer: updating the index ({changed})", file=sys.stderr)
         try:
             stats = _update(explorer, quiet=True)
         except (IndexBusyError, SearchIndexError) as e:

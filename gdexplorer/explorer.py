@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -51,6 +52,7 @@ from gdexplorer.model import (
 from gdexplorer.paths import index_dir_for
 from gdexplorer.search import buildprotocol
 from gdexplorer.search.engine.spelling import did_you_mean
+from gdexplorer.search.freshness import FreshnessRecord, folders_under, take
 from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for
 from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
@@ -123,6 +125,7 @@ class Explorer:
             else:
                 self._annotation_corpus = self._corpus
         self._index = SearchIndex(index_dir_for(self._corpus.root, self._annotations_dir, cache_dir))
+        self._freshness = FreshnessRecord(self._index.folder)
         self._annotations = AnnotationSet()
         self._index_problems: tuple[Problem, ...] = ()
         self._lock = threading.Lock()
@@ -392,10 +395,47 @@ class Explorer:
 
     def update_index(self, progress: ProgressCallback | None = None,
                      cancel: threading.Event | None = None) -> IndexStats:
-        """Build or update the index; see ``SearchIndex.update``."""
+        """Build or update the index; see ``SearchIndex.update``.
+
+        A complete update also saves the cheap signals that ``index_changes`` compares.
+        """
+        started = time.time_ns()
         stats = self._index.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
         self._index_problems = stats.problems
+        if not stats.cancelled:
+            self._save_freshness(started)
         return stats
+
+    def index_changes(self) -> str:
+        """Why the index may no longer describe the corpus, from cheap signals only; "" if none says so.
+
+        Compares the stat of the folders, the manifest and the annotation files with those saved by
+        the last complete update (milliseconds, where ``update_index`` stats every article). Not seen:
+        an article edited in place, which changes no folder (see ``gdexplorer.search.freshness``);
+        ``update_index`` sees it. "" means trust the index as it is; anything else, update it.
+        """
+        generation = self._index.generation()
+        if generation is None or not self._index.is_complete():
+            return "the index is not built or not complete"
+        return self._freshness.changed(generation)
+
+    def _save_freshness(self, started_ns: int) -> None:
+        corpus = self._corpus
+        annotations = self._annotations_dir
+        generation = self._index.generation()
+        # What the update used may be older than the files: a manifest or annotations changed since
+        # this object read them (the window rereads them on refresh). Then vouch for nothing.
+        if (generation is None or not corpus.manifest_unchanged()
+                or self._annotation_signature() != self._annotation_signature_seen):
+            self._freshness.forget()
+            return
+        paths = [str(corpus.root), *corpus.scanned_folders, str(corpus.root / MANIFEST)]
+        if annotations.is_dir():
+            paths += folders_under(annotations)
+            paths += [str(p) for p in annotation_files(annotations)]
+        else:
+            paths.append(str(annotations))  # its creation changes this
+        self._freshness.save(generation, take(dict.fromkeys(paths), started_ns))
 
     def index_ready(self) -> bool:
         return self._index.is_usable()

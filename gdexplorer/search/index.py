@@ -231,6 +231,16 @@ class SearchIndex:
             return None
         return self._ix
 
+    def generation(self) -> int | None:
+        """The latest commit's generation, None without a usable index."""
+        ix = self._open()
+        if ix is None:
+            return None
+        try:
+            return int(ix.latest_generation())
+        except INDEX_DAMAGE:
+            return None
+
     def schema(self) -> fields.Schema:
         ix = self._open()
         if ix is None:
