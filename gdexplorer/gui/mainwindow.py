@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from gdexplorer.gui.exportworker import Exporter
     from gdexplorer.gui.overviewcontroller import OverviewController
     from gdexplorer.gui.pages import OpenedCorpus
+    from gdexplorer.gui.readeractions import ReaderActions
     from gdexplorer.gui.searchcontroller import SearchController
     from gdexplorer.gui.session import ExplorerSession
     from gdexplorer.gui.watcher import CorpusWatcher
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
     explore: ExploreController
     searching: SearchController
     changes: ChangesController
+    reader_actions: ReaderActions
 
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -220,6 +222,7 @@ class MainWindow(QMainWindow):
             self._build_explore,
             self._build_searching,
             self._build_changes,
+            self._build_reader_actions,
             self.menus.set_open_icon,
         ]
 
@@ -324,11 +327,24 @@ class MainWindow(QMainWindow):
         changes.entity_requested.connect(self.open_entity)
         changes.results_stale.connect(self.searching.refresh)
 
+    def _build_reader_actions(self) -> None:
+        from gdexplorer.gui.readeractions import ReaderActions
+
+        reader = self.reader_actions = ReaderActions(self.article.view, self.settings, self)
+        self.menus.add_reader_actions(reader.zoom_in_action, reader.zoom_out_action, reader.zoom_reset_action,
+                                      reader.print_action, reader.pdf_action)
+        reader.message.connect(self.status.show_message)
+        self.session.article_loaded.connect(reader.update_actions)
+        self.menus.file_menu.aboutToShow.connect(reader.update_actions)
+
     # -- opening and showing -----------------------------------------------------------------
 
     def open_corpus(self, corpus: Path, annotations: Path | None = None) -> None:
         """Open a corpus folder (and optionally another folder's annotations) in the background."""
         self.finish_building()  # a corpus is shown by every part
+        first = self.corpus is None
+        if not first:
+            self.search.save_history(self.settings, self.corpus)
         self.corpus = Path(corpus)
         self.annotations = Path(annotations) if annotations else None
         self.menus.set_corpus(self.corpus, self.annotations)
@@ -337,7 +353,11 @@ class MainWindow(QMainWindow):
         self.explore.reset()
         self.searching.reset()
         self.navigation.clear()
-        self.search.set_query("")
+        self.search.restore_history(self.settings, self.corpus)
+        if not first:
+            # A query typed while the first corpus opened is searched once it is open (SearchController.start);
+            # another corpus's query is not carried over.
+            self.search.set_query("")
         self.index_status.clear()
         self.curation.set_explorer(None)
         self.exporter.set_explorer(None)
@@ -452,14 +472,14 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        self.search.restore_history(self.settings)
+        self.search.restore_history(self.settings)  # until a corpus opens, the searches made with none
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/mainSplitter", self.main_splitter.saveState())
         self.settings.setValue("window/sideSplitter", self.side_splitter.saveState())
-        self.search.save_history(self.settings)
+        self.search.save_history(self.settings, self.corpus)
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -1,0 +1,155 @@
+"""The window an analyst keeps open (issue 19): no stale state, keyboard, help, zoom, PDF, screen sizes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QTextBrowser
+
+from gdexplorer.gui.mainwindow import MainWindow
+from tests.gui.conftest import INDEX_TIMEOUT, search
+
+
+def rows(window: MainWindow) -> list[str]:
+    model = window.results.model
+    return [model.data(model.index(row, 0)) for row in range(model.rowCount())]
+
+
+def open_first(qtbot, window: MainWindow, query: str) -> None:
+    window.search.setText(query)
+    with qtbot.waitSignal(window.session.article_loaded, timeout=10_000):
+        qtbot.keyClick(window.search, Qt.Key.Key_Return)
+
+
+# -- wrong information on screen -------------------------------------------------------------
+
+
+def test_enter_in_the_search_field_opens_the_first_result(qtbot, opened):
+    open_first(qtbot, opened, "tcl")
+    page = opened.article.view.page
+    assert page is not None
+    assert page.article.info.title == rows(opened)[0]
+    assert opened.results.view.currentIndex().row() == 0
+
+
+def test_typing_alone_does_not_open_an_article(qtbot, opened):
+    search(qtbot, opened, "tcl")
+    qtbot.wait(50)
+    assert opened.article.view.page is None
+
+
+def test_a_bad_query_clears_the_last_results_and_stops_counting(qtbot, opened):
+    search(qtbot, opened, "hydrogen")
+    assert rows(opened)
+    opened.search.selectAll()
+    with qtbot.waitSignal(opened.session.search_failed, timeout=5000):
+        qtbot.keyClicks(opened.search, "author:smith")
+    assert opened.results.error.isVisible()
+    assert rows(opened) == []  # not hydrogen's two articles under author:smith's error
+    assert opened.facets.summary.text() != "Counting…"
+
+
+def test_opening_another_corpus_forgets_the_last_ones_count(qtbot, opened, tmp_path: Path):
+    other = tmp_path / "other"
+    shutil.copytree(opened.corpus, other)
+    for article in sorted((other / "articles").rglob("*"))[1:] if (other / "articles").is_dir() else []:
+        if article.is_file():
+            article.unlink()
+    assert "2 articles" in opened.search.placeholderText()
+    opened.open_corpus(other)
+    # Until the new corpus is counted, nothing says the old corpus's "2 articles" or its months.
+    assert "2 articles" not in opened.search.placeholderText()
+    assert opened.facets.model.rowCount() == 0
+    assert opened.facets.summary.text() == ""
+    qtbot.waitUntil(lambda: not opened.session.indexing, timeout=INDEX_TIMEOUT)
+
+
+def test_a_query_typed_before_the_corpus_opens_is_kept_and_searched(qtbot, window, seeds_corpus):
+    window.search.setText("tcl")
+    with qtbot.waitSignal(window.session.search_finished, timeout=INDEX_TIMEOUT):
+        window.open_corpus(seeds_corpus)
+    assert window.search.text() == "tcl"
+    qtbot.waitUntil(lambda: rows(window) == ["Tech innovation set to upgrade Guangdong development"], timeout=10_000)
+    qtbot.waitUntil(lambda: not window.session.indexing, timeout=INDEX_TIMEOUT)
+
+
+def test_recent_searches_belong_to_their_corpus(qtbot, opened, tmp_path: Path):
+    open_first(qtbot, opened, "tcl")
+    assert opened.search.history() == ["tcl"]
+    other = tmp_path / "other"
+    shutil.copytree(opened.corpus, other)
+    seeds = opened.corpus
+    opened.open_corpus(other)
+    assert opened.search.history() == []
+    qtbot.waitUntil(lambda: not opened.session.indexing, timeout=INDEX_TIMEOUT)
+    with qtbot.waitSignal(opened.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        opened.open_corpus(seeds)
+    assert opened.search.history() == ["tcl"]
+    qtbot.waitUntil(lambda: not opened.session.indexing, timeout=INDEX_TIMEOUT)
+
+
+# -- help, zoom, PDF -------------------------------------------------------------------------
+
+
+def test_f1_shows_the_keyboard_shortcuts_and_the_query_syntax(qtbot, opened):
+    opened.activateWindow()
+    opened.menus.shortcuts_action.trigger()
+    dialog = opened.menus.help_dialog
+    assert dialog is not None and dialog.isVisible()
+    text = dialog.findChild(QTextBrowser, "shortcutsPage").toPlainText()
+    assert "Back" in text and "Zoom In" in text and "Keyboard Shortcuts" in text
+    assert "F1" in text
+    syntax = dialog.findChild(QTextBrowser, "syntaxPage").toPlainText()
+    for example in ("title:", "category:", "entity:", "date:[2010 TO 2012]", '"media tour"', "develop*", "~", "OR"):
+        assert example in syntax
+    assert QKeySequence("F1") in opened.menus.shortcuts_action.shortcuts()
+    dialog.close()
+
+
+def test_the_syntax_guide_examples_are_queries_that_work(qtbot, opened):
+    for query in ("hydrogen OR battery", "hydrogen NOT battery", '"media tour"', "develop*", "guangzhuo~",
+                  "title:hydrogen", "date:[2010 TO 2030]", "date:2024", "(tcl OR huawei) AND shenzhen"):
+        opened.search.selectAll()
+        with qtbot.waitSignal(opened.session.search_finished, timeout=10_000):
+            opened.search_for(query)
+        assert not opened.results.error.isVisible(), query
+
+
+def test_zoom_changes_the_reader_text_and_is_remembered(qtbot, opened, settings: QSettings):
+    open_first(qtbot, opened, "tcl")
+    view = opened.article.view
+    size = view.font().pointSizeF()
+    opened.reader_actions.zoom_in_action.trigger()
+    opened.reader_actions.zoom_in_action.trigger()
+    assert view.font().pointSizeF() > size
+    assert view.page is not None  # still showing the article
+    assert int(settings.value("reader/zoom")) == 2
+    opened.reader_actions.zoom_out_action.trigger()
+    assert int(settings.value("reader/zoom")) == 1
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.built, timeout=5000)
+    assert again.reader_actions.zoom == 1
+    assert again.article.view.font().pointSizeF() > size
+    again.reader_actions.zoom_reset_action.trigger()
+    assert again.article.view.font().pointSizeF() == size
+    again.close()
+
+
+def test_an_article_saves_as_a_pdf_with_its_citation(qtbot, opened, tmp_path: Path):
+    assert not opened.reader_actions.pdf_action.isEnabled()
+    open_first(qtbot, opened, "tcl")
+    assert opened.reader_actions.pdf_action.isEnabled()
+    doc = opened.reader_actions.printable()
+    assert doc is not None
+    title = opened.article.view.page.article.info.title
+    assert title in doc.toPlainText()
+    assert "Source:" in doc.toPlainText()
+    target = tmp_path / "article.pdf"
+    opened.reader_actions.save_pdf(target)
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 1000
