@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         self.problems_dock.counted.connect(self.problems_button.set_counts)
         self.problems_button.clicked.connect(self.problems_dock.toggle)
         self.navigation.location_requested.connect(self._on_navigation_location_requested)
+        self.navigation.is_shown = self._is_shown
         self._first_paint.done.connect(self._on_first_paint_done)
 
         menus = self.menus
@@ -240,6 +241,9 @@ class MainWindow(QMainWindow):
         session.index_failed.connect(self.status.show_message)
         session.index_lost.connect(self.status.show_message)
         session.article_loaded.connect(self.article.suggestions.show_article)
+        # What Back/Forward would pass over depends on what is shown, which arrives after the visit.
+        for shown in (session.article_loaded, session.entity_loaded, session.search_finished):
+            shown.connect(self.navigation.update_actions, Qt.ConnectionType.QueuedConnection)
 
     def _build_overview(self) -> None:
         from gdexplorer.gui.overviewcontroller import OverviewController
@@ -418,6 +422,19 @@ class MainWindow(QMainWindow):
             self.open_article(location)
         else:
             self.open_entity(location.entity_id)
+
+    def _is_shown(self, location: Location) -> bool:
+        """Whether the window already shows this place (Back and Forward pass over it)."""
+        if not self.built:
+            return False
+        if isinstance(location, SearchLocation):
+            return (location.query, location.filters, location.sort) == \
+                (self.explore.query, self.explore.filters, self.results.sort_key)
+        if isinstance(location, ArticleLocation):
+            page = self.article.view.page
+            return page is not None and page.location == location
+        page = self.detail.page
+        return page is not None and page.entity.id == location.entity_id
 
     @Slot(object)
     def _on_link_article_requested(self, link: ArticleLink) -> None:

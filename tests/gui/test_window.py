@@ -153,3 +153,33 @@ def test_an_article_saves_as_a_pdf_with_its_citation(qtbot, opened, tmp_path: Pa
     opened.reader_actions.save_pdf(target)
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 1000
+
+
+# -- Back and Forward ------------------------------------------------------------------------
+
+
+def what_the_user_sees(window: MainWindow) -> tuple[object, ...]:
+    article = window.article.view.page
+    entity = window.detail.page
+    return (window.explore.query, article.article.info.id if article else None, entity.entity.id if entity else None)
+
+
+def test_every_back_and_forward_press_changes_what_is_shown(qtbot, opened):
+    open_first(qtbot, opened, "tcl")
+    with qtbot.waitSignal(opened.session.entity_loaded, timeout=5000):
+        opened.open_entity("gac-group")
+    open_first(qtbot, opened, "hydrogen")
+    seen = [what_the_user_sees(opened)]
+    # The menu says what each step shows: the results of a search, an article, an entity.
+    back_items = [location.shows for location in opened.navigation.history.back_items()]
+    assert back_items[0] == "Results: Search “hydrogen”"
+    assert back_items[1] == "Entity: GAC Group"
+    assert back_items[2].startswith("Article: ") and back_items[2].endswith("(search “tcl”)")
+    assert "Back to Results" in opened.navigation.back_action.toolTip()
+    while opened.navigation.back_action.isEnabled():
+        with qtbot.waitSignal(opened.session.article_loaded, timeout=5000, raising=False):
+            opened.navigation.back_action.trigger()
+        qtbot.waitUntil(lambda: what_the_user_sees(opened) != seen[-1], timeout=5000)
+        seen.append(what_the_user_sees(opened))
+    assert seen[-1][1] is not None  # back at the tcl article, which the first press reached
+    assert seen[1][0] == "tcl"
