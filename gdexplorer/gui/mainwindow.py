@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from gdexplorer.gui.pages import OpenedCorpus
     from gdexplorer.gui.readeractions import ReaderActions
     from gdexplorer.gui.searchcontroller import SearchController
-    from gdexplorer.gui.session import ExplorerSession
+    from gdexplorer.gui.session import ExplorerSession, SearchOutcome
     from gdexplorer.gui.watcher import CorpusWatcher
     from gdexplorer.gui.widgets.filterchips import FilterChips
     from gdexplorer.gui.widgets.network import NetworkView
@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         self.corpus: Path | None = None
         self.annotations: Path | None = None
         self._closing = False
+        self._hover_text = ""  # the status bar's description of the link under the pointer
+        self._check_open_article = False  # the filters changed: does the open article still match?
         self._first_paint = FirstPaint(self)
 
         self.setObjectName("mainWindow")
@@ -241,6 +243,10 @@ class MainWindow(QMainWindow):
         session.index_failed.connect(self.status.show_message)
         session.index_lost.connect(self.status.show_message)
         session.article_loaded.connect(self.article.suggestions.show_article)
+        session.article_loaded.connect(self.article.show_origin)
+        session.article_loaded.connect(self._clear_hover)
+        session.entity_loaded.connect(self._clear_hover)
+        session.search_finished.connect(self._on_session_search_finished)
         # What Back/Forward would pass over depends on what is shown, which arrives after the visit.
         for shown in (session.article_loaded, session.entity_loaded, session.search_finished):
             shown.connect(self.navigation.update_actions, Qt.ConnectionType.QueuedConnection)
@@ -308,6 +314,7 @@ class MainWindow(QMainWindow):
         self.menus.add_view_action(explore.timeline_action)
         explore.article_requested.connect(self.open_article)
         explore.search_requested.connect(self.search_for)
+        explore.filters_changed.connect(self._on_explore_filters_changed)
 
     def _build_searching(self) -> None:
         from gdexplorer.gui.searchcontroller import SearchController
@@ -449,7 +456,35 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_link_hovered(self, href: str) -> None:
-        self.status.showMessage(self.overview.describe_link(href))  # an empty message clears it
+        self._hover_text = self.overview.describe_link(href)
+        self.status.showMessage(self._hover_text)  # an empty message clears it
+
+    def _clear_hover(self) -> None:
+        # The link under the pointer went with the page it was on; another message stays.
+        if self._hover_text and self.status.currentMessage() == self._hover_text:
+            self.status.clearMessage()
+        self._hover_text = ""
+
+    @Slot()
+    def _on_explore_filters_changed(self) -> None:
+        self._check_open_article = self.article.view.page is not None
+
+    @Slot(object)
+    def _on_session_search_finished(self, outcome: SearchOutcome) -> None:
+        """After a filter change, close an open article the filters leave out (it read as a match)."""
+        page = self.article.view.page
+        result = outcome.result
+        if not self._check_open_article or outcome.offset or result.partial:
+            return
+        self._check_open_article = False
+        shown = {hit.info.id for hit in result.hits}
+        if page is None or page.article.info.id in shown or result.total > len(result.hits):
+            return  # it matches, or it may be further down the list
+        self.article.view.show_welcome(
+            "<h3>The open article does not match these filters</h3>"
+            "<p>Pick a result, or remove a filter to see it again.</p>")
+        self.article.show_origin(None)
+        self.status.show_message(f"Closed “{page.article.info.title}”: the filters leave it out")
 
     # -- the first paint ---------------------------------------------------------------------
 

@@ -183,3 +183,49 @@ def test_every_back_and_forward_press_changes_what_is_shown(qtbot, opened):
         seen.append(what_the_user_sees(opened))
     assert seen[-1][1] is not None  # back at the tcl article, which the first press reached
     assert seen[1][0] == "tcl"
+
+
+def test_a_filter_that_leaves_out_the_open_article_closes_it(qtbot, opened):
+    from tests.gui.test_explore import click_index, wait_facets
+
+    open_first(qtbot, opened, "guangdong")
+    page = opened.article.view.page
+    assert page is not None
+    wait_facets(qtbot, opened)
+    others = [v for v in opened.facets.values("date") if v.filter.value.replace("-", "") not in
+              (page.article.info.date or "").replace("-", "")]
+    assert len(others) == 1, [v.filter.value for v in opened.facets.values("date")]
+    opened.status.showMessage("stale hover text")
+    with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
+        click_index(qtbot, opened.facets.view, opened.facets.index_of(others[0].filter))
+    assert page.article.info.title not in rows(opened)
+    qtbot.waitUntil(lambda: opened.article.view.page is None, timeout=5000)
+    assert "does not match these filters" in opened.article.view.toPlainText()
+
+
+def test_a_hovered_link_text_goes_with_its_page(qtbot, opened):
+    open_first(qtbot, opened, "tcl")
+    opened._on_link_hovered("entity:gac-group")
+    assert opened.status.currentMessage()
+    with qtbot.waitSignal(opened.session.entity_loaded, timeout=5000):
+        opened.open_entity("gac-group")
+    assert opened.status.currentMessage() == ""
+
+
+def test_an_article_from_the_borrowed_annotations_says_where_it_comes_from(qtbot, window, seeds_corpus, tmp_path):
+    other = tmp_path / "other"
+    (other / "articles").mkdir(parents=True)
+    (other / "articles" / "one.txt").write_text("Another story\n\nNothing about Guangdong here.\n", encoding="utf-8")
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.open_corpus(other, seeds_corpus / "annotations")
+    qtbot.waitUntil(lambda: not window.session.indexing, timeout=INDEX_TIMEOUT)
+    cited = next(a.relative_to(seeds_corpus).as_posix() for a in sorted((seeds_corpus / "articles").rglob("*.txt")))
+    from gdexplorer.gui.history import ArticleLocation
+
+    with qtbot.waitSignal(window.session.article_loaded, timeout=5000):
+        window.open_article(ArticleLocation(cited))
+    assert window.article.origin.isVisible()
+    assert "From another corpus" in window.article.origin.text() and "seeds" in window.article.origin.text()
+    with qtbot.waitSignal(window.session.article_loaded, timeout=5000):
+        window.open_article(ArticleLocation("articles/one.txt"))
+    assert not window.article.origin.isVisible()

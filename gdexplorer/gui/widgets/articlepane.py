@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -9,6 +12,9 @@ from gdexplorer.gui.formatting import plural
 from gdexplorer.gui.icons import named_icon
 from gdexplorer.gui.widgets.articleview import ArticleView
 from gdexplorer.gui.widgets.suggestions import SuggestionBar
+
+if TYPE_CHECKING:
+    from gdexplorer.gui.pages import ArticlePage
 
 
 class ArticlePane(QWidget):
@@ -47,6 +53,14 @@ class ArticlePane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        # An article cited by borrowed annotations comes from another corpus: say so above its text.
+        self.origin = QLabel(self)
+        self.origin.setObjectName("articleOrigin")
+        self.origin.setWordWrap(True)
+        self.origin.setContentsMargins(12, 6, 12, 6)
+        self.origin.setTextFormat(Qt.TextFormat.RichText)
+        self.origin.hide()
+        layout.addWidget(self.origin)
         layout.addWidget(self.bar)
         layout.addWidget(line)
         layout.addWidget(self.view, 1)
@@ -57,6 +71,15 @@ class ArticlePane(QWidget):
         self.previous.clicked.connect(self.view.previous_hit)
         self.next.clicked.connect(self.view.next_hit)
         self.view.hit_changed.connect(self._on_view_hit_changed)
+
+    def show_origin(self, page: ArticlePage | None) -> None:
+        """Say where the article comes from when it is not the open corpus's own (hidden otherwise)."""
+        home = page.home if page is not None else None
+        self.origin.setVisible(home is not None)
+        if home is not None:
+            self.origin.setText(f"<b>From another corpus:</b> {html.escape(home.name)} — cited by the borrowed "
+                                f"annotations, not part of this corpus")
+            self.origin.setToolTip(str(home))
 
     @Slot(int, int)
     def _on_view_hit_changed(self, current: int, total: int) -> None:
