@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, SearchLocation
@@ -73,6 +73,11 @@ log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 1000
 FACETS_WIDTH = 215
+# Narrower than this, the Refine panel steps aside (until the window is wide again) so that the reader is
+# not crushed: at 1024 px, results, reader and entities with it left the reader ~230 px.
+NARROW_WIDTH = 1200
+RESULTS_MIN_WIDTH = 200
+SIDE_MIN_WIDTH = 220
 
 
 class MainWindow(QMainWindow):
@@ -102,6 +107,9 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._hover_text = ""  # the status bar's description of the link under the pointer
         self._check_open_article = False  # the filters changed: does the open article still match?
+        self._refine_stepped_aside = False  # hidden by a narrow window, not by the user
+        self._narrow = False
+        self._default_sizes = True  # no saved splitter sizes: share the first width out in proportion
         self._first_paint = FirstPaint(self)
 
         self.setObjectName("mainWindow")
@@ -152,6 +160,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(2, 0)
         # What is left of 1280 pixels beside the Refine panel.
         self.main_splitter.setSizes([350, 405, 310])
+        self.results_column.setMinimumWidth(RESULTS_MIN_WIDTH)
+        self.side_splitter.setMinimumWidth(SIDE_MIN_WIDTH)
         for splitter in (self.main_splitter, self.side_splitter):
             splitter.setChildrenCollapsible(False)
             splitter.setHandleWidth(1)
@@ -490,7 +500,33 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._fit_panes()
         self._first_paint.shown()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_panes()
+
+    def _fit_panes(self) -> None:
+        """A narrow window puts the Refine panel aside (and back when it is wide again); the first
+        showing without saved sizes gives the results and entities their share of a wide window."""
+        if not self.isVisible():
+            return
+        narrow = self.width() < NARROW_WIDTH
+        # Only on crossing the width: a user who shows the panel in a narrow window keeps it.
+        if narrow and not self._narrow and self.facets_dock.isVisible() and not self.facets_dock.isFloating():
+            self._refine_stepped_aside = True
+            self.facets_dock.hide()
+        elif not narrow and self._refine_stepped_aside:
+            self._refine_stepped_aside = False
+            self.facets_dock.show()
+        self._narrow = narrow
+        if self._default_sizes:
+            self._default_sizes = False
+            total = sum(self.main_splitter.sizes()) or self.main_splitter.width()
+            results = max(RESULTS_MIN_WIDTH, min(480, round(total * 0.28)))
+            side = max(SIDE_MIN_WIDTH, min(420, round(total * 0.25)))
+            self.main_splitter.setSizes([results, max(0, total - results - side), side])
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -521,6 +557,7 @@ class MainWindow(QMainWindow):
             state = self.settings.value(key)
             if isinstance(state, QByteArray) and not state.isEmpty():
                 splitter.restoreState(state)
+                self._default_sizes = False
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)

@@ -229,3 +229,60 @@ def test_an_article_from_the_borrowed_annotations_says_where_it_comes_from(qtbot
     with qtbot.waitSignal(window.session.article_loaded, timeout=5000):
         window.open_article(ArticleLocation("articles/one.txt"))
     assert not window.article.origin.isVisible()
+
+
+# -- readable at any size --------------------------------------------------------------------
+
+
+def contrast(a, b) -> float:
+    def luminance(color) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_timeline_caption_is_readable_and_clear_of_the_peak(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    from gdexplorer.gui.widgets.timeline import TOP, Timeline
+
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(300, 70)
+    # Ten years, as the Guardian's: yearly labels, some skipped for room (their tick pen is faint).
+    months = tuple((f"{year}-{month:02d}", 5 + (year + month) % 7) for year in range(2007, 2017) for month in range(1, 13))
+    timeline.set_axis([m for m, _ in months])
+    timeline.set_months(months, caption="12,345 dated matches over time in the corpus")
+    image = timeline.grab().toImage()
+    base = timeline.palette().color(QPalette.ColorRole.Base)
+    darkest = max((QColor(image.pixel(x, y)) for x in range(image.width() // 3) for y in range(TOP)),
+                  key=lambda c: contrast(c, base))
+    assert contrast(darkest, base) >= 4.5
+    timeline.resize(150, 70)
+    narrow = timeline.grab().toImage()
+    assert narrow.width() == 150  # painted without raising; the peak gives way to the caption
+
+
+def test_at_1024_by_640_the_reader_keeps_a_readable_width(qtbot, opened):
+    open_first(qtbot, opened, "hydrogen")
+    with qtbot.waitSignal(opened.session.entity_loaded, timeout=5000):
+        opened.open_entity("gac-group")
+    opened.resize(1024, 640)
+    qtbot.waitUntil(lambda: opened.width() == 1024)
+    qtbot.wait(10)
+    assert opened.article.view.width() >= 360
+    assert not opened.facets_dock.isVisible()  # stepped aside for the reader
+    opened.resize(1600, 900)
+    qtbot.waitUntil(lambda: opened.facets_dock.isVisible(), timeout=2000)
+
+
+def test_a_wide_reader_keeps_a_comfortable_line_length(qtbot, opened):
+    open_first(qtbot, opened, "hydrogen")
+    opened.resize(1920, 1080)
+    qtbot.waitUntil(lambda: opened.width() == 1920)
+    view = opened.article.view
+    qtbot.waitUntil(lambda: view.viewport().width() < view.width() - 100, timeout=2000)
+    chars = view.viewport().width() / view.fontMetrics().averageCharWidth()
+    assert 60 <= chars <= 110, chars

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from gdexplorer.gui.formatting import plural
@@ -15,6 +16,11 @@ from gdexplorer.gui.widgets.suggestions import SuggestionBar
 
 if TYPE_CHECKING:
     from gdexplorer.gui.pages import ArticlePage
+
+# A comfortable line (~70-90 characters): wider, the reader keeps its text this wide, in the middle.
+LINE_CHARS = 80
+# Narrower than this the reader breaks words and short lines; the splitter keeps it at least this wide.
+MIN_READER_WIDTH = 360
 
 
 class ArticlePane(QWidget):
@@ -68,9 +74,33 @@ class ArticlePane(QWidget):
         layout.addWidget(self.suggestions)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
+        self.setMinimumWidth(MIN_READER_WIDTH)
+        self.view.installEventFilter(self)
+
         self.previous.clicked.connect(self.view.previous_hit)
         self.next.clicked.connect(self.view.next_hit)
         self.view.hit_changed.connect(self._on_view_hit_changed)
+
+    def line_width(self) -> int:
+        """The widest the text runs, in pixels (with the document's margins): LINE_CHARS of the reader's font."""
+        font = QFont(self.view.font())
+        font.setPointSizeF(font.pointSizeF() * 1.08)  # as the article is set (ArticleView._render)
+        return round(QFontMetricsF(font).averageCharWidth() * LINE_CHARS * 1.1) + 2 * 26
+
+    def fit_text(self) -> None:
+        """Keep the text at a readable measure in a wide reader: the margins take the rest."""
+        room = self.view.width() - self.view.verticalScrollBar().sizeHint().width()
+        side = max(0, (room - self.line_width()) // 2)
+        self.view.setViewportMargins(side, 0, side, 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_text()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.FontChange:
+            self.fit_text()  # zoomed: the measure follows the text size
+        return super().eventFilter(watched, event)
 
     def show_origin(self, page: ArticlePage | None) -> None:
         """Say where the article comes from when it is not the open corpus's own (hidden otherwise)."""
