@@ -286,3 +286,21 @@ def test_a_wide_reader_keeps_a_comfortable_line_length(qtbot, opened):
     qtbot.waitUntil(lambda: view.viewport().width() < view.width() - 100, timeout=2000)
     chars = view.viewport().width() / view.fontMetrics().averageCharWidth()
     assert 60 <= chars <= 110, chars
+
+
+def test_the_problems_panel_goes_once_the_problem_is_fixed(qtbot, window, seeds_corpus):
+    from tests.gui.test_problems import BROKEN
+
+    broken = seeds_corpus / "annotations" / "broken.yaml"
+    broken.write_text(BROKEN, encoding="utf-8")
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.open_corpus(seeds_corpus)
+    qtbot.waitUntil(lambda: not window.session.indexing, timeout=INDEX_TIMEOUT)
+    assert window.problems_dock.isVisible()
+    assert not window.problems.empty.isVisible()
+    broken.unlink()  # fixed outside the app, as an editor would
+    qtbot.waitUntil(lambda: not window.problems_dock.isVisible(), timeout=15_000)
+    assert window.problems.model.rowCount() == 0
+    window.problems_dock.show()  # opened by hand, it says so rather than showing an empty table
+    assert window.problems.empty.isVisible()
+    assert "No problems" in window.problems.empty.text()
