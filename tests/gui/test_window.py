@@ -304,3 +304,14 @@ def test_the_problems_panel_goes_once_the_problem_is_fixed(qtbot, window, seeds_
     window.problems_dock.show()  # opened by hand, it says so rather than showing an empty table
     assert window.problems.empty.isVisible()
     assert "No problems" in window.problems.empty.text()
+
+
+def test_the_results_summary_is_not_cut_by_the_sort_box(qtbot, opened):
+    search(qtbot, opened, "guangdong")
+    summary = opened.results.summary
+    assert summary.text().startswith("2 results in ")
+    sizes = opened.main_splitter.sizes()
+    opened.main_splitter.setSizes([200, sizes[0] + sizes[1] - 200, sizes[2]])
+    qtbot.waitUntil(lambda: opened.results.width() <= 210, timeout=2000)
+    qtbot.waitUntil(lambda: summary.fontMetrics().horizontalAdvance(summary.text()) <= summary.width(), timeout=2000)
+    assert summary.text().startswith("2 results")
