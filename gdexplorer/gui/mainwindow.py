@@ -34,7 +34,7 @@ from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink
 from gdexplorer.gui.navigationcontroller import NavigationController
 from gdexplorer.gui.staged import FirstPaint, Stages, preload
-from gdexplorer.gui.widgets.articlepane import ArticlePane
+from gdexplorer.gui.widgets.articlepane import MIN_READER_WIDTH, ArticlePane
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
 from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
 from gdexplorer.gui.widgets.detailtabs import DetailTabs
@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self._check_open_article = False  # the filters changed: does the open article still match?
         self._refine_stepped_aside = False  # hidden by a narrow window, not by the user
         self._narrow = False
+        self._narrow_sizes: tuple[list[int], list[int]] | None = None  # the splitters' before the Network tab
         self._default_sizes = True  # no saved splitter sizes: share the first width out in proportion
         self._first_paint = FirstPaint(self)
 
@@ -315,6 +316,26 @@ class MainWindow(QMainWindow):
         self.network = NetworkView(self)
         self.detail_tabs.set_network(self.network)
         self.network.entity_requested.connect(self.open_entity)
+        self.detail_tabs.currentChanged.connect(self._on_detail_tabs_current_changed)
+
+    @Slot(int)
+    def _on_detail_tabs_current_changed(self, _index: int) -> None:
+        """The Network tab opens wide (its labels were cut in a 310 px column); Details gives the room back."""
+        if self.detail_tabs.currentWidget() is self.network:
+            self._narrow_sizes = (self.main_splitter.sizes(), self.side_splitter.sizes())
+            main = self.main_splitter.sizes()
+            total = sum(main)
+            wanted = max(main[2], round(total * 0.45))
+            reader = max(MIN_READER_WIDTH, main[1] - (wanted - main[2]))
+            results = max(RESULTS_MIN_WIDTH, total - reader - wanted)
+            self.main_splitter.setSizes([results, reader, total - results - reader])
+            side = self.side_splitter.sizes()
+            self.side_splitter.setSizes([min(side[0], 160), sum(side) - min(side[0], 160)])
+        elif self._narrow_sizes is not None:
+            main, side = self._narrow_sizes
+            self._narrow_sizes = None
+            self.main_splitter.setSizes(main)
+            self.side_splitter.setSizes(side)
 
     def _build_explore(self) -> None:
         from gdexplorer.gui.explorecontroller import ExploreController

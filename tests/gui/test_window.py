@@ -315,3 +315,41 @@ def test_the_results_summary_is_not_cut_by_the_sort_box(qtbot, opened):
     qtbot.waitUntil(lambda: opened.results.width() <= 210, timeout=2000)
     qtbot.waitUntil(lambda: summary.fontMetrics().horizontalAdvance(summary.text()) <= summary.width(), timeout=2000)
     assert summary.text().startswith("2 results")
+
+
+def test_long_entity_names_keep_their_distinct_end_and_a_tooltip(qtbot, opened):
+    from gdexplorer.gui.itemmodels import item_at
+
+    assert opened.entities.tree.textElideMode() == Qt.TextElideMode.ElideMiddle
+    assert opened.facets.view.textElideMode() == Qt.TextElideMode.ElideMiddle
+    proxy = opened.entities.tree.model()
+    found = []
+    for group in range(proxy.rowCount()):
+        parent = proxy.index(group, 0)
+        for row in range(proxy.rowCount(parent)):
+            index = proxy.index(row, 0, parent)
+            entity = item_at(index)
+            if entity is not None and entity.name.startswith("Guangdong Provincial"):
+                found.append((entity.name, proxy.data(index, Qt.ItemDataRole.ToolTipRole)))
+    assert len(found) >= 2
+    assert all(name in tip for name, tip in found)
+
+
+def test_the_network_opens_wide_and_names_each_relation_on_its_edge(qtbot, opened):
+    opened.resize(1366, 768)
+    qtbot.waitUntil(lambda: opened.width() == 1366)
+    before = opened.detail_tabs.width()
+    with qtbot.waitSignal(opened.session.network_loaded, timeout=5000):
+        opened.detail_tabs.setCurrentWidget(opened.network)
+        opened.open_entity("gac-group")
+    assert opened.detail_tabs.width() > before + 150
+    assert opened.article.width() >= 360
+    view = opened.network
+    edge = view.edges["feng-xingya"]
+    assert edge.predicate == "president of" or "president of" in edge.predicate
+    assert edge.predicate_rect().isValid()
+    labels = {item.name: item.label for item in view.nodes.values()}
+    assert labels["Guangzhou"] == "Guangzhou"
+    assert sum(1 for name, label in labels.items() if label != name) <= 2  # room for (nearly) every name
+    opened.detail_tabs.setCurrentIndex(0)
+    assert abs(opened.detail_tabs.width() - before) <= 2

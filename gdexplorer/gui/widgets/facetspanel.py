@@ -359,6 +359,7 @@ class FacetsPanel(QWidget):
         self.view.setAccessibleName("Refine by section, date and entity")
         self.view.setModel(self.model)
         self.view.setHeaderHidden(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long names differ at their ends
         self.view.setItemDelegate(FacetDelegate(self.view))
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

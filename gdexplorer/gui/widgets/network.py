@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -53,6 +53,7 @@ UNKNOWN_COLOR = "#8a8f98"
 CENTER_RADIUS = 13.0
 MIN_RADIUS, MAX_RADIUS = 6.0, 11.0
 MARGIN = 10.0
+PREDICATE_WIDTH = 120.0  # a longer predicate on an edge is elided (the tooltip has it whole)
 LEGEND = 34.0  # room at the bottom for the legend
 MIN_ROW = 22.0  # vertical room per neighbour on one side
 
@@ -257,6 +258,18 @@ class EdgeItem(QGraphicsObject):
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setZValue(1)
+        # The predicate on the line ("based in"): the network said who is related but not how.
+        self.small = QFont()
+        self.small.setPointSizeF(max(6.5, self.small.pointSizeF() * 0.82))
+        metrics = QFontMetricsF(self.small)
+        predicate = " · ".join(dict.fromkeys(e.label for e in edges if e.kind == "relation"))
+        self.predicate = metrics.elidedText(predicate, Qt.TextElideMode.ElideRight, PREDICATE_WIDTH)
+        self._predicate_rect = QRectF()
+        if self.predicate:
+            # Past the middle, towards the neighbour: near the centre the lines crowd together.
+            at = QPointF(start.x() + (end.x() - start.x()) * 0.58, start.y() + (end.y() - start.y()) * 0.58)
+            size = QSizeF(metrics.horizontalAdvance(self.predicate) + 6, metrics.height() + 2)
+            self._predicate_rect = QRectF(at - QPointF(size.width() / 2, size.height() / 2), size)
 
     @property
     def relations(self) -> list[NetworkEdge]:
@@ -272,7 +285,12 @@ class EdgeItem(QGraphicsObject):
         return path
 
     def boundingRect(self) -> QRectF:
-        return QRectF(self.start, self.end).normalized().adjusted(-10, -10, 10, 10)
+        line = QRectF(self.start, self.end).normalized().adjusted(-10, -10, 10, 10)
+        return line.united(self._predicate_rect) if self.predicate else line
+
+    def predicate_rect(self) -> QRectF:
+        """Where the relation's predicate is written (empty with no curated relation)."""
+        return QRectF(self._predicate_rect)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -302,6 +320,12 @@ class EdgeItem(QGraphicsObject):
                 tip, tail = (self.end, self.start) if outgoing else (self.start, self.end)
                 radius = self.end_radius if outgoing else CENTER_RADIUS
                 painter.drawPolygon(_arrow(tail, tip, radius + 2))
+            if self.predicate:
+                painter.setBrush(palette.color(QPalette.ColorRole.Base))
+                painter.drawRoundedRect(self._predicate_rect, 3, 3)
+                painter.setFont(self.small)
+                painter.setPen(accent if self.highlight else palette.color(QPalette.ColorRole.Text))
+                painter.drawText(self._predicate_rect, Qt.AlignmentFlag.AlignCenter, self.predicate)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self.highlight = True
