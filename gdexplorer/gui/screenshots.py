@@ -256,6 +256,11 @@ def shoot_sizes(out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> list[P
             shooter.open_result(window, 0)
             shooter.open_entity(window, "gac-group")
             written.append(shooter.save(window, f"size-{width}x{height}-{theme}.png"))
+            if (width, height) == (1366, 768):
+                window.detail_tabs.setCurrentWidget(window.network)
+                wait_for(window.session.network_loaded)
+                spin(100)
+                written.append(shooter.save(window, f"size-{width}x{height}-{theme}-network.png"))
             shooter.close(window)
     app.setPalette(light)
     return written

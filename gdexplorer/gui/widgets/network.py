@@ -264,12 +264,25 @@ class EdgeItem(QGraphicsObject):
         metrics = QFontMetricsF(self.small)
         predicate = " · ".join(dict.fromkeys(e.label for e in edges if e.kind == "relation"))
         self.predicate = metrics.elidedText(predicate, Qt.TextElideMode.ElideRight, PREDICATE_WIDTH)
+        self._predicate_size = QSizeF(metrics.horizontalAdvance(self.predicate) + 6, metrics.height() + 2)
         self._predicate_rect = QRectF()
-        if self.predicate:
-            # Past the middle, towards the neighbour: near the centre the lines crowd together.
-            at = QPointF(start.x() + (end.x() - start.x()) * 0.58, start.y() + (end.y() - start.y()) * 0.58)
-            size = QSizeF(metrics.horizontalAdvance(self.predicate) + 6, metrics.height() + 2)
-            self._predicate_rect = QRectF(at - QPointF(size.width() / 2, size.height() / 2), size)
+        self.place_predicate(0.62)
+
+    def place_predicate(self, along: float) -> None:
+        """Put the predicate this far along the line from the centre (0 to 1); '' hides it."""
+        if not self.predicate:
+            self._predicate_rect = QRectF()
+            return
+        self.prepareGeometryChange()
+        start, end, size = self.start, self.end, self._predicate_size
+        at = QPointF(start.x() + (end.x() - start.x()) * along, start.y() + (end.y() - start.y()) * along)
+        self._predicate_rect = QRectF(at - QPointF(size.width() / 2, size.height() / 2), size)
+
+    def hide_predicate(self) -> None:
+        """No free spot on the line: the tooltip still has it."""
+        self.prepareGeometryChange()
+        self.predicate = ""
+        self._predicate_rect = QRectF()
 
     @property
     def relations(self) -> list[NetworkEdge]:
@@ -531,6 +544,7 @@ class NetworkView(QGraphicsView):
         hub.setToolTip(entity.name if entity is not None else center)
         scene.addItem(hub)
         self.nodes[center] = hub
+        self._place_predicates()
         # Tab order: top to bottom, right side then left side.
         for spot in sorted(placed, key=lambda p: (not p.right, p.y)):
             scene.addItem(self.nodes[spot.node])
@@ -539,6 +553,21 @@ class NetworkView(QGraphicsView):
         scene.setSceneRect(0, 0, width, max(height, bottom + LEGEND))
         if self.hasFocus():
             self._focus_first()
+
+    def _place_predicates(self) -> None:
+        """Each predicate where it overlaps no other and no node (past the middle first: the centre is crowded)."""
+        taken = [item.sceneBoundingRect() for item in self.nodes.values()]
+        for edge in self.edges.values():
+            if not edge.predicate:
+                continue
+            for along in (0.62, 0.5, 0.72, 0.4, 0.8):
+                edge.place_predicate(along)
+                rect = edge.predicate_rect()
+                if not any(rect.intersects(other) for other in taken):
+                    taken.append(rect)
+                    break
+            else:
+                edge.hide_predicate()
 
     def _focus_first(self) -> None:
         first = next((item for item in self.nodes.values() if not item.center), None)

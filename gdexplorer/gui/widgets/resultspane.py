@@ -42,6 +42,8 @@ class ResultsList(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFrameShape(QListView.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows elide to the width
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setItemDelegate(ResultDelegate(self))
         self.setAccessibleName("Search results")
 
