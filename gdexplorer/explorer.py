@@ -584,6 +584,12 @@ class Explorer:
             return self._annotation_corpus.read(article_id)
         return self._corpus.read(article_id)
 
+    def article_home(self, article_id: str) -> Path | None:
+        """The folder of the corpus a borrowed annotation set's article is read from; None for this corpus's own."""
+        if self.foreign_annotations and not self._corpus.exists(article_id):
+            return self._annotation_corpus.root
+        return None
+
     def entity_refs(self, text: str) -> list[EntityRef]:
         """Where annotated entities are named in a text, for linking them in a viewer."""
         return [EntityRef(s, e, i) for s, e, i in self._matcher.spans(text)]

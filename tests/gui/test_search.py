@@ -61,8 +61,8 @@ def test_a_bad_query_shows_its_message_inline(qtbot, opened):
     assert error.objectName() == "searchError"
     assert error.isVisible()
     assert error.text().startswith("Unknown field 'colour:'")
-    # The last good results stay, so a half-typed query does not blank the list.
-    assert len(rows(opened)) == 2
+    # The last query's results are not left under this one's error, as if they were its answer (issue 19).
+    assert rows(opened) == []
     field.selectAll()
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
         qtbot.keyClicks(field, "tcl")

@@ -6,7 +6,7 @@ import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +42,8 @@ class ResultsList(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFrameShape(QListView.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows elide to the width
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setItemDelegate(ResultDelegate(self))
         self.setAccessibleName("Search results")
 
@@ -89,6 +91,7 @@ class ResultsPane(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("resultsSummary")
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._summaries = ("", "")  # the last result's summary, in full and short (see _fit_summary)
         self.sort = QComboBox(self)
         self.sort.setObjectName("sortBox")
         self.sort.setToolTip("Order of the results")
@@ -149,9 +152,11 @@ class ResultsPane(QWidget):
         count = ("≈ " if result.partial else "") + plural(result.total, "result")
         # The total counts texts: copies of an article are one row that says how many there are.
         copies = f" · {plural(result.collapsed, 'copy', 'copies')} shown with their article" if result.collapsed else ""
-        self.summary.setText(f"{count} in {took_ms:,.0f} ms{copies}" + (" so far (indexing…)" if incomplete else ""))
-        self.summary.setToolTip("At least this many; the full count follows when typing pauses"
-                                if result.partial else "")
+        full = f"{count} in {took_ms:,.0f} ms{copies}" + (" so far (indexing…)" if incomplete else "")
+        self._summaries = (full, count + (" so far" if incomplete else ""))
+        self._fit_summary()
+        tip = "At least this many; the full count follows when typing pauses" if result.partial else ""
+        self.summary.setToolTip("\n".join(t for t in (tip, full if self.summary.text() != full else "") if t))
         if result.total:
             self.stack.setCurrentWidget(self.view)
             self.view.setCurrentIndex(self.model.index(0, 0))
@@ -162,6 +167,17 @@ class ResultsPane(QWidget):
                              "The index is still being built; results will appear when it is done.")
         else:
             self._show_no_match(query, result.did_you_mean)
+
+    def _fit_summary(self) -> None:
+        # Beside the sort box a narrow column cut "183 results in 338 ms" mid-number: the count alone then.
+        full, short = self._summaries
+        fits = self.summary.fontMetrics().horizontalAdvance(full) <= self.summary.width() or not short
+        self.summary.setText(full if fits else short)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._summaries[0] and self.summary.text() in self._summaries:
+            self._fit_summary()
 
     def append_result(self, result: SearchResult) -> None:
         self.model.append(result)
