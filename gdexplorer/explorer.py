@@ -468,7 +468,8 @@ class Explorer:
             # From the file as it is now (under the lock), not as last loaded: another process's
             # tags saved meanwhile are kept.
             current = parse_workbench(text.encode("utf-8"), display).marks_of(article_id)
-            return set_entry(text, display, "articles", article_id, marks_item(change(current)))
+            return set_entry(text, display, "articles", article_id, marks_item(change(current)),
+                             marks_item(current))
 
         return self._save_workbench(f"{what} {article_id}", edit)
 
@@ -508,7 +509,7 @@ class Explorer:
         if mark_opened:
             opened = replace(search, seen=now, opened=_now())
             self._save_workbench(f"open search {name}", lambda text, display: set_entry(
-                text, display, "searches", name, search_item(opened)))
+                text, display, "searches", name, search_item(opened), search_item(search)))
         return SavedSearchRun(search, result, new)
 
     def _saved(self, name: str) -> SavedSearch:

@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from gdexplorer.annotations.loading import Refused, compose, yaml_message
-from gdexplorer.errors import AnnotationError, Problem, QueryError
+from gdexplorer.errors import AnnotationError, Problem, QueryError, Severity
 from gdexplorer.model import ArticleMarks, SavedSearch
 
 SORTS = ("relevance", "newest", "oldest")
@@ -130,9 +130,9 @@ class _Reader:
         self.problems = problems
         self.exists = article_exists if callable(article_exists) else None
 
-    def error(self, node: yaml.Node, message: str) -> None:
+    def error(self, node: yaml.Node, message: str, severity: Severity = Severity.ERROR) -> None:
         m = node.start_mark
-        self.problems.append(Problem(self.display, m.line + 1, m.column + 1, message))
+        self.problems.append(Problem(self.display, m.line + 1, m.column + 1, message, severity))
 
     def pairs(self, node: yaml.Node | None, what: str) -> list[tuple[str, yaml.Node]]:
         if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
@@ -207,7 +207,8 @@ class _Reader:
             else:
                 self.error(value, f"unknown key '{key}' (an article has starred, tags and note)")
         if self.exists is not None and not self.exists(article):
-            self.error(node, f"no article '{article}' in the corpus")
+            # A warning: the marks are kept (the article may come back); nothing else is wrong.
+            self.error(node, f"no article '{article}' in the corpus", Severity.WARNING)
         return ArticleMarks(article, starred, tags, note)
 
     def search(self, title: str, node: yaml.Node) -> SavedSearch | None:
@@ -247,6 +248,8 @@ class _Dumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
+# Lists of plain values in flow style ([ev, funding]): one line each, as a reviewer reads them.
+_Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
 _Dumper.add_representer(_Literal, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|"))
 
 
@@ -276,16 +279,17 @@ def search_item(search: SavedSearch) -> dict[str, object]:
 
 
 def _block(key: str, item: Mapping[str, object], indent: int) -> list[str]:
-    # Lists of plain values in flow style ([ev, funding]): one line each, as a reviewer reads them.
     dumped = yaml.dump({key: dict(item)}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096,
-                       default_flow_style=None)
+                       default_flow_style=False)
     return [" " * indent + line if line else line for line in dumped.splitlines()]
 
 
-def set_entry(text: str, display: str, section: str, key: str, item: Mapping[str, object] | None) -> str:
+def set_entry(text: str, display: str, section: str, key: str, item: Mapping[str, object] | None,
+              was: Mapping[str, object] | None = None) -> str:
     """``text`` with ``section``'s entry ``key`` replaced by ``item`` (added if new, removed if None).
 
     Only that entry's lines change; comments, order and formatting elsewhere stay byte for byte.
+    Given ``was`` (the entry as read from ``text``), only its fields that differ are rewritten.
     """
     # Here: the curation module is loaded at the first edit, not when a corpus opens.
     from gdexplorer.annotations.curation import content_end
@@ -319,6 +323,8 @@ def set_entry(text: str, display: str, section: str, key: str, item: Mapping[str
                               body.start_mark.line + 1)
     for k, v in body.value:
         if isinstance(k, yaml.ScalarNode) and str(k.value).strip() == key:
+            if item is not None and was is not None and isinstance(v, yaml.MappingNode) and not v.flow_style:
+                return _edit_fields(lines, v, item, was, newline)
             start = k.start_mark.line
             end = content_end(lines, v)
             new = [] if item is None else [b + newline for b in _block(key, item, k.start_mark.column)]
@@ -329,6 +335,32 @@ def set_entry(text: str, display: str, section: str, key: str, item: Mapping[str
     end = content_end(lines, body.value[-1][1])
     block = [b + newline for b in _block(key, item, first.start_mark.column)]
     return "".join([*lines[: end + 1], *block, *lines[end + 1 :]])
+
+
+def _edit_fields(lines: list[str], entry: yaml.MappingNode, item: Mapping[str, object],
+                 was: Mapping[str, object], newline: str) -> str:
+    """The entry's changed fields rewritten, gone ones removed, new ones added after the last."""
+    from gdexplorer.annotations.curation import content_end
+
+    indent = entry.value[0][0].start_mark.column if entry.value else 0
+    spans = {str(k.value): (k.start_mark.line, content_end(lines, v)) for k, v in entry.value
+             if isinstance(k, yaml.ScalarNode)}
+    end = max(e for _, e in spans.values())
+    added = [b + newline for name, value in item.items() if name not in spans
+             for b in _field(name, value, indent)]
+    lines = [*lines[: end + 1], *added, *lines[end + 1 :]]
+    # Bottom up, so that the lines above keep their numbers.
+    for name, (first, last) in sorted(spans.items(), key=lambda kv: -kv[1][0]):
+        if name in item and was.get(name) == item[name]:
+            continue
+        new = [b + newline for b in _field(name, item[name], indent)] if name in item else []
+        lines[first : last + 1] = new
+    return "".join(lines)
+
+
+def _field(name: str, value: object, indent: int) -> list[str]:
+    # Dumped inside an entry, as it will stand: alone, a mapping of plain values would come out as {a: b}.
+    return [" " * (indent - 2) + line if line else line for line in _block("_", {name: value}, 0)[1:]]
 
 
 def _value(node: yaml.MappingNode, key: str) -> yaml.Node | None:
