@@ -70,7 +70,7 @@ def test_marks_round_trip_and_queries(explorer: Explorer) -> None:
 def test_unknown_fields_and_values_are_one_sentence(explorer: Explorer) -> None:
     with pytest.raises(QueryError, match="starred: takes yes or no"):
         explorer.search("starred:maybe")
-    with pytest.raises(QueryError, match="unknown field 'tags:'.*tag:, starred:, note:"):
+    with pytest.raises(QueryError, match=r"unknown field 'tags:'.*tag:, starred:, note:"):
         explorer.search("tags:ev")
 
 
@@ -106,7 +106,7 @@ def test_new_file_is_created_and_undone(explorer: Explorer) -> None:
 
 
 def test_a_mark_on_a_missing_article_is_refused(explorer: Explorer) -> None:
-    with pytest.raises(CorpusError, match="no article 'articles/9999.txt'"):
+    with pytest.raises(CorpusError, match=r"no article 'articles/9999\.txt'"):
         explorer.tag("articles/9999.txt", "x")
     assert not explorer.workbench_file.exists()
 
