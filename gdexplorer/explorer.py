@@ -506,11 +506,12 @@ class Explorer:
                              snippets=snippets, facets=facets, time_limited=False)
         now = self._matching_ids(search)
         new = tuple(sorted(now - search.seen))
+        change = None
         if mark_opened:
             opened = replace(search, seen=now, opened=_now())
-            self._save_workbench(f"open search {name}", lambda text, display: set_entry(
+            change = self._save_workbench(f"open search {name}", lambda text, display: set_entry(
                 text, display, "searches", name, search_item(opened), search_item(search)))
-        return SavedSearchRun(search, result, new)
+        return SavedSearchRun(search, result, new, change)
 
     def _saved(self, name: str) -> SavedSearch:
         search = self._workbench.searches.get(name)

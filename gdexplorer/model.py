@@ -334,3 +334,4 @@ class SavedSearchRun:
     search: SavedSearch
     result: SearchResult
     new: tuple[str, ...]  # article ids matched now and not when last opened
+    change: Change | None = None  # the save that recorded it as opened (to undo), if it was

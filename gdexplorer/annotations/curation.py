@@ -151,8 +151,6 @@ class Curator:
             after = edit(text, display).encode("utf-8")
             if read.data is not None and read.data.startswith(b"\xef\xbb\xbf"):
                 after = b"\xef\xbb\xbf" + after
-            if after == read.data:
-                return Change(path, read.data, after, summary)
             validate(after)
             try:
                 atomic_write(read.path, after, before_replace=lambda: _check_unchanged(read, display, _NOT_SAVED))

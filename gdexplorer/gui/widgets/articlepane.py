@@ -58,6 +58,12 @@ class ArticlePane(QWidget):
         self.next.clicked.connect(self.view.next_hit)
         self.view.hit_changed.connect(self._on_view_hit_changed)
 
+    def add_workbench_bar(self, bar: QWidget) -> None:
+        """The star, tags and note strip, at the top of the column above the reader."""
+        layout = self.layout()
+        if isinstance(layout, QVBoxLayout):
+            layout.insertWidget(0, bar)
+
     @Slot(int, int)
     def _on_view_hit_changed(self, current: int, total: int) -> None:
         self.bar.setVisible(total > 0)
