@@ -335,3 +335,11 @@ class SavedSearchRun:
     result: SearchResult
     new: tuple[str, ...]  # article ids matched now and not when last opened
     change: Change | None = None  # the save that recorded it as opened (to undo), if it was
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbenchCounts:
+    """How many of a query's matches are starred, and carry each tag (most first): the Refine panel's."""
+
+    starred: int = 0
+    tags: tuple[tuple[str, int], ...] = ()

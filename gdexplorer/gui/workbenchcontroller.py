@@ -56,6 +56,7 @@ class WorkbenchController(TaskRunner):
 
     message = Signal(str)
     counts_changed = Signal()  # the Saved Searches menu's "N new" were counted again
+    marks_changed = Signal()  # a star, tag or note was saved (or undone): facet counts are stale
 
     def __init__(self, bar: WorkbenchBar, curation: CurationController, searching: SearchController,
                  parent: QWidget) -> None:
@@ -223,6 +224,8 @@ class WorkbenchController(TaskRunner):
     def _on_curation_curated(self, curated: Curated) -> None:
         """Any saved change (ours, an undo, a fact): show the marks as saved and count again."""
         self._show_marks()
+        if isinstance(curated.edit, MarkArticle) or isinstance(getattr(curated.edit, "edit", None), MarkArticle):
+            self.marks_changed.emit()
         if isinstance(curated.edit, OpenSearch):
             n = len(curated.new)
             self.message.emit(f"“{curated.edit.name}”: {n} new match{'es' if n != 1 else ''} since last opened")

@@ -194,3 +194,14 @@ def test_workbench_file_is_not_an_entity_file(explorer: Explorer) -> None:
     counts = explorer.annotation_counts()
     assert counts.files == 6  # the seeds' six entity files, not the workbench
     assert explorer.problems() == []
+
+
+def test_workbench_counts_for_the_refine_panel(explorer: Explorer) -> None:
+    assert explorer.workbench_counts("hydrogen").tags == ()
+    explorer.tag(A1, "ev", "funding")
+    explorer.tag(A2, "ev")
+    explorer.star(A2)
+    counts = explorer.workbench_counts("hydrogen")
+    assert counts.starred == 1 and counts.tags == (("ev", 2), ("funding", 1))
+    narrowed = explorer.workbench_counts("", filters=("starred:yes",))
+    assert narrowed.starred == 1 and narrowed.tags == (("ev", 1),)

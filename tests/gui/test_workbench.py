@@ -106,3 +106,31 @@ def test_save_search_then_open_it_with_new_matches(qtbot, opened: MainWindow) ->
     qtbot.waitUntil(lambda: window.workbench.saved_action("EV watch").text() == "EV watch", timeout=SAVE_TIMEOUT)
     qtbot.waitUntil(lambda: not window.workbench._pending, timeout=SAVE_TIMEOUT)
     assert Explorer(window.corpus).new_matches("EV watch") == ()
+
+
+def test_tags_and_stars_are_refine_facets(qtbot, opened: MainWindow) -> None:
+    from tests.gui.test_explore import click_index
+
+    window = opened
+    open_article(qtbot, window, "hydrogen", "Tech innovation")
+    bar = window.workbench_bar
+    bar.tags.setFocus()
+    qtbot.keyClicks(bar.tags, "ev, funding")
+    with qtbot.waitSignal(window.curation.curated, timeout=SAVE_TIMEOUT):
+        qtbot.keyClick(bar.tags, Qt.Key.Key_Return)
+    # The results and their counts are asked again after a saved mark.
+    qtbot.waitUntil(lambda: [(v.filter.label, v.count) for v in window.facets.values("tag")] ==
+                    [("ev", 1), ("funding", 1)], timeout=SAVE_TIMEOUT)
+    assert window.facets.values("starred") == []
+    with qtbot.waitSignal(window.curation.curated, timeout=SAVE_TIMEOUT):
+        qtbot.mouseClick(bar.star, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [v.count for v in window.facets.values("starred")] == [1], timeout=SAVE_TIMEOUT)
+    # A click on a tag filters the results to the articles carrying it.
+    search_count = window.results.model.rowCount()
+    assert search_count == 2
+    ev = next(v for v in window.facets.values("tag") if v.filter.label == "ev")
+    with qtbot.waitSignal(window.session.search_finished, timeout=SAVE_TIMEOUT):
+        click_index(qtbot, window.facets.view, window.facets.index_of(ev.filter))
+    assert window.results.model.rowCount() == 1
+    assert [c.filter.clause for c in window.chips.chips()] == ['tag:"ev"']
+    qtbot.waitUntil(lambda: not window.workbench._pending and not window.session.busy(), timeout=SAVE_TIMEOUT)
