@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", parents=[common], help="search the articles")
     p.add_argument("query", nargs="?", help='Whoosh query: words (ANDed), OR, NOT, "phrase", pre*, fuzzy~, '
-                                           "title:, category:, date:[2010 TO 2012], entity:ID")
+                                           "title:, category:, date:[2010 TO 2012], entity:ID, "
+                                           "and the workbench's tag:NAME, starred:yes|no, note:WORD")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="how many hits to show (default 10)")
     p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance",
                    help="order of the hits (default relevance)")
