@@ -337,13 +337,6 @@ class MainWindow(QMainWindow):
         self.session.article_loaded.connect(workbench.show_article)
         self.session.corpus_refreshed.connect(workbench.refreshed)
         self.session.index_finished.connect(workbench.refreshed)
-        workbench.marks_changed.connect(self._on_workbench_marks_changed)
-
-    @Slot()
-    def _on_workbench_marks_changed(self) -> None:
-        # Stars and tags are counted in the Refine panel and filter the results: show them as saved.
-        self.session.forget_facets()
-        self.searching.refresh()
 
     # -- opening and showing -----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ after the corpus opens and after every saved change, and the menu shows the last
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from gdexplorer.model import SavedSearch
 
 log = logging.getLogger(__name__)
+
+_WORKBENCH_FIELD = re.compile(r"\b(?:tag|starred|note):")
 
 
 def count_new(explorer: Explorer) -> tuple[tuple[SavedSearch, int], ...]:
@@ -200,6 +203,16 @@ class WorkbenchController(TaskRunner):
 
     # -- marks -------------------------------------------------------------------------------
 
+    def _marks_saved(self) -> None:
+        """Stars and tags are Refine counts, and may be what the results are filtered by."""
+        explore = self.searching.explore
+        self.searching.session.forget_facets()
+        if any(_WORKBENCH_FIELD.search(c) for c in (explore.query, *clauses(explore.filters))):
+            self.searching.refresh()  # the results themselves change
+        else:
+            # Not a new search: that would be a new place in Back/Forward for every star.
+            explore.count_facets(False)
+
     @Slot(bool)
     def _on_bar_star_toggled(self, starred: bool) -> None:
         if self._article is not None:
@@ -225,6 +238,7 @@ class WorkbenchController(TaskRunner):
         """Any saved change (ours, an undo, a fact): show the marks as saved and count again."""
         self._show_marks()
         if isinstance(curated.edit, MarkArticle) or isinstance(getattr(curated.edit, "edit", None), MarkArticle):
+            self._marks_saved()
             self.marks_changed.emit()
         if isinstance(curated.edit, OpenSearch):
             n = len(curated.new)
