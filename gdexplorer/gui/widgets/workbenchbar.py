@@ -97,9 +97,12 @@ class WorkbenchBar(QWidget):
         if not same_article:
             self.note_button.setChecked(bool(note))
 
-    @Slot(bool)
-    def _on_star_clicked(self, checked: bool) -> None:
-        self.star_toggled.emit(checked)
+    @Slot()
+    def _on_star_clicked(self) -> None:
+        # The button shows what is saved: put back until the save answers (a refused one leaves it so).
+        wanted = not (self.marks is not None and self.marks.starred)
+        self.star.setChecked(not wanted)
+        self.star_toggled.emit(wanted)
 
     @Slot()
     def _on_tags_return_pressed(self) -> None:
