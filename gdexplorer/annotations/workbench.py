@@ -24,7 +24,7 @@ saving itself (folder lock, atomic write, undo record) is the curator's.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,10 +87,10 @@ class Workbench:
 # -- reading ----------------------------------------------------------------------------------
 
 
-def load_workbench(path: Path, display: str, article_exists: object = None) -> Workbench:
+def load_workbench(path: Path, display: str, article_exists: Callable[[str], bool] | None = None) -> Workbench:
     """Read the workbench file (a missing one is an empty workbench); problems are collected, not raised.
 
-    ``article_exists`` (a callable taking an id) flags marks on articles the corpus does not have.
+    ``article_exists`` flags marks on articles the corpus does not have (a warning: they are kept).
     """
     try:
         data = path.read_bytes()
@@ -101,7 +101,7 @@ def load_workbench(path: Path, display: str, article_exists: object = None) -> W
     return parse_workbench(data, display, article_exists)
 
 
-def parse_workbench(data: bytes, display: str, article_exists: object = None) -> Workbench:
+def parse_workbench(data: bytes, display: str, article_exists: Callable[[str], bool] | None = None) -> Workbench:
     problems: list[Problem] = []
     try:
         text = data.decode("utf-8-sig")
@@ -125,10 +125,10 @@ def parse_workbench(data: bytes, display: str, article_exists: object = None) ->
 
 
 class _Reader:
-    def __init__(self, display: str, problems: list[Problem], article_exists: object) -> None:
+    def __init__(self, display: str, problems: list[Problem], article_exists: Callable[[str], bool] | None) -> None:
         self.display = display
         self.problems = problems
-        self.exists = article_exists if callable(article_exists) else None
+        self.exists = article_exists
 
     def error(self, node: yaml.Node, message: str, severity: Severity = Severity.ERROR) -> None:
         m = node.start_mark
