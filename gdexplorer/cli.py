@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "update; --update also finds articles rewritten in place.")
     p.add_argument("--update", action="store_true", help=UPDATE_HELP)
     p.add_argument("query", nargs="?", help='Whoosh query: words (ANDed), OR, NOT, "phrase", pre*, fuzzy~, '
-                                           "title:, category:, date:[2010 TO 2012], entity:ID")
+                                           "title:, category:, date:[2010 TO 2012], entity:ID, "
+                                           "and the workbench's tag:NAME, starred:yes|no, note:WORD")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="how many hits to show (default 10)")
     p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance",
                    help="order of the hits (default relevance)")
@@ -93,6 +94,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show the entities linked to it: curated relations and the most co-mentioned")
 
     sub.add_parser("check", parents=[common], help="validate the annotations; exit 1 if there are errors")
+
+    p = sub.add_parser("star", parents=[common], help="star an article (kept in annotations/workbench.yaml)")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p = sub.add_parser("unstar", parents=[common], help="take the star off an article")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p = sub.add_parser("tag", parents=[common], help="tag an article with free-form tags (search them with tag:)")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p.add_argument("tags", nargs="+", metavar="TAG", help="one or more tags (quote a tag with spaces)")
+    p = sub.add_parser("untag", parents=[common], help="remove tags from an article")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p.add_argument("tags", nargs="+", metavar="TAG", help="the tags to remove")
+    p = sub.add_parser("note", parents=[common], help="write the note on an article (empty TEXT removes it)")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p.add_argument("text", metavar="TEXT", help="the note (replaces the one there; search notes with note:)")
+    p = sub.add_parser("saved", parents=[common],
+                       help="list the saved searches with their new matches, or run one by NAME")
+    p.add_argument("name", nargs="?", metavar="NAME",
+                   help="run this saved search, show it like `search`, and count it as opened now")
+    p.add_argument("--save", metavar="QUERY", help="save QUERY under NAME (replacing a search of that name) first")
+    p.add_argument("--filter", action="append", default=[], metavar="CLAUSE",
+                   help="with --save: a filter clause, as for search; repeatable")
+    p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance",
+                   help="with --save: order of the hits (default relevance)")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="how many hits to show (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     p = sub.add_parser("export", parents=[common], help="export search results (CSV, JSON) or an entity dossier")
     what = p.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -538,6 +564,85 @@ def cmd_check(args: argparse.Namespace) -> int:
     return Exit.FAILED if errors else Exit.OK
 
 
+def _marked(args: argparse.Namespace, what: str) -> int:
+    explorer = _explorer(args, index=False)
+    article = args.article
+    if what == "star":
+        explorer.star(article)
+    elif what == "unstar":
+        explorer.star(article, starred=False)
+    elif what == "tag":
+        explorer.tag(article, *args.tags)
+    elif what == "untag":
+        explorer.untag(article, *args.tags)
+    else:
+        explorer.set_note(article, args.text)
+    marks = explorer.marks(article.replace("\\", "/").removeprefix("./"))
+    parts = ["starred" if marks.starred else "not starred",
+             f"tags: {', '.join(marks.tags)}" if marks.tags else "no tags",
+             "a note" if marks.note else "no note"]
+    print(f"{marks.article}: {'; '.join(parts)}")
+    return Exit.OK
+
+
+def cmd_star(args: argparse.Namespace) -> int:
+    return _marked(args, "star")
+
+
+def cmd_unstar(args: argparse.Namespace) -> int:
+    return _marked(args, "unstar")
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    return _marked(args, "tag")
+
+
+def cmd_untag(args: argparse.Namespace) -> int:
+    return _marked(args, "untag")
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    return _marked(args, "note")
+
+
+def cmd_saved(args: argparse.Namespace) -> int:
+    if args.limit < 0:
+        print("gdexplorer saved: --limit must be 0 or more", file=sys.stderr)
+        return Exit.USAGE
+    if args.save is not None and args.name is None:
+        print("gdexplorer saved: --save needs a NAME", file=sys.stderr)
+        return Exit.USAGE
+    explorer = _explorer(args)
+    if args.save is not None:
+        explorer.save_search(args.name, args.save, tuple(args.filter), args.sort)
+    if args.name is not None:
+        run = explorer.run_saved_search(args.name, limit=args.limit)
+        if args.json:
+            data = result_json(run.result, explorer)
+            data["saved"] = run.search.name
+            data["new"] = list(run.new)
+            print(json.dumps(data, ensure_ascii=False, indent=1))
+        else:
+            print(f"{run.search.name}: {len(run.new)} new since last opened"
+                  + (f" ({run.search.opened})" if run.search.opened else ""))
+            for article in run.new[:args.limit]:
+                print(f"  new: {article}")
+            _print_result(run.result, sys.stdout)
+        return Exit.OK
+    rows = [(s, explorer.new_matches(s.name)) for s in explorer.saved_searches()]
+    if args.json:
+        print(json.dumps([{"name": s.name, "query": s.query, "filters": list(s.filters), "sort": s.sort,
+                           "opened": s.opened, "seen": len(s.seen), "new": list(new)} for s, new in rows],
+                         ensure_ascii=False, indent=1))
+        return Exit.OK
+    if not rows:
+        print("no saved searches (save one in the window, then run it here with `gdexplorer saved NAME`)")
+    for search, new in rows:
+        filters = f"  [{'; '.join(search.filters)}]" if search.filters else ""
+        print(f"{search.name}: {search.query}{filters}  ({len(new)} new)")
+    return Exit.OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     explorer = _explorer(args)
     if args.what == "results":
@@ -568,4 +673,10 @@ COMMANDS = {
     "entity": cmd_entity,
     "check": cmd_check,
     "export": cmd_export,
+    "star": cmd_star,
+    "unstar": cmd_unstar,
+    "tag": cmd_tag,
+    "untag": cmd_untag,
+    "note": cmd_note,
+    "saved": cmd_saved,
 }

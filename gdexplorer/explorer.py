@@ -17,20 +17,37 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from gdexplorer import export as _export
-from gdexplorer.annotations.loading import AnnotationSet, QuoteFinder, annotation_files, load_annotations, valid_id
+from gdexplorer.annotations.loading import (
+    WORKBENCH_FILE,
+    AnnotationSet,
+    QuoteFinder,
+    annotation_files,
+    load_annotations,
+    valid_id,
+)
+from gdexplorer.annotations.workbench import (
+    Workbench,
+    load_workbench,
+    marks_item,
+    parse_workbench,
+    search_item,
+    set_entry,
+)
 from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
-from gdexplorer.errors import CorpusError, IndexMissingError, Problem, QueryError, Severity
+from gdexplorer.errors import AnnotationError, CorpusError, IndexMissingError, Problem, QueryError, Severity
 from gdexplorer.files import write_output
 from gdexplorer.model import (
     AnnotationCounts,
     Article,
     ArticleInfo,
+    ArticleMarks,
     BuildFailure,
     Change,
     Entity,
@@ -44,10 +61,13 @@ from gdexplorer.model import (
     NewRelation,
     Progress,
     Relation,
+    SavedSearch,
+    SavedSearchRun,
     SearchResult,
     Snippet,
     Suggestion,
     WatchList,
+    WorkbenchCounts,
 )
 from gdexplorer.paths import index_dir_for
 from gdexplorer.search import buildprotocol
@@ -107,6 +127,10 @@ class EntityRef:
     entity_id: str
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 class Explorer:
     """A corpus with its annotations and index; what the CLI and the window talk to."""
 
@@ -132,6 +156,7 @@ class Explorer:
         self._reload_lock = threading.Lock()
         self._analyzers: dict[str, Any] = {}
         self._curator_instance: Any = None
+        self._workbench = Workbench()
         self.reload_annotations()
 
     def __repr__(self) -> str:
@@ -206,6 +231,8 @@ class Explorer:
             folders[str(annotations.parent)] = None  # to see the folder being created
         for path in annotation_files(annotations) if annotations.is_dir() else ():
             files[str(path)] = None
+        if self.workbench_file.is_file():
+            files[str(self.workbench_file)] = None
         if len(articles) <= file_limit:
             files.update(dict.fromkeys(articles))
         return WatchList(tuple(folders), tuple(files))
@@ -230,9 +257,11 @@ class Explorer:
                 self._curator_instance.validated.clear()
             loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base,
                                       known=known)
+            workbench = self._load_workbench()
             with self._lock:
                 self._annotation_signature_seen = signature
                 self._annotations = loaded
+                self._workbench = workbench
                 self.__dict__.pop("_matcher", None)
         return self.annotation_counts()
 
@@ -243,7 +272,7 @@ class Explorer:
     def _annotation_signature(self) -> tuple[tuple[str, int, int], ...]:
         """(path, mtime, size) of every annotation file: changes when any is edited, added or removed."""
         found = []
-        for path in annotation_files(self._annotations_dir):
+        for path in (*annotation_files(self._annotations_dir), self.workbench_file):
             try:
                 stat = path.stat()
             except OSError:
@@ -272,7 +301,8 @@ class Explorer:
 
     def problems(self) -> list[Problem]:
         """Everything wrong that a user should see: manifest, annotations, unreadable articles."""
-        return [*self._corpus.manifest_problems(), *self._annotations.problems, *self._index_problems]
+        return [*self._corpus.manifest_problems(), *self._annotations.problems, *self._workbench.problems,
+                *self._index_problems]
 
     def check_articles(self) -> list[Problem]:
         """Read every article and keep what is odd about them (bad bytes, no body, unreadable)."""
@@ -391,6 +421,149 @@ class Explorer:
         finder = QuoteFinder(lambda _id: text)
         return lambda quote: finder.find("", quote)
 
+    # -- workbench: stars, tags, notes, saved searches ----------------------------------------
+
+    @property
+    def workbench_file(self) -> Path:
+        """Where stars, tags, notes and saved searches are kept (``workbench.yaml`` in the annotations folder)."""
+        return self._annotations_dir / WORKBENCH_FILE
+
+    def _load_workbench(self) -> Workbench:
+        return load_workbench(self.workbench_file, self.display_path(self.workbench_file), self._corpus.exists)
+
+    def marks(self, article_id: str) -> ArticleMarks:
+        """The star, tags and note on an article (empty marks if it has none)."""
+        return self._workbench.marks_of(article_id)
+
+    def all_marks(self) -> Mapping[str, ArticleMarks]:
+        """Every marked article's marks by id, read-only."""
+        return MappingProxyType(dict(self._workbench.marks))
+
+    def tag_counts(self) -> dict[str, int]:
+        """How many articles carry each tag, most used first."""
+        return dict(self._workbench.tag_counts().most_common())
+
+    def star(self, article_id: str, starred: bool = True) -> Change:
+        """Star (or unstar) an article; saved to the workbench file like a fact (atomic, undoable)."""
+        return self._mark(article_id, "star" if starred else "unstar", lambda m: replace(m, starred=starred))
+
+    def tag(self, article_id: str, *tags: str) -> Change:
+        cleaned = tuple(t for t in (" ".join(t.split()) for t in tags) if t)
+        if not cleaned:
+            raise QueryError("give a tag (any words but empty)")
+        return self._mark(article_id, f"tag with {', '.join(cleaned)}",
+                          lambda m: replace(m, tags=tuple(dict.fromkeys((*m.tags, *cleaned)))))
+
+    def untag(self, article_id: str, *tags: str) -> Change:
+        gone = {" ".join(t.split()).casefold() for t in tags}
+        return self._mark(article_id, f"untag {', '.join(tags)}",
+                          lambda m: replace(m, tags=tuple(t for t in m.tags if t.casefold() not in gone)))
+
+    def set_note(self, article_id: str, text: str) -> Change:
+        """Write (or, with empty text, remove) the note on an article."""
+        note = "\n".join(line.rstrip() for line in text.strip().splitlines())
+        return self._mark(article_id, "note" if note else "remove the note", lambda m: replace(m, note=note))
+
+    def _mark(self, article_id: str, what: str, change: Callable[[ArticleMarks], ArticleMarks]) -> Change:
+        article_id = article_id.replace("\\", "/").removeprefix("./")
+        if not self._corpus.exists(article_id):
+            raise CorpusError(article_id, f"no article '{article_id}' in this corpus")
+
+        def edit(text: str, display: str) -> str:
+            # From the file as it is now (under the lock), not as last loaded: another process's
+            # tags saved meanwhile are kept.
+            current = parse_workbench(text.encode("utf-8"), display).marks_of(article_id)
+            return set_entry(text, display, "articles", article_id, marks_item(change(current)),
+                             marks_item(current))
+
+        return self._save_workbench(f"{what} {article_id}", edit)
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return sorted(self._workbench.searches.values(), key=lambda s: s.name.casefold())
+
+    def save_search(self, name: str, query: str, filters: tuple[str, ...] = (), sort: str = "relevance") -> Change:
+        """Save a search under ``name`` (replacing one of that name); what it matches now counts as seen."""
+        name = " ".join(name.split())
+        if not name:
+            raise QueryError("a saved search needs a name")
+        search = SavedSearch(name, query.strip(), tuple(filters), sort)
+        seen = self._matching_ids(search)
+        search = replace(search, seen=seen, opened=_now())
+        return self._save_workbench(f"save search {name}", lambda text, display: set_entry(
+            text, display, "searches", name, search_item(search)))
+
+    def delete_search(self, name: str) -> Change:
+        if name not in self._workbench.searches:
+            raise QueryError(f"no saved search called '{name}'")
+        return self._save_workbench(f"delete search {name}",
+                                    lambda text, display: set_entry(text, display, "searches", name, None))
+
+    def new_matches(self, name: str) -> tuple[str, ...]:
+        """Articles the saved search matches now that it did not when last opened (nothing is saved)."""
+        search = self._saved(name)
+        return tuple(sorted(self._matching_ids(search) - search.seen))
+
+    def run_saved_search(self, name: str, limit: int = 20, snippets: bool = True, facets: bool = False,
+                         mark_opened: bool = True) -> SavedSearchRun:
+        """Run a saved search; ``mark_opened`` records what it matches now as seen (so "new" starts again)."""
+        search = self._saved(name)
+        result = self.search(search.query, limit=limit, sort=search.sort, filters=search.filters,
+                             snippets=snippets, facets=facets, time_limited=False)
+        now = self._matching_ids(search)
+        new = tuple(sorted(now - search.seen))
+        change = None
+        if mark_opened:
+            opened = replace(search, seen=now, opened=_now())
+            change = self._save_workbench(f"open search {name}", lambda text, display: set_entry(
+                text, display, "searches", name, search_item(opened), search_item(search)))
+        return SavedSearchRun(search, result, new, change)
+
+    def _saved(self, name: str) -> SavedSearch:
+        search = self._workbench.searches.get(name)
+        if search is None:
+            raise QueryError(f"no saved search called '{name}'")
+        return search
+
+    def _matching_ids(self, search: SavedSearch) -> frozenset[str]:
+        first = self.search(search.query, limit=0, sort=search.sort, filters=search.filters, snippets=False,
+                            time_limited=False, collapse=False)
+        every = self.search(search.query, limit=max(first.total, 1), filters=search.filters, snippets=False,
+                            time_limited=False, collapse=False)
+        return frozenset(h.path for h in every.hits)
+
+    def _save_workbench(self, summary: str, edit: Callable[[str, str], str]) -> Change:
+        display = self.display_path(self.workbench_file)
+
+        def validate(data: bytes) -> None:
+            errors = [p for p in parse_workbench(data, display).problems if p.is_error]
+            if errors:
+                raise AnnotationError(display, f"the change would make the file invalid: {errors[0]}")
+
+        return self._curator.rewrite(self.workbench_file, summary, edit, validate)
+
+    def workbench_counts(self, text: str, filters: tuple[str, ...] = (), keystroke: bool = False,
+                         top: int = 40) -> WorkbenchCounts:
+        """Of what ``text`` and ``filters`` match, how many are starred and carry each tag (the
+        ``top`` most used tags; a tag holding a double quote cannot be queried and is left out).
+
+        One count per tag, each answered from the index's doc sets with the tag's articles as a
+        mask: nothing is counted when nothing is marked.
+        """
+        workbench = self._workbench
+        if not workbench.marks:
+            return WorkbenchCounts()
+
+        def count(clause: str) -> int:
+            return self.search(text, limit=0, snippets=False, keystroke=keystroke, time_limited=False,
+                               filters=(*filters, clause), collapse=False).total
+
+        starred = count("starred:yes") if workbench.starred() else 0
+        tags = [(tag, count(f'tag:"{tag}"')) for tag, _ in workbench.tag_counts().most_common(top) if '"' not in tag]
+        return WorkbenchCounts(starred, tuple(sorted(((t, n) for t, n in tags if n), key=lambda tn: -tn[1])))
+
+    def _resolve_set(self, name: str, value: str) -> tuple[frozenset[str], bool]:
+        return self._workbench.resolve(name, value)
+
     # -- index -------------------------------------------------------------------------------
 
     def update_index(self, progress: ProgressCallback | None = None,
@@ -504,7 +677,8 @@ class Explorer:
             # (not time-limited) says what is wrong if it is still open then.
             deferred = deferred or (keystroke and time_limited and unfinished(typed))
             try:
-                query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False)
+                query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False,
+                                           resolve=self._resolve_set)
             except QueryError:
                 if not deferred:
                     raise
@@ -516,7 +690,8 @@ class Explorer:
             query = self._parser.parse(text)  # raises the "type something" sentence
         filter_query = None
         if filters:
-            filter_query = all_of(self._parser.parse(self._resolve_entity_names(f)) for f in filters)
+            filter_query = all_of(self._parser.parse(self._resolve_entity_names(f), resolve=self._resolve_set)
+                                  for f in filters)
         try:
             searcher = self._index.searcher()
             result = run_search(searcher, query, text, self._body, self._analyzer, limit=limit, offset=offset,
@@ -666,13 +841,12 @@ class Explorer:
 
     # -- export ------------------------------------------------------------------------------
 
-    @staticmethod
-    def results_csv(result: SearchResult) -> str:
-        return _export.results_csv(result)
+    def results_csv(self, result: SearchResult) -> str:
+        """The hits as CSV, with the workbench's star, tags and note of each."""
+        return _export.results_csv(result, self._workbench.marks)
 
-    @staticmethod
-    def results_json(result: SearchResult) -> str:
-        return _export.results_json(result)
+    def results_json(self, result: SearchResult) -> str:
+        return _export.results_json(result, self._workbench.marks)
 
     def dossier(self, entity: Entity) -> str:
         """Everything known about an entity in Markdown, with every fact quoted and sourced."""

@@ -300,3 +300,47 @@ class Change:
     before: bytes | None
     after: bytes
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMarks:
+    """What a user put on an article in the workbench: a star, free-form tags, a note."""
+
+    article: str
+    starred: bool = False
+    tags: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.starred or self.tags or self.note)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearch:
+    """A named query with its filters and order, and the articles it matched when last opened."""
+
+    name: str
+    query: str
+    filters: tuple[str, ...] = ()
+    sort: str = "relevance"
+    seen: frozenset[str] = frozenset()  # article ids matched when last opened
+    opened: str = ""  # ISO time it was last opened ("" never)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearchRun:
+    """A saved search run now: its result, and the matches it did not have when last opened."""
+
+    search: SavedSearch
+    result: SearchResult
+    new: tuple[str, ...]  # article ids matched now and not when last opened
+    change: Change | None = None  # the save that recorded it as opened (to undo), if it was
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbenchCounts:
+    """How many of a query's matches are starred, and carry each tag (most first): the Refine panel's."""
+
+    starred: int = 0
+    tags: tuple[tuple[str, int], ...] = ()

@@ -136,6 +136,31 @@ class Curator:
         return self._edit_entity(entity_id, f"delete a relation of {entity_id}",
                                  lambda text, display: _replace_item(text, display, entity_id, relation, None))
 
+    def rewrite(self, path: Path, summary: str, edit: Callable[[str, str], str],
+                validate: Callable[[bytes], None]) -> Change:
+        """Save an edit of another kind of file in the folder (the workbench) the way facts are saved:
+        under the folder's lock, from the file as it is now, checked by ``validate`` (raises
+        ``AnnotationError``), written atomically, recorded for ``undo``."""
+        display = str(path)
+        with self._locked(path):
+            read = _read(path, may_be_missing=True)
+            try:
+                text = read.text
+            except UnicodeDecodeError as e:
+                raise AnnotationError(display, "the file is not valid UTF-8; " + _NOT_SAVED) from e
+            after = edit(text, display).encode("utf-8")
+            if read.data is not None and read.data.startswith(b"\xef\xbb\xbf"):
+                after = b"\xef\xbb\xbf" + after
+            validate(after)
+            try:
+                atomic_write(read.path, after, before_replace=lambda: _check_unchanged(read, display, _NOT_SAVED))
+            except OSError as e:
+                raise AnnotationError(display, f"cannot save: {e.strerror or e}; the file was left as it was") from e
+        change = Change(path, read.data, after, summary)
+        self.undo_stack.append(change)
+        self._target.reload_annotations()
+        return change
+
     def undo(self) -> Change | None:
         """Put back the file as it was before the last change, if nobody changed it since."""
         if not self.undo_stack:
@@ -330,7 +355,7 @@ def _append_item(text: str, display: str, entity_id: str, key: str, item: Mappin
     existing = _value_of(node, key)
     if isinstance(existing, yaml.SequenceNode) and existing.value and not existing.flow_style:
         indent = _dash_column(lines, existing.value[0])
-        after_line = _content_end(lines, existing.value[-1])
+        after_line = content_end(lines, existing.value[-1])
         block = _block(item, indent)
     elif existing is not None and not _empty(existing):
         if isinstance(existing, yaml.SequenceNode):
@@ -344,7 +369,7 @@ def _append_item(text: str, display: str, entity_id: str, key: str, item: Mappin
             lines[after_line] = _without_value(lines[after_line], existing)
             block = _block(item, key_column + 2)
         else:
-            after_line = _content_end(lines, node)
+            after_line = content_end(lines, node)
             block = [" " * key_column + f"{key}:", *_block(item, key_column + 2)]
     return _insert(lines, after_line + 1, block, newline)
 
@@ -386,7 +411,7 @@ def _replace_item(text: str, display: str, entity_id: str, wanted: Fact | Relati
     if isinstance(existing, yaml.SequenceNode) and existing.flow_style:
         raise AnnotationError(display, f"'{key}' of '{entity_id}' is written as [a, b]; edit it by hand")
     start = target.start_mark.line
-    end = _content_end(lines, target)
+    end = content_end(lines, target)
     replacement = [] if item is None else [line + newline for line in _block(item, _dash_column(lines, target))]
     return "".join([*lines[:start], *replacement, *lines[end + 1 :]])
 
@@ -483,7 +508,7 @@ def _dash_column(lines: list[str], item: yaml.Node) -> int:
     return dash if dash >= 0 else max(0, item.start_mark.column - 2)
 
 
-def _content_end(lines: list[str], node: yaml.Node) -> int:
+def content_end(lines: list[str], node: yaml.Node) -> int:
     """Index of the node's last line that holds part of its value (not a comment or blank after it).
 
     Found from the values themselves, not by skipping '#' lines back from the end: in a ``|`` or

@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
             self._build_searching,
             self._build_changes,
             self._build_reader_actions,
+            self._build_workbench,
             self.menus.set_open_icon,
         ]
 
@@ -379,6 +380,19 @@ class MainWindow(QMainWindow):
         self.session.article_loaded.connect(reader.update_actions)
         self.menus.file_menu.aboutToShow.connect(reader.update_actions)
 
+    def _build_workbench(self) -> None:
+        from gdexplorer.gui.widgets.workbenchbar import WorkbenchBar
+        from gdexplorer.gui.workbenchcontroller import WorkbenchController
+
+        self.workbench_bar = WorkbenchBar(self.article)
+        self.article.add_workbench_bar(self.workbench_bar)
+        workbench = self.workbench = WorkbenchController(self.workbench_bar, self.curation, self.searching, self)
+        self.menus.add_saved_searches(workbench.saved_menu, workbench.save_search_action)
+        workbench.message.connect(self.status.show_message)
+        self.session.article_loaded.connect(workbench.show_article)
+        self.session.corpus_refreshed.connect(workbench.refreshed)
+        self.session.index_finished.connect(workbench.refreshed)
+
     # -- opening and showing -----------------------------------------------------------------
 
     def open_corpus(self, corpus: Path, annotations: Path | None = None) -> None:
@@ -402,6 +416,7 @@ class MainWindow(QMainWindow):
             self.search.set_query("")
         self.index_status.clear()
         self.curation.set_explorer(None)
+        self.workbench.set_explorer(None)
         self.exporter.set_explorer(None)
         self.watcher.watch(None)
         self.article.suggestions.clear()
@@ -441,6 +456,7 @@ class MainWindow(QMainWindow):
         # The overview shows it; the parts that work on the corpus get its explorer.
         self.explore.set_entities(opened.entities)
         self.curation.set_explorer(opened.explorer)
+        self.workbench.set_explorer(opened.explorer)
         self.curation.set_entities(opened.entities)
         self.exporter.set_explorer(opened.explorer)
         self.watcher.watch(opened.explorer)

@@ -111,6 +111,12 @@ class ArticlePane(QWidget):
                                 f"annotations, not part of this corpus")
             self.origin.setToolTip(str(home))
 
+    def add_workbench_bar(self, bar: QWidget) -> None:
+        """The star, tags and note strip, at the top of the column above the reader."""
+        layout = self.layout()
+        if isinstance(layout, QVBoxLayout):
+            layout.insertWidget(0, bar)
+
     @Slot(int, int)
     def _on_view_hit_changed(self, current: int, total: int) -> None:
         self.bar.setVisible(total > 0)

@@ -38,6 +38,8 @@ from gdexplorer.gui.explorepages import (
     category_filter,
     entity_filter,
     month_filter,
+    starred_filter,
+    tag_filter,
     year_filter,
 )
 from gdexplorer.gui.formatting import plural
@@ -118,6 +120,10 @@ def facet_groups(page: FacetsPage, entities: dict[str, Entity], active: tuple[Fi
     else:
         dates = [(year_filter(year), n) for year, n in reversed(facets.years)]
         group("date", "Year", [FacetValue(f, n, f in chosen) for f, n in dates])
+    marked = page.workbench
+    if marked is not None:
+        group("starred", "Starred", [FacetValue(starred_filter(), marked.starred, starred_filter() in chosen)])
+        group("tag", "Tags", [FacetValue(f, n, f in chosen) for f, n in ((tag_filter(t), n) for t, n in marked.tags)])
     by_kind: dict[EntityKind, list[FacetValue]] = {}
     folded = {key.casefold(): entity for key, entity in entities.items()}
     for entity_id, n in facets.entities:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenuBar
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenu, QMenuBar
 
 import gdexplorer
 from gdexplorer.gui.navigationcontroller import NavigationController, keys
@@ -69,7 +69,7 @@ class MenuBar(QMenuBar):
         self.edit_menu.addAction(self.next_hit_action)
         self.edit_menu.addAction(self.previous_hit_action)
         self.edit_menu.addSeparator()
-        go = self.addMenu("&Go")
+        go = self.go_menu = self.addMenu("&Go")
         go.addAction(navigation.back_action)
         go.addAction(navigation.forward_action)
         self.view_menu = self.addMenu("&View")
@@ -133,6 +133,12 @@ class MenuBar(QMenuBar):
         self.edit_menu.addAction(annotate)
         self.edit_menu.addAction(copy_citation)
         self._window_wide(undo, add_fact, copy_citation)
+
+    def add_saved_searches(self, menu: QMenu, save_search: QAction) -> None:
+        """Go ▸ Saved Searches (with Save Search… at its top)."""
+        self.go_menu.addSeparator()
+        self.go_menu.addMenu(menu)
+        self._window_wide(save_search)
 
     def add_export_actions(self, results_csv: QAction, results_json: QAction, dossier: QAction) -> None:
         self.export_menu.addAction(results_csv)
