@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import re
 import threading
 from collections import Counter, defaultdict
@@ -28,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from gdexplorer.annotations.loading import REJECTED_FILE
 from gdexplorer.annotations.mentions import _has_cjk
 from gdexplorer.errors import AnnotationError, CorpusError, GdxError
 from gdexplorer.files import atomic_write
@@ -35,8 +35,6 @@ from gdexplorer.model import Entity, EntityKind, Progress
 
 log = logging.getLogger(__name__)
 
-# The rejected names live with the annotations (shared through git like them); the loader skips it.
-REJECTED_FILE = "rejected-suggestions.yaml"
 CACHE_FORMAT = 1
 # The one English model on the package index: a re-upload of Explosion's en_core_web_sm 3.8.0.
 # pyproject's [ner] extra pins it; its wheel's sha256 is recorded there and checked by a test.
@@ -285,6 +283,8 @@ def normalise(name: str) -> str:
     """The name as grouped: whitespace folded, possessive, leading article and titles dropped."""
     name = " ".join(name.replace("\u2019", "'").split()).strip(" .,;:'\"()[]-")
     name = re.sub(r"'s$", "", name)
+    if "(" in name and ")" not in name:  # "Civil Aviation Administration of China (CAAC": the name is before it
+        name = name[: name.index("(")].strip()
     words = name.split(" ")
     while len(words) > 1 and (words[0].lower() in _LEADING or words[0].lower().rstrip(".") in _TITLES):
         words.pop(0)
@@ -332,7 +332,8 @@ def group(records: Iterable[tuple[str, Mapping[str, Any]]], curated: Iterable[En
         for short in keys:
             best: str | None = None
             for long in keys:
-                if long == short or len(long) <= len(short) or not _variant(short, long):
+                if long == short or len(long) <= len(short) or not _variant(
+                        short, long, kinds[short].most_common(1)[0][0], kinds[long].most_common(1)[0][0]):
                     continue
                 if best is None or len(mentions[long]) > len(mentions[best]):
                     best = long
@@ -371,15 +372,21 @@ def group(records: Iterable[tuple[str, Mapping[str, Any]]], curated: Iterable[En
     return out, extra
 
 
-def _variant(short: str, long: str) -> bool:
-    lw, sw = long.split(), short.split()
+def _variant(short: str, long: str, short_kind: str, long_kind: str) -> bool:
+    """Whether ``short`` can be a shorter way of writing ``long`` (both casefolded)."""
     if _has_cjk(short):
-        return long.startswith(short) or long.endswith(short)
-    if len(sw) == 1 and sw[0] in lw:
-        return True
-    if lw[: len(sw)] == sw:
-        return True
-    return len(sw) == 1 and len(short) >= 2 and _initials(long.title()).casefold() == short
+        # 习 / 习近平: a person's family name; 华为 / 华为公司: an organisation's first characters.
+        return short_kind == long_kind and long.startswith(short) and short_kind != EntityKind.PLACE.value
+    lw, sw = long.split(), short.split()
+    person = EntityKind.PERSON.value
+    org = EntityKind.ORGANIZATION.value
+    if long_kind == person:
+        # Xi / Xi Jinping, Blair / Tony Blair: the family name, first or last.
+        return short_kind == person and len(sw) == 1 and sw[0] in (lw[0], lw[-1])
+    if long_kind == org:
+        # GAC / GAC Group: its first words; PBOC / People's Bank of China: its initials.
+        return lw[: len(sw)] == sw or (len(sw) == 1 and len(short) >= 2 and _initials(long.title()).casefold() == short)
+    return False
 
 
 # -- rejections --------------------------------------------------------------------------------
@@ -443,7 +450,3 @@ class SuggestionError(GdxError):
 def cache_path(index_folder: Path) -> Path:
     # Beside the indexes in the per-user cache, one file per (corpus, annotations) like the index.
     return index_folder.parent.parent / "suggested" / f"{index_folder.name}.jsonl"
-
-
-def default_workers() -> int:
-    return max(1, (os.cpu_count() or 1))
