@@ -366,7 +366,8 @@ def group(records: Iterable[tuple[str, Mapping[str, Any]]], curated: Iterable[En
         display = forms[head].most_common(1)[0][0]
         aliases = tuple(sorted((n for n in names if n != display), key=lambda n: (-names[n], n)))
         allm.sort(key=lambda m: (m.article, m.start))
-        out.append(SuggestedEntity(display, EntityKind(votes.most_common(1)[0][0]), aliases,
+        # The full name's type: a family name or an acronym alone is more often mislabelled.
+        out.append(SuggestedEntity(display, EntityKind(kinds[head].most_common(1)[0][0]), aliases,
                                    len({m.article for m in allm}), len(allm), tuple(allm)))
     out.sort(key=lambda s: (-s.count, -s.articles, s.name.casefold()))
     return out, extra
@@ -383,7 +384,7 @@ def _variant(short: str, long: str, short_kind: str, long_kind: str) -> bool:
     if long_kind == person:
         # Xi / Xi Jinping, Blair / Tony Blair: the family name, first or last.
         return short_kind == person and len(sw) == 1 and sw[0] in (lw[0], lw[-1])
-    if long_kind == org:
+    if long_kind == org and short_kind == org:
         # GAC / GAC Group: its first words; PBOC / People's Bank of China: its initials.
         return lw[: len(sw)] == sw or (len(sw) == 1 and len(short) >= 2 and _initials(long.title()).casefold() == short)
     return False
