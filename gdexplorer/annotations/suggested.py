@@ -54,11 +54,14 @@ _SPACY_KINDS = {
 _JIEBA_KINDS = {"nr": EntityKind.PERSON, "nrfg": EntityKind.PERSON, "nrt": EntityKind.PERSON,
                 "ns": EntityKind.PLACE, "nt": EntityKind.ORGANIZATION}
 # Titles and honorifics that precede a name: "President Xi" is Xi.
-_TITLES = frozenset("""mr mrs ms miss dr prof professor sir lord lady president premier vice chairman chairwoman
-minister secretary general gen governor mayor senator rep king queen prince princess pope rev chancellor
-director chief ceo judge justice ambassador""".split())
+_TITLES = frozenset((
+    "mr mrs ms miss dr prof professor sir lord lady president premier vice chairman chairwoman minister "
+    "secretary general gen governor mayor senator rep king queen prince princess pope rev chancellor director "
+    "chief ceo judge justice ambassador"
+).split())  # noqa: SIM905 (a word list reads better as one string)
 _LEADING = frozenset({"the", "a", "an"})
-_CJK_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*")
+# Full-width full stop, exclamation and question marks end a Chinese sentence.
+_CJK_SENTENCE = re.compile("[^\u3002\uff01\uff1f!?\n]+[\u3002\uff01\uff1f!?]*")
 _EN_SENTENCE = re.compile(r"[^\n]+")
 
 
@@ -211,9 +214,10 @@ class SuggestionCache:
                         self.records.pop(rec["id"], None)
                     else:
                         self.records[rec["id"]] = rec
+        except FileNotFoundError:
+            self.records = {}
         except (OSError, ValueError) as e:
-            if not isinstance(e, FileNotFoundError):
-                log.info("suggestion cache %s unreadable, starting again: %s", self.path, e)
+            log.info("suggestion cache %s unreadable, starting again: %s", self.path, e)
             self.records = {}
 
     def compact(self) -> None:
@@ -266,9 +270,9 @@ def update_cache(cache: SuggestionCache, files: Mapping[str, str], read_body: Ca
                 continue  # not cached: once the extra is installed, these articles get their turn
             sentences: dict[int, str] = {}
             rows = []
-            for name, kind, s, e, s0, s1 in names:
+            for name, kind, start, end, s0, s1 in names:
                 sentences.setdefault(s0, body[s0:s1].strip())
-                rows.append([name, kind, s, e, s0])
+                rows.append([name, kind, start, end, s0])
             add({"id": aid, "sig": files[aid], "m": rows, "s": {str(k): v for k, v in sentences.items()}})
             done += 1
             if progress is not None and (n % 10 == 0 or n == len(todo)):
@@ -328,7 +332,7 @@ def group(records: Iterable[tuple[str, Mapping[str, Any]]], curated: Iterable[En
     # the short one is a word of the long one (Xi / Xi Jinping), its first words (GAC / GAC Group)
     # or its initials (PBOC / People's Bank of China). The long name seen most often with it wins.
     parent: dict[str, str] = {}
-    for aid, keys in per_article.items():
+    for keys in per_article.values():
         for short in keys:
             best: str | None = None
             for long in keys:
@@ -338,8 +342,8 @@ def group(records: Iterable[tuple[str, Mapping[str, Any]]], curated: Iterable[En
                 if best is None or len(mentions[long]) > len(mentions[best]):
                     best = long
             if best is not None:
-                votes = parent.setdefault(short, best)
-                if votes != best and len(mentions[best]) > len(mentions[votes]):
+                chosen = parent.setdefault(short, best)
+                if chosen != best and len(mentions[best]) > len(mentions[chosen]):
                     parent[short] = best
 
     def root(key: str) -> str:
