@@ -54,7 +54,12 @@ _SPACY_KINDS = {
 _JIEBA_KINDS = {"nr": EntityKind.PERSON, "nrfg": EntityKind.PERSON, "nrt": EntityKind.PERSON,
                 "ns": EntityKind.PLACE, "nt": EntityKind.ORGANIZATION}
 # Titles and honorifics that precede a name: "President Xi" is Xi.
-_TITLES = frozenset(["mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "lord", "lady", "president", "premier", "vice", "chairman", "chairwoman", "minister", "secretary", "general", "gen", "governor", "mayor", "senator", "rep", "king", "queen", "prince", "princess", "pope", "rev", "chancellor", "director", "chief", "ceo", "judge", "justice", "ambassador"])
+_TITLES = frozenset((
+    "mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "lord", "lady", "president", "premier",
+    "vice", "chairman", "chairwoman", "minister", "secretary", "general", "gen", "governor", "mayor",
+    "senator", "rep", "king", "queen", "prince", "princess", "pope", "rev", "chancellor", "director", "chief",
+    "ceo", "judge", "justice", "ambassador",
+))
 _LEADING = frozenset({"the", "a", "an"})
 # Full-width full stop, exclamation and question marks end a Chinese sentence.
 _CJK_SENTENCE = re.compile("[^\u3002\uff01\uff1f!?\n]+[\u3002\uff01\uff1f!?]*")
