@@ -51,7 +51,7 @@ from gdexplorer.model import (
 from gdexplorer.paths import index_dir_for
 
 if TYPE_CHECKING:
-    from gdexplorer.annotations.suggested import SuggestedEntity, SuggestionStatus
+    from gdexplorer.model import SuggestedEntity, SuggestionStatus
 from gdexplorer.search import buildprotocol
 from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for
 from gdexplorer.search.query import (
@@ -413,6 +413,10 @@ class Explorer:
         stats to ``index_built``."""
         return buildprotocol.command(self._corpus.root, self._annotations_dir, self._index.folder)
 
+    def suggest_command(self) -> list[str]:
+        """As ``build_command``, for finding suggested entities in a child process (after a build)."""
+        return [*self.build_command(), "--suggest"]
+
     @staticmethod
     def parse_build_line(line: str) -> Progress | IndexStats | BuildFailure | None:
         return buildprotocol.parse_line(line)
@@ -688,9 +692,12 @@ class Explorer:
             facts = (NewFact(first.sentence, first.article, first.sentence),)
         return self.create_entity(NewEntity(new_id, kind or suggested.kind, suggested.name, suggested.aliases), facts)
 
+    def add_alias(self, entity_id: str, alias: str) -> Change:
+        return self._curator.add_alias(entity_id, alias)
+
     def merge_suggestion(self, suggested: SuggestedEntity, entity_id: str) -> Change:
         """Add a suggested entity's name as an alias of a curated entity."""
-        return self._curator.add_alias(entity_id, suggested.name)
+        return self.add_alias(entity_id, suggested.name)
 
     def reject_suggestion(self, name: str) -> Path:
         """Never suggest ``name`` again: it is added to the rejected list in the annotations folder."""

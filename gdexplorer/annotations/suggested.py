@@ -21,7 +21,6 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from gdexplorer.annotations.loading import REJECTED_FILE
 from gdexplorer.annotations.mentions import _has_cjk
 from gdexplorer.errors import AnnotationError, CorpusError, GdxError
 from gdexplorer.files import atomic_write
-from gdexplorer.model import Entity, EntityKind, Progress
+from gdexplorer.model import Entity, EntityKind, Progress, SuggestedEntity, SuggestedMention, SuggestionStatus
 
 log = logging.getLogger(__name__)
 
@@ -64,42 +63,6 @@ _LEADING = frozenset({"the", "a", "an"})
 # Full-width full stop, exclamation and question marks end a Chinese sentence.
 _CJK_SENTENCE = re.compile("[^\u3002\uff01\uff1f!?\n]+[\u3002\uff01\uff1f!?]*")
 _EN_SENTENCE = re.compile(r"[^\n]+")
-
-
-@dataclass(frozen=True, slots=True)
-class SuggestedMention:
-    """Where a suggested name stands: the article, the name's offsets and its sentence's."""
-
-    article: str
-    start: int
-    end: int
-    sentence: str
-    sentence_start: int
-
-
-@dataclass(frozen=True, slots=True)
-class SuggestedEntity:
-    """One real-world name the recognizer found, not curated yet, with every mention as provenance."""
-
-    name: str
-    kind: EntityKind
-    aliases: tuple[str, ...]
-    articles: int
-    count: int
-    mentions: tuple[SuggestedMention, ...]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
-
-
-@dataclass(frozen=True, slots=True)
-class SuggestionStatus:
-    """How far the recognizer got: articles done of all, and why a language is left out (or None)."""
-
-    done: int
-    total: int
-    missing: str | None
 
 
 # -- recognizers -------------------------------------------------------------------------------
