@@ -79,12 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="validate the annotations; exit 1 if there are errors")
 
     p = sub.add_parser("suggestions", parents=[common],
-                       help="names found by named-entity recognition that no curated entity covers yet")
+                       help="names found by named-entity recognition that no curated entity covers yet",
+                       description="Suggested entities, most mentioned first: names found by named-entity "
+                                   "recognition (spaCy for English: pip install gdexplorer[ner]; jieba for "
+                                   "Chinese) that no curated name or alias covers and that were not rejected. "
+                                   "New and changed articles are read first (cached per user).")
     p.add_argument("--type", choices=[k.value for k in EntityKind], help="only suggestions of this type")
     p.add_argument("--limit", type=int, default=30, metavar="N", help="how many to show (default 30)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
-    p = sub.add_parser("accept", parents=[common], help="make a suggested entity a curated one (written to the YAML)")
+    p = sub.add_parser("accept", parents=[common], help="make a suggested entity a curated one (written to the YAML)",
+                       description="Write a suggested entity to the annotations as a curated entity (the same "
+                                   "validated, minimal save as the window's), or with --as add it as an alias "
+                                   "of an existing entity.")
     p.add_argument("name", metavar="NAME", help="the suggestion's name or one of its aliases")
     p.add_argument("--type", choices=[k.value for k in EntityKind], help="its type, if not the suggested one")
     p.add_argument("--as", dest="as_id", metavar="ID",
@@ -92,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fact", action="store_true", help="also add its first sentence as a quoted fact")
 
     p = sub.add_parser("reject", parents=[common],
-                       help="never suggest NAME again (kept in annotations/rejected-suggestions.yaml)")
+                       help="never suggest NAME again (kept in annotations/rejected-suggestions.yaml)",
+                       description="Never suggest NAME again: it is added to rejected-suggestions.yaml in the "
+                                   "annotations folder, to be shared with the rest of the annotations.")
     p.add_argument("name", metavar="NAME", help="the suggestion's name or one of its aliases")
 
     p = sub.add_parser("export", parents=[common], help="export search results (CSV, JSON) or an entity dossier")
