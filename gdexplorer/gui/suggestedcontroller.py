@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# "0" turns the background recognizer off (a slow machine; the GUI tests, which open hundreds of
+# corpora): what an earlier run or `gdexplorer suggestions` cached is still shown.
+AUTO_ENV = "GDEXPLORER_SUGGEST"
+
 
 class SuggestedController(QObject):
     message = Signal(str)  # for the status bar
@@ -106,7 +110,7 @@ class SuggestedController(QObject):
     def start(self) -> None:
         """Find names in new and changed articles, in a child process."""
         explorer = self._explorer
-        if explorer is None or self.running():
+        if explorer is None or self.running() or os.environ.get(AUTO_ENV) == "0":
             return
         from gdexplorer.gui.indexbuild import _package_root, can_build_in_child
 

@@ -29,7 +29,12 @@ def _pick(qtbot, window: MainWindow, name: str) -> None:
     assert window.detail_tabs.currentWidget() is suggested.detail
 
 
-def test_accept_merge_reject_in_the_window(qtbot, opened: MainWindow, seeds_corpus: Path) -> None:
+@pytest.fixture
+def _suggesting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GDEXPLORER_SUGGEST", "1")
+
+
+def test_accept_merge_reject_in_the_window(qtbot, _suggesting: None, opened: MainWindow, seeds_corpus: Path) -> None:
     window = opened
     suggested = window.suggested
     qtbot.waitUntil(lambda: "EH216" in suggested.list.names(), timeout=60_000)
