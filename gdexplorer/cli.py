@@ -120,6 +120,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10, metavar="N", help="how many hits to show (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    p = sub.add_parser("suggestions", parents=[common],
+                       help="names found by named-entity recognition that no curated entity covers yet",
+                       description="Suggested entities, most mentioned first: names found by named-entity "
+                                   "recognition (spaCy for English: pip install gdexplorer[ner]; jieba for "
+                                   "Chinese) that no curated name or alias covers and that were not rejected. "
+                                   "New and changed articles are read first (cached per user).")
+    p.add_argument("--type", choices=[k.value for k in EntityKind], help="only suggestions of this type")
+    p.add_argument("--limit", type=int, default=30, metavar="N", help="how many to show (default 30)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    p = sub.add_parser("accept", parents=[common], help="make a suggested entity a curated one (written to the YAML)",
+                       description="Write a suggested entity to the annotations as a curated entity (the same "
+                                   "validated, minimal save as the window's), or with --as add it as an alias "
+                                   "of an existing entity.")
+    p.add_argument("name", metavar="NAME", help="the suggestion's name or one of its aliases")
+    p.add_argument("--type", choices=[k.value for k in EntityKind], help="its type, if not the suggested one")
+    p.add_argument("--as", dest="as_id", metavar="ID",
+                   help="add it as an alias of this curated entity instead of creating one")
+    p.add_argument("--fact", action="store_true", help="also add its first sentence as a quoted fact")
+
+    p = sub.add_parser("reject", parents=[common],
+                       help="never suggest NAME again (kept in annotations/rejected-suggestions.yaml)",
+                       description="Never suggest NAME again: it is added to rejected-suggestions.yaml in the "
+                                   "annotations folder, to be shared with the rest of the annotations.")
+    p.add_argument("name", metavar="NAME", help="the suggestion's name or one of its aliases")
+
     p = sub.add_parser("export", parents=[common], help="export search results (CSV, JSON) or an entity dossier")
     what = p.add_subparsers(dest="what", metavar="WHAT", required=True)
     e = what.add_parser("results", parents=[common], help="the hits of a query, with snippets and metadata")
@@ -666,7 +692,80 @@ def cmd_export(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def _suggested(explorer) -> None:
+    """Bring the suggestions up to date, with a progress bar on a terminal when it takes a while."""
+    from tqdm import tqdm
+
+    bar: tqdm | None = None
+
+    def progress(p: Progress) -> None:
+        nonlocal bar
+        if not sys.stderr.isatty() or p.total < 20:
+            return
+        if bar is None:
+            bar = tqdm(total=p.total, unit="doc", desc="Finding names", file=sys.stderr, leave=False)
+        bar.n = p.done
+        bar.refresh()
+
+    try:
+        status = explorer.update_suggested(progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if status.missing:
+        print(f"gdexplorer: {status.missing}", file=sys.stderr)
+
+
+def suggestion_json(suggested, examples: int = 3) -> dict[str, object]:
+    return {"name": suggested.name, "type": suggested.kind.value, "aliases": list(suggested.aliases),
+            "articles": suggested.articles, "count": suggested.count,
+            "examples": [{"article": m.article, "sentence": m.sentence} for m in suggested.mentions[:examples]]}
+
+
+def cmd_suggestions(args: argparse.Namespace) -> int:
+    explorer = _explorer(args)
+    _suggested(explorer)
+    found = explorer.suggested_entities(EntityKind(args.type) if args.type else None)[: max(0, args.limit)]
+    if args.json:
+        print(json.dumps({"suggestions": [suggestion_json(s) for s in found]}, ensure_ascii=False, indent=1))
+        return Exit.OK
+    for s in found:
+        also = f"  (also: {', '.join(s.aliases)})" if s.aliases else ""
+        print(f"  {s.name:<40} {s.kind.value:<13} {s.articles} article{'s' if s.articles != 1 else ''}, "
+              f"{s.count} mention{'s' if s.count != 1 else ''}{also}")
+    if not found:
+        print("no suggestions")
+    return Exit.OK
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    explorer = _explorer(args, index=False)
+    _suggested(explorer)
+    suggested = explorer.suggested_entity(args.name)
+    if args.as_id:
+        target = explorer.entity(args.as_id)
+        if target is None:
+            print(f"gdexplorer accept: no curated entity '{args.as_id}'", file=sys.stderr)
+            return Exit.FAILED
+        change = explorer.merge_suggestion(suggested, target.id)
+    else:
+        change = explorer.accept_suggestion(suggested, EntityKind(args.type) if args.type else None,
+                                            with_fact=args.fact)
+    print(f"{change.summary} ({explorer.display_path(change.path)})")
+    return Exit.OK
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    explorer = _explorer(args, index=False)
+    path = explorer.reject_suggestion(args.name)
+    print(f"rejected {args.name} ({explorer.display_path(path)})")
+    return Exit.OK
+
+
 COMMANDS = {
+    "suggestions": cmd_suggestions,
+    "accept": cmd_accept,
+    "reject": cmd_reject,
     "index": cmd_index,
     "search": cmd_search,
     "entities": cmd_entities,

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gdexplorer import export as _export
 from gdexplorer.annotations.loading import (
@@ -70,6 +70,9 @@ from gdexplorer.model import (
     WorkbenchCounts,
 )
 from gdexplorer.paths import index_dir_for
+
+if TYPE_CHECKING:
+    from gdexplorer.model import SuggestedEntity, SuggestionStatus
 from gdexplorer.search import buildprotocol
 from gdexplorer.search.engine.spelling import did_you_mean
 from gdexplorer.search.freshness import FreshnessRecord, folders_under, take
@@ -157,6 +160,7 @@ class Explorer:
         self._analyzers: dict[str, Any] = {}
         self._curator_instance: Any = None
         self._workbench = Workbench()
+        self._suggested_memo: tuple[tuple[int, int] | None, dict[str, Any]] | None = None
         self.reload_annotations()
 
     def __repr__(self) -> str:
@@ -623,6 +627,10 @@ class Explorer:
         stats to ``index_built``."""
         return buildprotocol.command(self._corpus.root, self._annotations_dir, self._index.folder)
 
+    def suggest_command(self) -> list[str]:
+        """As ``build_command``, for finding suggested entities in a child process (after a build)."""
+        return [*self.build_command(), "--suggest"]
+
     @staticmethod
     def parse_build_line(line: str) -> Progress | IndexStats | BuildFailure | None:
         return buildprotocol.parse_line(line)
@@ -838,6 +846,93 @@ class Explorer:
         if not self._index.is_usable():
             return 0
         return self._index.searcher().doc_count()
+
+    # -- suggested entities (names a recognizer found; see annotations/suggested.py) ----------
+
+    @property
+    def suggested_cache_file(self) -> Path:
+        from gdexplorer.annotations.suggested import cache_path
+
+        return cache_path(self._index.folder)
+
+    def update_suggested(self, progress: ProgressCallback | None = None,
+                         cancel: threading.Event | None = None) -> SuggestionStatus:
+        """Run the recognizer on new and changed articles (cached per user; resumable after a kill)."""
+        from gdexplorer.annotations.suggested import Recognizer, SuggestionCache, update_cache
+
+        recognizer = Recognizer()
+        cache = SuggestionCache(self.suggested_cache_file, recognizer.version())
+        files = {aid: stat.signature for aid, stat in self._corpus.scan().items()}
+        status = update_cache(cache, files, self._corpus.read_body, recognizer, progress, cancel)
+        self._suggested_memo = None
+        return status
+
+    def _suggested_records(self) -> dict[str, Any]:
+        from gdexplorer.annotations.suggested import Recognizer, SuggestionCache
+
+        path = self.suggested_cache_file
+        try:
+            st = path.stat()
+            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        memo = self._suggested_memo
+        if memo is None or memo[0] != stamp:
+            memo = (stamp, SuggestionCache(path, Recognizer.version()).records)
+            self._suggested_memo = memo
+        return memo[1]
+
+    def suggested_entities(self, kind: EntityKind | None = None) -> list[SuggestedEntity]:
+        """The suggested entities found so far (``update_suggested`` finds them), most mentioned first:
+        names curated (as a name or an alias) or rejected are left out. Reads only the cache."""
+        from gdexplorer.annotations.suggested import group, read_rejected
+
+        found, _extra = group(self._suggested_records().items(), self._annotations.entities.values(),
+                              read_rejected(self._annotations_dir))
+        return [s for s in found if kind is None or s.kind == kind]
+
+    def suggested_mentions_of_curated(self) -> dict[str, int]:
+        """Mentions the recognizer found of curated entities, by entity id (what the names add to them)."""
+        from gdexplorer.annotations.suggested import group
+
+        return dict(group(self._suggested_records().items(), self._annotations.entities.values())[1])
+
+    def suggested_entity(self, name: str) -> SuggestedEntity:
+        """The suggested entity with this name or alias; raises ``SuggestionError``."""
+        from gdexplorer.annotations.suggested import SuggestionError, normalise
+
+        key = normalise(name).casefold()
+        for s in self.suggested_entities():
+            if key in {normalise(n).casefold() for n in s.names}:
+                return s
+        raise SuggestionError(f"no suggested entity named '{name}'")
+
+    def accept_suggestion(self, suggested: SuggestedEntity, kind: EntityKind | None = None,
+                          entity_id: str | None = None, with_fact: bool = False) -> Change:
+        """Write a suggested entity into the curated YAML (the usual validated, undoable save)."""
+        from gdexplorer.annotations.suggested import entity_id_for
+
+        new_id = entity_id or entity_id_for(suggested.name, self._annotations.entities)
+        facts: tuple[NewFact, ...] = ()
+        if with_fact and suggested.mentions and self._annotation_corpus is self._corpus:
+            first = suggested.mentions[0]
+            facts = (NewFact(first.sentence, first.article, first.sentence),)
+        return self.create_entity(NewEntity(new_id, kind or suggested.kind, suggested.name, suggested.aliases), facts)
+
+    def add_alias(self, entity_id: str, alias: str) -> Change:
+        return self._curator.add_alias(entity_id, alias)
+
+    def merge_suggestion(self, suggested: SuggestedEntity, entity_id: str) -> Change:
+        """Add a suggested entity's name as an alias of a curated entity."""
+        return self.add_alias(entity_id, suggested.name)
+
+    def reject_suggestion(self, name: str) -> Path:
+        """Never suggest ``name`` again: it is added to the rejected list in the annotations folder."""
+        from gdexplorer.annotations.suggested import add_rejected
+
+        path = add_rejected(self._annotations_dir, name)
+        self._suggested_memo = None
+        return path
 
     # -- export ------------------------------------------------------------------------------
 

@@ -240,6 +240,42 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class SuggestedMention:
+    """Where a suggested name stands: the article, the name's offsets and its sentence's."""
+
+    article: str
+    start: int
+    end: int
+    sentence: str
+    sentence_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedEntity:
+    """One real-world name the recognizer found, not curated yet, with every mention as provenance."""
+
+    name: str
+    kind: EntityKind
+    aliases: tuple[str, ...]
+    articles: int
+    count: int
+    mentions: tuple[SuggestedMention, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionStatus:
+    """How far the recognizer got: articles done of all, and why a language is left out (or None)."""
+
+    done: int
+    total: int
+    missing: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class AnnotationCounts:
     """How much an annotation set holds (``gdexplorer check``'s summary)."""
 

@@ -114,6 +114,15 @@ class Curator:
         return self._save(path, f"create entity {entity.id}", entity.id,
                           lambda text, display: _append_entity(text, display, entity.kind, item), may_create=True)
 
+    def add_alias(self, entity_id: str, alias: str) -> Change:
+        """Add ``alias`` to an entity's aliases (a suggested entity merged into it)."""
+        alias = " ".join(alias.split())
+        entity = self._target.entities_by_id().get(entity_id)
+        if entity is not None and alias.casefold() in {n.casefold() for n in entity.names}:
+            raise AnnotationError(entity_id, f"'{alias}' is already a name of '{entity_id}'")
+        return self._edit_entity(entity_id, f"add alias {alias} to {entity_id}",
+                                 lambda text, display: _append_alias(text, display, entity_id, alias))
+
     def edit_fact(self, entity_id: str, fact: Fact, new: NewFact) -> Change:
         """Replace ``fact`` (as loaded: found in the file by its content, not by its place in a list)."""
         self._check_quote(new.article, new.quote)
@@ -372,6 +381,33 @@ def _append_item(text: str, display: str, entity_id: str, key: str, item: Mappin
             after_line = content_end(lines, node)
             block = [" " * key_column + f"{key}:", *_block(item, key_column + 2)]
     return _insert(lines, after_line + 1, block, newline)
+
+
+def _append_alias(text: str, display: str, entity_id: str, alias: str) -> str:
+    node = _locate(text, display, entity_id)
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    shown = yaml.dump([alias], Dumper=_Dumper, allow_unicode=True, width=4096, default_flow_style=True).strip()[1:-1]
+    existing = _value_of(node, "aliases")
+    if existing is None:
+        name = _value_of(node, "name")
+        after = content_end(lines, name) if name is not None else node.start_mark.line
+        return _insert(lines, after + 1, [" " * node.start_mark.column + f"aliases: [{shown}]"], newline)
+    if isinstance(existing, yaml.SequenceNode) and existing.flow_style:
+        end = existing.end_mark
+        line = lines[end.line]
+        close = end.column - 1  # the ']'
+        if line[close:close + 1] != "]":
+            raise AnnotationError(display, f"'aliases' of '{entity_id}' is written over lines; add this one by hand",
+                                  end.line + 1)
+        sep = ", " if existing.value else ""
+        lines[end.line] = line[:close] + sep + shown + line[close:]
+        return "".join(lines)
+    if isinstance(existing, yaml.SequenceNode) and existing.value:
+        indent = _dash_column(lines, existing.value[0])
+        return _insert(lines, content_end(lines, existing.value[-1]) + 1, [" " * indent + "- " + shown], newline)
+    raise AnnotationError(display, f"'aliases' of '{entity_id}' is not a list; add this one by hand",
+                          existing.start_mark.line + 1)
 
 
 def _append_entity(text: str, display: str, kind: EntityKind, item: Mapping[str, object]) -> str:

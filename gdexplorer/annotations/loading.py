@@ -694,6 +694,11 @@ def _nfc_clusters(text: str) -> Iterable[tuple[int, int, str]]:
         start = i
 
 
+# Names the user rejected as suggested entities (annotations/suggested.py): kept with the
+# annotations so that a team shares them, but not an annotation file.
+REJECTED_FILE = "rejected-suggestions.yaml"
+
+
 def annotation_files(folder: Path) -> list[Path]:
     """Every ``*.yaml`` and ``*.yml`` file under ``folder``, sorted (see ``find_annotation_files``)."""
     return find_annotation_files(folder, folder.parent)[0]
@@ -723,6 +728,7 @@ def find_annotation_files(folder: Path, base: Path) -> tuple[list[Path], list[Pr
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_yaml = not is_dir and entry.name.lower().endswith((".yaml", ".yml")) and entry.is_file()
+                is_yaml = is_yaml and not (depth == 0 and entry.name == REJECTED_FILE)
             except OSError:
                 continue
             if not (is_dir or is_yaml):

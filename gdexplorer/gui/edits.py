@@ -43,6 +43,14 @@ class CreateEntity:
     relation: NewRelation | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AddAlias:
+    """A suggested entity merged into a curated one: its name becomes an alias."""
+
+    entity_id: str
+    alias: str
+
+
 # An edited or deleted item is the one loaded (not its place in a list: the shown list skips items
 # that failed to load); the core finds it in the file by what it says.
 @dataclass(frozen=True, slots=True)
@@ -103,7 +111,8 @@ class Undo:
     steps: int
 
 
-CurationEdit = AddFact | AddRelation | CreateEntity | EditFact | DeleteFact | DeleteRelation | WorkbenchEdit | Undo
+CurationEdit = (AddFact | AddRelation | AddAlias | CreateEntity | EditFact | DeleteFact | DeleteRelation | WorkbenchEdit
+                | Undo)
 
 
 def subject_of(edit: CurationEdit) -> str:
@@ -125,6 +134,8 @@ def describe(edit: CurationEdit, name: str) -> str:
         return f"Add Fact to {name}"
     if isinstance(edit, AddRelation):
         return f"Add Relation to {name}"
+    if isinstance(edit, AddAlias):
+        return f"Add Alias {edit.alias} to {name}"
     if isinstance(edit, CreateEntity):
         return f"Create {name}"
     if isinstance(edit, EditFact):
@@ -185,6 +196,8 @@ def apply_edit(explorer: Explorer, edit: CurationEdit) -> Curated:
             except GdxError:
                 explorer.undo()
                 raise
+    elif isinstance(edit, AddAlias):
+        changes.append(explorer.add_alias(edit.entity_id, edit.alias))
     elif isinstance(edit, EditFact):
         changes.append(explorer.edit_fact(edit.entity_id, edit.item, edit.fact))
     elif isinstance(edit, DeleteFact):

@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
             self._build_changes,
             self._build_reader_actions,
             self._build_workbench,
+            self._build_suggested,
             self.menus.set_open_icon,
         ]
 
@@ -393,6 +394,16 @@ class MainWindow(QMainWindow):
         self.session.corpus_refreshed.connect(workbench.refreshed)
         self.session.index_finished.connect(workbench.refreshed)
 
+    def _build_suggested(self) -> None:
+        from gdexplorer.gui.suggestedcontroller import SuggestedController
+
+        suggested = self.suggested = SuggestedController(self.session, self.entities, self.detail_tabs,
+                                                         self.curation, self)
+        suggested.message.connect(self.status.show_message)
+        suggested.article_requested.connect(
+            lambda article_id, start, end: self.open_article(ArticleLocation(article_id, focus=(start, end))))
+        self.changes.entities_changed.connect(suggested.set_entities)
+
     # -- opening and showing -----------------------------------------------------------------
 
     def open_corpus(self, corpus: Path, annotations: Path | None = None) -> None:
@@ -421,6 +432,7 @@ class MainWindow(QMainWindow):
         self.watcher.watch(None)
         self.article.suggestions.clear()
         self.changes.forget()
+        self.suggested.reset()
         self.session.open(self.corpus, self.annotations)
 
     def last_corpus(self) -> tuple[Path, Path | None] | None:
@@ -625,6 +637,8 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _shut_down_workers(self, built: dict[str, object]) -> None:
+        if "suggested" in built:
+            self.suggested.stop()  # a kill: its cache resumes where it stopped
         if "watcher" in built:
             self.watcher.shutdown(0)
         if "curation" in built and not self.curation.shutdown(CLOSE_WAIT_MS):

@@ -124,7 +124,8 @@ class ReaderActions(QObject):
         page = self.view.page
         if page is None:
             return
-        name = "".join(c if c.isalnum() or c in " -_" else "_" for c in page.article.info.title)[:80].strip() or "article"
+        title = page.article.info.title
+        name = "".join(c if c.isalnum() or c in " -_" else "_" for c in title)[:80].strip() or "article"
         chosen, _ = QFileDialog.getSaveFileName(self.view.window(), "Save Article as PDF",
                                                 str(Path.home() / f"{name}.pdf"), "PDF (*.pdf)")
         if not chosen:
