@@ -55,6 +55,8 @@ class ArticleInfo:
     source: str | None = None
     byline: str | None = None
     extra: tuple[tuple[str, str], ...] = ()  # other manifest keys, as display strings
+    format: str | None = None  # "html", "pdf", "email"...: None for the corpus's own .txt articles
+    site: str | None = None  # the site or mail domain a document says it comes from
 
 
 @dataclass(frozen=True, slots=True)

@@ -547,7 +547,7 @@ def attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
     found: list[tuple[str, bytes]] = []
     for part in message.iter_attachments():
         filename = part.get_filename()
-        if not filename or format_of(filename) is None:
+        if not filename or (format_of(filename) is None and not filename.lower().endswith(".txt")):
             continue
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes):
