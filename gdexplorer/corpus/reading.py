@@ -118,7 +118,10 @@ class Corpus:
         self.scan_problems = []
         self.check_available()
         with _gc_paused():
-            found = _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root)
+            # The articles/ layout is the corpus's own format, read as it always was; a bare folder
+            # is a folder of documents as a user saved them, read in every format.
+            found = _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root,
+                              documents=self.articles_dir == self.root)
         if any(not k.endswith(".txt") for k in found):
             found = self._expand_containers(found)
         return found
@@ -362,9 +365,10 @@ class Corpus:
 
 
 def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
-              stat: bool = True) -> dict[str, FileStat]:
+              stat: bool = True, documents: bool = False) -> dict[str, FileStat]:
     """Every .txt file under ``top`` by id (relative to ``root``, with "/"): each folder's files by
-    name, then its subfolders by name, depth first. Without ``stat``, the stat fields are 0.
+    name, then its subfolders by name, depth first. Without ``stat``, the stat fields are 0. With
+    ``documents``, the files of the other formats gdexplorer reads too (gdexplorer.corpus.documents).
 
     One plain loop, strings rather than Paths, and no generator: this runs on every update, and at
     100,000 articles each per-file step (a Path, a generator step, a Python-level constructor call)
@@ -408,7 +412,7 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                                                       st.st_ino))
                     else:
                         found[relative] = _file_stat((relative, path, 0, 0, 0, 0))
-                elif _is_document(name) and entry.is_file():
+                elif documents and _is_document(name) and entry.is_file():
                     if not name.isascii() and not _is_utf8(name):
                         problems.append(_bad_name(entry.path, root))
                         continue
@@ -663,10 +667,10 @@ def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str
             digests[file] = hashlib.sha1(line.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
     # Records naming missing files: found with one walk of the folders, not a stat per line.
     try:
-        present: Collection[str] = _walk_txt(root, set(), [], root, stat=False) if records else {}
+        present: Collection[str] = _walk_txt(root, set(), [], root, stat=False, documents=True) if records else {}
     except CorpusError:  # the folder went away meanwhile: that is for the scan to say
         present = records.keys()
-    for file in [f for f in records if f not in present]:
+    for file in [f for f in records if f not in present and (split_member(f) or ("",))[0] not in present]:
         problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {records[file]['file']}",
                                 Severity.WARNING))
         del records[file]
