@@ -12,12 +12,13 @@ import mailbox
 import os
 import re
 import zipfile
+from email.message import EmailMessage
 from pathlib import Path
 
 from gdexplorer.corpus.documents import (
     MAX_DOCUMENT_BYTES,
-    ExtractionError,
     Extracted,
+    ExtractionError,
     attachments,
     extract,
     format_of,
@@ -108,10 +109,7 @@ def read_member_document(path: Path, container: str, member: str) -> Extracted:
     raise ExtractionError("not a container")
 
 
-def _message_part(message: object, filename: str, where: str) -> Extracted:
-    from email.message import EmailMessage
-
-    assert isinstance(message, EmailMessage)
+def _message_part(message: EmailMessage, filename: str, where: str) -> Extracted:
     if not filename:
         return message_document(message)
     for name, data in attachments(message):
@@ -149,20 +147,16 @@ def _open_zip_file(path: Path) -> zipfile.ZipFile:
     return zf
 
 
-def _mbox_messages(path: Path) -> list[object]:
+def _mbox_messages(path: Path) -> list[EmailMessage]:
     from gdexplorer.corpus.reading import read_regular
 
     try:
         read_regular(path, 0)
         if path.stat().st_size > MAX_MBOX_BYTES:
             raise ExtractionError(f"larger than {MAX_MBOX_BYTES >> 30} GB; not indexed")
-        import email.policy
-        from email.parser import BytesParser
-
-        parser = BytesParser(policy=email.policy.default)
-        box = mailbox.mbox(os.fspath(path), factory=lambda fh: parser.parse(fh), create=False)
+        box = mailbox.mbox(os.fspath(path), create=False)
         try:
-            return list(box)
+            return [parse_message(box.get_bytes(key)) for key in box.iterkeys()]
         finally:
             box.close()
     except OSError as e:

@@ -159,7 +159,7 @@ def extract(name: str, data: bytes) -> Extracted:
         raise
     except (MemoryError, RecursionError) as e:
         raise ExtractionError(f"too large or too deeply nested to read ({type(e).__name__})") from e
-    except Exception as e:  # noqa: BLE001 - a third-party parser on a damaged file raises anything
+    except Exception as e:
         log.debug("cannot read %s", name, exc_info=True)
         raise ExtractionError(f"cannot read this {kind.upper()} file: {_reason(e)}") from e
     if warnings:
@@ -321,7 +321,7 @@ def _pdf(name: str, data: bytes) -> Extracted:
         if reader.is_encrypted:
             try:
                 opened = reader.decrypt("")
-            except Exception as e:  # noqa: BLE001 - pypdf raises several kinds on unknown crypto
+            except Exception as e:
                 raise ExtractionError(f"encrypted PDF ({_reason(e)}); cannot be read without its password") from e
             if not opened:
                 raise ExtractionError("encrypted PDF; cannot be read without its password")
@@ -332,13 +332,13 @@ def _pdf(name: str, data: bytes) -> Extracted:
         for number, page in enumerate(reader.pages, start=1):
             try:
                 text = _tidy(page.extract_text() or "")
-            except Exception as e:  # noqa: BLE001 - one bad page: the others still count
+            except Exception as e:
                 warnings.append((number, f"page {number}: cannot read its text ({_reason(e)})"))
                 text = ""
             pages.append(offset)
             parts.append(text)
             offset += len(text) + 2
-        meta = reader.metadata or {}
+        meta: Any = reader.metadata or {}
     except PdfReadError as e:
         raise ExtractionError(f"damaged PDF: {_reason(e)}") from e
     body = "\n\n".join(parts)
@@ -418,7 +418,7 @@ def _docx(name: str, data: bytes) -> Extracted:
     open_zip(data).close()  # the bomb check before python-docx expands anything
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as e:  # noqa: BLE001 - python-docx raises KeyError, ValueError, lxml errors
+    except Exception as e:
         raise ExtractionError(f"damaged DOCX: {_reason(e)}") from e
     paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
     for table in document.tables:
@@ -491,7 +491,8 @@ def _epub(name: str, data: bytes) -> Extracted:
     body = "\n\n".join(p for p in parts if p)
     title = _clean(opf.findtext(f".//{_DC}title"))
     return Extracted("epub", title or _first_line(body), body, date=iso_date(opf.findtext(f".//{_DC}date")),
-                     byline=_clean(opf.findtext(f".//{_DC}creator")), language=_clean(opf.findtext(f".//{_DC}language")))
+                     byline=_clean(opf.findtext(f".//{_DC}creator")),
+                     language=_clean(opf.findtext(f".//{_DC}language")))
 
 
 # -- RTF ------------------------------------------------------------------------------------

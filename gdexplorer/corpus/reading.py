@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gdexplorer.corpus.containers import CONTAINERS, is_container, list_members, read_member_document, split_member
-from gdexplorer.corpus.documents import FORMATS, ExtractionError, Extracted, extract
+from gdexplorer.corpus.documents import FORMATS, Extracted, ExtractionError, extract
 from gdexplorer.errors import CorpusError, Problem, Severity
-from gdexplorer.model import Article, ArticleInfo
 from gdexplorer.files import atomic_write
+from gdexplorer.model import Article, ArticleInfo
 from gdexplorer.paths import cache_dir, seeds_dir
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ class Corpus:
                 except ExtractionError as e:
                     self.scan_problems.append(Problem(article_id, e.line, 0, e.message, Severity.WARNING))
                     members = []
-                except Exception as e:  # noqa: BLE001 - a damaged container is one problem, never a traceback
+                except Exception as e:
                     self.scan_problems.append(Problem(article_id, 0, 0, f"cannot list its documents: {e}",
                                                       Severity.WARNING))
                     members = []
@@ -400,7 +400,8 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
             try:
                 # is_file() follows a symlink to its file; both checks use the folder listing's
                 # file type, so only stat() is a system call.
-                if (name.endswith(".txt") or name[-4:].lower() == ".txt") and entry.is_file():
+                wanted = name.endswith(".txt") or name[-4:].lower() == ".txt" or (documents and _is_document(name))
+                if wanted and entry.is_file():
                     if not name.isascii() and not _is_utf8(name):
                         problems.append(_bad_name(entry.path, root))
                         continue
@@ -412,18 +413,11 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                                                       st.st_ino))
                     else:
                         found[relative] = _file_stat((relative, path, 0, 0, 0, 0))
-                elif documents and _is_document(name) and entry.is_file():
-                    if not name.isascii() and not _is_utf8(name):
-                        problems.append(_bad_name(entry.path, root))
-                        continue
-                    path = entry.path
-                    relative = path[prefix:].replace(os.sep, "/") if slashes else path[prefix:]
-                    if stat:
-                        st = entry.stat()
-                        found[relative] = _file_stat((relative, path, st.st_mtime_ns, st.st_size, st.st_ctime_ns,
-                                                      st.st_ino))
-                    else:
-                        found[relative] = _file_stat((relative, path, 0, 0, 0, 0))
+                elif documents and _is_document(name) and not entry.is_dir():
+                    # A FIFO would block the reader for ever; a dangling link has nothing to read.
+                    problems.append(Problem(shown_path(_relative_text(entry.path, root)), 0, 0,
+                                            "skipped: not a regular file (a FIFO, device or socket, or a link "
+                                            "to nothing)", Severity.WARNING))
                 elif entry.is_dir(follow_symlinks=False) and entry.path not in skipped:
                     if not name.isascii() and not _is_utf8(name):
                         problems.append(_bad_name(entry.path, root))

@@ -6,6 +6,7 @@ XML for ODT/EPUB, the standard library's email and mailbox) from the seeds' real
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import mailbox
@@ -19,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from gdexplorer.corpus.documents import extract
 from gdexplorer.corpus.reading import Corpus
+from gdexplorer.errors import CorpusError
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import Progress
 from tests.conftest import SEEDS, corpus_path
@@ -230,10 +231,11 @@ GOOD = {
 
 @pytest.fixture(scope="module")
 def explorer(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Explorer:
-    os.environ["GDEXPLORER_CACHE_DIR"] = str(tmp_path_factory.mktemp("doc-cache"))
-    explorer = Explorer(folder)
     seen: list[Progress] = []
-    explorer.update_index(progress=seen.append)
+    with pytest.MonkeyPatch.context() as patch:  # the corpus keeps the cache folder it first used
+        patch.setenv("GDEXPLORER_CACHE_DIR", str(tmp_path_factory.mktemp("doc-cache")))
+        explorer = Explorer(folder)
+        explorer.update_index(progress=seen.append)
     explorer.progress_seen = seen  # type: ignore[attr-defined]
     return explorer
 
@@ -247,7 +249,8 @@ def test_every_format_is_read_with_its_own_metadata(folder: Path) -> None:
         article = corpus.read(article_id)
         info = article.info
         assert (info.format, info.title) == (fmt, title), article_id
-        assert (info.date or "")[:10] == (date or ""), article_id
+        if date:  # None: the writer stamps the time it ran
+            assert (info.date or "")[:10] == date, article_id
         if byline:
             assert info.byline == byline, article_id
         if site:
@@ -262,7 +265,7 @@ def test_every_format_is_read_with_its_own_metadata(folder: Path) -> None:
 def test_pdf_pages_are_kept(folder: Path) -> None:
     corpus = Corpus(folder)
     doc, _ = corpus.extracted("report.pdf")
-    assert len(doc.pages) == 2
+    assert len(doc.pages) >= 2  # the first part may run over a page: the second starts the last
     second = doc.body.index(" ".join(PARAS2[3].split()[:6]))
     assert doc.page_of(second) == 2 and doc.page_of(0) == 1
 
@@ -289,6 +292,7 @@ BAD = {
     "picture.docx": "not a DOCX",
     "empty.html": "no",
     "pipe.html": "not a regular file",
+    "gone.pdf": "not a regular file",
 }
 
 
@@ -300,7 +304,6 @@ def test_each_bad_file_is_one_problem_and_the_rest_is_searchable(explorer: Explo
     for path, words in BAD.items():
         assert path in by_path, (path, problems)
         assert len(by_path[path]) == 1 and words in by_path[path][0], (path, by_path[path])
-    assert "gone.pdf" in by_path  # a dangling link
     assert any("read as HTML" in m for m in by_path["fake.pdf"])
     assert not set(by_path) & (set(GOOD) - {"fake.pdf"}), by_path
     assert explorer.search('"Fine page"').total == 1  # the bomb's other member
@@ -318,10 +321,8 @@ def test_reading_documents_never_opens_a_socket(folder: Path, monkeypatch: pytes
     monkeypatch.setenv("GDEXPLORER_CACHE_DIR", str(tmp_path))  # nothing cached: everything extracted here
     corpus = Corpus(folder)
     for article_id in corpus.scan():
-        try:
+        with contextlib.suppress(CorpusError):  # the bad files; an AssertionError goes through
             corpus.read(article_id)
-        except Exception as e:  # noqa: BLE001 - the bad files raise CorpusError, never AssertionError
-            assert not isinstance(e, AssertionError), e
 
 
 def test_only_a_changed_document_is_read_again(folder: Path, tmp_path: Path,
@@ -360,17 +361,26 @@ def test_a_quote_from_a_pdf_checks_against_its_extracted_text(folder: Path, tmp_
     explorer = Explorer(root)
     explorer.update_index()
     facts = explorer.entity("tour").facts  # type: ignore[union-attr]
-    assert facts[0].span is not None and facts[1].span is None
-    assert any("not found" in p.message or "quote" in p.message for p in explorer.problems())
-
-
-def extract_all(root: Path) -> dict[str, object]:
-    return {k: extract(k, (root / k).read_bytes()) for k in json.loads((root / "ground-truth.json").read_text())}
+    assert len(facts) == 1 and facts[0].span is not None
+    text = Corpus(root).read("report.pdf").text
+    assert " ".join(text[facts[0].span[0]:facts[0].span[1]].split()) == quote
+    assert [p.message for p in explorer.problems()] == ['quote not found in report.pdf: "words nowhere in the PDF"']
 
 
 @pytest.fixture(scope="module")
 def news_pages() -> Path:
     return corpus_path("en-html-news-pages")
+
+
+@pytest.fixture(scope="module")
+def news_cache(news_pages: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Explorer, Path]:
+    """The html folder indexed once; its extracted text stays in this cache for the other test."""
+    cache = tmp_path_factory.mktemp("news-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GDEXPLORER_CACHE_DIR", str(cache))
+        explorer = Explorer(news_pages)
+        explorer.update_index()
+    return explorer, cache
 
 
 def tokens(text: str) -> Counter[str]:
@@ -379,12 +389,15 @@ def tokens(text: str) -> Counter[str]:
 
 @pytest.mark.slow
 @pytest.mark.corpora
-def test_html_news_pages_body_f1_headline_and_date(news_pages: Path) -> None:
+def test_html_news_pages_body_f1_headline_and_date(news_pages: Path, news_cache: tuple[Explorer, Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GDEXPLORER_CACHE_DIR", str(news_cache[1]))  # extracted when the index was built
+    corpus = Corpus(news_pages)
     truth = json.loads((news_pages / "ground-truth.json").read_text(encoding="utf-8"))
     scores = []
     titled = dated = 0
     for path, record in truth.items():
-        doc = extract(path, (news_pages / path).read_bytes())
+        doc = corpus.extracted(path)[0]
         got, want = tokens(doc.body), tokens(record["articleBody"])
         common = sum((got & want).values())
         precision, recall = common / max(1, sum(got.values())), common / max(1, sum(want.values()))
@@ -397,10 +410,9 @@ def test_html_news_pages_body_f1_headline_and_date(news_pages: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.corpora
-def test_search_totals_match_the_ground_truth(news_pages: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_search_totals_match_the_ground_truth(news_pages: Path, news_cache: tuple[Explorer, Path]) -> None:
     truth = json.loads((news_pages / "ground-truth.json").read_text(encoding="utf-8"))
-    explorer = Explorer(news_pages)
-    explorer.update_index()
+    explorer = news_cache[0]
     # Pages whose extracted body differs from the benchmark's on these words (a caption or a
     # related-story line kept, or a paragraph dropped): measured, not hidden.
     for word in ("climate", "police", "Trump", "bitcoin", "football", "vaccine"):
