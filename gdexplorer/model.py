@@ -153,6 +153,8 @@ class Facets:
     months: tuple[tuple[str, int], ...] = ()  # "YYYY-MM", in time order
     entities: tuple[tuple[str, int], ...] = ()  # entity id, most first
     seconds: float = 0.0
+    formats: tuple[tuple[str, int], ...] = ()  # "html", "pdf"... most first
+    sites: tuple[tuple[str, int], ...] = ()  # as the documents name them, most first
 
     @property
     def years(self) -> tuple[tuple[str, int], ...]:

@@ -423,3 +423,18 @@ def test_search_totals_match_the_ground_truth(news_pages: Path, news_cache: tupl
         assert len(got ^ want) <= max(1, len(want) // 10), (word, sorted(got - want), sorted(want - got))
         for hit in result.hits:
             assert hit.info.format in ("html", "markdown") and hit.info.title
+
+
+def test_type_and_site_facets_count_and_filter(explorer: Explorer) -> None:
+    result = explorer.search("Guangdong OR Guangzhou OR okapi OR drone", limit=100, facets=True)
+    assert result.facets is not None
+    formats = dict(result.facets.formats)
+    assert formats["pdf"] >= 1 and formats["html"] >= 2 and formats["email"] >= 1
+    assert dict(result.facets.sites)["China Daily"] >= 2  # shown as the page wrote it
+    filtered = explorer.search("Guangdong OR Guangzhou OR okapi OR drone", limit=100,
+                               filters=("format:pdf",))
+    assert filtered.total == formats["pdf"] and {h.info.format for h in filtered.hits} == {"pdf"}
+    by_site = explorer.search("Guangzhou", limit=100, filters=("site:'China Daily'",))
+    assert by_site.total >= 2 and {h.info.site for h in by_site.hits} == {"China Daily"}
+    months = dict(result.facets.months)  # the timeline: the documents' own dates
+    assert months.get("2024-03") and months.get("2024-05")
