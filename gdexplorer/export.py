@@ -24,7 +24,7 @@ class Dossiers(Protocol):
     def mentions_of(self, entity_id: str, limit: int | None = None) -> list[ArticleInfo]: ...
 
 RESULT_COLUMNS = ("rank", "path", "title", "date", "category", "source", "url", "score", "snippet", "entities",
-                  "copies")
+                  "copies", "byline", "site", "format")
 
 
 def _snippet_text(result_hit) -> str:
@@ -46,6 +46,9 @@ def results_rows(result: SearchResult) -> list[dict[str, object]]:
             "entities": " ".join(hit.entities),
             # The other articles with this text (a search shows copies as one hit), space-separated.
             "copies": " ".join(hit.copies),
+            "byline": hit.info.byline or "",
+            "site": hit.info.site or "",
+            "format": hit.info.format or "text",
         }
         for hit in result.hits
     ]
@@ -73,7 +76,7 @@ def results_json(result: SearchResult) -> str:
 def citation(info: ArticleInfo, quote: str | None = None) -> str:
     """A plain-text citation a journalist would paste: the quote, then where it comes from."""
     parts = [info.title]
-    source = info.source or ""
+    source = info.source or info.site or ""  # a document names its site; the manifest, its source
     if info.byline:
         source = f"{source} ({info.byline})" if source else info.byline
     if source:

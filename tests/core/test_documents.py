@@ -438,3 +438,14 @@ def test_type_and_site_facets_count_and_filter(explorer: Explorer) -> None:
     assert by_site.total >= 2 and {h.info.site for h in by_site.hits} == {"China Daily"}
     months = dict(result.facets.months)  # the timeline: the documents' own dates
     assert months.get("2024-03") and months.get("2024-05")
+
+
+def test_citations_and_exports_cite_the_documents_own_metadata(explorer: Explorer) -> None:
+    page = explorer.search('"Guangzhou"', limit=100, filters=("format:html",))
+    hit = next(h for h in page.hits if h.path == "web/page.html")
+    citation = explorer.citation(hit.info, "shore up technological innovation")
+    assert citation.endswith(f"— {HEADLINE1}, China Daily (Xu Weiwei), 2024-03-08. "
+                             "https://www.chinadaily.com.cn/a/202403/08/guangdong.html")
+    rows = json.loads(explorer.results_json(page))
+    row = next(r for r in (rows["hits"] if isinstance(rows, dict) else rows) if r["path"] == "web/page.html")
+    assert (row["byline"], row["site"], row["format"]) == ("Xu Weiwei", "China Daily", "html")
