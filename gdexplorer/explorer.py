@@ -242,8 +242,11 @@ class Explorer:
         return WatchList(tuple(folders), tuple(files))
 
     def article_file(self, article_id: str) -> Path | None:
-        """The file of one of this corpus's articles (to watch it), None for any other id."""
-        return self._corpus.root / article_id if self._corpus.exists(article_id) else None
+        """The file of one of this corpus's articles (to watch or open it), None for any other id.
+
+        For a document inside an archive or a mailbox, the archive's or mailbox's file.
+        """
+        return self._corpus.path_of(article_id) if self._corpus.exists(article_id) else None
 
     # -- annotations -------------------------------------------------------------------------
 

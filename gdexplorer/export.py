@@ -24,7 +24,7 @@ class Dossiers(Protocol):
     def mentions_of(self, entity_id: str, limit: int | None = None) -> list[ArticleInfo]: ...
 
 RESULT_COLUMNS = ("rank", "path", "title", "date", "category", "source", "url", "score", "snippet", "entities",
-                  "copies", "starred", "tags", "note")
+                  "copies", "byline", "site", "format", "starred", "tags", "note")
 
 # The workbench's marks by article id (what a user starred, tagged and noted), for the export's columns.
 MarksOf = Mapping[str, ArticleMarks]
@@ -51,6 +51,9 @@ def results_rows(result: SearchResult, marks: MarksOf | None = None) -> list[dic
             "entities": " ".join(hit.entities),
             # The other articles with this text (a search shows copies as one hit), space-separated.
             "copies": " ".join(hit.copies),
+            "byline": hit.info.byline or "",
+            "site": hit.info.site or "",
+            "format": hit.info.format or "text",
             "starred": "yes" if marks.get(hit.path, empty).starred else "",
             "tags": " ".join(marks.get(hit.path, empty).tags),
             "note": marks.get(hit.path, empty).note,
@@ -81,7 +84,7 @@ def results_json(result: SearchResult, marks: MarksOf | None = None) -> str:
 def citation(info: ArticleInfo, quote: str | None = None) -> str:
     """A plain-text citation a journalist would paste: the quote, then where it comes from."""
     parts = [info.title]
-    source = info.source or ""
+    source = info.source or info.site or ""  # a document names its site; the manifest, its source
     if info.byline:
         source = f"{source} ({info.byline})" if source else info.byline
     if source:

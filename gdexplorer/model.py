@@ -55,6 +55,8 @@ class ArticleInfo:
     source: str | None = None
     byline: str | None = None
     extra: tuple[tuple[str, str], ...] = ()  # other manifest keys, as display strings
+    format: str | None = None  # "html", "pdf", "email"...: None for the corpus's own .txt articles
+    site: str | None = None  # the site or mail domain a document says it comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,8 @@ class Facets:
     months: tuple[tuple[str, int], ...] = ()  # "YYYY-MM", in time order
     entities: tuple[tuple[str, int], ...] = ()  # entity id, most first
     seconds: float = 0.0
+    formats: tuple[tuple[str, int], ...] = ()  # "html", "pdf"... most first
+    sites: tuple[tuple[str, int], ...] = ()  # as the documents name them, most first
 
     @property
     def years(self) -> tuple[tuple[str, int], ...]:

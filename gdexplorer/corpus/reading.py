@@ -10,6 +10,7 @@ Nothing here writes: the corpus belongs to the user.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import gc
@@ -26,9 +27,12 @@ from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
+from gdexplorer.corpus.containers import CONTAINERS, is_container, list_members, read_member_document, split_member
+from gdexplorer.corpus.documents import FORMATS, Extracted, ExtractionError, extract
 from gdexplorer.errors import CorpusError, Problem, Severity
+from gdexplorer.files import atomic_write
 from gdexplorer.model import Article, ArticleInfo
-from gdexplorer.paths import seeds_dir
+from gdexplorer.paths import cache_dir, seeds_dir
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ ARTICLES = "articles"
 ANNOTATIONS = "annotations"
 # Bodies past this are cut for indexing and display; a reader gets a warning, not a frozen app.
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # past this a document is refused (gdexplorer.corpus.documents)
 MANIFEST_CHUNK = 2000  # manifest lines per json.loads call
 # A manifest of 100,000 articles is about 30 MB; past this it is something else (a link to
 # /dev/zero, a dump) and reading it would take the memory of the machine.
@@ -46,7 +51,8 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
                              r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _UNPARSED = object()
-_KNOWN_KEYS = ("file", "title", "category", "date", "url", "source", "byline")
+_KNOWN_KEYS = ("file", "title", "category", "date", "url", "source", "byline", "site", "format")
+EXTRACTED = "extracted"  # the per-user cache folder of extracted document text
 
 
 class FileStat(NamedTuple):
@@ -95,6 +101,8 @@ class Corpus:
         self._manifest_signature: tuple[int, int] | None = None
         self.scan_problems: list[Problem] = []  # folders and files the last scan could not read
         self.scanned_folders: list[str] = []  # the folders the last scan listed (their stat tells of new files)
+        self._listings: dict[str, tuple[str, list[str]]] = {}  # container id -> (signature, member ids)
+        self._extract_cache: Path | None = None
         self.refresh_manifest()
 
     def __repr__(self) -> str:
@@ -112,8 +120,49 @@ class Corpus:
         self.scanned_folders = []
         self.check_available()
         with _gc_paused():
-            return _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root,
-                             folders=self.scanned_folders)
+            # The articles/ layout is the corpus's own format, read as it always was; a bare folder
+            # is a folder of documents as a user saved them, read in every format.
+            found = _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root,
+                              documents=self.articles_dir == self.root, folders=self.scanned_folders)
+        if any(not k.endswith(".txt") for k in found):
+            found = self._expand_containers(found)
+        return found
+
+    def _expand_containers(self, found: dict[str, FileStat]) -> dict[str, FileStat]:
+        """Archives and mailboxes replaced by their documents; e-mails followed by their attachments.
+
+        A member shares its container's stat: it changes when the container does. The listing is
+        kept per container signature, so an unchanged mailbox is not parsed again on each update.
+        """
+        out: dict[str, FileStat] = {}
+        listings: dict[str, tuple[str, list[str]]] = {}
+        for article_id, stat in found.items():
+            lowered = article_id.lower()
+            container = is_container(article_id)
+            if not container:
+                out[article_id] = stat
+            if not (container or lowered.endswith(".eml")):
+                continue
+            held = self._listings.get(article_id)
+            if held is not None and held[0] == stat.signature:
+                members = held[1]
+            else:
+                try:
+                    members = list_members(stat.path, article_id)
+                except ExtractionError as e:
+                    self.scan_problems.append(Problem(article_id, e.line, 0, e.message, Severity.WARNING))
+                    members = []
+                except Exception as e:
+                    self.scan_problems.append(Problem(article_id, 0, 0, f"cannot list its documents: {e}",
+                                                      Severity.WARNING))
+                    members = []
+            listings[article_id] = (stat.signature, members)
+            sep = "/" if lowered.endswith(".zip") else "#"
+            for member in members:
+                member_id = f"{article_id}{sep}{member}"
+                out[member_id] = stat._replace(id=member_id)
+        self._listings = listings
+        return out
 
     def check_available(self) -> None:
         """Raise ``CorpusError`` if the corpus folder (or its articles folder) cannot be listed now.
@@ -137,6 +186,9 @@ class Corpus:
     def path_of(self, article_id: str) -> Path:
         if "\0" in article_id:  # resolve() and open() raise ValueError on it, not OSError
             raise CorpusError(article_id.replace("\0", "\\0"), "an article path cannot contain a NUL character")
+        member = split_member(article_id)
+        if member is not None:  # a document inside an archive or a mailbox: its container's file
+            article_id = member[0]
         path = (self.root / article_id).resolve()
         if not path.is_relative_to(self.root):
             raise CorpusError(article_id, "article path leaves the corpus folder")
@@ -150,6 +202,8 @@ class Corpus:
 
     def read_body(self, article_id: str) -> str:
         """Just the body: what snippets need, without the manifest (slow to load for 100k articles)."""
+        if is_document_id(article_id):
+            return self.extracted(article_id)[0].body
         path = self.path_of(article_id)
         try:
             data = read_regular(path, MAX_ARTICLE_BYTES)
@@ -165,6 +219,8 @@ class Corpus:
 
     def read_checked(self, article_id: str) -> tuple[Article, list[Problem]]:
         """Read one article and report what was odd about it (bad bytes, no body...)."""
+        if is_document_id(article_id):
+            return self._read_document(article_id)
         path = self.path_of(article_id)
         try:
             data = read_regular(path, MAX_ARTICLE_BYTES + 1)
@@ -191,6 +247,83 @@ class Corpus:
         if not article.body.strip():
             problems.append(Problem(article_id, 0, 0, "the article has no body", Severity.WARNING))
         return article, problems
+
+    # -- documents of other formats ---------------------------------------------------------
+
+    def extracted(self, article_id: str) -> tuple[Extracted, list[Problem]]:
+        """A document's extracted text and metadata, from the per-user cache when its file is unchanged.
+
+        Raises ``CorpusError`` for a document that cannot be read (the reason is cached too, so
+        ``check`` does not parse a broken 60 MB PDF again each time).
+        """
+        path = self.path_of(article_id)
+        try:
+            st = path.stat()
+        except OSError as e:
+            raise CorpusError(article_id, f"cannot read: {e.strerror or e}") from e
+        signature = f"{st.st_mtime_ns}:{st.st_size}:{st.st_ctime_ns}:{st.st_ino}"
+        cached = self._cache_file(article_id)
+        found: Extracted | None = None
+        error: tuple[str, int] | None = None
+        try:
+            raw = json.loads(cached.read_text(encoding="utf-8"))
+            if raw.get("sig") == signature:
+                if "error" in raw:
+                    error = (str(raw["error"]), int(raw.get("line") or 0))
+                else:
+                    found = Extracted.load(json.dumps(raw["doc"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        if found is None and error is None:
+            try:
+                found = self._extract(article_id, path)
+                record: dict[str, object] = {"sig": signature, "doc": json.loads(found.dump())}
+            except ExtractionError as e:
+                error = (e.message, e.line)
+                record = {"sig": signature, "error": e.message, "line": e.line}
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(cached, json.dumps(record, ensure_ascii=False).encode("utf-8"), durable=False)
+            except OSError as e:  # only a speed-up: a read-only cache still reads every document
+                log.debug("cannot cache the text of %s: %s", article_id, e)
+        if error is not None:
+            raise CorpusError(article_id, error[0], error[1])
+        assert found is not None
+        problems = [Problem(article_id, line, 0, message, Severity.WARNING) for line, message in found.warnings]
+        return found, problems
+
+    def _extract(self, article_id: str, path: Path) -> Extracted:
+        member = split_member(article_id)
+        if member is not None:
+            return read_member_document(path, *member)
+        try:
+            data = read_regular(path, MAX_DOCUMENT_BYTES + 1)
+        except OSError as e:
+            raise ExtractionError(f"cannot read: {e.strerror or e}") from e
+        return extract(article_id, data)
+
+    def _cache_file(self, article_id: str) -> Path:
+        if self._extract_cache is None:
+            key = hashlib.sha1(str(self.root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+            self._extract_cache = cache_dir() / EXTRACTED / key
+        name = hashlib.sha1(article_id.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._extract_cache / name[:2] / f"{name}.json"
+
+    def _read_document(self, article_id: str) -> tuple[Article, list[Problem]]:
+        found, problems = self.extracted(article_id)
+        meta: dict[str, object] = {k: v for k, v in (("title", found.title), ("date", found.date),
+                                                      ("url", found.url), ("byline", found.byline),
+                                                      ("site", found.site)) if v}
+        manifest = self.manifest().get(article_id, {})
+        meta.update({k: v for k, v in manifest.items() if v is not None and v != ""})  # the manifest wins
+        if meta.get("date") and parse_date(str(meta["date"])) is None:
+            meta.pop("date")
+        title = str(meta.get("title") or found.title or Path(article_id).stem)
+        text = f"{title}\n\n{found.body}"
+        info = make_info(article_id, title, meta)
+        info = dataclasses.replace(info, format=found.format, site=_text_or_none(meta.get("site")),
+                                   category=info.category)
+        return Article(info, text, len(title) + 2), problems
 
     # -- the manifest ------------------------------------------------------------------------
 
@@ -242,9 +375,10 @@ class Corpus:
 
 
 def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
-              stat: bool = True, folders: list[str] | None = None) -> dict[str, FileStat]:
+              stat: bool = True, documents: bool = False, folders: list[str] | None = None) -> dict[str, FileStat]:
     """Every .txt file under ``top`` by id (relative to ``root``, with "/"): each folder's files by
-    name, then its subfolders by name, depth first. Without ``stat``, the stat fields are 0.
+    name, then its subfolders by name, depth first. Without ``stat``, the stat fields are 0. With
+    ``documents``, the files of the other formats gdexplorer reads too (gdexplorer.corpus.documents).
     ``folders``, if given, receives each folder listed.
 
     One plain loop, strings rather than Paths, and no generator: this runs on every update, and at
@@ -279,7 +413,8 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
             try:
                 # is_file() follows a symlink to its file; both checks use the folder listing's
                 # file type, so only stat() is a system call.
-                if (name.endswith(".txt") or name[-4:].lower() == ".txt") and entry.is_file():
+                wanted = name.endswith(".txt") or name[-4:].lower() == ".txt" or (documents and _is_document(name))
+                if wanted and entry.is_file():
                     if not name.isascii() and not _is_utf8(name):
                         problems.append(_bad_name(entry.path, root))
                         continue
@@ -291,6 +426,11 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                                                       st.st_ino))
                     else:
                         found[relative] = _file_stat((relative, path, 0, 0, 0, 0))
+                elif documents and _is_document(name) and not entry.is_dir():
+                    # A FIFO would block the reader for ever; a dangling link has nothing to read.
+                    problems.append(Problem(shown_path(_relative_text(entry.path, root)), 0, 0,
+                                            "skipped: not a regular file (a FIFO, device or socket, or a link "
+                                            "to nothing)", Severity.WARNING))
                 elif entry.is_dir(follow_symlinks=False) and entry.path not in skipped:
                     if not name.isascii() and not _is_utf8(name):
                         problems.append(_bad_name(entry.path, root))
@@ -304,6 +444,14 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
 
 
 _BY_NAME = attrgetter("name")
+
+
+def _is_document(name: str) -> bool:
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in _DOCUMENT_SUFFIXES
+
+
+_DOCUMENT_SUFFIXES = frozenset((*FORMATS, *CONTAINERS))
 
 
 def _is_utf8(name: str) -> bool:
@@ -324,6 +472,15 @@ def _bad_name(path: str, root: Path) -> Problem:
 def _relative_text(path: str, root: Path) -> str:
     prefix = str(root).rstrip(os.sep) + os.sep
     return (path[len(prefix):] if path.startswith(prefix) else path).replace(os.sep, "/")
+
+
+def is_document_id(article_id: str) -> bool:
+    """True for an article that is a document of another format than the corpus's own ``.txt``."""
+    return not article_id.endswith(".txt") or split_member(article_id) is not None
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 def shown_path(text: str) -> str:
@@ -517,10 +674,10 @@ def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str
             digests[file] = hashlib.sha1(line.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
     # Records naming missing files: found with one walk of the folders, not a stat per line.
     try:
-        present: Collection[str] = _walk_txt(root, set(), [], root, stat=False) if records else {}
+        present: Collection[str] = _walk_txt(root, set(), [], root, stat=False, documents=True) if records else {}
     except CorpusError:  # the folder went away meanwhile: that is for the scan to say
         present = records.keys()
-    for file in [f for f in records if f not in present]:
+    for file in [f for f in records if f not in present and (split_member(f) or ("",))[0] not in present]:
         problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {records[file]['file']}",
                                 Severity.WARNING))
         del records[file]

@@ -169,7 +169,30 @@ class CurationController(TaskRunner):
         if self.annotate_action.isEnabled():
             menu.addAction(self.annotate_action)
         menu.addAction(self.copy_citation_action)
+        original = self.original_file()
+        if original is not None:
+            menu.addSeparator()
+            # A message or archive member has no file of its own: its container opens instead.
+            inside = original.name != self.article_view.page.article.info.id.rsplit("/", 1)[-1]  # type: ignore[union-attr]
+            action = menu.addAction(f"Open {original.name}" if inside else "Open Original")
+            action.setToolTip(f"Open {original} in its application")
+            action.triggered.connect(self.open_original)
         return menu
+
+    def original_file(self) -> Path | None:
+        """The file the open article was read from (an archive or mailbox for what is inside one)."""
+        page = self.article_view.page
+        if page is None or self._explorer is None:
+            return None
+        return self._explorer.article_file(page.article.info.id)
+
+    def open_original(self) -> bool:
+        """Open the article's file in the system's application for it (a PDF viewer, Word...)."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        path = self.original_file()
+        return path is not None and QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def add_fact(self) -> FactDialog | None:
         """Open the dialog for the selected passage of the open article."""

@@ -35,6 +35,8 @@ class FilterGroup(enum.Enum):
     CATEGORY = "category"
     DATE = "date"
     ENTITY = "entity"
+    FORMAT = "format"
+    SITE = "site"
     # The workbench's (answered from workbench.yaml, not the index): tags accumulate like entities.
     STARRED = "starred"
     TAG = "tag"
@@ -52,13 +54,22 @@ class Filter:
     @property
     def description(self) -> str:
         return {FilterGroup.CATEGORY: "Section", FilterGroup.DATE: "Date", FilterGroup.ENTITY: "Mentions",
-                FilterGroup.STARRED: "Workbench", FilterGroup.TAG: "Tag"}[
-            self.group] + f": {self.label}"
+                FilterGroup.STARRED: "Workbench", FilterGroup.TAG: "Tag", FilterGroup.FORMAT: "Type",
+                FilterGroup.SITE: "Site"}[self.group] + f": {self.label}"
 
 
 def category_filter(name: str) -> Filter:
     value = name if _PLAIN_VALUE.match(name) else "'" + name.replace("'", " ") + "'"
     return Filter(FilterGroup.CATEGORY, name, f"category:{value}", name)
+
+
+def format_filter(name: str) -> Filter:
+    return Filter(FilterGroup.FORMAT, name, f"format:{name}", name.upper() if len(name) <= 4 else name.capitalize())
+
+
+def site_filter(name: str) -> Filter:
+    value = name if _PLAIN_VALUE.match(name) else "'" + name.replace("'", " ") + "'"
+    return Filter(FilterGroup.SITE, name, f"site:{value}", name)
 
 
 def entity_filter(entity_id: str, name: str = "") -> Filter:

@@ -45,11 +45,12 @@ from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatu
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
+SCHEMA_VERSION = 9  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
 # 5: a text digest per article (copies collapse into one hit); mentions respect punctuation;
 # 6: words longer than 255 characters indexed as pieces (gdexplorer.search.analysis);
 # 7: no stop words, Porter2, title/body without positions, title_exact/body_exact (exact words, CJK characters);
-# 8: prefix (the first 1-3 letters of every word: short prefixes are one posting list)
+# 8: prefix (the first 1-3 letters of every word: short prefixes are one posting list);
+# 9: documents of other formats: format and site fields, stored with url and byline
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -90,6 +91,8 @@ def make_schema(language: str) -> fields.Schema:
         category=fields.ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
         date=fields.DATETIME(stored=True, sortable=True),
         month=fields.ID(sortable=True),  # "YYYY-MM": facet counts for the timeline
+        format=fields.ID(sortable=True),  # "html", "pdf"... ("text" for the corpus's own articles)
+        site=fields.ID(sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
         entity=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=False),
         sig=fields.STORED(),
         info=fields.STORED(),
@@ -150,6 +153,8 @@ def info_from_stored(stored: dict[str, object]) -> ArticleInfo:
         url=extra.get("url"),
         source=extra.get("source"),
         byline=extra.get("byline"),
+        format=extra.get("format"),
+        site=extra.get("site"),
     )
 
 
@@ -545,11 +550,14 @@ class SearchIndex:
             "category": (info.category or "").lower() or None,
             "date": parse_date(info.date),
             "month": _month(info.date),
+            "format": info.format or "text",
+            "site": (info.site or "").lower() or None,
             "entity": ",".join(entities) or None,
             DIGEST_FIELD: text_digest(article.text),
             "sig": sig,
             "info": {"category": info.category, "date": info.date, "url": info.url,
-                     "source": info.source, "byline": info.byline},
+                     "source": info.source, "byline": info.byline, "format": info.format or "text",
+                     "site": info.site},
         }
         return {k: v for k, v in doc.items() if v is not None}
 

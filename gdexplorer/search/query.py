@@ -35,7 +35,7 @@ from gdexplorer.search.parsing import TextParser
 from gdexplorer.search.snippets import make_snippet, phrase_term
 from gdexplorer.search.syntax import syntax_problem
 
-FIELDS = ("title", "body", "category", "date", "entity")
+FIELDS = ("title", "body", "category", "date", "entity", "format", "site")
 # Fields answered from the workbench (stars, tags, notes), not from the index: a tag changed is
 # seen by the next search without re-indexing. Each stands for a set of article ids.
 WORKBENCH_FIELDS = ("tag", "starred", "note")
@@ -380,8 +380,9 @@ def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | N
     started = time.perf_counter()
     if filter_query is not None:
         query = wq.And([query, filter_query])
-    totals: dict[str, Counter[str]] = {name: Counter() for name in ("category", "month", "entity")}
+    totals: dict[str, Counter[str]] = {name: Counter() for name in ("category", "month", "entity", "format", "site")}
     labels: dict[str, str] = {}
+    site_labels: dict[str, str] = {}
     subs = searcher.leaf_searchers()
     if matches is not None and len(matches) != len(subs):
         matches = None
@@ -402,14 +403,29 @@ def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | N
                     counts[key] += n
                     if name == "category" and key not in labels:
                         labels[key] = _category_label(reader, ids, deleted) or key
+                    elif name == "site" and key not in site_labels:
+                        site_labels[key] = _site_label(reader, ids, deleted) or key
 
     def counted(name: str) -> list[tuple[str, int]]:
-        return [(labels.get(k, k) if name == "category" else k, n) for k, n in totals[name].items() if k]
+        shown = labels if name == "category" else site_labels if name == "site" else {}
+        return [(shown.get(k, k), n) for k, n in totals[name].items() if k]
 
     categories = sorted(counted("category"), key=lambda kv: (-kv[1], kv[0]))
     months = sorted(counted("month"))
     entities = sorted(counted("entity"), key=lambda kv: (-kv[1], kv[0]))
-    return Facets(tuple(categories), tuple(months), tuple(entities), time.perf_counter() - started)
+    formats = sorted(counted("format"), key=lambda kv: (-kv[1], kv[0]))
+    sites = sorted(counted("site"), key=lambda kv: (-kv[1], kv[0]))
+    return Facets(tuple(categories), tuple(months), tuple(entities), time.perf_counter() - started,
+                  tuple(formats), tuple(sites))
+
+
+def _site_label(reader: object, ids: Iterable[int], deleted: frozenset[int] | set[int]) -> str | None:
+    """The site as the document wrote it (the term is lowercased)."""
+    for d in ids:
+        if d not in deleted:
+            info = reader.stored_fields(d).get("info") or {}  # type: ignore[attr-defined]
+            return str(info.get("site")) if isinstance(info, dict) and info.get("site") else None
+    return None
 
 
 def _category_label(reader: object, ids: Iterable[int], deleted: frozenset[int] | set[int]) -> str | None:

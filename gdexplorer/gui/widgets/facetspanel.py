@@ -37,7 +37,9 @@ from gdexplorer.gui.explorepages import (
     by_month,
     category_filter,
     entity_filter,
+    format_filter,
     month_filter,
+    site_filter,
     starred_filter,
     tag_filter,
     year_filter,
@@ -120,6 +122,12 @@ def facet_groups(page: FacetsPage, entities: dict[str, Entity], active: tuple[Fi
     else:
         dates = [(year_filter(year), n) for year, n in reversed(facets.years)]
         group("date", "Year", [FacetValue(f, n, f in chosen) for f, n in dates])
+    # Only where there is a choice: a corpus of .txt articles has one type and no sites.
+    if len(facets.formats) > 1:
+        group("format", "Type", [FacetValue(f, n, f in chosen) for f, n in
+                                 ((format_filter(name), n) for name, n in facets.formats)])
+    group("site", "Site", [FacetValue(f, n, f in chosen) for f, n in
+                           ((site_filter(name), n) for name, n in facets.sites)])
     marked = page.workbench
     if marked is not None:
         group("starred", "Starred", [FacetValue(starred_filter(), marked.starred, starred_filter() in chosen)])
