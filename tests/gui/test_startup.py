@@ -44,6 +44,11 @@ MENUS = """\
 &Go
   &Back Alt+Left
   &Forward Alt+Right
+  ---
+  Saved Searc&hes
+    &Save Search… Ctrl+Shift+S
+    ---
+    No saved searches yet
 &View
   &Refine Panel Ctrl+Shift+R
   &Timeline
@@ -73,7 +78,8 @@ def test_once_shown_the_window_has_every_menu_action_shortcut_and_pane(qtbot, wi
     shortcuts = {action.text(): action.shortcut().toString() for action in window.actions()}
     assert shortcuts == {"&Back": "Alt+Left", "&Forward": "Alt+Right", "&Search": "Ctrl+L", "&Next Match": "F3",
                          "&Previous Match": "Shift+F3", "&Undo": "Ctrl+Z",
-                         "Add &Fact from the Selection…": "Ctrl+E", "Copy &Citation of the Article": "Ctrl+Shift+C"}
+                         "Add &Fact from the Selection…": "Ctrl+E", "Copy &Citation of the Article": "Ctrl+Shift+C",
+                         "&Save Search…": "Ctrl+Shift+S"}
     assert not window.menus.open_action.icon().isNull()
     assert [window.detail_tabs.tabText(i) for i in range(window.detail_tabs.count())] == ["Details", "Network"]
     assert window.detail_tabs.widget(1) is window.network
