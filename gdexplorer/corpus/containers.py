@@ -88,6 +88,10 @@ def read_member_document(path: Path, container: str, member: str) -> Extracted:
     if lowered.endswith(".zip"):
         try:
             with _open_zip_file(path) as zf:
+                declared = zf.getinfo(member).file_size
+                if declared > MAX_DOCUMENT_BYTES:  # refused by what it says before what it really is
+                    raise ExtractionError(f"{member} expands to {declared >> 20} MB (more than "
+                                          f"{MAX_DOCUMENT_BYTES >> 20} MB): refused as a possible zip bomb")
                 data = read_member(zf, member)
         except KeyError as e:
             raise ExtractionError(f"no {member} in this archive (it changed?)") from e
