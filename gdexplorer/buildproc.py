@@ -65,6 +65,24 @@ def _cancel_on_eof(fd: int, cancel: threading.Event) -> None:
     cancel.set()
 
 
+def suggest(corpus: Path, annotations: Path | None, index_folder: Path, out: TextIO,
+            cancel: threading.Event) -> int:
+    """Find suggested entities in new and changed articles (``--suggest``): progress lines, then
+    ``{"event": "suggested", "done", "total", "missing"}``, or ``failed``. Resumable after a kill."""
+    reporter = _Reporter(out)
+    try:
+        explorer = Explorer(corpus, annotations, cache_dir=index_folder.parent.parent)
+        status = explorer.update_suggested(reporter.progress, cancel)
+    except Exception as e:
+        if not isinstance(e, GdxError):
+            log.exception("finding suggested entities in %s failed", corpus)
+        message = str(e) if isinstance(e, GdxError) else f"{type(e).__name__}: {e}"
+        reporter.send({"event": "failed", "busy": False, "message": message})
+        return 1
+    reporter.send({"event": "suggested", "done": status.done, "total": status.total, "missing": status.missing})
+    return 0
+
+
 def build(corpus: Path, annotations: Path | None, index_folder: Path, out: TextIO,
           cancel: threading.Event) -> int:
     """Run the update and report it on ``out``; the exit code is 0 unless the update failed."""
@@ -94,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, required=True, help="corpus folder")
     parser.add_argument("--annotations", type=Path, help="annotation folder (default: the corpus's own)")
     parser.add_argument("--index", type=Path, required=True, help="the index folder the caller expects")
+    parser.add_argument("--suggest", action="store_true",
+                        help="find suggested entities (named-entity recognition) instead of indexing")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s index-build[{os.getpid()}] "
                                                    "%(name)s: %(message)s")
@@ -102,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cancel = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: cancel.set())
     threading.Thread(target=_cancel_on_eof, args=(sys.stdin.fileno(), cancel), daemon=True).start()
-    code = build(args.corpus, args.annotations, args.index, sys.stdout, cancel)
+    code = (suggest if args.suggest else build)(args.corpus, args.annotations, args.index, sys.stdout, cancel)
     with contextlib.suppress(OSError):
         sys.stdout.flush()
         sys.stderr.flush()

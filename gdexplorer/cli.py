@@ -1,7 +1,9 @@
 """The ``gdexplorer`` command: bare, it opens the window; subcommands work on the same core.
 
-Every subcommand takes ``--corpus DIR`` (default: the bundled seeds) and builds or updates the
-index on first use, so ``gdexplorer search hydrogen`` works on a fresh install.
+Every subcommand takes ``--corpus DIR`` (default: the bundled seeds) and builds the index on first
+use, so ``gdexplorer search hydrogen`` works on a fresh install. The read-only commands (search,
+entity, entities, export) trust the index while cheap signals (folder, manifest and annotation file
+stats) say nothing changed, and update it first otherwise; ``--update`` checks every article.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ class Exit(enum.IntEnum):
     USAGE = 2
 
 
+UPDATE_HELP = ("check every article for changes before answering. Without it the index is trusted while "
+               "the corpus's folders, manifest and annotation files are unchanged since its last update "
+               "(milliseconds, where checking every article takes seconds on a large corpus): articles "
+               "added, removed, renamed or saved by an editor that replaces the file are noticed, an article "
+               "rewritten in place (same file, e.g. `>>` or some tools) is not; `gdexplorer index` and the "
+               "window always check every article")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", type=Path, metavar="DIR",
@@ -51,9 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="build or update the search index (with a progress bar)")
     p.add_argument("--rebuild", action="store_true", help="throw the index away and build it from scratch")
 
-    p = sub.add_parser("search", parents=[common], help="search the articles")
+    p = sub.add_parser("search", parents=[common], help="search the articles",
+                       description="Search the articles. The index is brought up to date first only if the "
+                                   "corpus's folders, manifest or annotation files changed since its last "
+                                   "update; --update also finds articles rewritten in place.")
+    p.add_argument("--update", action="store_true", help=UPDATE_HELP)
     p.add_argument("query", nargs="?", help='Whoosh query: words (ANDed), OR, NOT, "phrase", pre*, fuzzy~, '
-                                           "title:, category:, date:[2010 TO 2012], entity:ID")
+                                           "title:, category:, date:[2010 TO 2012], entity:ID, "
+                                           "and the workbench's tag:NAME, starred:yes|no, note:WORD")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="how many hits to show (default 10)")
     p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance",
                    help="order of the hits (default relevance)")
@@ -68,15 +83,68 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("entities", parents=[common], help="list the curated entities")
     p.add_argument("--type", choices=[k.value for k in EntityKind], help="only entities of this type")
+    p.add_argument("--update", action="store_true", help=UPDATE_HELP)
     p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = sub.add_parser("entity", parents=[common], help="show one entity: facts with quotes, relations, mentions")
     p.add_argument("key", metavar="ID_OR_NAME", help="an entity id, name or alias")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument("--update", action="store_true", help=UPDATE_HELP)
     p.add_argument("--network", action="store_true",
                    help="show the entities linked to it: curated relations and the most co-mentioned")
 
     sub.add_parser("check", parents=[common], help="validate the annotations; exit 1 if there are errors")
+
+    p = sub.add_parser("star", parents=[common], help="star an article (kept in annotations/workbench.yaml)")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p = sub.add_parser("unstar", parents=[common], help="take the star off an article")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p = sub.add_parser("tag", parents=[common], help="tag an article with free-form tags (search them with tag:)")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p.add_argument("tags", nargs="+", metavar="TAG", help="one or more tags (quote a tag with spaces)")
+    p = sub.add_parser("untag", parents=[common], help="remove tags from an article")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p.add_argument("tags", nargs="+", metavar="TAG", help="the tags to remove")
+    p = sub.add_parser("note", parents=[common], help="write the note on an article (empty TEXT removes it)")
+    p.add_argument("article", metavar="ARTICLE", help="the article's id, e.g. articles/0001.txt")
+    p.add_argument("text", metavar="TEXT", help="the note (replaces the one there; search notes with note:)")
+    p = sub.add_parser("saved", parents=[common],
+                       help="list the saved searches with their new matches, or run one by NAME")
+    p.add_argument("name", nargs="?", metavar="NAME",
+                   help="run this saved search, show it like `search`, and count it as opened now")
+    p.add_argument("--save", metavar="QUERY", help="save QUERY under NAME (replacing a search of that name) first")
+    p.add_argument("--filter", action="append", default=[], metavar="CLAUSE",
+                   help="with --save: a filter clause, as for search; repeatable")
+    p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance",
+                   help="with --save: order of the hits (default relevance)")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="how many hits to show (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    p = sub.add_parser("suggestions", parents=[common],
+                       help="names found by named-entity recognition that no curated entity covers yet",
+                       description="Suggested entities, most mentioned first: names found by named-entity "
+                                   "recognition (spaCy for English: pip install gdexplorer[ner]; jieba for "
+                                   "Chinese) that no curated name or alias covers and that were not rejected. "
+                                   "New and changed articles are read first (cached per user).")
+    p.add_argument("--type", choices=[k.value for k in EntityKind], help="only suggestions of this type")
+    p.add_argument("--limit", type=int, default=30, metavar="N", help="how many to show (default 30)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    p = sub.add_parser("accept", parents=[common], help="make a suggested entity a curated one (written to the YAML)",
+                       description="Write a suggested entity to the annotations as a curated entity (the same "
+                                   "validated, minimal save as the window's), or with --as add it as an alias "
+                                   "of an existing entity.")
+    p.add_argument("name", metavar="NAME", help="the suggestion's name or one of its aliases")
+    p.add_argument("--type", choices=[k.value for k in EntityKind], help="its type, if not the suggested one")
+    p.add_argument("--as", dest="as_id", metavar="ID",
+                   help="add it as an alias of this curated entity instead of creating one")
+    p.add_argument("--fact", action="store_true", help="also add its first sentence as a quoted fact")
+
+    p = sub.add_parser("reject", parents=[common],
+                       help="never suggest NAME again (kept in annotations/rejected-suggestions.yaml)",
+                       description="Never suggest NAME again: it is added to rejected-suggestions.yaml in the "
+                                   "annotations folder, to be shared with the rest of the annotations.")
+    p.add_argument("name", metavar="NAME", help="the suggestion's name or one of its aliases")
 
     p = sub.add_parser("export", parents=[common], help="export search results (CSV, JSON) or an entity dossier")
     what = p.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -86,9 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, default=1000, metavar="N", help="how many hits (default 1000)")
     e.add_argument("--filter", action="append", default=[], metavar="CLAUSE", help="as for search; repeatable")
     e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
+    e.add_argument("--update", action="store_true", help=UPDATE_HELP)
     e = what.add_parser("entity", parents=[common], help="a Markdown dossier: facts with quotes and sources")
     e.add_argument("key", metavar="ID_OR_NAME", help="an entity id, name or alias")
     e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
+    e.add_argument("--update", action="store_true", help=UPDATE_HELP)
     return parser
 
 
@@ -153,6 +223,13 @@ def _explorer(args: argparse.Namespace, index: bool = True):
 
     explorer = Explorer(args.corpus or seeds_dir(), args.annotations)
     if index:
+        if not getattr(args, "update", True):
+            changed = explorer.index_changes()
+            if not changed:
+                return explorer
+            log.info("updating the index: %s", changed)
+            if sys.stderr.isatty() and explorer.index_ready():
+                print(f"gdexplorer: updating the index ({changed})", file=sys.stderr)
         try:
             stats = _update(explorer, quiet=True)
         except (IndexBusyError, SearchIndexError) as e:
@@ -329,6 +406,7 @@ def result_json(result: SearchResult, explorer=None) -> dict[str, object]:
         out["partial"] = True
     if result.collapsed:
         out["collapsed"] = result.collapsed  # matching articles not in "total": copies named by a hit
+    out["did_you_mean"] = result.did_you_mean
     if result.facets is not None:
         out["facets"] = {
             "category": dict(result.facets.categories),
@@ -372,6 +450,8 @@ def _print_result(result: SearchResult, out: TextIO) -> None:
         notes.append(f"{result.collapsed} duplicate{'s' if result.collapsed != 1 else ''} folded into their hits")
     print(f"{result.total} result{'s' if result.total != 1 else ''} for {result.query!r} "
           f"in {result.took_ms:.0f} ms" + (f" ({'; '.join(notes)})" if notes else ""), file=out)
+    if result.did_you_mean:
+        print(f"Did you mean: {result.did_you_mean}", file=out)
     for hit in result.hits:
         meta = " · ".join(x for x in (hit.info.date and hit.info.date[:10], hit.info.category) if x)
         print(f"\n{hit.rank:>3}. {_style(hit.info.title, '1', color)}" + (f"  ({meta})" if meta else ""), file=out)
@@ -514,6 +594,85 @@ def cmd_check(args: argparse.Namespace) -> int:
     return Exit.FAILED if errors else Exit.OK
 
 
+def _marked(args: argparse.Namespace, what: str) -> int:
+    explorer = _explorer(args, index=False)
+    article = args.article
+    if what == "star":
+        explorer.star(article)
+    elif what == "unstar":
+        explorer.star(article, starred=False)
+    elif what == "tag":
+        explorer.tag(article, *args.tags)
+    elif what == "untag":
+        explorer.untag(article, *args.tags)
+    else:
+        explorer.set_note(article, args.text)
+    marks = explorer.marks(article.replace("\\", "/").removeprefix("./"))
+    parts = ["starred" if marks.starred else "not starred",
+             f"tags: {', '.join(marks.tags)}" if marks.tags else "no tags",
+             "a note" if marks.note else "no note"]
+    print(f"{marks.article}: {'; '.join(parts)}")
+    return Exit.OK
+
+
+def cmd_star(args: argparse.Namespace) -> int:
+    return _marked(args, "star")
+
+
+def cmd_unstar(args: argparse.Namespace) -> int:
+    return _marked(args, "unstar")
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    return _marked(args, "tag")
+
+
+def cmd_untag(args: argparse.Namespace) -> int:
+    return _marked(args, "untag")
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    return _marked(args, "note")
+
+
+def cmd_saved(args: argparse.Namespace) -> int:
+    if args.limit < 0:
+        print("gdexplorer saved: --limit must be 0 or more", file=sys.stderr)
+        return Exit.USAGE
+    if args.save is not None and args.name is None:
+        print("gdexplorer saved: --save needs a NAME", file=sys.stderr)
+        return Exit.USAGE
+    explorer = _explorer(args)
+    if args.save is not None:
+        explorer.save_search(args.name, args.save, tuple(args.filter), args.sort)
+    if args.name is not None:
+        run = explorer.run_saved_search(args.name, limit=args.limit)
+        if args.json:
+            data = result_json(run.result, explorer)
+            data["saved"] = run.search.name
+            data["new"] = list(run.new)
+            print(json.dumps(data, ensure_ascii=False, indent=1))
+        else:
+            print(f"{run.search.name}: {len(run.new)} new since last opened"
+                  + (f" ({run.search.opened})" if run.search.opened else ""))
+            for article in run.new[:args.limit]:
+                print(f"  new: {article}")
+            _print_result(run.result, sys.stdout)
+        return Exit.OK
+    rows = [(s, explorer.new_matches(s.name)) for s in explorer.saved_searches()]
+    if args.json:
+        print(json.dumps([{"name": s.name, "query": s.query, "filters": list(s.filters), "sort": s.sort,
+                           "opened": s.opened, "seen": len(s.seen), "new": list(new)} for s, new in rows],
+                         ensure_ascii=False, indent=1))
+        return Exit.OK
+    if not rows:
+        print("no saved searches (save one in the window, then run it here with `gdexplorer saved NAME`)")
+    for search, new in rows:
+        filters = f"  [{'; '.join(search.filters)}]" if search.filters else ""
+        print(f"{search.name}: {search.query}{filters}  ({len(new)} new)")
+    return Exit.OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     explorer = _explorer(args)
     if args.what == "results":
@@ -537,11 +696,90 @@ def cmd_export(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def _suggested(explorer) -> None:
+    """Bring the suggestions up to date, with a progress bar on a terminal when it takes a while."""
+    from tqdm import tqdm
+
+    bar: tqdm | None = None
+
+    def progress(p: Progress) -> None:
+        nonlocal bar
+        if not sys.stderr.isatty() or p.total < 20:
+            return
+        if bar is None:
+            bar = tqdm(total=p.total, unit="doc", desc="Finding names", file=sys.stderr, leave=False)
+        bar.n = p.done
+        bar.refresh()
+
+    try:
+        status = explorer.update_suggested(progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if status.missing:
+        print(f"gdexplorer: {status.missing}", file=sys.stderr)
+
+
+def suggestion_json(suggested, examples: int = 3) -> dict[str, object]:
+    return {"name": suggested.name, "type": suggested.kind.value, "aliases": list(suggested.aliases),
+            "articles": suggested.articles, "count": suggested.count,
+            "examples": [{"article": m.article, "sentence": m.sentence} for m in suggested.mentions[:examples]]}
+
+
+def cmd_suggestions(args: argparse.Namespace) -> int:
+    explorer = _explorer(args)
+    _suggested(explorer)
+    found = explorer.suggested_entities(EntityKind(args.type) if args.type else None)[: max(0, args.limit)]
+    if args.json:
+        print(json.dumps({"suggestions": [suggestion_json(s) for s in found]}, ensure_ascii=False, indent=1))
+        return Exit.OK
+    for s in found:
+        also = f"  (also: {', '.join(s.aliases)})" if s.aliases else ""
+        print(f"  {s.name:<40} {s.kind.value:<13} {s.articles} article{'s' if s.articles != 1 else ''}, "
+              f"{s.count} mention{'s' if s.count != 1 else ''}{also}")
+    if not found:
+        print("no suggestions")
+    return Exit.OK
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    explorer = _explorer(args, index=False)
+    _suggested(explorer)
+    suggested = explorer.suggested_entity(args.name)
+    if args.as_id:
+        target = explorer.entity(args.as_id)
+        if target is None:
+            print(f"gdexplorer accept: no curated entity '{args.as_id}'", file=sys.stderr)
+            return Exit.FAILED
+        change = explorer.merge_suggestion(suggested, target.id)
+    else:
+        change = explorer.accept_suggestion(suggested, EntityKind(args.type) if args.type else None,
+                                            with_fact=args.fact)
+    print(f"{change.summary} ({explorer.display_path(change.path)})")
+    return Exit.OK
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    explorer = _explorer(args, index=False)
+    path = explorer.reject_suggestion(args.name)
+    print(f"rejected {args.name} ({explorer.display_path(path)})")
+    return Exit.OK
+
+
 COMMANDS = {
+    "suggestions": cmd_suggestions,
+    "accept": cmd_accept,
+    "reject": cmd_reject,
     "index": cmd_index,
     "search": cmd_search,
     "entities": cmd_entities,
     "entity": cmd_entity,
     "check": cmd_check,
     "export": cmd_export,
+    "star": cmd_star,
+    "unstar": cmd_unstar,
+    "tag": cmd_tag,
+    "untag": cmd_untag,
+    "note": cmd_note,
+    "saved": cmd_saved,
 }

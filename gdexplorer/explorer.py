@@ -14,22 +14,40 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gdexplorer import export as _export
-from gdexplorer.annotations.loading import AnnotationSet, QuoteFinder, annotation_files, load_annotations, valid_id
+from gdexplorer.annotations.loading import (
+    WORKBENCH_FILE,
+    AnnotationSet,
+    QuoteFinder,
+    annotation_files,
+    load_annotations,
+    valid_id,
+)
+from gdexplorer.annotations.workbench import (
+    Workbench,
+    load_workbench,
+    marks_item,
+    parse_workbench,
+    search_item,
+    set_entry,
+)
 from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
-from gdexplorer.errors import CorpusError, IndexMissingError, Problem, QueryError, Severity
+from gdexplorer.errors import AnnotationError, CorpusError, IndexMissingError, Problem, QueryError, Severity
 from gdexplorer.files import write_output
 from gdexplorer.model import (
     AnnotationCounts,
     Article,
     ArticleInfo,
+    ArticleMarks,
     BuildFailure,
     Change,
     Entity,
@@ -43,13 +61,21 @@ from gdexplorer.model import (
     NewRelation,
     Progress,
     Relation,
+    SavedSearch,
+    SavedSearchRun,
     SearchResult,
     Snippet,
     Suggestion,
     WatchList,
+    WorkbenchCounts,
 )
 from gdexplorer.paths import index_dir_for
+
+if TYPE_CHECKING:
+    from gdexplorer.model import SuggestedEntity, SuggestionStatus
 from gdexplorer.search import buildprotocol
+from gdexplorer.search.engine.spelling import did_you_mean
+from gdexplorer.search.freshness import FreshnessRecord, folders_under, take
 from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for
 from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
@@ -104,6 +130,10 @@ class EntityRef:
     entity_id: str
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 class Explorer:
     """A corpus with its annotations and index; what the CLI and the window talk to."""
 
@@ -122,12 +152,15 @@ class Explorer:
             else:
                 self._annotation_corpus = self._corpus
         self._index = SearchIndex(index_dir_for(self._corpus.root, self._annotations_dir, cache_dir))
+        self._freshness = FreshnessRecord(self._index.folder)
         self._annotations = AnnotationSet()
         self._index_problems: tuple[Problem, ...] = ()
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._analyzers: dict[str, Any] = {}
         self._curator_instance: Any = None
+        self._workbench = Workbench()
+        self._suggested_memo: tuple[tuple[int, int] | None, dict[str, Any]] | None = None
         self.reload_annotations()
 
     def __repr__(self) -> str:
@@ -202,6 +235,8 @@ class Explorer:
             folders[str(annotations.parent)] = None  # to see the folder being created
         for path in annotation_files(annotations) if annotations.is_dir() else ():
             files[str(path)] = None
+        if self.workbench_file.is_file():
+            files[str(self.workbench_file)] = None
         if len(articles) <= file_limit:
             files.update(dict.fromkeys(articles))
         return WatchList(tuple(folders), tuple(files))
@@ -229,9 +264,11 @@ class Explorer:
                 self._curator_instance.validated.clear()
             loaded = load_annotations(self._annotations_dir, self._annotation_corpus, display_base=base,
                                       known=known)
+            workbench = self._load_workbench()
             with self._lock:
                 self._annotation_signature_seen = signature
                 self._annotations = loaded
+                self._workbench = workbench
                 self.__dict__.pop("_matcher", None)
         return self.annotation_counts()
 
@@ -242,7 +279,7 @@ class Explorer:
     def _annotation_signature(self) -> tuple[tuple[str, int, int], ...]:
         """(path, mtime, size) of every annotation file: changes when any is edited, added or removed."""
         found = []
-        for path in annotation_files(self._annotations_dir):
+        for path in (*annotation_files(self._annotations_dir), self.workbench_file):
             try:
                 stat = path.stat()
             except OSError:
@@ -271,7 +308,8 @@ class Explorer:
 
     def problems(self) -> list[Problem]:
         """Everything wrong that a user should see: manifest, annotations, unreadable articles."""
-        return [*self._corpus.manifest_problems(), *self._annotations.problems, *self._index_problems]
+        return [*self._corpus.manifest_problems(), *self._annotations.problems, *self._workbench.problems,
+                *self._index_problems]
 
     def check_articles(self) -> list[Problem]:
         """Read every article and keep what is odd about them (bad bytes, no body, unreadable)."""
@@ -390,14 +428,194 @@ class Explorer:
         finder = QuoteFinder(lambda _id: text)
         return lambda quote: finder.find("", quote)
 
+    # -- workbench: stars, tags, notes, saved searches ----------------------------------------
+
+    @property
+    def workbench_file(self) -> Path:
+        """Where stars, tags, notes and saved searches are kept (``workbench.yaml`` in the annotations folder)."""
+        return self._annotations_dir / WORKBENCH_FILE
+
+    def _load_workbench(self) -> Workbench:
+        return load_workbench(self.workbench_file, self.display_path(self.workbench_file), self._corpus.exists)
+
+    def marks(self, article_id: str) -> ArticleMarks:
+        """The star, tags and note on an article (empty marks if it has none)."""
+        return self._workbench.marks_of(article_id)
+
+    def all_marks(self) -> Mapping[str, ArticleMarks]:
+        """Every marked article's marks by id, read-only."""
+        return MappingProxyType(dict(self._workbench.marks))
+
+    def tag_counts(self) -> dict[str, int]:
+        """How many articles carry each tag, most used first."""
+        return dict(self._workbench.tag_counts().most_common())
+
+    def star(self, article_id: str, starred: bool = True) -> Change:
+        """Star (or unstar) an article; saved to the workbench file like a fact (atomic, undoable)."""
+        return self._mark(article_id, "star" if starred else "unstar", lambda m: replace(m, starred=starred))
+
+    def tag(self, article_id: str, *tags: str) -> Change:
+        cleaned = tuple(t for t in (" ".join(t.split()) for t in tags) if t)
+        if not cleaned:
+            raise QueryError("give a tag (any words but empty)")
+        return self._mark(article_id, f"tag with {', '.join(cleaned)}",
+                          lambda m: replace(m, tags=tuple(dict.fromkeys((*m.tags, *cleaned)))))
+
+    def untag(self, article_id: str, *tags: str) -> Change:
+        gone = {" ".join(t.split()).casefold() for t in tags}
+        return self._mark(article_id, f"untag {', '.join(tags)}",
+                          lambda m: replace(m, tags=tuple(t for t in m.tags if t.casefold() not in gone)))
+
+    def set_note(self, article_id: str, text: str) -> Change:
+        """Write (or, with empty text, remove) the note on an article."""
+        note = "\n".join(line.rstrip() for line in text.strip().splitlines())
+        return self._mark(article_id, "note" if note else "remove the note", lambda m: replace(m, note=note))
+
+    def _mark(self, article_id: str, what: str, change: Callable[[ArticleMarks], ArticleMarks]) -> Change:
+        article_id = article_id.replace("\\", "/").removeprefix("./")
+        if not self._corpus.exists(article_id):
+            raise CorpusError(article_id, f"no article '{article_id}' in this corpus")
+
+        def edit(text: str, display: str) -> str:
+            # From the file as it is now (under the lock), not as last loaded: another process's
+            # tags saved meanwhile are kept.
+            current = parse_workbench(text.encode("utf-8"), display).marks_of(article_id)
+            return set_entry(text, display, "articles", article_id, marks_item(change(current)),
+                             marks_item(current))
+
+        return self._save_workbench(f"{what} {article_id}", edit)
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return sorted(self._workbench.searches.values(), key=lambda s: s.name.casefold())
+
+    def save_search(self, name: str, query: str, filters: tuple[str, ...] = (), sort: str = "relevance") -> Change:
+        """Save a search under ``name`` (replacing one of that name); what it matches now counts as seen."""
+        name = " ".join(name.split())
+        if not name:
+            raise QueryError("a saved search needs a name")
+        search = SavedSearch(name, query.strip(), tuple(filters), sort)
+        seen = self._matching_ids(search)
+        search = replace(search, seen=seen, opened=_now())
+        return self._save_workbench(f"save search {name}", lambda text, display: set_entry(
+            text, display, "searches", name, search_item(search)))
+
+    def delete_search(self, name: str) -> Change:
+        if name not in self._workbench.searches:
+            raise QueryError(f"no saved search called '{name}'")
+        return self._save_workbench(f"delete search {name}",
+                                    lambda text, display: set_entry(text, display, "searches", name, None))
+
+    def new_matches(self, name: str) -> tuple[str, ...]:
+        """Articles the saved search matches now that it did not when last opened (nothing is saved)."""
+        search = self._saved(name)
+        return tuple(sorted(self._matching_ids(search) - search.seen))
+
+    def run_saved_search(self, name: str, limit: int = 20, snippets: bool = True, facets: bool = False,
+                         mark_opened: bool = True) -> SavedSearchRun:
+        """Run a saved search; ``mark_opened`` records what it matches now as seen (so "new" starts again)."""
+        search = self._saved(name)
+        result = self.search(search.query, limit=limit, sort=search.sort, filters=search.filters,
+                             snippets=snippets, facets=facets, time_limited=False)
+        now = self._matching_ids(search)
+        new = tuple(sorted(now - search.seen))
+        change = None
+        if mark_opened:
+            opened = replace(search, seen=now, opened=_now())
+            change = self._save_workbench(f"open search {name}", lambda text, display: set_entry(
+                text, display, "searches", name, search_item(opened), search_item(search)))
+        return SavedSearchRun(search, result, new, change)
+
+    def _saved(self, name: str) -> SavedSearch:
+        search = self._workbench.searches.get(name)
+        if search is None:
+            raise QueryError(f"no saved search called '{name}'")
+        return search
+
+    def _matching_ids(self, search: SavedSearch) -> frozenset[str]:
+        first = self.search(search.query, limit=0, sort=search.sort, filters=search.filters, snippets=False,
+                            time_limited=False, collapse=False)
+        every = self.search(search.query, limit=max(first.total, 1), filters=search.filters, snippets=False,
+                            time_limited=False, collapse=False)
+        return frozenset(h.path for h in every.hits)
+
+    def _save_workbench(self, summary: str, edit: Callable[[str, str], str]) -> Change:
+        display = self.display_path(self.workbench_file)
+
+        def validate(data: bytes) -> None:
+            errors = [p for p in parse_workbench(data, display).problems if p.is_error]
+            if errors:
+                raise AnnotationError(display, f"the change would make the file invalid: {errors[0]}")
+
+        return self._curator.rewrite(self.workbench_file, summary, edit, validate)
+
+    def workbench_counts(self, text: str, filters: tuple[str, ...] = (), keystroke: bool = False,
+                         top: int = 40) -> WorkbenchCounts:
+        """Of what ``text`` and ``filters`` match, how many are starred and carry each tag (the
+        ``top`` most used tags; a tag holding a double quote cannot be queried and is left out).
+
+        One count per tag, each answered from the index's doc sets with the tag's articles as a
+        mask: nothing is counted when nothing is marked.
+        """
+        workbench = self._workbench
+        if not workbench.marks:
+            return WorkbenchCounts()
+
+        def count(clause: str) -> int:
+            return self.search(text, limit=0, snippets=False, keystroke=keystroke, time_limited=False,
+                               filters=(*filters, clause), collapse=False).total
+
+        starred = count("starred:yes") if workbench.starred() else 0
+        tags = [(tag, count(f'tag:"{tag}"')) for tag, _ in workbench.tag_counts().most_common(top) if '"' not in tag]
+        return WorkbenchCounts(starred, tuple(sorted(((t, n) for t, n in tags if n), key=lambda tn: -tn[1])))
+
+    def _resolve_set(self, name: str, value: str) -> tuple[frozenset[str], bool]:
+        return self._workbench.resolve(name, value)
+
     # -- index -------------------------------------------------------------------------------
 
     def update_index(self, progress: ProgressCallback | None = None,
                      cancel: threading.Event | None = None) -> IndexStats:
-        """Build or update the index; see ``SearchIndex.update``."""
+        """Build or update the index; see ``SearchIndex.update``.
+
+        A complete update also saves the cheap signals that ``index_changes`` compares.
+        """
+        started = time.time_ns()
         stats = self._index.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
         self._index_problems = stats.problems
+        if not stats.cancelled:
+            self._save_freshness(started)
         return stats
+
+    def index_changes(self) -> str:
+        """Why the index may no longer describe the corpus, from cheap signals only; "" if none says so.
+
+        Compares the stat of the folders, the manifest and the annotation files with those saved by
+        the last complete update (milliseconds, where ``update_index`` stats every article). Not seen:
+        an article edited in place, which changes no folder (see ``gdexplorer.search.freshness``);
+        ``update_index`` sees it. "" means trust the index as it is; anything else, update it.
+        """
+        generation = self._index.generation()
+        if generation is None or not self._index.is_complete():
+            return "the index is not built or not complete"
+        return self._freshness.changed(generation)
+
+    def _save_freshness(self, started_ns: int) -> None:
+        corpus = self._corpus
+        annotations = self._annotations_dir
+        generation = self._index.generation()
+        # What the update used may be older than the files: a manifest or annotations changed since
+        # this object read them (the window rereads them on refresh). Then vouch for nothing.
+        if (generation is None or not corpus.manifest_unchanged()
+                or self._annotation_signature() != self._annotation_signature_seen):
+            self._freshness.forget()
+            return
+        paths = [str(corpus.root), *corpus.scanned_folders, str(corpus.root / MANIFEST)]
+        if annotations.is_dir():
+            paths += folders_under(annotations)
+            paths += [str(p) for p in annotation_files(annotations)]
+        else:
+            paths.append(str(annotations))  # its creation changes this
+        self._freshness.save(generation, take(dict.fromkeys(paths), started_ns))
 
     def index_ready(self) -> bool:
         return self._index.is_usable()
@@ -411,6 +629,10 @@ class Explorer:
         (``gdexplorer.buildproc``); read its output with ``parse_build_line``, then hand the
         stats to ``index_built``."""
         return buildprotocol.command(self._corpus.root, self._annotations_dir, self._index.folder)
+
+    def suggest_command(self) -> list[str]:
+        """As ``build_command``, for finding suggested entities in a child process (after a build)."""
+        return [*self.build_command(), "--suggest"]
 
     @staticmethod
     def parse_build_line(line: str) -> Progress | IndexStats | BuildFailure | None:
@@ -466,7 +688,8 @@ class Explorer:
             # (not time-limited) says what is wrong if it is still open then.
             deferred = deferred or (keystroke and time_limited and unfinished(typed))
             try:
-                query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False)
+                query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False,
+                                           resolve=self._resolve_set)
             except QueryError:
                 if not deferred:
                     raise
@@ -478,13 +701,19 @@ class Explorer:
             query = self._parser.parse(text)  # raises the "type something" sentence
         filter_query = None
         if filters:
-            filter_query = all_of(self._parser.parse(self._resolve_entity_names(f)) for f in filters)
+            filter_query = all_of(self._parser.parse(self._resolve_entity_names(f), resolve=self._resolve_set)
+                                  for f in filters)
         try:
             searcher = self._index.searcher()
             result = run_search(searcher, query, text, self._body, self._analyzer, limit=limit, offset=offset,
                                 with_snippets=snippets, sort=sort, keystroke=keystroke,
                                 filter_query=filter_query, facets=facets, time_limited=time_limited,
                                 collapse=collapse)
+            if typed and not (keystroke and time_limited):
+                # Not in the fast answer to a keystroke: the one after the pause offers it.
+                fix = did_you_mean(searcher, typed, result.total, prefix_last=keystroke and not text[-1:].isspace())
+                if fix is not None and fix != typed:
+                    result = replace(result, did_you_mean=fix)
         except INDEX_DAMAGE as e:
             # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
             # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.
@@ -540,6 +769,12 @@ class Explorer:
         if self.foreign_annotations and not self._corpus.exists(article_id):
             return self._annotation_corpus.read(article_id)
         return self._corpus.read(article_id)
+
+    def article_home(self, article_id: str) -> Path | None:
+        """The folder of the corpus a borrowed annotation set's article is read from; None for this corpus's own."""
+        if self.foreign_annotations and not self._corpus.exists(article_id):
+            return self._annotation_corpus.root
+        return None
 
     def entity_refs(self, text: str) -> list[EntityRef]:
         """Where annotated entities are named in a text, for linking them in a viewer."""
@@ -615,15 +850,101 @@ class Explorer:
             return 0
         return self._index.searcher().doc_count()
 
+    # -- suggested entities (names a recognizer found; see annotations/suggested.py) ----------
+
+    @property
+    def suggested_cache_file(self) -> Path:
+        from gdexplorer.annotations.suggested import cache_path
+
+        return cache_path(self._index.folder)
+
+    def update_suggested(self, progress: ProgressCallback | None = None,
+                         cancel: threading.Event | None = None) -> SuggestionStatus:
+        """Run the recognizer on new and changed articles (cached per user; resumable after a kill)."""
+        from gdexplorer.annotations.suggested import Recognizer, SuggestionCache, update_cache
+
+        recognizer = Recognizer()
+        cache = SuggestionCache(self.suggested_cache_file, recognizer.version())
+        files = {aid: stat.signature for aid, stat in self._corpus.scan().items()}
+        status = update_cache(cache, files, self._corpus.read_body, recognizer, progress, cancel)
+        self._suggested_memo = None
+        return status
+
+    def _suggested_records(self) -> dict[str, Any]:
+        from gdexplorer.annotations.suggested import Recognizer, SuggestionCache
+
+        path = self.suggested_cache_file
+        try:
+            st = path.stat()
+            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        memo = self._suggested_memo
+        if memo is None or memo[0] != stamp:
+            memo = (stamp, SuggestionCache(path, Recognizer.version()).records)
+            self._suggested_memo = memo
+        return memo[1]
+
+    def suggested_entities(self, kind: EntityKind | None = None) -> list[SuggestedEntity]:
+        """The suggested entities found so far (``update_suggested`` finds them), most mentioned first:
+        names curated (as a name or an alias) or rejected are left out. Reads only the cache."""
+        from gdexplorer.annotations.suggested import group, read_rejected
+
+        found, _extra = group(self._suggested_records().items(), self._annotations.entities.values(),
+                              read_rejected(self._annotations_dir))
+        return [s for s in found if kind is None or s.kind == kind]
+
+    def suggested_mentions_of_curated(self) -> dict[str, int]:
+        """Mentions the recognizer found of curated entities, by entity id (what the names add to them)."""
+        from gdexplorer.annotations.suggested import group
+
+        return dict(group(self._suggested_records().items(), self._annotations.entities.values())[1])
+
+    def suggested_entity(self, name: str) -> SuggestedEntity:
+        """The suggested entity with this name or alias; raises ``SuggestionError``."""
+        from gdexplorer.annotations.suggested import SuggestionError, normalise
+
+        key = normalise(name).casefold()
+        for s in self.suggested_entities():
+            if key in {normalise(n).casefold() for n in s.names}:
+                return s
+        raise SuggestionError(f"no suggested entity named '{name}'")
+
+    def accept_suggestion(self, suggested: SuggestedEntity, kind: EntityKind | None = None,
+                          entity_id: str | None = None, with_fact: bool = False) -> Change:
+        """Write a suggested entity into the curated YAML (the usual validated, undoable save)."""
+        from gdexplorer.annotations.suggested import entity_id_for
+
+        new_id = entity_id or entity_id_for(suggested.name, self._annotations.entities)
+        facts: tuple[NewFact, ...] = ()
+        if with_fact and suggested.mentions and self._annotation_corpus is self._corpus:
+            first = suggested.mentions[0]
+            facts = (NewFact(first.sentence, first.article, first.sentence),)
+        return self.create_entity(NewEntity(new_id, kind or suggested.kind, suggested.name, suggested.aliases), facts)
+
+    def add_alias(self, entity_id: str, alias: str) -> Change:
+        return self._curator.add_alias(entity_id, alias)
+
+    def merge_suggestion(self, suggested: SuggestedEntity, entity_id: str) -> Change:
+        """Add a suggested entity's name as an alias of a curated entity."""
+        return self.add_alias(entity_id, suggested.name)
+
+    def reject_suggestion(self, name: str) -> Path:
+        """Never suggest ``name`` again: it is added to the rejected list in the annotations folder."""
+        from gdexplorer.annotations.suggested import add_rejected
+
+        path = add_rejected(self._annotations_dir, name)
+        self._suggested_memo = None
+        return path
+
     # -- export ------------------------------------------------------------------------------
 
-    @staticmethod
-    def results_csv(result: SearchResult) -> str:
-        return _export.results_csv(result)
+    def results_csv(self, result: SearchResult) -> str:
+        """The hits as CSV, with the workbench's star, tags and note of each."""
+        return _export.results_csv(result, self._workbench.marks)
 
-    @staticmethod
-    def results_json(result: SearchResult) -> str:
-        return _export.results_json(result)
+    def results_json(self, result: SearchResult) -> str:
+        return _export.results_json(result, self._workbench.marks)
 
     def dossier(self, entity: Entity) -> str:
         """Everything known about an entity in Markdown, with every fact quoted and sourced."""

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from gdexplorer.errors import CorpusError
-from gdexplorer.model import Article, ArticleInfo, Entity, SearchResult
+from gdexplorer.model import Article, ArticleInfo, ArticleMarks, Entity, SearchResult
 
 
 class Dossiers(Protocol):
@@ -24,14 +24,19 @@ class Dossiers(Protocol):
     def mentions_of(self, entity_id: str, limit: int | None = None) -> list[ArticleInfo]: ...
 
 RESULT_COLUMNS = ("rank", "path", "title", "date", "category", "source", "url", "score", "snippet", "entities",
-                  "copies", "byline", "site", "format")
+                  "copies", "byline", "site", "format", "starred", "tags", "note")
+
+# The workbench's marks by article id (what a user starred, tagged and noted), for the export's columns.
+MarksOf = Mapping[str, ArticleMarks]
 
 
 def _snippet_text(result_hit) -> str:
     return "".join(s.text for s in result_hit.snippet)
 
 
-def results_rows(result: SearchResult) -> list[dict[str, object]]:
+def results_rows(result: SearchResult, marks: MarksOf | None = None) -> list[dict[str, object]]:
+    marks = marks or {}
+    empty = ArticleMarks("")
     return [
         {
             "rank": hit.rank,
@@ -49,26 +54,29 @@ def results_rows(result: SearchResult) -> list[dict[str, object]]:
             "byline": hit.info.byline or "",
             "site": hit.info.site or "",
             "format": hit.info.format or "text",
+            "starred": "yes" if marks.get(hit.path, empty).starred else "",
+            "tags": " ".join(marks.get(hit.path, empty).tags),
+            "note": marks.get(hit.path, empty).note,
         }
         for hit in result.hits
     ]
 
 
-def results_csv(result: SearchResult) -> str:
+def results_csv(result: SearchResult, marks: MarksOf | None = None) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=RESULT_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(results_rows(result))
+    writer.writerows(results_rows(result, marks))
     return out.getvalue()
 
 
-def results_json(result: SearchResult) -> str:
+def results_json(result: SearchResult, marks: MarksOf | None = None) -> str:
     data = {
         "query": result.query,
         "filters": list(result.filters),
         "total": result.total,
         "collapsed": result.collapsed,
-        "hits": results_rows(result),
+        "hits": results_rows(result, marks),
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 

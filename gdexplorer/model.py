@@ -177,6 +177,7 @@ class SearchResult:
     facets: Facets | None = None
     filters: tuple[str, ...] = ()
     collapsed: int = 0  # matching articles left out of ``total`` as copies of a hit (``Hit.copies``)
+    did_you_mean: str | None = None  # the query with misspelt words corrected from the index's own words
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +244,42 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class SuggestedMention:
+    """Where a suggested name stands: the article, the name's offsets and its sentence's."""
+
+    article: str
+    start: int
+    end: int
+    sentence: str
+    sentence_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedEntity:
+    """One real-world name the recognizer found, not curated yet, with every mention as provenance."""
+
+    name: str
+    kind: EntityKind
+    aliases: tuple[str, ...]
+    articles: int
+    count: int
+    mentions: tuple[SuggestedMention, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionStatus:
+    """How far the recognizer got: articles done of all, and why a language is left out (or None)."""
+
+    done: int
+    total: int
+    missing: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class AnnotationCounts:
     """How much an annotation set holds (``gdexplorer check``'s summary)."""
 
@@ -303,3 +340,47 @@ class Change:
     before: bytes | None
     after: bytes
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMarks:
+    """What a user put on an article in the workbench: a star, free-form tags, a note."""
+
+    article: str
+    starred: bool = False
+    tags: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.starred or self.tags or self.note)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearch:
+    """A named query with its filters and order, and the articles it matched when last opened."""
+
+    name: str
+    query: str
+    filters: tuple[str, ...] = ()
+    sort: str = "relevance"
+    seen: frozenset[str] = frozenset()  # article ids matched when last opened
+    opened: str = ""  # ISO time it was last opened ("" never)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearchRun:
+    """A saved search run now: its result, and the matches it did not have when last opened."""
+
+    search: SavedSearch
+    result: SearchResult
+    new: tuple[str, ...]  # article ids matched now and not when last opened
+    change: Change | None = None  # the save that recorded it as opened (to undo), if it was
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbenchCounts:
+    """How many of a query's matches are starred, and carry each tag (most first): the Refine panel's."""
+
+    starred: int = 0
+    tags: tuple[tuple[str, int], ...] = ()

@@ -114,6 +114,15 @@ class Curator:
         return self._save(path, f"create entity {entity.id}", entity.id,
                           lambda text, display: _append_entity(text, display, entity.kind, item), may_create=True)
 
+    def add_alias(self, entity_id: str, alias: str) -> Change:
+        """Add ``alias`` to an entity's aliases (a suggested entity merged into it)."""
+        alias = " ".join(alias.split())
+        entity = self._target.entities_by_id().get(entity_id)
+        if entity is not None and alias.casefold() in {n.casefold() for n in entity.names}:
+            raise AnnotationError(entity_id, f"'{alias}' is already a name of '{entity_id}'")
+        return self._edit_entity(entity_id, f"add alias {alias} to {entity_id}",
+                                 lambda text, display: _append_alias(text, display, entity_id, alias))
+
     def edit_fact(self, entity_id: str, fact: Fact, new: NewFact) -> Change:
         """Replace ``fact`` (as loaded: found in the file by its content, not by its place in a list)."""
         self._check_quote(new.article, new.quote)
@@ -135,6 +144,31 @@ class Curator:
     def delete_relation(self, entity_id: str, relation: Relation) -> Change:
         return self._edit_entity(entity_id, f"delete a relation of {entity_id}",
                                  lambda text, display: _replace_item(text, display, entity_id, relation, None))
+
+    def rewrite(self, path: Path, summary: str, edit: Callable[[str, str], str],
+                validate: Callable[[bytes], None]) -> Change:
+        """Save an edit of another kind of file in the folder (the workbench) the way facts are saved:
+        under the folder's lock, from the file as it is now, checked by ``validate`` (raises
+        ``AnnotationError``), written atomically, recorded for ``undo``."""
+        display = str(path)
+        with self._locked(path):
+            read = _read(path, may_be_missing=True)
+            try:
+                text = read.text
+            except UnicodeDecodeError as e:
+                raise AnnotationError(display, "the file is not valid UTF-8; " + _NOT_SAVED) from e
+            after = edit(text, display).encode("utf-8")
+            if read.data is not None and read.data.startswith(b"\xef\xbb\xbf"):
+                after = b"\xef\xbb\xbf" + after
+            validate(after)
+            try:
+                atomic_write(read.path, after, before_replace=lambda: _check_unchanged(read, display, _NOT_SAVED))
+            except OSError as e:
+                raise AnnotationError(display, f"cannot save: {e.strerror or e}; the file was left as it was") from e
+        change = Change(path, read.data, after, summary)
+        self.undo_stack.append(change)
+        self._target.reload_annotations()
+        return change
 
     def undo(self) -> Change | None:
         """Put back the file as it was before the last change, if nobody changed it since."""
@@ -330,7 +364,7 @@ def _append_item(text: str, display: str, entity_id: str, key: str, item: Mappin
     existing = _value_of(node, key)
     if isinstance(existing, yaml.SequenceNode) and existing.value and not existing.flow_style:
         indent = _dash_column(lines, existing.value[0])
-        after_line = _content_end(lines, existing.value[-1])
+        after_line = content_end(lines, existing.value[-1])
         block = _block(item, indent)
     elif existing is not None and not _empty(existing):
         if isinstance(existing, yaml.SequenceNode):
@@ -344,9 +378,36 @@ def _append_item(text: str, display: str, entity_id: str, key: str, item: Mappin
             lines[after_line] = _without_value(lines[after_line], existing)
             block = _block(item, key_column + 2)
         else:
-            after_line = _content_end(lines, node)
+            after_line = content_end(lines, node)
             block = [" " * key_column + f"{key}:", *_block(item, key_column + 2)]
     return _insert(lines, after_line + 1, block, newline)
+
+
+def _append_alias(text: str, display: str, entity_id: str, alias: str) -> str:
+    node = _locate(text, display, entity_id)
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    shown = yaml.dump([alias], Dumper=_Dumper, allow_unicode=True, width=4096, default_flow_style=True).strip()[1:-1]
+    existing = _value_of(node, "aliases")
+    if existing is None:
+        name = _value_of(node, "name")
+        after = content_end(lines, name) if name is not None else node.start_mark.line
+        return _insert(lines, after + 1, [" " * node.start_mark.column + f"aliases: [{shown}]"], newline)
+    if isinstance(existing, yaml.SequenceNode) and existing.flow_style:
+        end = existing.end_mark
+        line = lines[end.line]
+        close = end.column - 1  # the ']'
+        if line[close:close + 1] != "]":
+            raise AnnotationError(display, f"'aliases' of '{entity_id}' is written over lines; add this one by hand",
+                                  end.line + 1)
+        sep = ", " if existing.value else ""
+        lines[end.line] = line[:close] + sep + shown + line[close:]
+        return "".join(lines)
+    if isinstance(existing, yaml.SequenceNode) and existing.value:
+        indent = _dash_column(lines, existing.value[0])
+        return _insert(lines, content_end(lines, existing.value[-1]) + 1, [" " * indent + "- " + shown], newline)
+    raise AnnotationError(display, f"'aliases' of '{entity_id}' is not a list; add this one by hand",
+                          existing.start_mark.line + 1)
 
 
 def _append_entity(text: str, display: str, kind: EntityKind, item: Mapping[str, object]) -> str:
@@ -386,7 +447,7 @@ def _replace_item(text: str, display: str, entity_id: str, wanted: Fact | Relati
     if isinstance(existing, yaml.SequenceNode) and existing.flow_style:
         raise AnnotationError(display, f"'{key}' of '{entity_id}' is written as [a, b]; edit it by hand")
     start = target.start_mark.line
-    end = _content_end(lines, target)
+    end = content_end(lines, target)
     replacement = [] if item is None else [line + newline for line in _block(item, _dash_column(lines, target))]
     return "".join([*lines[:start], *replacement, *lines[end + 1 :]])
 
@@ -483,7 +544,7 @@ def _dash_column(lines: list[str], item: yaml.Node) -> int:
     return dash if dash >= 0 else max(0, item.start_mark.column - 2)
 
 
-def _content_end(lines: list[str], node: yaml.Node) -> int:
+def content_end(lines: list[str], node: yaml.Node) -> int:
     """Index of the node's last line that holds part of its value (not a comment or blank after it).
 
     Found from the values themselves, not by skipping '#' lines back from the end: in a ``|`` or

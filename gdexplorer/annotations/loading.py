@@ -62,6 +62,10 @@ FACT_KEYS = ("text", "article", "quote")
 RELATION_KEYS = ("predicate", "object", "article", "quote")
 
 
+# Stars, tags, notes and saved searches (``annotations.workbench``): in the folder, not an entity file.
+WORKBENCH_FILE = "workbench.yaml"
+
+
 def valid_id(text: str) -> bool:
     """An entity id as the loader accepts it: lowercase, no blanks, commas, colons, quotes or '#'."""
     return bool(_ID.match(text))
@@ -521,7 +525,7 @@ def parse_bytes(data: bytes, display: str, fast: bool = True) -> tuple[list[_Raw
         line, col = (e.mark.line + 1, e.mark.column + 1) if e.mark else (0, 0)
         return [], [Problem(display, line, col, e.message)]
     except yaml.MarkedYAMLError as e:
-        mark, message = _yaml_message(e)
+        mark, message = yaml_message(e)
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         return [], [Problem(display, line, col, message)]
     except yaml.reader.ReaderError as e:
@@ -545,7 +549,7 @@ def _line_col(text: str, position: int) -> tuple[int, int]:
     return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
-def _yaml_message(e: yaml.MarkedYAMLError) -> tuple[yaml.Mark | None, str]:
+def yaml_message(e: yaml.MarkedYAMLError) -> tuple[yaml.Mark | None, str]:
     """PyYAML's message, said the way a person editing the file thinks of it, and where."""
     problem = (e.problem or "").strip()
     context = (e.context or "").strip()
@@ -690,6 +694,11 @@ def _nfc_clusters(text: str) -> Iterable[tuple[int, int, str]]:
         start = i
 
 
+# Names the user rejected as suggested entities (annotations/suggested.py): kept with the
+# annotations so that a team shares them, but not an annotation file.
+REJECTED_FILE = "rejected-suggestions.yaml"
+
+
 def annotation_files(folder: Path) -> list[Path]:
     """Every ``*.yaml`` and ``*.yml`` file under ``folder``, sorted (see ``find_annotation_files``)."""
     return find_annotation_files(folder, folder.parent)[0]
@@ -719,6 +728,7 @@ def find_annotation_files(folder: Path, base: Path) -> tuple[list[Path], list[Pr
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_yaml = not is_dir and entry.name.lower().endswith((".yaml", ".yml")) and entry.is_file()
+                is_yaml = is_yaml and not (depth == 0 and entry.name == REJECTED_FILE)
             except OSError:
                 continue
             if not (is_dir or is_yaml):
@@ -727,7 +737,9 @@ def find_annotation_files(folder: Path, base: Path) -> tuple[list[Path], list[Pr
                 problems.append(Problem(_shown(Path(entry.path), base), 0, 0,
                                         "the name is not valid UTF-8: skipped (rename it to read it)"))
             elif is_yaml:
-                files.append(Path(entry.path))
+                # The workbench's file lives beside the entities but is not one of them.
+                if not (depth == 0 and entry.name == WORKBENCH_FILE):
+                    files.append(Path(entry.path))
             elif depth + 1 > MAX_FOLDER_DEPTH:
                 problems.append(Problem(_shown(Path(entry.path), base), 0, 0,
                                         f"folders nested more than {MAX_FOLDER_DEPTH} deep are not read"))

@@ -107,6 +107,7 @@ class Corpus:
         self._manifest_digests: dict[str, str] = {}
         self._manifest_signature: tuple[int, int] | None = None
         self.scan_problems: list[Problem] = []  # folders and files the last scan could not read
+        self.scanned_folders: list[str] = []  # the folders the last scan listed (their stat tells of new files)
         self._listings: dict[str, tuple[str, list[str]]] = {}  # container id -> (signature, member ids)
         self._extract_cache: Path | None = None
         self.refresh_manifest()
@@ -123,12 +124,13 @@ class Corpus:
     def scan(self) -> dict[str, FileStat]:
         """Every article file, by id, in a fixed order. Symlinked folders are not followed (no loops)."""
         self.scan_problems = []
+        self.scanned_folders = []
         self.check_available()
         with _gc_paused():
             # The articles/ layout is the corpus's own format, read as it always was; a bare folder
             # is a folder of documents as a user saved them, read in every format.
             found = _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root,
-                              documents=self.articles_dir == self.root)
+                              documents=self.articles_dir == self.root, folders=self.scanned_folders)
         if any(not k.endswith(".txt") for k in found):
             found = self._expand_containers(found)
         return found
@@ -365,6 +367,14 @@ class Corpus:
         self._manifest = None
         return True
 
+    def manifest_unchanged(self) -> bool:
+        """Whether the manifest on disk is still the one ``refresh_manifest`` last saw (nothing is forgotten)."""
+        try:
+            stat = (self.root / MANIFEST).stat()
+        except OSError:
+            return self._manifest_signature is None
+        return (stat.st_mtime_ns, stat.st_size) == self._manifest_signature
+
     def manifest_problems(self) -> list[Problem]:
         self.manifest()
         return list(self._manifest_problems)
@@ -375,10 +385,11 @@ class Corpus:
 
 
 def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
-              stat: bool = True, documents: bool = False) -> dict[str, FileStat]:
+              stat: bool = True, documents: bool = False, folders: list[str] | None = None) -> dict[str, FileStat]:
     """Every .txt file under ``top`` by id (relative to ``root``, with "/"): each folder's files by
     name, then its subfolders by name, depth first. Without ``stat``, the stat fields are 0. With
     ``documents``, the files of the other formats gdexplorer reads too (gdexplorer.corpus.documents).
+    ``folders``, if given, receives each folder listed.
 
     One plain loop, strings rather than Paths, and no generator: this runs on every update, and at
     100,000 articles each per-file step (a Path, a generator step, a Python-level constructor call)
@@ -391,6 +402,8 @@ def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
     stack = [str(top)]
     while stack:
         folder = stack.pop()
+        if folders is not None:
+            folders.append(folder)  # an unreadable one too: made readable, its ctime changes
         try:
             with os.scandir(folder) as scanned:
                 entries = sorted(scanned, key=_BY_NAME)

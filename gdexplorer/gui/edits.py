@@ -43,6 +43,14 @@ class CreateEntity:
     relation: NewRelation | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AddAlias:
+    """A suggested entity merged into a curated one: its name becomes an alias."""
+
+    entity_id: str
+    alias: str
+
+
 # An edited or deleted item is the one loaded (not its place in a list: the shown list skips items
 # that failed to load); the core finds it in the file by what it says.
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,37 @@ class DeleteRelation:
     item: Relation
 
 
+# The workbench's edits (stars, tags, notes, saved searches): saved by the core like facts, so
+# they take the same Undo; they are about an article or a search, not an entity (subject "").
+@dataclass(frozen=True, slots=True)
+class MarkArticle:
+    """Star or unstar, add or remove tags, or set the note of an article (None/empty: unchanged)."""
+
+    article_id: str
+    starred: bool | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveSearch:
+    name: str
+    query: str
+    filters: tuple[str, ...] = ()
+    sort: str = "relevance"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSearch:
+    """Run a saved search in the window: what it matches now counts as seen."""
+
+    name: str
+
+
+WorkbenchEdit = MarkArticle | SaveSearch | OpenSearch
+
+
 @dataclass(frozen=True, slots=True)
 class Undo:
     """Take back the last edit; ``edit`` is what it was, ``steps`` how many file changes it made."""
@@ -72,13 +111,16 @@ class Undo:
     steps: int
 
 
-CurationEdit = AddFact | AddRelation | CreateEntity | EditFact | DeleteFact | DeleteRelation | Undo
+CurationEdit = (AddFact | AddRelation | AddAlias | CreateEntity | EditFact | DeleteFact | DeleteRelation | WorkbenchEdit
+                | Undo)
 
 
 def subject_of(edit: CurationEdit) -> str:
     """The entity an edit is about (the one to show once it is saved)."""
     if isinstance(edit, Undo):
         return subject_of(edit.edit)
+    if isinstance(edit, MarkArticle | SaveSearch | OpenSearch):
+        return ""
     if isinstance(edit, CreateEntity):
         return edit.entity.id
     if isinstance(edit, AddRelation):
@@ -92,6 +134,8 @@ def describe(edit: CurationEdit, name: str) -> str:
         return f"Add Fact to {name}"
     if isinstance(edit, AddRelation):
         return f"Add Relation to {name}"
+    if isinstance(edit, AddAlias):
+        return f"Add Alias {edit.alias} to {name}"
     if isinstance(edit, CreateEntity):
         return f"Create {name}"
     if isinstance(edit, EditFact):
@@ -100,7 +144,24 @@ def describe(edit: CurationEdit, name: str) -> str:
         return f"Delete Fact of {name}"
     if isinstance(edit, DeleteRelation):
         return f"Delete Relation of {name}"
+    if isinstance(edit, MarkArticle):
+        return describe_mark(edit)
+    if isinstance(edit, SaveSearch):
+        return f"Save Search “{edit.name}”"
+    if isinstance(edit, OpenSearch):
+        return f"Open Search “{edit.name}”"
     return f"Undo {describe(edit.edit, name)}"
+
+
+def describe_mark(edit: MarkArticle) -> str:
+    article = edit.article_id
+    if edit.starred is not None:
+        return f"{'Star' if edit.starred else 'Unstar'} {article}"
+    if edit.add_tags:
+        return f"Tag {article} “{', '.join(edit.add_tags)}”"
+    if edit.remove_tags:
+        return f"Untag {article} “{', '.join(edit.remove_tags)}”"
+    return f"Note on {article}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +174,7 @@ class Curated:
     page: EntityPage | None  # that entity now; None when it no longer exists (an undone creation)
     entities: tuple[Entity, ...]
     problems: tuple[Problem, ...]
+    new: tuple[str, ...] = ()  # an opened saved search: the articles it matched that it had not before
 
 
 def apply_edit(explorer: Explorer, edit: CurationEdit) -> Curated:
@@ -134,12 +196,38 @@ def apply_edit(explorer: Explorer, edit: CurationEdit) -> Curated:
             except GdxError:
                 explorer.undo()
                 raise
+    elif isinstance(edit, AddAlias):
+        changes.append(explorer.add_alias(edit.entity_id, edit.alias))
     elif isinstance(edit, EditFact):
         changes.append(explorer.edit_fact(edit.entity_id, edit.item, edit.fact))
     elif isinstance(edit, DeleteFact):
         changes.append(explorer.delete_fact(edit.entity_id, edit.item))
     elif isinstance(edit, DeleteRelation):
         changes.append(explorer.delete_relation(edit.entity_id, edit.item))
+    elif isinstance(edit, MarkArticle):
+        if edit.starred is not None:
+            changes.append(explorer.star(edit.article_id, edit.starred))
+        elif edit.add_tags or edit.remove_tags:
+            # Undo takes back as many file changes as the edit made: both, here.
+            if edit.add_tags:
+                changes.append(explorer.tag(edit.article_id, *edit.add_tags))
+            if edit.remove_tags:
+                try:
+                    changes.append(explorer.untag(edit.article_id, *edit.remove_tags))
+                except GdxError:
+                    if edit.add_tags:
+                        explorer.undo()
+                    raise
+        elif edit.note is not None:
+            changes.append(explorer.set_note(edit.article_id, edit.note))
+    elif isinstance(edit, SaveSearch):
+        changes.append(explorer.save_search(edit.name, edit.query, edit.filters, edit.sort))
+    elif isinstance(edit, OpenSearch):
+        run = explorer.run_saved_search(edit.name, limit=0, snippets=False)
+        if run.change is not None:
+            changes.append(run.change)
+        return Curated(edit, tuple(changes), "", None, tuple(explorer.entities()), tuple(explorer.problems()),
+                       run.new)
     else:
         for _ in range(edit.steps):
             change = explorer.undo()

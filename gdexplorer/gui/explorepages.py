@@ -19,7 +19,7 @@ from gdexplorer.errors import GdxError
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint; these name types only.
     from gdexplorer.explorer import Explorer
-    from gdexplorer.model import ArticleInfo, Entity, Facets, Network
+    from gdexplorer.model import ArticleInfo, Entity, Facets, Network, WorkbenchCounts
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Facet values shown by month rather than year when the matches span at most this many months.
@@ -37,6 +37,9 @@ class FilterGroup(enum.Enum):
     ENTITY = "entity"
     FORMAT = "format"
     SITE = "site"
+    # The workbench's (answered from workbench.yaml, not the index): tags accumulate like entities.
+    STARRED = "starred"
+    TAG = "tag"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +54,8 @@ class Filter:
     @property
     def description(self) -> str:
         return {FilterGroup.CATEGORY: "Section", FilterGroup.DATE: "Date", FilterGroup.ENTITY: "Mentions",
-                FilterGroup.FORMAT: "Type", FilterGroup.SITE: "Site"}[self.group] + f": {self.label}"
+                FilterGroup.STARRED: "Workbench", FilterGroup.TAG: "Tag", FilterGroup.FORMAT: "Type",
+                FilterGroup.SITE: "Site"}[self.group] + f": {self.label}"
 
 
 def category_filter(name: str) -> Filter:
@@ -70,6 +74,14 @@ def site_filter(name: str) -> Filter:
 
 def entity_filter(entity_id: str, name: str = "") -> Filter:
     return Filter(FilterGroup.ENTITY, entity_id, f"entity:{entity_id}", name or entity_id)
+
+
+def tag_filter(tag: str) -> Filter:
+    return Filter(FilterGroup.TAG, tag, f'tag:"{tag}"', tag)
+
+
+def starred_filter() -> Filter:
+    return Filter(FilterGroup.STARRED, "yes", "starred:yes", "Starred")
 
 
 def year_filter(year: str) -> Filter:
@@ -136,7 +148,7 @@ def with_filter(filters: tuple[Filter, ...], chosen: Filter) -> tuple[Filter, ..
     date replaces the one of its group (an article has one of each); entities accumulate."""
     if chosen in filters:
         return tuple(f for f in filters if f != chosen)
-    if chosen.group is FilterGroup.ENTITY:
+    if chosen.group in (FilterGroup.ENTITY, FilterGroup.TAG):
         return (*filters, chosen)
     return (*(f for f in filters if f.group is not chosen.group), chosen)
 
@@ -188,6 +200,7 @@ class FacetsPage:
     total: int
     seconds: float  # the whole worker call, facets and timeline
     complete: bool = True  # False: a keystroke search was cut short and counted nothing
+    workbench: WorkbenchCounts | None = None  # starred and tagged among the matches
 
     @property
     def dated(self) -> bool:
@@ -215,8 +228,9 @@ def load_facets_page(explorer: Explorer, text: str, filters: tuple[str, ...], ke
         wider = explorer.search(text, limit=1, snippets=False, keystroke=True, time_limited=keystroke,
                                 filters=rest, facets=True, collapse=False)
         timeline = wider.facets.months if wider.facets is not None else ()
+    marked = explorer.workbench_counts(text, filters, keystroke=True) if result.facets is not None else None
     return FacetsPage(number, text, filters, keystroke, date_filter, facets, timeline, result.total,
-                      time.perf_counter() - started, result.facets is not None)
+                      time.perf_counter() - started, result.facets is not None, marked)
 
 
 # -- network -------------------------------------------------------------------------------------

@@ -30,6 +30,11 @@ class SearchLocation:
             return f"Filter {chosen}" if chosen else "All articles"
         return f"Search “{self.query}”" + (f" ({chosen})" if chosen else "")
 
+    @property
+    def shows(self) -> str:
+        """What going here shows, for the Back/Forward menus."""
+        return f"Results: {self.label}"
+
 
 @dataclass(frozen=True, slots=True)
 class ArticleLocation:
@@ -46,6 +51,11 @@ class ArticleLocation:
     def label(self) -> str:
         return self.title or self.article_id
 
+    @property
+    def shows(self) -> str:
+        where = f" (search “{self.query}”)" if self.query else ""
+        return f"Article: {self.label}{where}"
+
 
 @dataclass(frozen=True, slots=True)
 class EntityLocation:
@@ -57,6 +67,10 @@ class EntityLocation:
     @property
     def label(self) -> str:
         return self.name or self.entity_id
+
+    @property
+    def shows(self) -> str:
+        return f"Entity: {self.label}"
 
 
 Location = SearchLocation | ArticleLocation | EntityLocation

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 
 from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, SearchLocation
@@ -34,7 +34,7 @@ from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink
 from gdexplorer.gui.navigationcontroller import NavigationController
 from gdexplorer.gui.staged import FirstPaint, Stages, preload
-from gdexplorer.gui.widgets.articlepane import ArticlePane
+from gdexplorer.gui.widgets.articlepane import MIN_READER_WIDTH, ArticlePane
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
 from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
 from gdexplorer.gui.widgets.detailtabs import DetailTabs
@@ -61,8 +61,9 @@ if TYPE_CHECKING:
     from gdexplorer.gui.exportworker import Exporter
     from gdexplorer.gui.overviewcontroller import OverviewController
     from gdexplorer.gui.pages import OpenedCorpus
+    from gdexplorer.gui.readeractions import ReaderActions
     from gdexplorer.gui.searchcontroller import SearchController
-    from gdexplorer.gui.session import ExplorerSession
+    from gdexplorer.gui.session import ExplorerSession, SearchOutcome
     from gdexplorer.gui.watcher import CorpusWatcher
     from gdexplorer.gui.widgets.filterchips import FilterChips
     from gdexplorer.gui.widgets.network import NetworkView
@@ -72,6 +73,11 @@ log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 1000
 FACETS_WIDTH = 215
+# Narrower than this, the Refine panel steps aside (until the window is wide again) so that the reader is
+# not crushed: at 1024 px, results, reader and entities with it left the reader ~230 px.
+NARROW_WIDTH = 1200
+RESULTS_MIN_WIDTH = 200
+SIDE_MIN_WIDTH = 220
 
 
 class MainWindow(QMainWindow):
@@ -91,6 +97,7 @@ class MainWindow(QMainWindow):
     explore: ExploreController
     searching: SearchController
     changes: ChangesController
+    reader_actions: ReaderActions
 
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +105,12 @@ class MainWindow(QMainWindow):
         self.corpus: Path | None = None
         self.annotations: Path | None = None
         self._closing = False
+        self._hover_text = ""  # the status bar's description of the link under the pointer
+        self._check_open_article = False  # the filters changed: does the open article still match?
+        self._refine_stepped_aside = False  # hidden by a narrow window, not by the user
+        self._narrow = False
+        self._narrow_sizes: tuple[list[int], list[int]] | None = None  # the splitters' before the Network tab
+        self._default_sizes = True  # no saved splitter sizes: share the first width out in proportion
         self._first_paint = FirstPaint(self)
 
         self.setObjectName("mainWindow")
@@ -148,6 +161,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(2, 0)
         # What is left of 1280 pixels beside the Refine panel.
         self.main_splitter.setSizes([350, 405, 310])
+        self.results_column.setMinimumWidth(RESULTS_MIN_WIDTH)
+        self.side_splitter.setMinimumWidth(SIDE_MIN_WIDTH)
         for splitter in (self.main_splitter, self.side_splitter):
             splitter.setChildrenCollapsible(False)
             splitter.setHandleWidth(1)
@@ -176,6 +191,7 @@ class MainWindow(QMainWindow):
         self.problems_dock.counted.connect(self.problems_button.set_counts)
         self.problems_button.clicked.connect(self.problems_dock.toggle)
         self.navigation.location_requested.connect(self._on_navigation_location_requested)
+        self.navigation.is_shown = self._is_shown
         self._first_paint.done.connect(self._on_first_paint_done)
 
         menus = self.menus
@@ -220,6 +236,9 @@ class MainWindow(QMainWindow):
             self._build_explore,
             self._build_searching,
             self._build_changes,
+            self._build_reader_actions,
+            self._build_workbench,
+            self._build_suggested,
             self.menus.set_open_icon,
         ]
 
@@ -237,6 +256,13 @@ class MainWindow(QMainWindow):
         session.index_failed.connect(self.status.show_message)
         session.index_lost.connect(self.status.show_message)
         session.article_loaded.connect(self.article.suggestions.show_article)
+        session.article_loaded.connect(self.article.show_origin)
+        session.article_loaded.connect(self._clear_hover)
+        session.entity_loaded.connect(self._clear_hover)
+        session.search_finished.connect(self._on_session_search_finished)
+        # What Back/Forward would pass over depends on what is shown, which arrives after the visit.
+        for shown in (session.article_loaded, session.entity_loaded, session.search_finished):
+            shown.connect(self.navigation.update_actions, Qt.ConnectionType.QueuedConnection)
 
     def _build_overview(self) -> None:
         from gdexplorer.gui.overviewcontroller import OverviewController
@@ -292,6 +318,26 @@ class MainWindow(QMainWindow):
         self.network = NetworkView(self)
         self.detail_tabs.set_network(self.network)
         self.network.entity_requested.connect(self.open_entity)
+        self.detail_tabs.currentChanged.connect(self._on_detail_tabs_current_changed)
+
+    @Slot(int)
+    def _on_detail_tabs_current_changed(self, _index: int) -> None:
+        """The Network tab opens wide (its labels were cut in a 310 px column); Details gives the room back."""
+        if self.detail_tabs.currentWidget() is self.network:
+            self._narrow_sizes = (self.main_splitter.sizes(), self.side_splitter.sizes())
+            main = self.main_splitter.sizes()
+            total = sum(main)
+            wanted = max(main[2], round(total * 0.45))
+            reader = max(MIN_READER_WIDTH, main[1] - (wanted - main[2]))
+            results = max(RESULTS_MIN_WIDTH, total - reader - wanted)
+            self.main_splitter.setSizes([results, reader, total - results - reader])
+            side = self.side_splitter.sizes()
+            self.side_splitter.setSizes([min(side[0], 160), sum(side) - min(side[0], 160)])
+        elif self._narrow_sizes is not None:
+            main, side = self._narrow_sizes
+            self._narrow_sizes = None
+            self.main_splitter.setSizes(main)
+            self.side_splitter.setSizes(side)
 
     def _build_explore(self) -> None:
         from gdexplorer.gui.explorecontroller import ExploreController
@@ -301,6 +347,7 @@ class MainWindow(QMainWindow):
         self.menus.add_view_action(explore.timeline_action)
         explore.article_requested.connect(self.open_article)
         explore.search_requested.connect(self.search_for)
+        explore.filters_changed.connect(self._on_explore_filters_changed)
 
     def _build_searching(self) -> None:
         from gdexplorer.gui.searchcontroller import SearchController
@@ -324,11 +371,47 @@ class MainWindow(QMainWindow):
         changes.entity_requested.connect(self.open_entity)
         changes.results_stale.connect(self.searching.refresh)
 
+    def _build_reader_actions(self) -> None:
+        from gdexplorer.gui.readeractions import ReaderActions
+
+        reader = self.reader_actions = ReaderActions(self.article.view, self.settings, self)
+        self.menus.add_reader_actions(reader.zoom_in_action, reader.zoom_out_action, reader.zoom_reset_action,
+                                      reader.print_action, reader.pdf_action)
+        reader.message.connect(self.status.show_message)
+        self.session.article_loaded.connect(reader.update_actions)
+        self.menus.file_menu.aboutToShow.connect(reader.update_actions)
+
+    def _build_workbench(self) -> None:
+        from gdexplorer.gui.widgets.workbenchbar import WorkbenchBar
+        from gdexplorer.gui.workbenchcontroller import WorkbenchController
+
+        self.workbench_bar = WorkbenchBar(self.article)
+        self.article.add_workbench_bar(self.workbench_bar)
+        workbench = self.workbench = WorkbenchController(self.workbench_bar, self.curation, self.searching, self)
+        self.menus.add_saved_searches(workbench.saved_menu, workbench.save_search_action)
+        workbench.message.connect(self.status.show_message)
+        self.session.article_loaded.connect(workbench.show_article)
+        self.session.corpus_refreshed.connect(workbench.refreshed)
+        self.session.index_finished.connect(workbench.refreshed)
+
+    def _build_suggested(self) -> None:
+        from gdexplorer.gui.suggestedcontroller import SuggestedController
+
+        suggested = self.suggested = SuggestedController(self.session, self.entities, self.detail_tabs,
+                                                         self.curation, self)
+        suggested.message.connect(self.status.show_message)
+        suggested.article_requested.connect(
+            lambda article_id, start, end: self.open_article(ArticleLocation(article_id, focus=(start, end))))
+        self.changes.entities_changed.connect(suggested.set_entities)
+
     # -- opening and showing -----------------------------------------------------------------
 
     def open_corpus(self, corpus: Path, annotations: Path | None = None) -> None:
         """Open a corpus folder (and optionally another folder's annotations) in the background."""
         self.finish_building()  # a corpus is shown by every part
+        first = self.corpus is None
+        if not first:
+            self.search.save_history(self.settings, self.corpus)
         self.corpus = Path(corpus)
         self.annotations = Path(annotations) if annotations else None
         self.menus.set_corpus(self.corpus, self.annotations)
@@ -337,13 +420,19 @@ class MainWindow(QMainWindow):
         self.explore.reset()
         self.searching.reset()
         self.navigation.clear()
-        self.search.set_query("")
+        self.search.restore_history(self.settings, self.corpus)
+        if not first:
+            # A query typed while the first corpus opened is searched once it is open (SearchController.start);
+            # another corpus's query is not carried over.
+            self.search.set_query("")
         self.index_status.clear()
         self.curation.set_explorer(None)
+        self.workbench.set_explorer(None)
         self.exporter.set_explorer(None)
         self.watcher.watch(None)
         self.article.suggestions.clear()
         self.changes.forget()
+        self.suggested.reset()
         self.session.open(self.corpus, self.annotations)
 
     def last_corpus(self) -> tuple[Path, Path | None] | None:
@@ -379,6 +468,7 @@ class MainWindow(QMainWindow):
         # The overview shows it; the parts that work on the corpus get its explorer.
         self.explore.set_entities(opened.entities)
         self.curation.set_explorer(opened.explorer)
+        self.workbench.set_explorer(opened.explorer)
         self.curation.set_entities(opened.entities)
         self.exporter.set_explorer(opened.explorer)
         self.watcher.watch(opened.explorer)
@@ -399,6 +489,19 @@ class MainWindow(QMainWindow):
         else:
             self.open_entity(location.entity_id)
 
+    def _is_shown(self, location: Location) -> bool:
+        """Whether the window already shows this place (Back and Forward pass over it)."""
+        if not self.built:
+            return False
+        if isinstance(location, SearchLocation):
+            return (location.query, location.filters, location.sort) == \
+                (self.explore.query, self.explore.filters, self.results.sort_key)
+        if isinstance(location, ArticleLocation):
+            page = self.article.view.page
+            return page is not None and page.location == location
+        page = self.detail.page
+        return page is not None and page.entity.id == location.entity_id
+
     @Slot(object)
     def _on_link_article_requested(self, link: ArticleLink) -> None:
         title = ""
@@ -412,13 +515,67 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_link_hovered(self, href: str) -> None:
-        self.status.showMessage(self.overview.describe_link(href))  # an empty message clears it
+        self._hover_text = self.overview.describe_link(href)
+        self.status.showMessage(self._hover_text)  # an empty message clears it
+
+    def _clear_hover(self) -> None:
+        # The link under the pointer went with the page it was on; another message stays.
+        if self._hover_text and self.status.currentMessage() == self._hover_text:
+            self.status.clearMessage()
+        self._hover_text = ""
+
+    @Slot()
+    def _on_explore_filters_changed(self) -> None:
+        self._check_open_article = self.article.view.page is not None
+
+    @Slot(object)
+    def _on_session_search_finished(self, outcome: SearchOutcome) -> None:
+        """After a filter change, close an open article the filters leave out (it read as a match)."""
+        page = self.article.view.page
+        result = outcome.result
+        if not self._check_open_article or outcome.offset or result.partial:
+            return
+        self._check_open_article = False
+        shown = {hit.info.id for hit in result.hits}
+        if page is None or page.article.info.id in shown or result.total > len(result.hits):
+            return  # it matches, or it may be further down the list
+        self.article.view.show_welcome(
+            "<h3>The open article does not match these filters</h3>"
+            "<p>Pick a result, or remove a filter to see it again.</p>")
+        self.article.show_origin(None)
+        self.status.show_message(f"Closed “{page.article.info.title}”: the filters leave it out")
 
     # -- the first paint ---------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._fit_panes()
         self._first_paint.shown()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_panes()
+
+    def _fit_panes(self) -> None:
+        """A narrow window puts the Refine panel aside (and back when it is wide again); the first
+        showing without saved sizes gives the results and entities their share of a wide window."""
+        if not self.isVisible():
+            return
+        narrow = self.width() < NARROW_WIDTH
+        # Only on crossing the width: a user who shows the panel in a narrow window keeps it.
+        if narrow and not self._narrow and self.facets_dock.isVisible() and not self.facets_dock.isFloating():
+            self._refine_stepped_aside = True
+            self.facets_dock.hide()
+        elif not narrow and self._refine_stepped_aside:
+            self._refine_stepped_aside = False
+            self.facets_dock.show()
+        self._narrow = narrow
+        if self._default_sizes:
+            self._default_sizes = False
+            total = sum(self.main_splitter.sizes()) or self.main_splitter.width()
+            results = max(RESULTS_MIN_WIDTH, min(480, round(total * 0.28)))
+            side = max(SIDE_MIN_WIDTH, min(420, round(total * 0.25)))
+            self.main_splitter.setSizes([results, max(0, total - results - side), side])
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -449,17 +606,18 @@ class MainWindow(QMainWindow):
             state = self.settings.value(key)
             if isinstance(state, QByteArray) and not state.isEmpty():
                 splitter.restoreState(state)
+                self._default_sizes = False
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        self.search.restore_history(self.settings)
+        self.search.restore_history(self.settings)  # until a corpus opens, the searches made with none
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/mainSplitter", self.main_splitter.saveState())
         self.settings.setValue("window/sideSplitter", self.side_splitter.saveState())
-        self.search.save_history(self.settings)
+        self.search.save_history(self.settings, self.corpus)
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -479,6 +637,8 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _shut_down_workers(self, built: dict[str, object]) -> None:
+        if "suggested" in built:
+            self.suggested.stop()  # a kill: its cache resumes where it stopped
         if "watcher" in built:
             self.watcher.shutdown(0)
         if "curation" in built and not self.curation.shutdown(CLOSE_WAIT_MS):

@@ -7,6 +7,8 @@ It keeps no reference to the window (see ``CurationController``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
@@ -27,6 +29,9 @@ class NavigationController(QObject):
         super().__init__(parent)
         self.history = NavigationHistory()
         self._restoring = False
+        # Whether the window shows a place already: Back/Forward pass over those, so that every press
+        # changes what the user sees (going back to the entity the detail pane still shows looked dead).
+        self.is_shown: Callable[[Location], bool] = lambda _location: False
         self.back_action = QAction(named_icon("go-back"), "&Back", self)
         self.back_action.setShortcuts(keys(QKeySequence.StandardKey.Back, "Alt+Left"))
         self.forward_action = QAction(named_icon("go-forward"), "&Forward", self)
@@ -61,12 +66,16 @@ class NavigationController(QObject):
     @Slot()
     def go_back(self) -> None:
         location = self.history.back()
+        while location is not None and self.is_shown(location) and self.history.can_go_back:
+            location = self.history.back()
         if location is not None:
             self._show(location)
 
     @Slot()
     def go_forward(self) -> None:
         location = self.history.forward()
+        while location is not None and self.is_shown(location) and self.history.can_go_forward:
+            location = self.history.forward()
         if location is not None:
             self._show(location)
 
@@ -85,18 +94,20 @@ class NavigationController(QObject):
         self.update_actions()
 
     def update_actions(self) -> None:
-        self.back_action.setEnabled(self.history.can_go_back)
-        self.forward_action.setEnabled(self.history.can_go_forward)
-        back = self.history.back_items()
-        forward = self.history.forward_items()
-        self.back_action.setToolTip(f"Back to {back[0].label} (Alt+Left)" if back else "Back (Alt+Left)")
-        self.forward_action.setToolTip(f"Forward to {forward[0].label} (Alt+Right)" if forward else
+        # Only the places a press would change the window for: the others are passed over.
+        back = [location for location in self.history.back_items() if not self.is_shown(location)]
+        forward = [location for location in self.history.forward_items() if not self.is_shown(location)]
+        self.back_action.setEnabled(bool(back))
+        self.forward_action.setEnabled(bool(forward))
+        self.back_action.setToolTip(f"Back to {back[0].shows} (Alt+Left)" if back else "Back (Alt+Left)")
+        self.forward_action.setToolTip(f"Forward to {forward[0].shows} (Alt+Right)" if forward else
                                        "Forward (Alt+Right)")
 
     def _fill_menu(self, menu: QMenu, items: list[Location], sign: int) -> None:
         menu.clear()
-        for steps, location in enumerate(items[:MENU_SIZE], start=1):
-            action = menu.addAction(location.label)
+        shown = [(steps, location) for steps, location in enumerate(items, start=1) if not self.is_shown(location)]
+        for steps, location in shown[:MENU_SIZE]:
+            action = menu.addAction(location.shows)
             action.triggered.connect(lambda _=False, n=steps * sign: self._go_to(n))
 
     @Slot()

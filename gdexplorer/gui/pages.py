@@ -60,6 +60,7 @@ class ArticlePage:
     refs: tuple[EntityRef, ...]  # entity names to link
     entities: tuple[Entity, ...]  # every entity the article mentions
     suggestions: tuple[Suggestion, ...] = ()  # names that look like entities but are not annotated
+    home: Path | None = None  # another corpus's folder, for an article a borrowed annotation set cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,7 @@ def load_article_page(explorer: Explorer, location: ArticleLocation) -> ArticleP
         refs=tuple(explorer.entity_refs(article.text)),
         entities=tuple(explorer.entities_in(location.article_id)),
         suggestions=tuple(explorer.suggestions(article.text)),
+        home=explorer.article_home(location.article_id),
     )
 
 

@@ -235,17 +235,53 @@ def _fact_href(window: MainWindow, index: int) -> str:
     return article_href(fact.article, fact.span)
 
 
+SIZES = ((1024, 640), (1366, 768), (1920, 1080))
+
+
+def shoot_sizes(out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> list[Path]:
+    """The same moment (a search, an article, an entity) at each size, light and dark: size-WxH-light.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_application([sys.argv[0]])
+    app.setStyle("Fusion")
+    light = app.palette()
+    written = []
+    for width, height in sizes:
+        for theme in ("light", "dark"):
+            app.setPalette(light if theme == "light" else dark_palette())
+            shooter = Shooter(out, width, height)
+            window = shooter.window()
+            shooter.open(window, seeds_dir())
+            shooter.search(window, "hydrogen")
+            shooter.wait_facets(window)
+            shooter.open_result(window, 0)
+            shooter.open_entity(window, "gac-group")
+            written.append(shooter.save(window, f"size-{width}x{height}-{theme}.png"))
+            if (width, height) == (1366, 768):
+                window.detail_tabs.setCurrentWidget(window.network)
+                wait_for(window.session.network_loaded)
+                spin(100)
+                written.append(shooter.save(window, f"size-{width}x{height}-{theme}-network.png"))
+            shooter.close(window)
+    app.setPalette(light)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gdexplorer.gui.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="folder for the PNGs")
     parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT (default 1280x800)")
     parser.add_argument("--guardian", type=Path, default=GUARDIAN,
                         help="the Guardian China corpus for the big-corpus shot (skipped when missing)")
+    parser.add_argument("--sizes", action="store_true",
+                        help="instead: the seeds at 1024x640, 1366x768 and 1920x1080, light and dark")
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.lower().split("x"))
     if not os.environ.get(CACHE_ENV):
         os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="gdx-shots-cache-")
-    shoot(args.out, width, height, args.guardian)
+    if args.sizes:
+        shoot_sizes(args.out)
+    else:
+        shoot(args.out, width, height, args.guardian)
     QApplication.processEvents()
     return 0
 

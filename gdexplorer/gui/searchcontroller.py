@@ -49,6 +49,7 @@ class SearchController(QObject):
         self._corpus_open = False
         self._index_ready = False
         self._articles: int | None = None  # in the corpus, once counted
+        self._open_first = False  # Enter in the field: open the first result once it is listed
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
@@ -82,7 +83,9 @@ class SearchController(QObject):
         self._index_ready = False
         self._articles = None
         self._keystroke = False
+        self._open_first = False
         self._settle.stop()
+        self.field.setPlaceholderText("Search articles")  # the last corpus's count is not this one's
 
     def start(self, index_ready: bool) -> None:
         """The corpus is open: search for what was typed meanwhile, or show the newest articles."""
@@ -110,7 +113,7 @@ class SearchController(QObject):
     def search_for(self, query: str) -> None:
         """Put a query in the field and search for it now (as Enter would)."""
         self.field.set_query(query)
-        self._on_field_query_submitted(query)
+        self._submit(query)
 
     def restore(self, location: SearchLocation) -> None:
         """Search again as a location from the history did."""
@@ -127,6 +130,7 @@ class SearchController(QObject):
     def run(self, query: str) -> None:
         self.explore.query = query
         self._settle.stop()
+        self._open_first = False  # set again by Enter, after this
         self._typing = False  # set again by the caller when the search came from a keystroke
         filters = self.explore.filters
         if not query and not filters:
@@ -173,15 +177,26 @@ class SearchController(QObject):
             self._settle_later()
             if not outcome.result.total:
                 return  # "≈ 0 results" would only flash: keep the last list until the full answer
+        elif outcome.keystroke and not outcome.result.total:
+            # Complete but empty: the answer after the pause adds "Did you mean …?", which the
+            # fast one leaves out (looking for near words costs more than a keystroke may).
+            self._settle_later()
         self.results.show_result(self.explore.query, outcome.result, outcome.result.took_ms,
                                  outcome.while_indexing)
         if not partial:
             self._count_facets()
+            if self._open_first and outcome.result.hits:
+                self._open_first = False
+                self.results.view.setCurrentIndex(self.results.model.index(0, 0))
+                self._on_results_hit_activated(outcome.result.hits[0])
 
     @Slot(object)
     def _on_session_search_failed(self, failure: SearchFailure) -> None:
         if failure.bad_query:
+            # The last query's results under this one's error would be read as its answer.
+            self.results.show_message("No results", "Correct the query above to search again.")
             self.results.set_error(failure.message)
+            self.explore.facets.stop_counting()
         elif self.session.indexing or self.session.explorer is None:
             self._rerun_when_indexed = True
             self.results.show_message("Building the index",
@@ -219,6 +234,11 @@ class SearchController(QObject):
 
     @Slot(str)
     def _on_field_query_submitted(self, query: str) -> None:
+        # Enter (or a recent search chosen): the hint promises the first result opens.
+        self._submit(query)
+        self._open_first = bool(query or self.explore.filters)
+
+    def _submit(self, query: str) -> None:
         self.field.remember(query)
         self._keystroke = False
         self.run(query)

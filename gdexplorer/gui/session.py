@@ -488,6 +488,10 @@ class ExplorerSession(QObject):
         return self._ask(self._facets, number, load_facets_page, self.explorer, text, tuple(filters), keystroke,
                          number, date_filter)
 
+    def forget_facets(self) -> None:
+        """Counts may have changed without the index (a star or a tag saved): count them again."""
+        self._facets_cache.clear()
+
     def drop_facets(self) -> None:
         """Forget facet counts still being computed (their query is gone)."""
         self._facets.drop()

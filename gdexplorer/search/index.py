@@ -36,20 +36,21 @@ from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
 from gdexplorer.errors import CorpusError, IndexBusyError, IndexMissingError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
-from gdexplorer.search.analysis import english_analyzer, exact_analyzer
+from gdexplorer.search.analysis import english_analyzer, exact_analyzer, prefix_analyzer
 from gdexplorer.search.copies import DIGEST_FIELD, digest_field, text_digest
 from gdexplorer.search.engine.merging import merge_small_only
-from gdexplorer.search.engine.positions import FastFrequency, FastPositions
+from gdexplorer.search.engine.positions import FastFrequency, FastPositions, doc_ids_only
 from gdexplorer.search.locking import update_lock
 from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatures
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
+SCHEMA_VERSION = 9  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
 # 5: a text digest per article (copies collapse into one hit); mentions respect punctuation;
 # 6: words longer than 255 characters indexed as pieces (gdexplorer.search.analysis);
-# 7: no stop words, Porter2, title/body without positions, title_exact/body_exact (exact words, CJK characters)
-# 8: documents of other formats: format and site fields, stored with url and byline
+# 7: no stop words, Porter2, title/body without positions, title_exact/body_exact (exact words, CJK characters);
+# 8: prefix (the first 1-3 letters of every word: short prefixes are one posting list);
+# 9: documents of other formats: format and site fields, stored with url and byline
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -85,6 +86,8 @@ def make_schema(language: str) -> fields.Schema:
         body=fields.TEXT(analyzer=text, phrase=False),
         title_exact=fields.TEXT(analyzer=exact, field_boost=2.0, phrase=True),
         body_exact=fields.TEXT(analyzer=exact, phrase=True),
+        # Doc ids only: a short prefix matches with a constant score, as Whoosh's Prefix does.
+        prefix=fields.KEYWORD(analyzer=prefix_analyzer(), scorable=False),
         category=fields.ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
         date=fields.DATETIME(stored=True, sortable=True),
         month=fields.ID(sortable=True),  # "YYYY-MM": facet counts for the timeline
@@ -101,6 +104,7 @@ def make_schema(language: str) -> fields.Schema:
         schema[name].format = FastFrequency(field_boost=schema[name].format.field_boost)
     for name in ("title_exact", "body_exact"):
         schema[name].format = FastPositions(field_boost=schema[name].format.field_boost)
+    schema["prefix"].format = doc_ids_only()
     return schema
 
 
@@ -231,6 +235,16 @@ class SearchIndex:
             log.info("index at %s cannot be opened (%s); it will be rebuilt", self.folder, e)
             return None
         return self._ix
+
+    def generation(self) -> int | None:
+        """The latest commit's generation, None without a usable index."""
+        ix = self._open()
+        if ix is None:
+            return None
+        try:
+            return int(ix.latest_generation())
+        except INDEX_DAMAGE:
+            return None
 
     def schema(self) -> fields.Schema:
         ix = self._open()
@@ -532,6 +546,7 @@ class SearchIndex:
             "body": article.body,
             "title_exact": info.title,
             "body_exact": article.body,
+            "prefix": f"{info.title}\n{article.body}",
             "category": (info.category or "").lower() or None,
             "date": parse_date(info.date),
             "month": _month(info.date),

@@ -14,8 +14,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, SoftFileLock, Timeout
-
 from gdexplorer.errors import IndexBusyError
 
 # Lock file descriptors held by this process's index updates. A forked child (Whoosh's parallel
@@ -42,17 +40,18 @@ if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork to guard 
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-# No soft (lock-file) fallback where the system locks files: a soft lock outlives a killed process,
-# a real one never does. Only a POSIX system without fcntl has nothing better than a soft lock.
-_NATIVE = FileLock is not SoftFileLock
-
-
 @contextlib.contextmanager
 def update_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive, non-blocking lock for a whole update, across processes."""
+    # Here, not at the top: filelock's import (its platform probes) is a tenth of a read-only
+    # command's start, and only updates lock.
+    from filelock import FileLock, SoftFileLock, Timeout
+
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptors: list[int] = []
-    if _NATIVE:
+    # No soft (lock-file) fallback where the system locks files: a soft lock outlives a killed process,
+    # a real one never does. Only a POSIX system without fcntl has nothing better than a soft lock.
+    if FileLock is not SoftFileLock:
         lock = FileLock(path, timeout=0, thread_local=False, fallback_to_soft=False, preserve_lock_file=True,
                         on_acquired=descriptors.append)
     else:  # a soft lock has no descriptor to report, and filelock refuses both options for it

@@ -36,6 +36,17 @@ from gdexplorer.search.snippets import make_snippet, phrase_term
 from gdexplorer.search.syntax import syntax_problem
 
 FIELDS = ("title", "body", "category", "date", "entity", "format", "site")
+# Fields answered from the workbench (stars, tags, notes), not from the index: a tag changed is
+# seen by the next search without re-indexing. Each stands for a set of article ids.
+WORKBENCH_FIELDS = ("tag", "starred", "note")
+# A phrase is passed over whole ("tag:x" in quotes is words); the value may be quoted itself.
+_WORKBENCH_TERM = re.compile(r'"[^"]*"|(?<![\w:])(tag|starred|note):(?:"([^"]*)"|([^\s()"]+))')
+_SET_PREFIX = "gdxset"
+# Stands for "no article": a path no article has (paths are relative, never empty).
+_NO_ARTICLE = wq.Term("path", "\x00")
+
+# Given a workbench field and its value: the article ids, and whether it means the others (starred:no).
+SetResolver = Callable[[str, str], tuple[Iterable[str], bool]]
 MAX_QUERY_CHARS = 2000
 MAX_HIGHLIGHT_TERMS = 300
 # A prefix or fuzzy word matching more indexed words than this is cut to its most frequent ones:
@@ -45,7 +56,7 @@ KEYSTROKE_EXPANSIONS = 48
 KEYSTROKE_SECONDS = 0.03
 # The fast first answer to a keystroke does not expand a last word shorter than this: "t" or "te"
 # begins tens of thousands of words at 100,000 articles. The full search that follows does.
-KEYSTROKE_MIN_PREFIX = 3
+KEYSTROKE_MIN_PREFIX = 1
 _LAST_WORD = re.compile(r"(?:^|[\s(])([^\s\"():*~^\[\]{}]+)$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _DATE_RANGE = re.compile(r"\bdate:\[\s*(\S+)\s+to\s+(\S+?)\s*\]", re.IGNORECASE)
@@ -64,15 +75,17 @@ class QueryParser:
         parser.add_plugin(DateParserPlugin(free=False))
         self._parser = parser
 
-    def parse(self, text: str, check_length: bool = True) -> wq.Query:
+    def parse(self, text: str, check_length: bool = True, resolve: SetResolver | None = None) -> wq.Query:
+        """``resolve`` answers the workbench fields (``tag:``, ``starred:``, ``note:``); without it they are refused."""
         text = _clean(text)
         if not text:
             raise QueryError("type something to search for")
         if check_length and len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is too long ({len(text):,} characters; the limit is {MAX_QUERY_CHARS:,})")
+        known = FIELDS + WORKBENCH_FIELDS if resolve is not None else FIELDS
         for name in _FIELD_PREFIX.findall(_QUOTED.sub(" ", text)):
-            if name not in FIELDS:
-                raise QueryError(f"unknown field '{name}:'; the fields are {', '.join(f + ':' for f in FIELDS)}")
+            if name not in known:
+                raise QueryError(f"unknown field '{name}:'; the fields are {', '.join(f + ':' for f in known)}")
         problem = syntax_problem(text)
         if problem:
             raise QueryError(problem)
@@ -81,6 +94,9 @@ class QueryParser:
         # Whoosh's range parser reads "2010-01" at the start of a range but not at the end, so
         # "date:[2010-01 TO 2010-03]" covered all of 2010. Its compact forms work at both ends.
         text = _DATE_RANGE.sub(lambda m: f"date:[{_compact(m.group(1))} TO {_compact(m.group(2))}]", text)
+        sets: list[wq.Query] = []
+        if resolve is not None:
+            text = _swap_sets(text, resolve, sets)
         try:
             parsed = self._parser.parse(text)
         except Exception as e:  # Whoosh raises ValueError, TypeError... for e.g. unparseable dates
@@ -88,7 +104,37 @@ class QueryParser:
         errors = [q for q in parsed.leaves() if isinstance(q, wq.qcore._NullQuery)] if parsed else []
         if parsed is wq.NullQuery or (errors and parsed.is_leaf()):
             raise QueryError("the query has no words to search for (only operators or punctuation?)")
-        return parsed.accept(_tighten_fuzzy)
+        parsed = parsed.accept(_tighten_fuzzy)
+        if sets:
+            parsed = parsed.accept(lambda q: _set_for(q, sets))
+        return parsed
+
+
+def _swap_sets(text: str, resolve: SetResolver, sets: list[wq.Query]) -> str:
+    """Put a placeholder term for each workbench field (outside phrases); ``sets`` gets their queries.
+
+    A set is a zero-scored OR of path terms: a filter that does not change the ranking, and that
+    the doc-set engine counts and combines (AND, OR, NOT) like any other clause.
+    """
+
+    def swap(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return m.group(0)
+        value = m.group(2) if m.group(2) is not None else m.group(3)
+        ids, negated = resolve(m.group(1), value)
+        terms: list[wq.Query] = [wq.Term("path", i) for i in sorted(ids)]
+        matched = wq.ConstantScoreQuery(wq.Or(terms) if terms else _NO_ARTICLE, 0.0)
+        sets.append(matched)
+        placeholder = f"path:{_SET_PREFIX}{len(sets) - 1}"
+        return f"(NOT {placeholder})" if negated else placeholder
+
+    return _WORKBENCH_TERM.sub(swap, text)
+
+
+def _set_for(q: wq.Query, sets: list[wq.Query]) -> wq.Query:
+    if isinstance(q, wq.Term) and q.fieldname == "path" and str(q.text).startswith(_SET_PREFIX):
+        return sets[int(str(q.text)[len(_SET_PREFIX):])]
+    return q
 
 
 def keystroke_text(text: str, min_prefix: int = 1) -> str:
@@ -163,6 +209,10 @@ def highlight_terms(searcher: Searcher, query: wq.Query, analyzer: Analyzer | No
     reader = searcher.reader()
     for leaf in query.leaves():
         field = leaf.field()
+        mark = getattr(leaf, "highlight", "")
+        if mark:  # a prefix, matched in the text as written (snippets.phrase_pattern)
+            terms[mark] = None
+            continue
         if field in _EXACT:
             words = leaf.words if isinstance(leaf, wq.Phrase) else [leaf.text] if isinstance(leaf, wq.Term) else []
             terms.update(dict.fromkeys(_exact_terms([str(w) for w in words], analyzer)))

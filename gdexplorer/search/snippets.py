@@ -254,8 +254,8 @@ def phrase_term(words: Iterable[str]) -> str:
 
 
 def _as_written(term: str) -> bool:
-    """A phrase or CJK text, found as written rather than through the analyzer."""
-    return " " in term or has_cjk(term)
+    """A phrase, CJK text or a prefix ("gu*"), found as written rather than through the analyzer."""
+    return " " in term or has_cjk(term) or term.endswith("*")
 
 
 def phrase_pattern(terms: Iterable[str]) -> re.Pattern[str]:
@@ -263,6 +263,11 @@ def phrase_pattern(terms: Iterable[str]) -> re.Pattern[str]:
     but a word character between (nothing required next to CJK text), case-insensitive."""
     alternatives = []
     for term in sorted(terms, key=len, reverse=True):
+        if term.endswith("*") and len(term) > 1:
+            # A prefix: any word beginning with it, whatever follows (as the ``prefix`` field cuts words).
+            stem = term[:-1]
+            alternatives.append((r"(?<!\w)" if not has_cjk(stem[0]) else "") + re.escape(stem) + r"\w*")
+            continue
         pieces = term.split(" ")
         pattern = re.escape(pieces[0])
         for before, piece in itertools.pairwise(pieces):

@@ -28,7 +28,8 @@ def test_search_json(capsys, seeds):
     code, out, _ = run(capsys, "search", "eVTOL", "--json", "--corpus", str(seeds))
     assert code == Exit.OK
     data = json.loads(out)
-    assert set(data) == {"query", "total", "took_ms", "hits"}
+    assert set(data) == {"query", "total", "took_ms", "hits", "did_you_mean"}
+    assert data["did_you_mean"] is None
     assert data["total"] == 1
     hit = data["hits"][0]
     assert set(hit) >= {"path", "title", "score", "snippet", "date", "category"}
@@ -169,3 +170,57 @@ def test_export_results_and_dossier(capsys, seeds, tmp_path):
     code, _, err = run(capsys, "export", "entity", "GAC", "-o", str(target), "--corpus", str(seeds))
     assert code == Exit.OK and f"wrote {target}" in err
     assert target.read_text(encoding="utf-8").startswith("# GAC Group\n")
+
+
+def test_workbench_commands(capsys, seeds):
+    corpus = ("--corpus", str(seeds))
+    code, out, _ = run(capsys, "tag", "articles/0001.txt", "ev", "big money", *corpus)
+    assert code == Exit.OK and out == "articles/0001.txt: not starred; tags: ev, big money; no note\n"
+    code, out, _ = run(capsys, "star", "articles/0002.txt", *corpus)
+    assert out == "articles/0002.txt: starred; no tags; no note\n"
+    code, out, _ = run(capsys, "note", "articles/0002.txt", "Ask GDToday", *corpus)
+    assert out == "articles/0002.txt: starred; no tags; a note\n"
+    code, out, _ = run(capsys, "untag", "articles/0001.txt", "big money", *corpus)
+    assert out == "articles/0001.txt: not starred; tags: ev; no note\n"
+    code, out, _ = run(capsys, "search", "tag:ev OR note:gdtoday", "--json", *corpus)
+    assert json.loads(out)["total"] == 2
+    code, out, _ = run(capsys, "unstar", "articles/0002.txt", *corpus)
+    assert out == "articles/0002.txt: not starred; no tags; a note\n"
+    assert (seeds / "annotations" / "workbench.yaml").read_text(encoding="utf-8").endswith(
+        "articles:\n  articles/0001.txt:\n    tags: [ev]\n  articles/0002.txt:\n    note: Ask GDToday\n")
+    code, _, err = run(capsys, "tag", "articles/nope.txt", "x", *corpus)
+    assert code == Exit.FAILED and err == "gdexplorer: articles/nope.txt: no article 'articles/nope.txt' in this corpus\n"
+
+
+def test_saved_searches(capsys, seeds):
+    corpus = ("--corpus", str(seeds))
+    run(capsys, "tag", "articles/0001.txt", "ev", *corpus)
+    code, out, _ = run(capsys, "saved", "ev watch", "--save", "tag:ev", "--sort", "newest", *corpus)
+    assert code == Exit.OK and out.startswith("ev watch: 0 new since last opened")
+    run(capsys, "tag", "articles/0002.txt", "ev", *corpus)
+    code, out, _ = run(capsys, "saved", *corpus)
+    assert out == "ev watch: tag:ev  (1 new)\n"
+    code, out, _ = run(capsys, "saved", "--json", *corpus)
+    (listed,) = json.loads(out)
+    assert listed["new"] == ["articles/0002.txt"] and listed["sort"] == "newest" and listed["seen"] == 1
+    code, out, _ = run(capsys, "saved", "ev watch", "--json", *corpus)
+    data = json.loads(out)
+    assert data["new"] == ["articles/0002.txt"] and data["total"] == 2
+    assert [h["path"] for h in data["hits"]] == ["articles/0002.txt", "articles/0001.txt"]
+    code, out, _ = run(capsys, "saved", *corpus)
+    assert out == "ev watch: tag:ev  (0 new)\n"  # opened: what it matched is seen now
+    code, _, err = run(capsys, "saved", "nope", *corpus)
+    assert code == Exit.FAILED and "no saved search called 'nope'" in err
+
+
+def test_check_reports_the_workbench_file(capsys, seeds):
+    (seeds / "annotations" / "workbench.yaml").write_text("articles:\n  a.txt:\n    tags: [x\n", encoding="utf-8")
+    code, out, _ = run(capsys, "check", "--corpus", str(seeds))
+    assert code == Exit.FAILED
+    assert "annotations/workbench.yaml:4:1: error: invalid YAML" in out
+
+
+def test_readme_mentions_the_workbench_commands():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in ("star", "unstar", "tag", "untag", "note", "saved"):
+        assert f"gdexplorer {command} " in readme

@@ -5,10 +5,7 @@ headline and body, the two texts the index holds), on real corpora: the BBC corp
 SogouCA sample whole and the first 400 THUCNews articles.
 """
 
-import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -17,19 +14,8 @@ from gdexplorer.explorer import Explorer
 from gdexplorer.search.analysis import english_analyzer
 from gdexplorer.search.chinese import chinese_analyzer
 from gdexplorer.search.parsing import WHOLE_WORD_SCORE
-from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpora
-
-
-def article_texts(root: Path) -> dict[str, tuple[str, str]]:
-    """(headline, body) of every article file, as the corpus reader splits them."""
-    texts = {}
-    for path in sorted((root / "articles").rglob("*.txt")):
-        text = path.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\r", "\n")
-        headline, _, body = text.lstrip("\n").partition("\n")
-        texts[path.relative_to(root).as_posix()] = (headline, body)
-    return texts
 
 
 def containing(texts: dict[str, tuple[str, str]], pattern: re.Pattern[str]) -> set[str]:
@@ -48,36 +34,6 @@ def found(ex: Explorer, query: str, expected: set[str]) -> set[str]:
     paths = {h.path for h in result.hits}
     assert result.total == len(paths)
     return paths
-
-
-@pytest.fixture(scope="module")
-def bbc(tmp_path_factory: pytest.TempPathFactory) -> tuple[Explorer, dict[str, tuple[str, str]]]:
-    root = corpus_path("en-bbc-news-2004-2005")
-    ex = Explorer(root, cache_dir=tmp_path_factory.mktemp("bbc-cache"))
-    ex.update_index()
-    return ex, article_texts(root)
-
-
-def slice_of(name: str, count: int, target: Path) -> Path:
-    """The first ``count`` articles of a real corpus (manifest order), copied to ``target``."""
-    source = corpus_path(name)
-    lines = (source / "manifest.jsonl").read_text(encoding="utf-8").splitlines()[:count]
-    for line in lines:
-        file = json.loads(line)["file"]
-        (target / file).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / file, target / file)
-    (target / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return target
-
-
-@pytest.fixture(scope="module", params=["zh-sogouca-sample-2012", "zh-thucnews-cnews-1k"])
-def chinese(request: pytest.FixtureRequest,
-            tmp_path_factory: pytest.TempPathFactory) -> tuple[Explorer, dict[str, tuple[str, str]]]:
-    root = slice_of(request.param, 400, tmp_path_factory.mktemp("zh-corpus"))
-    ex = Explorer(root, cache_dir=tmp_path_factory.mktemp("zh-cache"))
-    ex.update_index()
-    assert ex._index.language == "zh"
-    return ex, article_texts(root)
 
 
 # -- English: no stop words ---------------------------------------------------------------------

@@ -57,6 +57,12 @@ def _gui_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 
 
 @pytest.fixture(autouse=True)
+def _no_background_suggestions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Named-entity recognition costs seconds per corpus opened: only tests/gui/test_suggested.py runs it."""
+    monkeypatch.setenv("GDEXPLORER_SUGGEST", "0")
+
+
+@pytest.fixture(autouse=True)
 def _no_workers_left(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fail a test that leaves background work running (like napari's thread fixtures)."""
     pools: dict[int, WorkerPool] = {}

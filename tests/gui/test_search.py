@@ -61,8 +61,8 @@ def test_a_bad_query_shows_its_message_inline(qtbot, opened):
     assert error.objectName() == "searchError"
     assert error.isVisible()
     assert error.text().startswith("Unknown field 'colour:'")
-    # The last good results stay, so a half-typed query does not blank the list.
-    assert len(rows(opened)) == 2
+    # The last query's results are not left under this one's error, as if they were its answer (issue 19).
+    assert rows(opened) == []
     field.selectAll()
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
         qtbot.keyClicks(field, "tcl")
@@ -77,17 +77,29 @@ def test_no_results_show_a_helpful_empty_state(qtbot, opened):
     assert "zeppelin~" in text  # the suggested looser query, as a link
 
 
-def test_the_suggested_query_link_searches_for_it(qtbot, opened):
-    # A misspelling finds nothing, even as a prefix; the link offers the word spelled loosely.
-    opened.search.setText("hydorgen")
+def test_a_misspelling_offers_the_index_word_and_one_click_searches_for_it(qtbot, opened):
+    # Typed and left to pause: the answer after the pause (the last word still a prefix) finds
+    # nothing and offers the corrected word, from the index's own words.
+    search(qtbot, opened, "hydorgen")
+    qtbot.waitUntil(lambda: 'href="hydrogen"' in opened.results.empty.text(), timeout=5000)
+    assert opened.results.showing_empty_state()
+    assert "Did you mean" in opened.results.empty.text()
+    with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
+        opened.results.empty.linkActivated.emit("hydrogen")
+    assert opened.search.text() == "hydrogen"
+    assert len(rows(opened)) == 2
+
+
+def test_a_misspelt_word_among_found_ones_is_offered_above_the_hits(qtbot, opened):
+    opened.search.setText("tcl OR hydorgen")
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
         qtbot.keyClick(opened.search, Qt.Key.Key_Return)
-    assert opened.results.showing_empty_state()
-    assert 'href="hydorgen~"' in opened.results.empty.text()
+    assert rows(opened) == ["Tech innovation set to upgrade Guangdong development"]
+    assert 'href="tcl OR hydrogen"' in opened.results.correction_text()
     with qtbot.waitSignal(opened.session.search_finished, timeout=5000):
-        opened.results.empty.linkActivated.emit("hydorgen~")
-    assert opened.search.text() == "hydorgen~"
+        opened.results.correction.linkActivated.emit("tcl OR hydrogen")
     assert len(rows(opened)) == 2
+    assert opened.results.correction_text() == ""
 
 
 def test_escape_clears_the_field_and_the_results(qtbot, opened):

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from gdexplorer.gui.formatting import plural
 from gdexplorer.gui.icons import named_icon
 from gdexplorer.gui.widgets.articleview import ArticleView
 from gdexplorer.gui.widgets.suggestions import SuggestionBar
+
+if TYPE_CHECKING:
+    from gdexplorer.gui.pages import ArticlePage
+
+# A comfortable line (~70-90 characters): wider, the reader keeps its text this wide, in the middle.
+LINE_CHARS = 80
+# Narrower than this the reader breaks words and short lines; the splitter keeps it at least this wide.
+MIN_READER_WIDTH = 360
 
 
 class ArticlePane(QWidget):
@@ -47,6 +59,14 @@ class ArticlePane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        # An article cited by borrowed annotations comes from another corpus: say so above its text.
+        self.origin = QLabel(self)
+        self.origin.setObjectName("articleOrigin")
+        self.origin.setWordWrap(True)
+        self.origin.setContentsMargins(12, 6, 12, 6)
+        self.origin.setTextFormat(Qt.TextFormat.RichText)
+        self.origin.hide()
+        layout.addWidget(self.origin)
         layout.addWidget(self.bar)
         layout.addWidget(line)
         layout.addWidget(self.view, 1)
@@ -54,9 +74,48 @@ class ArticlePane(QWidget):
         layout.addWidget(self.suggestions)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
+        self.setMinimumWidth(MIN_READER_WIDTH)
+        self.view.installEventFilter(self)
+
         self.previous.clicked.connect(self.view.previous_hit)
         self.next.clicked.connect(self.view.next_hit)
         self.view.hit_changed.connect(self._on_view_hit_changed)
+
+    def line_width(self) -> int:
+        """The widest the text runs, in pixels (with the document's margins): LINE_CHARS of the reader's font."""
+        font = QFont(self.view.font())
+        font.setPointSizeF(font.pointSizeF() * 1.08)  # as the article is set (ArticleView._render)
+        return round(QFontMetricsF(font).averageCharWidth() * LINE_CHARS * 1.1) + 2 * 26
+
+    def fit_text(self) -> None:
+        """Keep the text at a readable measure in a wide reader: the margins take the rest."""
+        room = self.view.width() - self.view.verticalScrollBar().sizeHint().width()
+        side = max(0, (room - self.line_width()) // 2)
+        self.view.setViewportMargins(side, 0, side, 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_text()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.FontChange:
+            self.fit_text()  # zoomed: the measure follows the text size
+        return super().eventFilter(watched, event)
+
+    def show_origin(self, page: ArticlePage | None) -> None:
+        """Say where the article comes from when it is not the open corpus's own (hidden otherwise)."""
+        home = page.home if page is not None else None
+        self.origin.setVisible(home is not None)
+        if home is not None:
+            self.origin.setText(f"<b>From another corpus:</b> {html.escape(home.name)} — cited by the borrowed "
+                                f"annotations, not part of this corpus")
+            self.origin.setToolTip(str(home))
+
+    def add_workbench_bar(self, bar: QWidget) -> None:
+        """The star, tags and note strip, at the top of the column above the reader."""
+        layout = self.layout()
+        if isinstance(layout, QVBoxLayout):
+            layout.insertWidget(0, bar)
 
     @Slot(int, int)
     def _on_view_hit_changed(self, current: int, total: int) -> None:

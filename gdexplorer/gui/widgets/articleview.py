@@ -393,8 +393,8 @@ class ArticleView(LinkBrowser):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.page is not None:
-            # The marks and secondary text carry colours: rebuild in the new palette.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange) and self.page is not None:
+            # The marks and secondary text carry colours, the title a size: rebuild in the new palette or zoom.
             value = self.verticalScrollBar().value()
             current = self._current
             self._render()

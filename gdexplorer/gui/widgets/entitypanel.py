@@ -71,6 +71,8 @@ class EntityPanel(QWidget):
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.setFrameShape(QTreeView.Shape.NoFrame)
+        # "Guangdong Provincial De…" began several rows: the middle goes, the distinct end stays (full name: tooltip).
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

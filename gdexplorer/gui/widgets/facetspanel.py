@@ -40,6 +40,8 @@ from gdexplorer.gui.explorepages import (
     format_filter,
     month_filter,
     site_filter,
+    starred_filter,
+    tag_filter,
     year_filter,
 )
 from gdexplorer.gui.formatting import plural
@@ -126,6 +128,10 @@ def facet_groups(page: FacetsPage, entities: dict[str, Entity], active: tuple[Fi
                                  ((format_filter(name), n) for name, n in facets.formats)])
     group("site", "Site", [FacetValue(f, n, f in chosen) for f, n in
                            ((site_filter(name), n) for name, n in facets.sites)])
+    marked = page.workbench
+    if marked is not None:
+        group("starred", "Starred", [FacetValue(starred_filter(), marked.starred, starred_filter() in chosen)])
+        group("tag", "Tags", [FacetValue(f, n, f in chosen) for f, n in ((tag_filter(t), n) for t, n in marked.tags)])
     by_kind: dict[EntityKind, list[FacetValue]] = {}
     folded = {key.casefold(): entity for key, entity in entities.items()}
     for entity_id, n in facets.entities:
@@ -367,6 +373,7 @@ class FacetsPanel(QWidget):
         self.view.setAccessibleName("Refine by section, date and entity")
         self.view.setModel(self.model)
         self.view.setHeaderHidden(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long names differ at their ends
         self.view.setItemDelegate(FacetDelegate(self.view))
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -408,9 +415,9 @@ class FacetsPanel(QWidget):
         self.model.set_groups(groups)
         self.view.expandAll()
         what = "all articles" if not query and not active else "the matches"
-        self.summary.setText(f"{plural(page.total, 'article')} · counted in {page.facets.seconds * 1000:,.0f} ms"
-                             if page.total else "")
-        self.summary.setToolTip(f"Counts over {what}, from the index")
+        # The time goes in the tooltip: beside the count it wrapped onto a second line in a 215 px panel.
+        self.summary.setText(plural(page.total, "article") if page.total else "")
+        self.summary.setToolTip(f"Counts over {what}, from the index (counted in {page.facets.seconds * 1000:,.0f} ms)")
         self.empty.setVisible(not groups)
         if not groups:
             self.empty.setText("Nothing to refine: no article matches." if not page.total else
@@ -421,6 +428,11 @@ class FacetsPanel(QWidget):
         """A new query is being counted: say so, keep the old counts until the new ones arrive."""
         if self.page is not None:
             self.summary.setText("Counting…")
+
+    def stop_counting(self) -> None:
+        """No new counts are coming (the query was bad): the old ones stay, without "Counting…"."""
+        if self.summary.text() == "Counting…":
+            self.summary.setText("Counts of the last valid query")
 
     def show_failure(self, message: str) -> None:
         self.model.set_groups([])

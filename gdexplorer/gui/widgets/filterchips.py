@@ -15,7 +15,8 @@ from gdexplorer.gui.explorepages import Filter, FilterGroup
 from gdexplorer.gui.theme import marks_for
 
 PREFIX = {FilterGroup.CATEGORY: "Section", FilterGroup.DATE: "Date", FilterGroup.ENTITY: "Mentions",
-          FilterGroup.FORMAT: "Type", FilterGroup.SITE: "Site"}
+          FilterGroup.STARRED: "Workbench", FilterGroup.TAG: "Tag", FilterGroup.FORMAT: "Type",
+          FilterGroup.SITE: "Site"}
 SPACING = 4
 PAD = 8
 CLOSE = 14  # the close glyph's box

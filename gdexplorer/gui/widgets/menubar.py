@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenuBar
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenu, QMenuBar
 
 import gdexplorer
 from gdexplorer.gui.navigationcontroller import NavigationController, keys
@@ -53,7 +53,7 @@ class MenuBar(QMenuBar):
         self._window_wide(navigation.back_action, navigation.forward_action, self.find_action,
                           self.next_hit_action, self.previous_hit_action)
 
-        file = self.addMenu("&File")
+        file = self.file_menu = self.addMenu("&File")
         file.addAction(self.open_action)
         self.recent_menu = RecentMenu(settings, self)
         file.addMenu(self.recent_menu)
@@ -69,7 +69,7 @@ class MenuBar(QMenuBar):
         self.edit_menu.addAction(self.next_hit_action)
         self.edit_menu.addAction(self.previous_hit_action)
         self.edit_menu.addSeparator()
-        go = self.addMenu("&Go")
+        go = self.go_menu = self.addMenu("&Go")
         go.addAction(navigation.back_action)
         go.addAction(navigation.forward_action)
         self.view_menu = self.addMenu("&View")
@@ -81,7 +81,14 @@ class MenuBar(QMenuBar):
         problems_action = problems.toggleViewAction()
         problems_action.setText("&Problems")
         self.view_menu.addAction(problems_action)
+        self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("F1"))
+        self.syntax_action = QAction("&Query Syntax", self)
+        self._window_wide(self.shortcuts_action)
         help_menu = self.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.syntax_action)
+        help_menu.addSeparator()
         help_menu.addAction(self.about_action)
         help_menu.addAction(self.about_qt_action)
         self.recent_menu.update_actions()
@@ -91,6 +98,19 @@ class MenuBar(QMenuBar):
         self.recent_menu.corpus_requested.connect(self.corpus_requested)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.about_qt_action.triggered.connect(QApplication.aboutQt)
+        self.shortcuts_action.triggered.connect(lambda: self.show_help(0))
+        self.syntax_action.triggered.connect(lambda: self.show_help(1))
+        self.help_dialog: QDialog | None = None  # made when first asked for
+
+    def show_help(self, page: int) -> None:
+        """Help's window on the shortcuts (0) or the query syntax (1)."""
+        from gdexplorer.gui.widgets.helpdialog import HelpDialog
+
+        window = self.window()
+        if self.help_dialog is None and isinstance(window, QMainWindow):
+            self.help_dialog = HelpDialog(window)
+        if isinstance(self.help_dialog, HelpDialog):
+            self.help_dialog.show_page(page)
 
     def _window_wide(self, *actions: QAction) -> None:
         # Their shortcuts work whichever pane has the focus.
@@ -114,11 +134,26 @@ class MenuBar(QMenuBar):
         self.edit_menu.addAction(copy_citation)
         self._window_wide(undo, add_fact, copy_citation)
 
+    def add_saved_searches(self, menu: QMenu, save_search: QAction) -> None:
+        """Go ▸ Saved Searches (with Save Search… at its top)."""
+        self.go_menu.addSeparator()
+        self.go_menu.addMenu(menu)
+        self._window_wide(save_search)
+
     def add_export_actions(self, results_csv: QAction, results_json: QAction, dossier: QAction) -> None:
         self.export_menu.addAction(results_csv)
         self.export_menu.addAction(results_json)
         self.export_menu.addSeparator()
         self.export_menu.addAction(dossier)
+
+    def add_reader_actions(self, zoom_in: QAction, zoom_out: QAction, zoom_reset: QAction,
+                           print_article: QAction, pdf: QAction) -> None:
+        """View ▸ the reader's zoom; File ▸ Print and Save as PDF, before Export."""
+        self.view_menu.addSeparator()
+        for action in (zoom_in, zoom_out, zoom_reset):
+            self.view_menu.addAction(action)
+        self.file_menu.insertAction(self.export_menu.menuAction(), print_article)
+        self.file_menu.insertAction(self.export_menu.menuAction(), pdf)
 
     def add_view_action(self, action: QAction) -> None:
         """View ▸ a view of the results (the timeline), after the panels."""

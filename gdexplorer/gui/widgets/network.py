@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -53,6 +53,7 @@ UNKNOWN_COLOR = "#8a8f98"
 CENTER_RADIUS = 13.0
 MIN_RADIUS, MAX_RADIUS = 6.0, 11.0
 MARGIN = 10.0
+PREDICATE_WIDTH = 120.0  # a longer predicate on an edge is elided (the tooltip has it whole)
 LEGEND = 34.0  # room at the bottom for the legend
 MIN_ROW = 22.0  # vertical room per neighbour on one side
 
@@ -257,6 +258,31 @@ class EdgeItem(QGraphicsObject):
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setZValue(1)
+        # The predicate on the line ("based in"): the network said who is related but not how.
+        self.small = QFont()
+        self.small.setPointSizeF(max(6.5, self.small.pointSizeF() * 0.82))
+        metrics = QFontMetricsF(self.small)
+        predicate = " · ".join(dict.fromkeys(e.label for e in edges if e.kind == "relation"))
+        self.predicate = metrics.elidedText(predicate, Qt.TextElideMode.ElideRight, PREDICATE_WIDTH)
+        self._predicate_size = QSizeF(metrics.horizontalAdvance(self.predicate) + 6, metrics.height() + 2)
+        self._predicate_rect = QRectF()
+        self.place_predicate(0.62)
+
+    def place_predicate(self, along: float) -> None:
+        """Put the predicate this far along the line from the centre (0 to 1); '' hides it."""
+        if not self.predicate:
+            self._predicate_rect = QRectF()
+            return
+        self.prepareGeometryChange()
+        start, end, size = self.start, self.end, self._predicate_size
+        at = QPointF(start.x() + (end.x() - start.x()) * along, start.y() + (end.y() - start.y()) * along)
+        self._predicate_rect = QRectF(at - QPointF(size.width() / 2, size.height() / 2), size)
+
+    def hide_predicate(self) -> None:
+        """No free spot on the line: the tooltip still has it."""
+        self.prepareGeometryChange()
+        self.predicate = ""
+        self._predicate_rect = QRectF()
 
     @property
     def relations(self) -> list[NetworkEdge]:
@@ -272,7 +298,12 @@ class EdgeItem(QGraphicsObject):
         return path
 
     def boundingRect(self) -> QRectF:
-        return QRectF(self.start, self.end).normalized().adjusted(-10, -10, 10, 10)
+        line = QRectF(self.start, self.end).normalized().adjusted(-10, -10, 10, 10)
+        return line.united(self._predicate_rect) if self.predicate else line
+
+    def predicate_rect(self) -> QRectF:
+        """Where the relation's predicate is written (empty with no curated relation)."""
+        return QRectF(self._predicate_rect)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -302,6 +333,12 @@ class EdgeItem(QGraphicsObject):
                 tip, tail = (self.end, self.start) if outgoing else (self.start, self.end)
                 radius = self.end_radius if outgoing else CENTER_RADIUS
                 painter.drawPolygon(_arrow(tail, tip, radius + 2))
+            if self.predicate:
+                painter.setBrush(palette.color(QPalette.ColorRole.Base))
+                painter.drawRoundedRect(self._predicate_rect, 3, 3)
+                painter.setFont(self.small)
+                painter.setPen(accent if self.highlight else palette.color(QPalette.ColorRole.Text))
+                painter.drawText(self._predicate_rect, Qt.AlignmentFlag.AlignCenter, self.predicate)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self.highlight = True
@@ -507,6 +544,7 @@ class NetworkView(QGraphicsView):
         hub.setToolTip(entity.name if entity is not None else center)
         scene.addItem(hub)
         self.nodes[center] = hub
+        self._place_predicates()
         # Tab order: top to bottom, right side then left side.
         for spot in sorted(placed, key=lambda p: (not p.right, p.y)):
             scene.addItem(self.nodes[spot.node])
@@ -515,6 +553,21 @@ class NetworkView(QGraphicsView):
         scene.setSceneRect(0, 0, width, max(height, bottom + LEGEND))
         if self.hasFocus():
             self._focus_first()
+
+    def _place_predicates(self) -> None:
+        """Each predicate where it overlaps no other and no node (past the middle first: the centre is crowded)."""
+        taken = [item.sceneBoundingRect() for item in self.nodes.values()]
+        for edge in self.edges.values():
+            if not edge.predicate:
+                continue
+            for along in (0.62, 0.5, 0.72, 0.4, 0.8):
+                edge.place_predicate(along)
+                rect = edge.predicate_rect()
+                if not any(rect.intersects(other) for other in taken):
+                    taken.append(rect)
+                    break
+            else:
+                edge.hide_predicate()
 
     def _focus_first(self) -> None:
         first = next((item for item in self.nodes.values() if not item.center), None)

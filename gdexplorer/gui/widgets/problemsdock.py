@@ -20,6 +20,7 @@ class ProblemsDock(QDockWidget):
         self.setObjectName("problemsPanel")
         self.setWidget(panel)
         self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea)
+        self._shown_for_errors = False  # opened by errors appearing, not by the user
 
     @Slot(object)
     def set_problems(self, problems: tuple[Problem, ...]) -> None:
@@ -30,7 +31,12 @@ class ProblemsDock(QDockWidget):
         self.counted.emit(errors, len(problems) - errors)
         if errors and not had:
             # New errors are worth the room; warnings wait behind the status bar button.
+            self._shown_for_errors = not self.isVisible()
             self.show()
+        elif had and not problems and self._shown_for_errors:
+            # All fixed: the room it took goes back (the panel says "No problems" if it is opened).
+            self._shown_for_errors = False
+            self.hide()
 
     @Slot()
     def toggle(self) -> None:

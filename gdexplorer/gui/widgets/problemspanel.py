@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from gdexplorer.errors import Problem
 from gdexplorer.gui.itemmodels import ProblemsModel, item_at
@@ -35,9 +35,16 @@ class ProblemsPanel(QWidget):
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.table.addAction(copy)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        # An empty table read as "still loading" or "broken": say that nothing is wrong.
+        self.empty = QLabel("No problems: the corpus and its annotations check out.", self)
+        self.empty.setObjectName("noProblems")
+        self.empty.setContentsMargins(12, 8, 12, 8)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.empty)
         layout.addWidget(self.table)
+        self.table.hide()
 
         copy.triggered.connect(self._on_copy_triggered)
         self.table.activated.connect(self._on_table_activated)
@@ -45,6 +52,8 @@ class ProblemsPanel(QWidget):
     def set_problems(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
         self.model.set_problems(problems)
         self.table.resizeColumnToContents(0)
+        self.table.setVisible(bool(problems))
+        self.empty.setVisible(not problems)
 
     def lines(self) -> list[str]:
         """Every problem as ``path:line:col: severity: message``, as the CLI prints them."""

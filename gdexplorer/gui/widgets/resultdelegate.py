@@ -60,7 +60,9 @@ class ResultDelegate(QStyledItemDelegate):
         title, meta, body = self._fonts(option)
         height = (PAD_Y * 2 + QFontMetricsF(title).height() + GAP + QFontMetricsF(meta).height() + GAP
                   + SNIPPET_LINES * QFontMetricsF(body).lineSpacing())
-        return QSize(max(200, option.rect.width()), int(height + 1))
+        # A list row fills the viewport's width anyway; a width taken from the option stayed that of a wider
+        # column (uniform sizes are cached), so a narrowed column scrolled sideways and cut the titles unelided.
+        return QSize(120, int(height + 1))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:

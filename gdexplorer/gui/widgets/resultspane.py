@@ -6,7 +6,7 @@ import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +42,8 @@ class ResultsList(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFrameShape(QListView.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows elide to the width
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setItemDelegate(ResultDelegate(self))
         self.setAccessibleName("Search results")
 
@@ -79,9 +81,17 @@ class ResultsPane(QWidget):
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setContentsMargins(12, 6, 12, 0)
         self.error.hide()
+        # "Did you mean hydrogen?" above the hits: one click searches for the corrected query.
+        self.correction = QLabel(self)
+        self.correction.setObjectName("didYouMean")
+        self.correction.setWordWrap(True)
+        self.correction.setTextFormat(Qt.TextFormat.RichText)
+        self.correction.setContentsMargins(12, 6, 12, 0)
+        self.correction.hide()
         self.summary = QLabel(self)
         self.summary.setObjectName("resultsSummary")
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._summaries = ("", "")  # the last result's summary, in full and short (see _fit_summary)
         self.sort = QComboBox(self)
         self.sort.setObjectName("sortBox")
         self.sort.setToolTip("Order of the results")
@@ -109,6 +119,7 @@ class ResultsPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.error)
+        layout.addWidget(self.correction)
         layout.addLayout(header)
         layout.addWidget(self.stack, 1)
         self._apply_error_style()
@@ -117,6 +128,7 @@ class ResultsPane(QWidget):
         self.view.activated.connect(self._on_view_activated)
         self.sort.currentIndexChanged.connect(self._on_sort_current_index_changed)
         self.empty.linkActivated.connect(self._on_empty_link_activated)
+        self.correction.linkActivated.connect(self._on_empty_link_activated)
 
     # -- what is shown -----------------------------------------------------------------------
 
@@ -135,13 +147,16 @@ class ResultsPane(QWidget):
         """A first page of results for ``query``."""
         self.set_error("")
         self.model.set_result(result, query)
+        self._show_correction(result.did_you_mean if result.total else None)
         # A partial answer (search as you type, cut short) counts what it saw: a lower bound.
         count = ("≈ " if result.partial else "") + plural(result.total, "result")
         # The total counts texts: copies of an article are one row that says how many there are.
         copies = f" · {plural(result.collapsed, 'copy', 'copies')} shown with their article" if result.collapsed else ""
-        self.summary.setText(f"{count} in {took_ms:,.0f} ms{copies}" + (" so far (indexing…)" if incomplete else ""))
-        self.summary.setToolTip("At least this many; the full count follows when typing pauses"
-                                if result.partial else "")
+        full = f"{count} in {took_ms:,.0f} ms{copies}" + (" so far (indexing…)" if incomplete else "")
+        self._summaries = (full, count + (" so far" if incomplete else ""))
+        self._fit_summary()
+        tip = "At least this many; the full count follows when typing pauses" if result.partial else ""
+        self.summary.setToolTip("\n".join(t for t in (tip, full if self.summary.text() != full else "") if t))
         if result.total:
             self.stack.setCurrentWidget(self.view)
             self.view.setCurrentIndex(self.model.index(0, 0))
@@ -151,7 +166,18 @@ class ResultsPane(QWidget):
                              f"No article indexed so far matches “{html.escape(query)}”. "
                              "The index is still being built; results will appear when it is done.")
         else:
-            self._show_no_match(query)
+            self._show_no_match(query, result.did_you_mean)
+
+    def _fit_summary(self) -> None:
+        # Beside the sort box a narrow column cut "183 results in 338 ms" mid-number: the count alone then.
+        full, short = self._summaries
+        fits = self.summary.fontMetrics().horizontalAdvance(full) <= self.summary.width() or not short
+        self.summary.setText(full if fits else short)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._summaries[0] and self.summary.text() in self._summaries:
+            self._fit_summary()
 
     def append_result(self, result: SearchResult) -> None:
         self.model.append(result)
@@ -159,6 +185,7 @@ class ResultsPane(QWidget):
     def show_newest(self, result: SearchResult) -> None:
         """The newest articles, before any search."""
         self.set_error("")
+        self._show_correction(None)
         self.model.set_result(result, "")
         self.summary.setText(f"Newest of {plural(result.total + result.collapsed, 'article')}")
         self.stack.setCurrentWidget(self.view)
@@ -166,6 +193,7 @@ class ResultsPane(QWidget):
     def show_message(self, title: str, text: str, summary: str = "") -> None:
         """An empty state: a title and a paragraph (rich text; links become searches)."""
         self.model.clear()
+        self._show_correction(None)
         self.summary.setText(summary)
         self._show_empty(title, text)
 
@@ -176,10 +204,24 @@ class ResultsPane(QWidget):
 
     def clear(self) -> None:
         self.model.clear()
+        self._show_correction(None)
         self.summary.setText("")
         self.set_error("")
 
-    def _show_no_match(self, query: str) -> None:
+    def _show_correction(self, corrected: str | None) -> None:
+        if corrected:
+            self.correction.setText(f"Did you mean <a href=\"{html.escape(corrected)}\"><b>"
+                                    f"{html.escape(corrected)}</b></a>?")
+        self.correction.setVisible(bool(corrected))
+
+    def correction_text(self) -> str:
+        return self.correction.text() if self.correction.isVisible() else ""
+
+    def _show_no_match(self, query: str, corrected: str | None = None) -> None:
+        if corrected:
+            self._show_empty("No results", f"No articles match “{html.escape(query)}”.<br>Did you mean "
+                             f"<a href=\"{html.escape(corrected)}\"><b>{html.escape(corrected)}</b></a>?")
+            return
         if not query:
             self._show_empty("No results", "No article matches these filters.<br>"
                              "Remove one (click its chip, or Backspace in the empty search field).")

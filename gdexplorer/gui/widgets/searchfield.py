@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent
@@ -13,6 +15,14 @@ from gdexplorer.gui.icons import named_icon
 DEBOUNCE_MS = 150
 HISTORY_SIZE = 20
 HISTORY_KEY = "search/history"
+
+
+def history_key(corpus: Path | None) -> str:
+    """Each corpus has its own recent searches: one corpus's queries mean little in another."""
+    if corpus is None:
+        return HISTORY_KEY
+    digest = hashlib.sha1(str(Path(corpus).resolve()).encode("utf-8")).hexdigest()[:16]
+    return f"{HISTORY_KEY}/{digest}"
 
 
 class SearchField(QLineEdit):
@@ -60,16 +70,16 @@ class SearchField(QLineEdit):
         self._history = [q for q in dict.fromkeys(q.strip() for q in queries) if q][:HISTORY_SIZE]
         self._history_action.setVisible(bool(self._history))
 
-    def restore_history(self, settings: QSettings) -> None:
-        """The recent searches ``save_history`` kept (none if there are none, or they cannot be read)."""
+    def restore_history(self, settings: QSettings, corpus: Path | None = None) -> None:
+        """The recent searches ``save_history`` kept for this corpus (none if none are kept or readable)."""
         try:
-            queries = json.loads(str(settings.value(HISTORY_KEY, "[]")))
+            queries = json.loads(str(settings.value(history_key(corpus), "[]")))
         except ValueError:
             queries = []
         self.set_history([q for q in queries if isinstance(q, str)] if isinstance(queries, list) else [])
 
-    def save_history(self, settings: QSettings) -> None:
-        settings.setValue(HISTORY_KEY, json.dumps(self._history))
+    def save_history(self, settings: QSettings, corpus: Path | None = None) -> None:
+        settings.setValue(history_key(corpus), json.dumps(self._history))
 
     def remember(self, query: str) -> None:
         """Put a query the user settled on at the top of the recent searches."""

@@ -238,8 +238,12 @@ def _term(q: wq.Term, searcher: Searcher, memo: Memo) -> DocSet:
 def _union(q: wq.CompoundQuery, searcher: Searcher, memo: Memo) -> DocSet:
     if getattr(q, "minmatch", 0):
         return _live(searcher.reader(), _mask(searcher.reader(), list(q.docs(searcher))))
+    subs = q.subqueries
+    if len(subs) > 1 and all(type(sub) is wq.Term for sub in subs) and len({sub.fieldname for sub in subs}) == 1:
+        # Many words of one field (a workbench tag's articles: an OR of paths): one mask, not one each.
+        return _union_of_words(searcher.reader(), subs[0].fieldname, [sub.text for sub in subs])
     docs = _none(searcher.reader())
-    for sub in q.subqueries:
+    for sub in subs:
         docs = docs | segment_docs(searcher, sub, memo)
     return docs
 

@@ -16,6 +16,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.support import levenshtein
 
+from gdexplorer.search.analysis import EXACT_FIELDS, PREFIX_CHARS, has_cjk
 from gdexplorer.search.engine import adapter
 
 # Words read from the segments' word lists for one prefix before the top ones are chosen.
@@ -30,8 +31,9 @@ class ChosenTerms(wq.MultiTerm):
     """
 
     def __init__(self, fieldname: str, words: list[bytes] | list[str], boost: float = 1.0,
-                 lazy: bool = False) -> None:
+                 lazy: bool = False, highlight: str = "") -> None:
         self.lazy = lazy
+        self.highlight = highlight  # for a prefix: "gu*", which snippets match as written
         self.fieldname = fieldname
         self._chosen = [w if isinstance(w, bytes) else w.encode("utf-8") for w in words]
         self.text = " ".join(w.decode("utf-8", "replace") for w in self._chosen[:3])
@@ -135,6 +137,8 @@ def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) 
             return node
         field = node.field()
         words: list[bytes] | list[str]
+        if isinstance(node, TextPrefix):
+            return _prefix_of_words(node, reader, lazy)
         if isinstance(node, wq.Prefix):
             # Walk each segment's sorted term list (sequential and cheap), largest segment first,
             # rather than the merged view, which looks every word up in every segment. Past the
@@ -166,7 +170,69 @@ def bound_expansions(q: wq.Query, reader: object, cap: int, lazy: bool = False) 
         capped = True
         return ChosenTerms(field, words, boost=node.boost, lazy=lazy)
 
-    return q.accept(visit), capped
+    return _text_prefixes(q).accept(visit), capped
+
+
+class TextPrefix(wq.Prefix):
+    """A prefix typed in the title and body together (``gu*``, which the parser makes an OR of the
+    two fields' prefixes), or in one of them (``title:gu*``): matched on the words as written."""
+
+    def __init__(self, fieldnames: tuple[str, ...], text: str, boost: float = 1.0) -> None:
+        super().__init__(fieldnames[0], text, boost=boost)
+        self.fieldnames = fieldnames
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextPrefix) and (other.fieldnames, other.text) == (self.fieldnames, self.text)
+
+    def __hash__(self) -> int:
+        return hash((self.fieldnames, self.text))
+
+
+def _text_prefixes(q: wq.Query) -> wq.Query:
+    """Title/body prefixes as ``TextPrefix``, the OR of both fields' prefix of one text as one."""
+    if isinstance(q, wq.Prefix) and q.fieldname in EXACT_FIELDS:
+        return TextPrefix((q.fieldname,), q.text, q.boost)
+    if isinstance(q, wq.Or):
+        subs = [_text_prefixes(s) for s in q.subqueries]
+        by_text: dict[tuple[str, float], list[int]] = {}
+        for i, s in enumerate(subs):
+            if type(s) is TextPrefix:
+                by_text.setdefault((s.text, s.boost), []).append(i)
+        for (text, boost), where in by_text.items():
+            fields_ = tuple(sorted({f for i in where for f in subs[i].fieldnames}))
+            if len(where) > 1 and fields_ == ("body", "title"):
+                subs[where[0]] = TextPrefix(fields_, text, boost)
+                for i in where[1:]:
+                    subs[i] = wq.NullQuery
+        kept = [s for s in subs if s is not wq.NullQuery]
+        return kept[0] if len(kept) == 1 and q.boost == 1.0 else q.__class__(kept, boost=q.boost)
+    if q.is_leaf():
+        return q
+    return q.apply(_text_prefixes)
+
+
+def _prefix_of_words(node: TextPrefix, reader: object, lazy: bool) -> wq.Query:
+    """The words as written that begin with a title/body prefix, every one of them.
+
+    As written, not stemmed ("happy*" finds "happy", whose stem is "happi"). In title and body
+    together, up to ``PREFIX_CHARS`` letters, it is one posting list of the ``prefix`` field;
+    otherwise the words are listed from each segment's sorted word list (a few hundred at most
+    for four letters at 100,000 articles).
+    """
+    text = node.text.lower()
+    mark = node.text + "*"
+    if (len(node.fieldnames) == 2 and len(text) <= PREFIX_CHARS and not has_cjk(text)
+            and "prefix" in reader.schema):  # type: ignore[attr-defined]
+        return ChosenTerms("prefix", [text], boost=node.boost, lazy=lazy, highlight=mark)
+    parts: list[wq.Query] = []
+    for name in node.fieldnames:
+        field = EXACT_FIELDS[name]
+        found: set[bytes] = set()
+        for sub, _ in reader.leaf_readers():  # type: ignore[attr-defined]
+            if field in sub.schema:
+                found.update(sub.expand_prefix(field, text))
+        parts.append(ChosenTerms(field, sorted(found), boost=node.boost, lazy=lazy, highlight=mark))
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
 def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:

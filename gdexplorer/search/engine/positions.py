@@ -242,3 +242,8 @@ class FastFrequency(formats.Frequency):
         heads = _HEADS
         for word, n in counts.items():
             yield (word, n, n * boost, heads[n] if n < 256 else pack_uint(n))
+
+
+def doc_ids_only() -> formats.Format:
+    """The postings of a field that only says which documents hold a word (the ``prefix`` field)."""
+    return formats.Existence()

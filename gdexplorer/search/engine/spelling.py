@@ -1,0 +1,182 @@
+""""Did you mean …?": a misspelt query word replaced by the index's own most frequent near word.
+
+English words are checked in the exact fields (words as written, lower-cased): a word no article
+holds is replaced by the most frequent word one or two letters away; so is a word twenty times
+rarer than such a neighbour, when it is in at most ``RARE`` articles or the query found fewer than
+``FEW`` (a corpus has its own typos; looking up neighbours costs too much to do for every word).
+A run of CJK characters that no article holds is corrected one character at a time: where a word of
+the segmented field (jieba's words) differs from part of the run in one character, that character
+is replaced, and the corrected run that the most articles hold wins (经挤 → 经济, 政俯工作 → 政府工作).
+Nothing is corrected inside a field other than title or body (``entity:``, ``category:``), and
+operators are kept as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.searching import Searcher
+from whoosh.support import levenshtein
+
+from gdexplorer.search.analysis import CJK_RANGES, is_cjk
+from gdexplorer.search.engine.docsets import segment_doc_sets
+
+# A word of letters (as the exact fields cut words: "don't" is "don" and "t"), or a run of CJK characters.
+_WORD = re.compile(rf"[{CJK_RANGES}]+|[^\W\d_{CJK_RANGES}]+")
+_FIELD = re.compile(r"([A-Za-z_]\w*):(?:\(|\"|')?$")
+_TEXT_FIELDS = {"title", "body"}
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+FEW = 10  # with fewer hits than this, every known word is checked too
+RARE = 3  # a known word in at most this many articles is checked
+MIN_LETTERS = 4  # shorter words have too many neighbours one letter away to guess from
+RARER = 20  # a known word is corrected only when its neighbour is this many times more frequent
+_EXACT = ("body_exact", "title_exact")
+MAX_CJK_CANDIDATES = 200  # corrected runs counted, each a phrase search
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    text: str
+    start: int
+    end: int
+    prefix: bool  # followed by "*": any word beginning with it counts as known
+
+
+def did_you_mean(searcher: Searcher, text: str, total: int, prefix_last: bool = False) -> str | None:
+    """``text`` with its misspelt words corrected, or None when nothing needs correcting.
+
+    ``total``: how many articles the query found; a CJK run is only checked when it found none,
+    a known English word only when it found fewer than ``FEW``.
+    ``prefix_last``: the last word is being typed and matches as a prefix (search as you type).
+    """
+    reader = searcher.reader()
+    out: list[str] = []
+    last = 0
+    changed = False
+    for word in _query_words(text, prefix_last):
+        if is_cjk(word.text[0]):
+            fix = _cjk_fix(searcher, word.text) if total == 0 else None
+        else:
+            fix = _english_fix(reader, word, check_known=total < FEW)
+        if fix is None:
+            continue
+        out.append(text[last : word.start])
+        out.append(_same_case(word.text, fix))
+        last = word.end
+        changed = True
+    if not changed:
+        return None
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _query_words(text: str, prefix_last: bool) -> Iterator[_Word]:
+    ends = [m.end() for m in _WORD.finditer(text)]
+    for m in _WORD.finditer(text):
+        before = text[: m.start()]
+        field = _FIELD.search(before.rsplit(None, 1)[-1] if before.strip() else "")
+        if field and field.group(1).lower() not in _TEXT_FIELDS:
+            continue
+        if m.group() in _OPERATORS or text[m.end() : m.end() + 1] in ("~", ":"):
+            continue  # an operator, a fuzzy word already, or a field name
+        after = text[m.end() : m.end() + 1]
+        if after.isalnum() or after in ("?", "-", "."):
+            continue  # part of a longer token (a wildcard, a number, a dotted or hyphenated word)
+        prefix = after == "*" or (prefix_last and m.end() == ends[-1] and not text[m.end() :].strip())
+        yield _Word(m.group(), m.start(), m.end(), prefix)
+
+
+def _frequency(reader: object, word: str) -> int:
+    key = word.encode("utf-8")
+    return sum(reader.doc_frequency(f, key) for f in _EXACT if f in reader.schema)  # type: ignore[attr-defined]
+
+
+def _english_fix(reader: object, word: _Word, check_known: bool) -> str | None:
+    lowered = word.text.lower()
+    if len(lowered) < MIN_LETTERS:
+        return None
+    if word.prefix:
+        if any(True for f in _EXACT if f in reader.schema  # type: ignore[attr-defined]
+               for _ in _first(reader.expand_prefix(f, lowered))):  # type: ignore[attr-defined]
+            return None
+        known = 0
+    else:
+        known = _frequency(reader, lowered)
+        if known and ((known > RARE and not check_known) or len(lowered) < 5):
+            return None
+    best, best_df = None, 0
+    for candidate in _neighbours(reader, lowered, 1 if len(lowered) < 8 else 2):
+        df = _frequency(reader, candidate)
+        if df > best_df or (df == best_df and best is not None and candidate < best):
+            best, best_df = candidate, df
+    if best is None or best_df < max(1, known * RARER):
+        return None
+    return best
+
+
+def _first(words: Iterator[object]) -> Iterator[object]:
+    for w in words:
+        yield w
+        return
+
+
+def _neighbours(reader: object, word: str, maxdist: int) -> set[str]:
+    """Index words within ``maxdist`` edits of ``word`` sharing its first letter, segment by
+    segment (each segment's sorted word list walked once, as ``expansion._fuzzy_words`` does)."""
+    found: set[str] = set()
+    for sub, _ in reader.leaf_readers():  # type: ignore[attr-defined]
+        for field in _EXACT:
+            if field not in sub.schema:
+                continue
+            for raw in sub.expand_prefix(field, word[0]):
+                candidate = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                if candidate in found or candidate == word or abs(len(candidate) - len(word)) > maxdist:
+                    continue
+                if levenshtein.distance(candidate, word, limit=maxdist + 1) <= maxdist:
+                    found.add(candidate)
+    return found
+
+
+def _cjk_fix(searcher: Searcher, run: str) -> str | None:
+    """The run with one character replaced so that it is found, in the most articles (see the module)."""
+    reader = searcher.reader()
+    if len(run) < 2 or "body" not in reader.schema or _holds(searcher, run):
+        return None
+    sizes = {len(run[i:j].encode("utf-8")) for i in range(len(run)) for j in range(i + 2, len(run) + 1)}
+    candidates: set[str] = set()
+    for sub, _ in reader.leaf_readers():
+        # Each segment's sorted word list, walked once (the merged view is a heap of cursors).
+        for raw in sub.lexicon("body"):
+            if len(raw) not in sizes:
+                continue
+            word = raw.decode("utf-8")
+            for at in range(len(run) - len(word) + 1):
+                part = run[at : at + len(word)]
+                diff = [i for i, (a, b) in enumerate(zip(part, word, strict=True)) if a != b]
+                if len(diff) == 1 and is_cjk(word[diff[0]]):
+                    candidates.add(run[: at + diff[0]] + word[diff[0]] + run[at + diff[0] + 1 :])
+    best, best_n = None, 0
+    for candidate in sorted(candidates)[:MAX_CJK_CANDIDATES]:
+        n = _holds(searcher, candidate)
+        if n > best_n:
+            best, best_n = candidate, n
+    return best
+
+
+def _holds(searcher: Searcher, run: str) -> int:
+    """How many articles hold the CJK run (as characters in a row in the exact body or title)."""
+    chars = list(run)
+    query = wq.Or([wq.Phrase(f, chars) if len(chars) > 1 else wq.Term(f, run) for f in _EXACT])
+    return sum(int(np.count_nonzero(docs)) for docs, _ in segment_doc_sets(searcher, query))
+
+
+def _same_case(typed: str, word: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word

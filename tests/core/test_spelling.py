@@ -1,0 +1,92 @@
+""""Did you mean …?": corrections come from the index's own words, in English and in Chinese."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gdexplorer.explorer import Explorer
+
+
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Explorer:
+    root = tmp_path_factory.mktemp("seeds")
+    shutil.copytree(Path(__file__).parents[2] / "seeds", root, dirs_exist_ok=True)
+    ex = Explorer(root, cache_dir=tmp_path_factory.mktemp("cache"))
+    ex.update_index()
+    return ex
+
+
+@pytest.mark.parametrize(("query", "corrected"), [
+    ("hydorgen", "hydrogen"),  # two letters swapped
+    ("hydrogne fuel", "hydrogen fuel"),  # the word found is kept
+    ("Elecrtic", "Electric"),  # the case as typed
+    ("title:hydorgen", "title:hydrogen"),
+    ('"hydorgen fuel"', '"hydrogen fuel"'),
+    ("hydorgen*", "hydrogen*"),  # no word begins with it
+    ("tcl OR hydorgen", "tcl OR hydrogen"),  # found something, but one word is in no article
+])
+def test_a_misspelt_word_is_offered_as_the_index_spells_it(seeds_index, query, corrected):
+    assert seeds_index.search(query).did_you_mean == corrected
+
+
+@pytest.mark.parametrize("query", [
+    "hydrogen", "zeppelin",  # right, or nothing near it
+    "entity:tcl",  # ids and categories are not words to correct
+    "hydro*",  # a prefix some words begin with
+    "gu",  # too short to guess
+    "NOT hydrogen",
+])
+def test_nothing_is_offered_when_nothing_is_misspelt_or_no_word_is_near(seeds_index, query):
+    assert seeds_index.search(query).did_you_mean is None
+
+
+def test_the_last_word_being_typed_counts_as_a_prefix(seeds_index):
+    # "hydr" is the start of "hydrogen": not a misspelling while it is being typed.
+    assert seeds_index.search("hydr", keystroke=True, time_limited=False).did_you_mean is None
+    assert seeds_index.search("hydorgen", keystroke=True, time_limited=False).did_you_mean == "hydrogen"
+    # The fast answer to a keystroke does not look for near words.
+    assert seeds_index.search("hydorgen", keystroke=True).did_you_mean is None
+
+
+@pytest.mark.corpora
+def test_a_known_but_rare_misspelling_is_corrected_when_it_finds_little(bbc):
+    ex, texts = bbc
+    typo = re.compile(r"\bdefinately\b", re.IGNORECASE)
+    rare = sum(1 for head, body in texts.values() if typo.search(head) or typo.search(body))
+    result = ex.search('"definately"', collapse=False)
+    assert result.total == rare > 0  # the corpus's own typo is found...
+    assert result.did_you_mean == '"definitely"'  # ...and the word meant is offered
+    assert ex.search("definately").did_you_mean == "definitely"
+    # A common word is never second-guessed, however common its neighbours.
+    assert ex.search("minister OR ministers").did_you_mean is None
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize(("query", "corrected"), [("经济发宸", "经济发展"), ("中国经挤", "中国经济"), ("社会主乂", "社会主义")])
+def test_a_chinese_run_no_article_holds_gets_one_character_corrected(chinese, query, corrected):
+    ex, texts = chinese
+    assert not any(query in head or query in body for head, body in texts.values())
+    assert any(corrected in head or corrected in body for head, body in texts.values())
+    result = ex.search(query)
+    assert result.total == 0
+    assert result.did_you_mean == corrected
+    # What is offered finds something, and a run that is found is left alone.
+    assert ex.search(corrected).total > 0
+    assert ex.search(corrected).did_you_mean is None
+
+
+def test_search_json_says_did_you_mean(seeds_index):
+    out = subprocess.run([sys.executable, "-m", "gdexplorer", "search", "hydorgen", "--json",
+                          "--corpus", str(seeds_index.corpus_root)],
+                         capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout)
+    assert (data["total"], data["did_you_mean"]) == (0, "hydrogen")
+    found = subprocess.run([sys.executable, "-m", "gdexplorer", "search", "hydrogen", "--json",
+                            "--corpus", str(seeds_index.corpus_root)],
+                           capture_output=True, text=True, check=True)
+    assert json.loads(found.stdout)["did_you_mean"] is None
