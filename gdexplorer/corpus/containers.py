@@ -88,6 +88,10 @@ def read_member_document(path: Path, container: str, member: str) -> Extracted:
     if lowered.endswith(".zip"):
         try:
             with _open_zip_file(path) as zf:
+                declared = zf.getinfo(member).file_size
+                if declared > MAX_DOCUMENT_BYTES:  # refused by what it says before what it really is
+                    raise ExtractionError(f"{member} expands to {declared >> 20} MB (more than "
+                                          f"{MAX_DOCUMENT_BYTES >> 20} MB): refused as a possible zip bomb")
                 data = read_member(zf, member)
         except KeyError as e:
             raise ExtractionError(f"no {member} in this archive (it changed?)") from e
@@ -152,13 +156,26 @@ def _mbox_messages(path: Path) -> list[EmailMessage]:
 
     try:
         read_regular(path, 0)
-        if path.stat().st_size > MAX_MBOX_BYTES:
+        st = path.stat()
+        if st.st_size > MAX_MBOX_BYTES:
             raise ExtractionError(f"larger than {MAX_MBOX_BYTES >> 30} GB; not indexed")
+        key = (os.fspath(path), st.st_mtime_ns, st.st_size, st.st_ino)
+        held = _last_mbox[0] if _last_mbox else None
+        if held is not None and held[0] == key:
+            return held[1]
         box = mailbox.mbox(os.fspath(path), create=False)
         try:
-            return [parse_message(box.get_bytes(key)) for key in box.iterkeys()]
+            messages = [parse_message(box.get_bytes(k)) for k in box.iterkeys()]
         finally:
             box.close()
     except OSError as e:
         raise ExtractionError(f"cannot read: {e.strerror or e}") from e
+    # An index update reads a mailbox's messages one after the other: parsing the whole file again
+    # for each would be quadratic. One mailbox is kept, replaced as a whole (no lock needed).
+    _last_mbox[:] = [(key, messages)]
+    return messages
+
+
+# ((path, mtime, size, inode), messages) of the last mailbox parsed, replaced in one assignment.
+_last_mbox: list[tuple[tuple[str, int, int, int], list[EmailMessage]]] = []
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import functools
 import io
 import json
 import logging
@@ -280,13 +281,9 @@ def _html(name: str, data: bytes) -> Extracted:
 
 def _html_text(data: bytes | str, fmt: str) -> Extracted:
     from trafilatura import bare_extraction
-    from trafilatura.settings import use_config
 
-    config = use_config()
-    # No network and no time limit from signals (extraction runs in worker threads).
-    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
     doc = bare_extraction(data, with_metadata=True, include_comments=False, include_images=False,
-                          include_links=False, include_tables=True, config=config)
+                          include_links=False, include_tables=True, config=_trafilatura_config())
     if doc is None:
         raise ExtractionError("no article text found in this page")
     body = _tidy(getattr(doc, "text", None) or "")
@@ -294,6 +291,16 @@ def _html_text(data: bytes | str, fmt: str) -> Extracted:
     return Extracted(fmt, title, body, date=iso_date(getattr(doc, "date", None)),
                      byline=_clean(getattr(doc, "author", None)), site=_clean(getattr(doc, "sitename", None)),
                      url=_clean(getattr(doc, "url", None)), language=_clean(getattr(doc, "language", None)))
+
+
+@functools.cache
+def _trafilatura_config() -> Any:
+    from trafilatura.settings import use_config
+
+    config = use_config()  # parses an ini file: once, not per page
+    # No time limit from signals: extraction runs off the main thread, where signal.alarm cannot.
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return config
 
 
 def _mhtml(name: str, data: bytes) -> Extracted:

@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gdexplorer.corpus.containers import CONTAINERS, is_container, list_members, read_member_document, split_member
-from gdexplorer.corpus.documents import FORMATS, Extracted, ExtractionError, extract
+from gdexplorer.corpus.documents import (
+    FORMATS,
+    MAX_DOCUMENT_BYTES,
+    MAX_HTML_BYTES,
+    Extracted,
+    ExtractionError,
+    extract,
+    format_of,
+)
 from gdexplorer.errors import CorpusError, Problem, Severity
 from gdexplorer.files import atomic_write
 from gdexplorer.model import Article, ArticleInfo
@@ -41,7 +49,6 @@ ARTICLES = "articles"
 ANNOTATIONS = "annotations"
 # Bodies past this are cut for indexing and display; a reader gets a warning, not a frozen app.
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # past this a document is refused (gdexplorer.corpus.documents)
 MANIFEST_CHUNK = 2000  # manifest lines per json.loads call
 # A manifest of 100,000 articles is about 30 MB; past this it is something else (a link to
 # /dev/zero, a dump) and reading it would take the memory of the machine.
@@ -296,8 +303,11 @@ class Corpus:
         member = split_member(article_id)
         if member is not None:
             return read_member_document(path, *member)
+        limit = MAX_HTML_BYTES if format_of(article_id) == "html" else MAX_DOCUMENT_BYTES
         try:
-            data = read_regular(path, MAX_DOCUMENT_BYTES + 1)
+            if path.stat().st_size > limit:  # refused before reading: a 200 MB page is not read into memory
+                raise ExtractionError(f"larger than {limit >> 20} MB; not indexed")
+            data = read_regular(path, limit + 1)
         except OSError as e:
             raise ExtractionError(f"cannot read: {e.strerror or e}") from e
         return extract(article_id, data)
@@ -476,7 +486,7 @@ def _relative_text(path: str, root: Path) -> str:
 
 def is_document_id(article_id: str) -> bool:
     """True for an article that is a document of another format than the corpus's own ``.txt``."""
-    return not article_id.endswith(".txt") or split_member(article_id) is not None
+    return article_id[-4:].lower() != ".txt" or split_member(article_id) is not None
 
 
 def _text_or_none(value: object) -> str | None:

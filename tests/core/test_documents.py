@@ -449,3 +449,20 @@ def test_citations_and_exports_cite_the_documents_own_metadata(explorer: Explore
     rows = json.loads(explorer.results_json(page))
     row = next(r for r in (rows["hits"] if isinstance(rows, dict) else rows) if r["path"] == "web/page.html")
     assert (row["byline"], row["site"], row["format"]) == ("Xu Weiwei", "China Daily", "html")
+
+
+def test_the_manifest_overrides_what_extraction_found(folder: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    shutil.copy2(folder / "web" / "page.html", root / "page.html")
+    shutil.copy2(folder / "desk.mbox", root / "desk.mbox")
+    (root / "manifest.jsonl").write_text(
+        json.dumps({"file": "page.html", "title": "Edited headline", "date": "2020-01-02", "byline": "Desk"}) + "\n"
+        + json.dumps({"file": "desk.mbox#2", "category": "tips"}) + "\n", encoding="utf-8")
+    corpus = Corpus(root)
+    assert corpus.manifest_problems() == []  # a message of a mailbox is a file the manifest can name
+    info = corpus.read("page.html").info
+    assert (info.title, info.date, info.byline, info.site) == ("Edited headline", "2020-01-02", "Desk", "China Daily")
+    assert corpus.read("desk.mbox#2").info.category == "tips"
