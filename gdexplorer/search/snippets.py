@@ -118,6 +118,7 @@ def make_snippet(body: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet
 
 _WORD = re.compile(r"\w+(?:\.?\w+)*")  # the English tokenizer's words: "u.s", "economy.th" are one each
 _SPACE = re.compile(r"\s+")
+_WORD_REST = re.compile(r"\w*")
 _LAST_SPACE = re.compile(r"\s+(?=\S*$)")
 _stem_cache: dict[tuple[int, str], str | None] = {}
 _pattern_cache: dict[frozenset[str], re.Pattern[str] | None] = {}
@@ -266,7 +267,9 @@ def phrase_pattern(terms: Iterable[str]) -> re.Pattern[str]:
         if term.endswith("*") and len(term) > 1:
             # A prefix: any word beginning with it, whatever follows (as the ``prefix`` field cuts words).
             stem = term[:-1]
-            alternatives.append((r"(?<!\w)" if not has_cjk(stem[0]) else "") + re.escape(stem) + r"\w*")
+            # Bounded as words are indexed: a word of megabytes is highlighted by its first piece.
+            rest = max(0, MAX_WORD_CHARS - len(stem))
+            alternatives.append((r"(?<!\w)" if not has_cjk(stem[0]) else "") + re.escape(stem) + rf"\w{{0,{rest}}}")
             continue
         pieces = term.split(" ")
         pattern = re.escape(pieces[0])
@@ -294,7 +297,12 @@ def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer,
     written = [t for t in wanted if _as_written(t)]
     spans: list[tuple[int, int]] = []
     if written:
-        spans.extend(m.span() for m in phrase_pattern(written).finditer(text))
+        prefixes = [t[:-1].lower() for t in written if t.endswith("*") and len(t) > 1]
+        for m in phrase_pattern(written).finditer(text):
+            start, end = m.span()
+            if end - start == MAX_WORD_CHARS and prefixes:
+                end = _pieces_end(text, start, end, prefixes)
+            spans.append((start, end))
         wanted.difference_update(written)
     if wanted:
         joins = False  # the last span ended with a whole piece of a long word: the next piece continues it
@@ -311,6 +319,19 @@ def highlight_spans(text: str, terms: Iterable[str], analyzer: Analyzer,
     if written and wanted:
         spans = _disjoint(spans)
     return spans[:limit] if limit is not None else spans
+
+
+def _pieces_end(text: str, start: int, end: int, prefixes: list[str]) -> int:
+    """Where the run of a huge word's pieces that a prefix matches ends: each piece of
+    ``MAX_WORD_CHARS`` is a word of the index, highlighted when it begins with the prefix too."""
+    stem = next((p for p in prefixes if text[start : start + len(p)].lower() == p), None)
+    if stem is None:
+        return end
+    while True:
+        piece = _WORD_REST.match(text, end, end + MAX_WORD_CHARS)
+        if piece is None or piece.end() == end or not text[end : end + len(stem)].lower() == stem:
+            return end
+        end = piece.end()
 
 
 def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
