@@ -329,7 +329,7 @@ def _pieces_end(text: str, start: int, end: int, prefixes: list[str]) -> int:
         return end
     while True:
         piece = _WORD_REST.match(text, end, end + MAX_WORD_CHARS)
-        if piece is None or piece.end() == end or not text[end : end + len(stem)].lower() == stem:
+        if piece is None or piece.end() == end or text[end : end + len(stem)].lower() != stem:
             return end
         end = piece.end()
 
