@@ -50,6 +50,14 @@ _SPACY_KINDS = {
     "PRODUCT": EntityKind.PRODUCT,
     "EVENT": EntityKind.EVENT,
 }
+# jieba tags many ordinary two- and four-character words "nr" (a Chinese personal name): one that does
+# not begin with a common family name is dropped. Transliterated names (nrt, nrfg) keep their tag.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
+    "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛"
+    "邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝"
+    "路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
+    "全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
 _JIEBA_KINDS = {"nr": EntityKind.PERSON, "nrfg": EntityKind.PERSON, "nrt": EntityKind.PERSON,
                 "ns": EntityKind.PLACE, "nt": EntityKind.ORGANIZATION}
 # Titles and honorifics that precede a name: "President Xi" is Xi.
@@ -90,7 +98,8 @@ class Recognizer:
     def version() -> str:
         import jieba
 
-        return f"{SPACY_MODEL} {SPACY_MODEL_VERSION} + jieba {getattr(jieba, '__version__', '?')}"
+        # The last number changes with the rules applied to the recognizers' output: a new one re-reads.
+        return f"{SPACY_MODEL} {SPACY_MODEL_VERSION} + jieba {getattr(jieba, '__version__', '?')} rules 2"
 
     @property
     def missing(self) -> str | None:
@@ -145,6 +154,8 @@ def _jieba_names(text: str) -> list[tuple[str, str, int, int, int, int]]:
         pos = sent.start()
         for word, flag in jieba.posseg.cut(sent.group()):
             kind = _JIEBA_KINDS.get(flag)
+            if flag == "nr" and (word[0] not in _SURNAMES or len(word) > 3):
+                kind = None
             if kind is not None and len(word) >= 2:
                 found.append((word, kind.value, pos, pos + len(word), sent.start(), sent.end()))
             pos += len(word)
