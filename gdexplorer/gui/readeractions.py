@@ -87,7 +87,7 @@ class ReaderActions(QObject):
 
     def printable(self) -> QTextDocument | None:
         """The open article as the reader shows it, with its citation at the end (None with no article)."""
-        from gdexplorer.export import citation
+        from gdexplorer.explorer import Explorer
 
         page = self.view.page
         if page is None:
@@ -96,7 +96,7 @@ class ReaderActions(QObject):
         cursor = QTextCursor(doc)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertBlock()
-        cursor.insertHtml(f"<hr/><p><i>Source:</i> {html.escape(citation(page.article.info))}</p>")
+        cursor.insertHtml(f"<hr/><p><i>Source:</i> {html.escape(Explorer.citation(page.article.info))}</p>")
         return doc
 
     def save_pdf(self, path: Path) -> None:
@@ -104,7 +104,7 @@ class ReaderActions(QObject):
         doc = self.printable()
         if doc is None:
             return
-        from gdexplorer.files import write_output
+        from gdexplorer.explorer import Explorer
 
         buffer = QBuffer()  # written whole, then saved atomically: never a half-written PDF
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -115,7 +115,7 @@ class ReaderActions(QObject):
         doc.setPageSize(QSizeF(writer.width(), writer.height()))
         doc.print_(writer)
         del writer  # ends the PDF
-        write_output(path, bytes(buffer.data().data()))
+        Explorer.save_bytes(path, bytes(buffer.data().data()))
 
     @Slot()
     def _on_pdf_action_triggered(self) -> None:
@@ -124,7 +124,8 @@ class ReaderActions(QObject):
         page = self.view.page
         if page is None:
             return
-        name = "".join(c if c.isalnum() or c in " -_" else "_" for c in page.article.info.title)[:80].strip() or "article"
+        title = page.article.info.title
+        name = "".join(c if c.isalnum() or c in " -_" else "_" for c in title)[:80].strip() or "article"
         chosen, _ = QFileDialog.getSaveFileName(self.view.window(), "Save Article as PDF",
                                                 str(Path.home() / f"{name}.pdf"), "PDF (*.pdf)")
         if not chosen:
