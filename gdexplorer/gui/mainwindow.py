@@ -544,9 +544,10 @@ class MainWindow(QMainWindow):
         self._narrow = narrow
         if self._default_sizes:
             self._default_sizes = False
+            # Shares of the window: the splitter may not have its new width yet (the Refine panel just went).
             total = sum(self.main_splitter.sizes()) or self.main_splitter.width()
-            results = max(RESULTS_MIN_WIDTH, min(480, round(total * 0.28)))
-            side = max(SIDE_MIN_WIDTH, min(420, round(total * 0.25)))
+            results = max(RESULTS_MIN_WIDTH, min(480, round(self.width() * 0.24)))
+            side = max(SIDE_MIN_WIDTH, min(420, round(self.width() * 0.26)))
             self.main_splitter.setSizes([results, max(0, total - results - side), side])
 
     def paintEvent(self, event: QPaintEvent) -> None:

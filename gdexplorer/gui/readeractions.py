@@ -14,6 +14,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, QSettings, QSizeF, Signa
 from PySide6.QtGui import QAction, QFont, QKeySequence, QPageSize, QPdfWriter, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QWidget
 
+from gdexplorer.gui.navigationcontroller import keys
 from gdexplorer.gui.widgets.articleview import ArticleView
 
 ZOOM_KEY = "reader/zoom"
@@ -32,10 +33,10 @@ class ReaderActions(QObject):
         self.settings = settings
         self._base = QFont(view.font()).pointSizeF()
         self.zoom_in_action = QAction("Zoom &In", parent)
-        self.zoom_in_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+="),
-                                          QKeySequence(QKeySequence.StandardKey.ZoomIn)])
+        # Each key once (keys()): Ctrl++ is also the platform's ZoomIn, and a key bound twice is "ambiguous".
+        self.zoom_in_action.setShortcuts(keys("Ctrl++", "Ctrl+=", QKeySequence.StandardKey.ZoomIn))
         self.zoom_out_action = QAction("Zoom &Out", parent)
-        self.zoom_out_action.setShortcuts([QKeySequence("Ctrl+-"), QKeySequence(QKeySequence.StandardKey.ZoomOut)])
+        self.zoom_out_action.setShortcuts(keys("Ctrl+-", QKeySequence.StandardKey.ZoomOut))
         self.zoom_reset_action = QAction("&Actual Size", parent)
         self.zoom_reset_action.setShortcut(QKeySequence("Ctrl+0"))
         self.print_action = QAction("&Print Article…", parent)

@@ -353,3 +353,15 @@ def test_the_network_opens_wide_and_names_each_relation_on_its_edge(qtbot, opene
     assert sum(1 for name, label in labels.items() if label != name) <= 2  # room for (nearly) every name
     opened.detail_tabs.setCurrentIndex(0)
     assert abs(opened.detail_tabs.width() - before) <= 2
+
+
+def test_no_key_is_bound_to_two_actions(opened):
+    """Qt ignores an ambiguous shortcut: Ctrl++ bound twice (ours and the platform's ZoomIn) did nothing."""
+    from PySide6.QtGui import QAction
+
+    seen: dict[str, str] = {}
+    for action in opened.findChildren(QAction):
+        for key in action.shortcuts():
+            name = key.toString()
+            assert seen.setdefault(name, action.text()) == action.text() and \
+                action.shortcuts().count(key) == 1, f"{name}: {seen[name]} and {action.text()}"
