@@ -963,3 +963,8 @@ class Explorer:
     def save_text(path: Path, text: str) -> None:
         """Write an export atomically (never a half-written file), a device or FIFO in place; raises ``OSError``."""
         write_output(path, text.encode("utf-8"))
+
+    @staticmethod
+    def save_bytes(path: Path, data: bytes) -> None:
+        """As ``save_text``, for a file already encoded (a PDF of an article)."""
+        write_output(path, data)

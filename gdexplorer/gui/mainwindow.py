@@ -76,8 +76,8 @@ FACETS_WIDTH = 215
 # Narrower than this, the Refine panel steps aside (until the window is wide again) so that the reader is
 # not crushed: at 1024 px, results, reader and entities with it left the reader ~230 px.
 NARROW_WIDTH = 1200
-RESULTS_MIN_WIDTH = 200
-SIDE_MIN_WIDTH = 220
+RESULTS_MIN_WIDTH = 160
+SIDE_MIN_WIDTH = 160
 
 
 class MainWindow(QMainWindow):
@@ -572,9 +572,10 @@ class MainWindow(QMainWindow):
         self._narrow = narrow
         if self._default_sizes:
             self._default_sizes = False
+            # Shares of the window: the splitter may not have its new width yet (the Refine panel just went).
             total = sum(self.main_splitter.sizes()) or self.main_splitter.width()
-            results = max(RESULTS_MIN_WIDTH, min(480, round(total * 0.28)))
-            side = max(SIDE_MIN_WIDTH, min(420, round(total * 0.25)))
+            results = max(RESULTS_MIN_WIDTH, min(480, round(self.width() * 0.24)))
+            side = max(SIDE_MIN_WIDTH, min(420, round(self.width() * 0.26)))
             self.main_splitter.setSizes([results, max(0, total - results - side), side])
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -611,12 +612,20 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
         self.search.restore_history(self.settings)  # until a corpus opens, the searches made with none
+        # Before the first showing: a narrow window with the Refine panel in it could not be this narrow.
+        self._refine_stepped_aside = str(self.settings.value("window/refineAside", "false")).lower() == "true"
+        self._narrow = self.width() < NARROW_WIDTH
+        if self._narrow and self.facets_dock.isVisibleTo(self) and not self.facets_dock.isFloating():
+            self._refine_stepped_aside = True
+            self.facets_dock.hide()
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/mainSplitter", self.main_splitter.saveState())
         self.settings.setValue("window/sideSplitter", self.side_splitter.saveState())
+        # Put aside by a narrow window, not closed by the user: it comes back in a wide one.
+        self.settings.setValue("window/refineAside", self._refine_stepped_aside)
         self.search.save_history(self.settings, self.corpus)
         self.settings.sync()
 

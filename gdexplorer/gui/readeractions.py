@@ -14,6 +14,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, QSettings, QSizeF, Signa
 from PySide6.QtGui import QAction, QFont, QKeySequence, QPageSize, QPdfWriter, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QWidget
 
+from gdexplorer.gui.navigationcontroller import keys
 from gdexplorer.gui.widgets.articleview import ArticleView
 
 ZOOM_KEY = "reader/zoom"
@@ -32,10 +33,10 @@ class ReaderActions(QObject):
         self.settings = settings
         self._base = QFont(view.font()).pointSizeF()
         self.zoom_in_action = QAction("Zoom &In", parent)
-        self.zoom_in_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+="),
-                                          QKeySequence(QKeySequence.StandardKey.ZoomIn)])
+        # Each key once (keys()): Ctrl++ is also the platform's ZoomIn, and a key bound twice is "ambiguous".
+        self.zoom_in_action.setShortcuts(keys("Ctrl++", "Ctrl+=", QKeySequence.StandardKey.ZoomIn))
         self.zoom_out_action = QAction("Zoom &Out", parent)
-        self.zoom_out_action.setShortcuts([QKeySequence("Ctrl+-"), QKeySequence(QKeySequence.StandardKey.ZoomOut)])
+        self.zoom_out_action.setShortcuts(keys("Ctrl+-", QKeySequence.StandardKey.ZoomOut))
         self.zoom_reset_action = QAction("&Actual Size", parent)
         self.zoom_reset_action.setShortcut(QKeySequence("Ctrl+0"))
         self.print_action = QAction("&Print Article…", parent)
@@ -87,7 +88,7 @@ class ReaderActions(QObject):
 
     def printable(self) -> QTextDocument | None:
         """The open article as the reader shows it, with its citation at the end (None with no article)."""
-        from gdexplorer.export import citation
+        from gdexplorer.explorer import Explorer
 
         page = self.view.page
         if page is None:
@@ -96,7 +97,7 @@ class ReaderActions(QObject):
         cursor = QTextCursor(doc)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertBlock()
-        cursor.insertHtml(f"<hr/><p><i>Source:</i> {html.escape(citation(page.article.info))}</p>")
+        cursor.insertHtml(f"<hr/><p><i>Source:</i> {html.escape(Explorer.citation(page.article.info))}</p>")
         return doc
 
     def save_pdf(self, path: Path) -> None:
@@ -104,7 +105,7 @@ class ReaderActions(QObject):
         doc = self.printable()
         if doc is None:
             return
-        from gdexplorer.files import write_output
+        from gdexplorer.explorer import Explorer
 
         buffer = QBuffer()  # written whole, then saved atomically: never a half-written PDF
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -115,7 +116,7 @@ class ReaderActions(QObject):
         doc.setPageSize(QSizeF(writer.width(), writer.height()))
         doc.print_(writer)
         del writer  # ends the PDF
-        write_output(path, bytes(buffer.data().data()))
+        Explorer.save_bytes(path, bytes(buffer.data().data()))
 
     @Slot()
     def _on_pdf_action_triggered(self) -> None:

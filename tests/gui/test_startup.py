@@ -22,6 +22,8 @@ MENUS = """\
   Open &Recent
   Use &Annotations From…
   ---
+  &Print Article… Ctrl+P
+  Save Article as P&DF… Ctrl+Shift+P
   &Export
     Results as &CSV…
     Results as &JSON…
@@ -54,7 +56,14 @@ MENUS = """\
   &Timeline
   ---
   &Problems
+  ---
+  Zoom &In Ctrl++
+  Zoom &Out Ctrl+-
+  &Actual Size Ctrl+0
 &Help
+  &Keyboard Shortcuts F1
+  &Query Syntax
+  ---
   &About gdexplorer
   About &Qt"""
 

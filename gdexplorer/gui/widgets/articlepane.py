@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # A comfortable line (~70-90 characters): wider, the reader keeps its text this wide, in the middle.
 LINE_CHARS = 80
 # Narrower than this the reader breaks words and short lines; the splitter keeps it at least this wide.
-MIN_READER_WIDTH = 360
+MIN_READER_WIDTH = 320
 
 
 class ArticlePane(QWidget):

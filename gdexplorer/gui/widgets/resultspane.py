@@ -153,7 +153,8 @@ class ResultsPane(QWidget):
         # The total counts texts: copies of an article are one row that says how many there are.
         copies = f" · {plural(result.collapsed, 'copy', 'copies')} shown with their article" if result.collapsed else ""
         full = f"{count} in {took_ms:,.0f} ms{copies}" + (" so far (indexing…)" if incomplete else "")
-        self._summaries = (full, count + (" so far" if incomplete else ""))
+        short_copies = f" · {plural(result.collapsed, 'copy', 'copies')}" if result.collapsed else ""
+        self._summaries = (full, count + short_copies + (" so far" if incomplete else ""))
         self._fit_summary()
         tip = "At least this many; the full count follows when typing pauses" if result.partial else ""
         self.summary.setToolTip("\n".join(t for t in (tip, full if self.summary.text() != full else "") if t))

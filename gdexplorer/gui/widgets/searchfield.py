@@ -71,7 +71,7 @@ class SearchField(QLineEdit):
         self._history_action.setVisible(bool(self._history))
 
     def restore_history(self, settings: QSettings, corpus: Path | None = None) -> None:
-        """The recent searches ``save_history`` kept for this corpus (none if none are kept or readable)."""
+        """This corpus's recent searches as ``save_history`` kept them (none if none, or unreadable)."""
         try:
             queries = json.loads(str(settings.value(history_key(corpus), "[]")))
         except ValueError:
