@@ -88,9 +88,11 @@ def test_once_shown_the_window_has_every_menu_action_shortcut_and_pane(qtbot, wi
     assert shortcuts == {"&Back": "Alt+Left", "&Forward": "Alt+Right", "&Search": "Ctrl+L", "&Next Match": "F3",
                          "&Previous Match": "Shift+F3", "&Undo": "Ctrl+Z",
                          "Add &Fact from the Selection…": "Ctrl+E", "Copy &Citation of the Article": "Ctrl+Shift+C",
-                         "&Save Search…": "Ctrl+Shift+S"}
+                         "&Save Search…": "Ctrl+Shift+S", "Zoom &In": "Ctrl++", "Zoom &Out": "Ctrl+-",
+                         "&Actual Size": "Ctrl+0", "&Keyboard Shortcuts": "F1", "&Print Article…": "Ctrl+P",
+                         "Save Article as P&DF…": "Ctrl+Shift+P"}
     assert not window.menus.open_action.icon().isNull()
-    assert [window.detail_tabs.tabText(i) for i in range(window.detail_tabs.count())] == ["Details", "Network"]
+    assert [window.detail_tabs.tabText(i) for i in range(window.detail_tabs.count())] == ["Details", "Network", "Suggested"]
     assert window.detail_tabs.widget(1) is window.network
     assert window.detail_tabs.currentWidget() is window.detail
     assert isinstance(window.toolbar.widgetForAction(window.chips_action), FilterChips)
