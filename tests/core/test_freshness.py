@@ -2,18 +2,27 @@
 
 from pathlib import Path
 
+import pytest
+
 from gdexplorer.explorer import Explorer
+from gdexplorer.search import freshness
 from gdexplorer.search.freshness import FRESHNESS
 
 
 def settle(seeds: Path) -> Explorer:
-    """An Explorer whose index's saved signals vouch for it (the first build's may be "racy")."""
-    for _ in range(5):
+    """An Explorer whose index's saved signals vouch for it.
+
+    The files these tests write were written before the update began, but within
+    freshness.RACY_NS of it, and a fast machine runs several updates inside that window: every
+    one would save them as "racy". Each write here is finished before the update starts, so the
+    window can be closed without hiding a real race.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(freshness, "RACY_NS", 0)
         explorer = Explorer(seeds)
         explorer.update_index()
-        if explorer.index_changes() == "":
-            return explorer
-    raise AssertionError(explorer.index_changes())
+    assert explorer.index_changes() == "", explorer.index_changes()
+    return explorer
 
 
 def test_no_index_is_never_current(seeds):
