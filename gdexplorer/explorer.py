@@ -586,6 +586,17 @@ class Explorer:
             self._save_freshness(started)
         return stats
 
+    def update_server(self, url: str, name: str | None = None, progress: ProgressCallback | None = None,
+                      cancel: threading.Event | None = None) -> IndexStats:
+        """Fill the shared index on the PostgreSQL server at ``url`` with this corpus (see
+        ``gdexplorer.search.server``): what changed since its last update, in one transaction.
+        ``name`` names the corpus there (its folder's name by default), so copies of one folder at
+        different places share it."""
+        from gdexplorer.search.server.store import ServerIndex
+
+        server = ServerIndex(url, name or self._corpus.root.name)
+        return server.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
+
     def index_changes(self) -> str:
         """Why the index may no longer describe the corpus, from cheap signals only; "" if none says so.
 

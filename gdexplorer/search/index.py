@@ -415,7 +415,7 @@ class SearchIndex:
                     if cancel is not None and cancel.is_set():
                         cancelled = True
                         break
-                    doc = self._document(corpus, stat, matcher, fact_articles, expected[stat.id], problems)
+                    doc = document_fields(corpus, stat, matcher, fact_articles, expected[stat.id], problems)
                     if doc is not None:
                         written.add(stat.id)
                         if stat.id in known:
@@ -528,38 +528,40 @@ class SearchIndex:
             raise SearchIndexError(f"cannot create the index in {self.folder}: {e.strerror or e}") from e
         return self._ix
 
-    def _document(self, corpus: Corpus, stat: FileStat, matcher: MentionMatcher,
-                  fact_articles: dict[str, tuple[str, ...]], sig: str,
-                  problems: list[Problem]) -> dict[str, object] | None:
-        try:
-            article, found = corpus.read_checked(stat.id)
-        except CorpusError as e:
-            problems.append(Problem(e.path, e.line, e.column, e.message, Severity.WARNING))
-            return None
-        problems.extend(found)
-        info = article.info
-        entities = dict.fromkeys(matcher.find(article.text))
-        entities.update(dict.fromkeys(fact_articles.get(stat.id, ())))
-        doc: dict[str, object] = {
-            "path": stat.id,
-            "title": info.title,
-            "body": article.body,
-            "title_exact": info.title,
-            "body_exact": article.body,
-            "prefix": f"{info.title}\n{article.body}",
-            "category": (info.category or "").lower() or None,
-            "date": parse_date(info.date),
-            "month": _month(info.date),
-            "format": info.format or "text",
-            "site": (info.site or "").lower() or None,
-            "entity": ",".join(entities) or None,
-            DIGEST_FIELD: text_digest(article.text),
-            "sig": sig,
-            "info": {"category": info.category, "date": info.date, "url": info.url,
-                     "source": info.source, "byline": info.byline, "format": info.format or "text",
-                     "site": info.site},
-        }
-        return {k: v for k, v in doc.items() if v is not None}
+
+def document_fields(corpus: Corpus, stat: FileStat, matcher: MentionMatcher,
+                    fact_articles: dict[str, tuple[str, ...]], sig: str,
+                    problems: list[Problem]) -> dict[str, object] | None:
+    """The values of one article's index fields, or None (with a problem) when it cannot be read."""
+    try:
+        article, found = corpus.read_checked(stat.id)
+    except CorpusError as e:
+        problems.append(Problem(e.path, e.line, e.column, e.message, Severity.WARNING))
+        return None
+    problems.extend(found)
+    info = article.info
+    entities = dict.fromkeys(matcher.find(article.text))
+    entities.update(dict.fromkeys(fact_articles.get(stat.id, ())))
+    doc: dict[str, object] = {
+        "path": stat.id,
+        "title": info.title,
+        "body": article.body,
+        "title_exact": info.title,
+        "body_exact": article.body,
+        "prefix": f"{info.title}\n{article.body}",
+        "category": (info.category or "").lower() or None,
+        "date": parse_date(info.date),
+        "month": _month(info.date),
+        "format": info.format or "text",
+        "site": (info.site or "").lower() or None,
+        "entity": ",".join(entities) or None,
+        DIGEST_FIELD: text_digest(article.text),
+        "sig": sig,
+        "info": {"category": info.category, "date": info.date, "url": info.url,
+                 "source": info.source, "byline": info.byline, "format": info.format or "text",
+                 "site": info.site},
+    }
+    return {k: v for k, v in doc.items() if v is not None}
 
 
 def _month(date: str | None) -> str | None:

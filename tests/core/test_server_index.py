@@ -1,0 +1,184 @@
+"""The shared index on a real PostgreSQL server: the same documents and totals as the embedded index."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from gdexplorer.errors import IndexBusyError, QueryError
+from gdexplorer.explorer import Explorer
+from gdexplorer.model import Progress
+from gdexplorer.search.server.connection import ServerError, connect, redact
+from gdexplorer.search.server.store import ServerIndex
+from tests.pgserver import PASSWORD, Server
+
+SEED_QUERIES = [
+    "hydrogen", "fuel cell", '"fuel cell"', "gu*", "guang*", "title:ehang", "entity:ehang",
+    "date:[2020 TO 2030]", "hydrogen OR evtol NOT car", "the", "category:technology", "NOT hydrogen",
+    "(entity:ehang OR entity:tcl)", '"the development of"',
+]
+# Not yet through the server: the names the one door resolves before parsing ("entity:gac" is the
+# entity whose id is "gac-group"), the workbench fields, and the window's prefix rewriting.
+
+
+def fill(explorer: Explorer, url: str, name: str | None = None) -> ServerIndex:
+    explorer.update_index()
+    explorer.update_server(url, name)
+    return ServerIndex(url, name or explorer.corpus_root.name)
+
+
+def assert_same_totals(explorer: Explorer, server: ServerIndex, queries: list[str]) -> None:
+    for text in queries:
+        embedded = explorer.search(text, limit=10, collapse=False)
+        total, hits = server.search(text, 10)
+        assert total == embedded.total, text
+        assert len(hits) == min(10, total), text
+        if total <= 10:  # all of them: the same documents, whatever the order
+            assert {h.path for h in hits} == {h.path for h in embedded.hits}, text
+
+
+def test_the_seeds_give_the_embedded_index_totals_and_hits(seeds, pg_url):
+    explorer = Explorer(seeds)
+    server = fill(explorer, pg_url)
+    assert_same_totals(explorer, server, SEED_QUERIES)
+    total, hits = server.search("hydrogen", 10)
+    assert total == len(hits) and hits[0].title and hits[0].info["date"] and hits[0].score > 0
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_bbc_totals_equal_the_embedded_index(pg_url, bbc):
+    explorer, _ = bbc
+    server = fill(explorer, pg_url)
+    assert_same_totals(explorer, server, [
+        "oil price", '"US economy"', '"the who"', "US", "will", "gu*", "chi*", "category:business",
+        "blair OR brown NOT election", "title:iraq", "euro*"])
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_chinese_substrings_equal_the_embedded_index(pg_url, chinese):
+    explorer, texts = chinese
+    server = fill(explorer, pg_url)
+    # Single characters and runs that are not words, taken from the articles themselves.
+    body = next(iter(texts.values()))[1]
+    runs = [c for c in body if "\u4e00" <= c <= "\u9fff"][:40]
+    queries = ["济", "经济发展", "北京 OR 上海", "title:中国", runs[0], "".join(runs[5:8]), "".join(runs[10:14])]
+    assert_same_totals(explorer, server, queries)
+
+
+def test_an_update_sends_only_what_changed(seeds, pg_url):
+    explorer = Explorer(seeds)
+    server = fill(explorer, pg_url)
+    articles = sorted((seeds / "articles").glob("*.txt"))
+    articles[0].write_text("Zeppelins over Shenzhen\n\nA zeppelin line opens.\n", encoding="utf-8")
+    (seeds / "articles" / "new.txt").write_text("Airships\n\nZeppelin makers meet.\n", encoding="utf-8")
+    explorer = Explorer(seeds)
+    explorer.update_index()
+    stats = explorer.update_server(pg_url)
+    assert (stats.added, stats.updated, stats.unchanged) == (1, 1, len(articles) - 1)
+    assert server.search("zeppelin", 10)[0] == 2
+    (seeds / "articles" / "new.txt").unlink()
+    explorer = Explorer(seeds)
+    explorer.update_index()
+    assert explorer.update_server(pg_url).deleted == 1
+    assert_same_totals(explorer, server, ["zeppelin", "hydrogen"])
+
+
+def test_corpora_live_side_by_side(seeds, pg_url, tmp_path):
+    explorer = Explorer(seeds)
+    first = fill(explorer, pg_url, "first")
+    (seeds / "articles" / "extra.txt").write_text("Hydrogen\n\nMore hydrogen.\n", encoding="utf-8")
+    second = fill(Explorer(seeds), pg_url, "second")
+    assert second.count("hydrogen") == first.count("hydrogen") + 1
+    assert ServerIndex(pg_url, "third").search("hydrogen", 10) == (0, [])
+
+
+def test_readers_see_the_index_before_the_update_or_after_it_never_half(seeds, pg_url):
+    explorer = Explorer(seeds)
+    server = fill(explorer, pg_url)
+    before = server.count("hydrogen")
+    for i in range(250):  # more than one batch: some rows are written when the update pauses
+        (seeds / "articles" / f"h{i}.txt").write_text(f"Hydrogen {i}\n\nHydrogen story {i}.\n", encoding="utf-8")
+    midway, resume = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def progress(p: Progress) -> None:
+        if p.stage == "Indexing" and p.done >= 220 and not midway.is_set():
+            midway.set()
+            assert resume.wait(30)
+
+    explorer = Explorer(seeds)
+    explorer.update_index()
+    writer = threading.Thread(target=lambda: explorer.update_server(pg_url, progress=progress))
+    writer.start()
+    assert midway.wait(30)
+    seen.append(server.count("hydrogen"))
+    with pytest.raises(IndexBusyError, match="already being updated"):
+        Explorer(seeds).update_server(pg_url)
+    resume.set()
+    writer.join(30)
+    assert seen == [before]
+    assert server.count("hydrogen") == before + 250
+
+
+def test_a_cancelled_update_leaves_the_index_as_it_was(seeds, pg_url):
+    explorer = Explorer(seeds)
+    server = fill(explorer, pg_url)
+    for i in range(60):
+        (seeds / "articles" / f"c{i}.txt").write_text(f"Comet {i}\n\nA comet.\n", encoding="utf-8")
+    cancel = threading.Event()
+    explorer = Explorer(seeds)
+    explorer.update_index()
+
+    def progress(p: Progress) -> None:
+        if p.done >= 50:
+            cancel.set()
+
+    stats = explorer.update_server(pg_url, progress=progress, cancel=cancel)
+    assert stats.cancelled
+    assert server.count("comet") == 0
+    assert explorer.update_server(pg_url).added == 60
+
+
+def test_unsupported_queries_say_so(seeds, pg_url):
+    server = fill(Explorer(seeds), pg_url)
+    with pytest.raises(QueryError, match="fuzzy"):
+        server.search("hydorgen~", 10)
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"password": "wrong"}, "password authentication failed"),
+    ({"database": "missing_db"}, 'database "missing_db" does not exist'),
+])
+def test_a_refused_connection_says_why_without_the_password(pg_server: Server, change, expected):
+    url = pg_server.url(**change)
+    with pytest.raises(ServerError) as caught:
+        connect(url)
+    message = str(caught.value)
+    assert expected in message and f"127.0.0.1:{pg_server.port}" in message
+    assert PASSWORD not in message and "wrong" not in message.replace("(wrong password?)", "")
+
+
+def test_a_server_that_is_not_there(pg_server: Server):
+    url = pg_server.url().replace(f":{pg_server.port}/", ":1/")
+    with pytest.raises(ServerError, match=r"cannot connect to 127\.0\.0\.1:1/postgres: .*refused"):
+        connect(url)
+
+
+def test_passwords_never_show():
+    assert redact("postgresql://ann:s3cret@db.example:5432/news") == "postgresql://ann:***@db.example:5432/news"
+    assert redact("host=db password=s3cret dbname=news") == "host=db password=*** dbname=news"
+    assert redact("host=db password='s 3 cret' dbname=news") == "host=db password=*** dbname=news"
+    assert "s3cret" not in str(ServerError(redact("x postgresql://a:s3cret@h/db")))
+
+
+def test_the_fixture_server_speaks_for_real(pg_url):
+    conn = connect(pg_url)
+    try:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        conn.close()
+    assert Path(__file__).exists()
