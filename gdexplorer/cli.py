@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="corpus folder (articles/, manifest.jsonl, annotations/); default: the bundled seeds")
     common.add_argument("--annotations", type=Path, metavar="DIR",
                         help="annotation folder to use instead of the corpus's own annotations/")
+    common.add_argument("--server", metavar="URL", default=os.environ.get("GDEXPLORER_SERVER") or None,
+                        help="use the shared index on this PostgreSQL server (a libpq string or postgresql:// URL; "
+                             "default: $GDEXPLORER_SERVER) instead of the embedded one: `index` fills it, "
+                             "`search` searches it")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
 
     parser = argparse.ArgumentParser(
@@ -176,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
+        if args.server:
+            print("gdexplorer: the window does not open a server index yet; search it with "
+                  "`gdexplorer search QUERY --server URL`", file=sys.stderr)
+            return Exit.USAGE
         return _open_window(args)
     if args.annotations is not None and not args.annotations.is_dir():
         # Loading nothing from a mistyped folder would pass `check` in CI: a false green.
@@ -221,8 +229,10 @@ def _explorer(args: argparse.Namespace, index: bool = True):
     from gdexplorer.explorer import Explorer
     from gdexplorer.paths import seeds_dir
 
-    explorer = Explorer(args.corpus or seeds_dir(), args.annotations)
+    explorer = Explorer(args.corpus or seeds_dir(), args.annotations, server=getattr(args, "server", None))
     if index:
+        if explorer.serves_shared_index and not getattr(args, "update", False):
+            return explorer  # filled by `gdexplorer index --server`, not by each search
         if not getattr(args, "update", True):
             changed = explorer.index_changes()
             if not changed:
@@ -273,7 +283,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from gdexplorer.explorer import Explorer
     from gdexplorer.paths import seeds_dir
 
-    explorer = Explorer(args.corpus or seeds_dir(), args.annotations)
+    explorer = Explorer(args.corpus or seeds_dir(), args.annotations, server=args.server)
     if args.rebuild:
         explorer.drop_index()
     stats = _update(explorer, quiet=False)

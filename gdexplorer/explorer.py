@@ -76,7 +76,7 @@ if TYPE_CHECKING:
 from gdexplorer.search import buildprotocol
 from gdexplorer.search.engine.spelling import did_you_mean
 from gdexplorer.search.freshness import FreshnessRecord, folders_under, take
-from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for
+from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for, make_schema
 from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
     MAX_QUERY_CHARS,
@@ -138,7 +138,9 @@ class Explorer:
     """A corpus with its annotations and index; what the CLI and the window talk to."""
 
     def __init__(self, corpus_root: Path | str, annotations_dir: Path | str | None = None,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, server: str | None = None) -> None:
+        """``server``: search the shared index on that PostgreSQL server (a libpq string or
+        ``postgresql://`` URL) instead of the embedded one; see ``gdexplorer.search.server``."""
         self._corpus = Corpus(corpus_root)
         if annotations_dir is None:
             self._annotations_dir = self._corpus.default_annotations_dir
@@ -161,6 +163,11 @@ class Explorer:
         self._curator_instance: Any = None
         self._workbench = Workbench()
         self._suggested_memo: tuple[tuple[int, int] | None, dict[str, Any]] | None = None
+        self._server: Any = None
+        if server:
+            from gdexplorer.search.server.store import ServerIndex
+
+            self._server = ServerIndex(server, self._corpus.root.name)
         self.reload_annotations()
 
     def __repr__(self) -> str:
@@ -579,6 +586,8 @@ class Explorer:
 
         A complete update also saves the cheap signals that ``index_changes`` compares.
         """
+        if self._server is not None:
+            return self._server.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
         started = time.time_ns()
         stats = self._index.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
         self._index_problems = stats.problems
@@ -605,6 +614,9 @@ class Explorer:
         an article edited in place, which changes no folder (see ``gdexplorer.search.freshness``);
         ``update_index`` sees it. "" means trust the index as it is; anything else, update it.
         """
+        if self._server is not None:
+            # The shared index is filled by `gdexplorer index --server`, not by each analyst's search.
+            return "" if self._server.is_ready() else "the corpus is not on the server yet"
         generation = self._index.generation()
         if generation is None or not self._index.is_complete():
             return "the index is not built or not complete"
@@ -629,11 +641,21 @@ class Explorer:
         self._freshness.save(generation, take(dict.fromkeys(paths), started_ns))
 
     def index_ready(self) -> bool:
+        if self._server is not None:
+            return bool(self._server.is_ready())
         return self._index.is_usable()
 
     def drop_index(self) -> None:
         """Delete the index, so that the next update builds it from scratch."""
+        if self._server is not None:
+            self._server.drop()
+            return
         self._index.drop()
+
+    @property
+    def serves_shared_index(self) -> bool:
+        """Whether this searches the shared index on a server rather than the embedded one."""
+        return self._server is not None
 
     def build_command(self) -> list[str]:
         """The arguments after the Python executable that build this index in a child process
@@ -657,13 +679,19 @@ class Explorer:
 
     @cached_property
     def _parser(self) -> QueryParser:
+        if self._server is not None:
+            return QueryParser(make_schema(self._language))
         return QueryParser(self._index.schema())
+
+    @property
+    def _language(self) -> str:
+        return str(self._server.language()) if self._server is not None else self._index.language
 
     @property
     def _analyzer(self) -> Any:
         # One per language, kept: the stemmer's cache lives in the analyzer, and a new one per
         # search (every keystroke) started snippet highlighting with a cold cache each time.
-        language = self._index.language
+        language = self._language
         cached = self._analyzers.get(language)
         if cached is None:
             cached = self._analyzers[language] = analyzer_for(language)
@@ -682,7 +710,7 @@ class Explorer:
         ``text`` with filters or facets means every article. ``collapse``: articles with the same
         text are one hit naming the others (``Hit.copies``), and the total counts texts.
         """
-        if not self._index.is_usable():
+        if self._server is None and not self._index.is_usable():
             raise IndexMissingError("the index is not built yet")
         typed = clean_query(text)
         if len(typed) > MAX_QUERY_CHARS:
@@ -714,6 +742,14 @@ class Explorer:
         if filters:
             filter_query = all_of(self._parser.parse(self._resolve_entity_names(f), resolve=self._resolve_set)
                                   for f in filters)
+        if self._server is not None:
+            if not self._server.is_ready():
+                raise IndexMissingError(f"{self.name} is not on {self._server.where} yet: "
+                                        "fill it with `gdexplorer index --server URL`")
+            result = self._server.run(query, text, self._body, self._analyzer, limit=limit, offset=offset,
+                                      with_snippets=snippets, sort=sort, filter_query=filter_query, facets=facets,
+                                      collapse=collapse)
+            return replace(result, filters=tuple(filters)) if filters else result
         try:
             searcher = self._index.searcher()
             result = run_search(searcher, query, text, self._body, self._analyzer, limit=limit, offset=offset,
@@ -857,6 +893,8 @@ class Explorer:
         return {entity_id: counted.get(entity_id.lower(), 0) for entity_id in self._annotations.entities}
 
     def article_count(self) -> int:
+        if self._server is not None:
+            return int(self._server.article_count())
         if not self._index.is_usable():
             return 0
         return self._index.searcher().doc_count()

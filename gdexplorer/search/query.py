@@ -198,18 +198,23 @@ def _why(e: Exception) -> str:
     return message.splitlines()[0][:200]
 
 
-def highlight_terms(searcher: Searcher, query: wq.Query, analyzer: Analyzer | None = None) -> tuple[str, ...]:
+def highlight_terms(searcher: Searcher | None, query: wq.Query, analyzer: Analyzer | None = None) -> tuple[str, ...]:
     """The indexed words the query matches in title/body, expanded for prefix and fuzzy terms.
+
+    Without a ``searcher`` (the server backend) a prefix is highlighted as typed ("gu*"), as the
+    window's prefixes are, rather than expanded over the index's words.
 
     A word matched in an exact field is given as the stemmed fields' term (what ``analyzer`` makes
     of it), which snippets and highlighting look for; a phrase, or a CJK run, as one term that
     they find as written (``snippets.phrase_term``).
     """
     terms: dict[str, None] = {}
-    reader = searcher.reader()
+    reader = searcher.reader() if searcher is not None else None
     for leaf in query.leaves():
         field = leaf.field()
         mark = getattr(leaf, "highlight", "")
+        if not mark and reader is None and isinstance(leaf, wq.Prefix):
+            mark = f"{leaf.text}*"
         if mark:  # a prefix, matched in the text as written (snippets.phrase_pattern)
             terms[mark] = None
             continue
@@ -218,6 +223,10 @@ def highlight_terms(searcher: Searcher, query: wq.Query, analyzer: Analyzer | No
             terms.update(dict.fromkeys(_exact_terms([str(w) for w in words], analyzer)))
             continue
         if field not in ("title", "body"):
+            continue
+        if reader is None:
+            if isinstance(leaf, wq.Term):
+                terms[str(leaf.text)] = None
             continue
         try:
             # Bounded: a two-letter prefix can expand to thousands of words.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
 import pytest
 
-from gdexplorer.errors import IndexBusyError, QueryError
+from gdexplorer.errors import IndexBusyError, IndexMissingError, QueryError
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import Progress
 from gdexplorer.search.server.connection import ServerError, connect, redact
@@ -182,3 +183,53 @@ def test_the_fixture_server_speaks_for_real(pg_url):
     finally:
         conn.close()
     assert Path(__file__).exists()
+
+
+def test_the_one_door_searches_the_server_as_it_searches_the_embedded_index(seeds, pg_url):
+    embedded = Explorer(seeds)
+    embedded.update_index()
+    shared = Explorer(seeds, server=pg_url)
+    assert shared.serves_shared_index and not shared.index_ready()
+    with pytest.raises(IndexMissingError, match=r"not on 127\.0\.0\.1:.* yet"):
+        shared.search("hydrogen")
+    assert shared.update_index().added == shared.article_count() == embedded.article_count()
+    for text, filters in [("hydrogen", ()), ("gu*", ()), ('"fuel cell"', ()), ("", ("entity:ehang",)),
+                          ("development", ("date:[2024 TO 2025]",))]:
+        a = embedded.search(text, filters=filters, facets=True)
+        b = shared.search(text, filters=filters, facets=True)
+        assert (b.total, b.collapsed, b.filters) == (a.total, a.collapsed, a.filters), text
+        assert {h.path for h in b.hits} == {h.path for h in a.hits}, text
+        assert b.facets is not None and a.facets is not None
+        assert (b.facets.categories, b.facets.months, sorted(b.facets.entities)) == (
+            a.facets.categories, a.facets.months, sorted(a.facets.entities)), text
+    hit = shared.search("hydrogen").hits[0]
+    assert any(segment.match for segment in hit.snippet), "a snippet with the word marked, cut from the file"
+
+
+def test_the_cli_fills_and_searches_the_server_without_showing_the_password(seeds, pg_url, capsys):
+    from gdexplorer.cli import main
+
+    assert main(["search", "hydrogen", "--corpus", str(seeds), "--server", pg_url]) == 1
+    assert "fill it with `gdexplorer index --server URL`" in capsys.readouterr().err
+    assert main(["index", "--corpus", str(seeds), "--server", pg_url]) == 0
+    out, err = capsys.readouterr()
+    assert "2 added" in out and PASSWORD not in out + err
+    assert main(["search", "hydrogen", "--corpus", str(seeds), "--server", pg_url, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["total"] == 2 and PASSWORD not in out + err
+    wrong = pg_url.replace(PASSWORD, "not-it")
+    assert main(["search", "hydrogen", "--corpus", str(seeds), "--server", wrong]) == 1
+    err = capsys.readouterr().err
+    assert "password authentication failed" in err and "not-it" not in err
+
+
+def test_the_server_comes_from_the_environment(seeds, pg_url, capsys, monkeypatch):
+    from gdexplorer.cli import main
+
+    monkeypatch.setenv("GDEXPLORER_SERVER", pg_url)
+    assert main(["index", "--corpus", str(seeds)]) == 0
+    capsys.readouterr()
+    assert main(["search", "fuel cell", "--corpus", str(seeds), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 2
+    assert main(["--corpus", str(seeds)]) == 2  # the window cannot open a server index yet: said, not half-done
+    assert "does not open a server index yet" in capsys.readouterr().err

@@ -27,12 +27,13 @@ from whoosh.analysis.analyzers import Analyzer
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.errors import IndexBusyError, Problem, Severity
-from gdexplorer.model import IndexStats, Progress
-from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, make_schema
-from gdexplorer.search.query import QueryParser
+from gdexplorer.model import Facets, Hit, IndexStats, Progress, SearchResult, Snippet
+from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, info_from_stored, make_schema
+from gdexplorer.search.query import QueryParser, highlight_terms
 from gdexplorer.search.server.connection import ServerError, connect, describe
 from gdexplorer.search.server.translate import RANKED, TEXT_COLUMNS, condition, lexeme, ranked_terms
 from gdexplorer.search.signatures import doc_signatures
+from gdexplorer.search.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ class ServerIndex:
                            [self.name]).fetchone()
         if row is not None and row[1] == SCHEMA_VERSION:
             return int(row[0]), False, ""
-        reason = "no index on the server yet" if row is None else "the index was built by another version"
+        reason = "no index yet" if row is None else "the index was built by another version"
         conn.execute("DELETE FROM gdx_corpus WHERE name = %s", [self.name])
         new = conn.execute("INSERT INTO gdx_corpus (name, language, schema_version) VALUES (%s, %s, %s) RETURNING id",
                            [self.name, detect_language(corpus, files), SCHEMA_VERSION]).fetchone()
@@ -262,12 +263,19 @@ class ServerIndex:
 
     # -- searching --------------------------------------------------------------------------
 
+    def language(self) -> str:
+        """The corpus's language as its indexer detected it ("en" while it is not on the server)."""
+        try:
+            row = self._connection().execute("SELECT language FROM gdx_corpus WHERE name = %s", [self.name]).fetchone()
+        except pg_errors.UndefinedTable:
+            return "en"
+        return str(row[0]) if row else "en"
+
     def _parsed(self, conn: Any, query: str | wq.Query) -> wq.Query:
         """A query as text is parsed as the embedded index parses it, with the corpus's analyzers."""
         if not isinstance(query, str):
             return query
-        row = conn.execute("SELECT language FROM gdx_corpus WHERE name = %s", [self.name]).fetchone()
-        language = str(row[0]) if row else "en"
+        language = self.language()
         if self._parser is None or self._parser[0] != language:
             self._parser = (language, QueryParser(make_schema(language)))
         return self._parser[1].parse(query)
@@ -289,15 +297,7 @@ class ServerIndex:
             return 0, []
         query = self._parsed(conn, query)
         where = condition(query)
-        terms = ranked_terms(query)
-        score_parts: list[sql.Composable] = []
-        score_params: list[object] = []
-        for name, weight in RANKED.items():
-            if terms[name]:
-                score_parts.append(sql.SQL("{} * ts_rank({}, %s::tsquery)").format(
-                    sql.Literal(weight), sql.Identifier(TEXT_COLUMNS[name])))
-                score_params.append(" | ".join(lexeme(t) for t in dict.fromkeys(terms[name])))
-        score = sql.SQL(" + ").join(score_parts) if score_parts else sql.SQL("0")
+        score, score_params = self._score(query)
         statement = sql.SQL(
             "SELECT path, title, info, {score} AS score, count(*) OVER () FROM gdx_document"
             " WHERE corpus = %s AND ({where}) ORDER BY score DESC, path LIMIT %s").format(score=score, where=where.text)
@@ -306,6 +306,106 @@ class ServerIndex:
             return 0, []
         total = int(rows[0][4]) if limit else self.count(query)
         return total, [ServerHit(r[0], r[1], r[2], float(r[3])) for r in rows]
+
+    def run(self, query: wq.Query, text: str, read_body: Callable[[str], str | None], analyzer: Analyzer,
+            limit: int = 20, offset: int = 0, with_snippets: bool = True, sort: str = "relevance",
+            filter_query: wq.Query | None = None, facets: bool = False, collapse: bool = True) -> SearchResult:
+        """What ``gdexplorer.search.query.run_search`` gives for the embedded index, from the server.
+
+        The same totals (texts, with ``collapse``), hits with their copies, facet counts over every
+        match, and snippets cut from the article files for the returned hits only.
+        """
+        started = time.perf_counter()
+        conn = self._connection()
+        corpus_id = self._corpus_id(conn)
+        terms = highlight_terms(None, query, analyzer)
+        if corpus_id is None:
+            return SearchResult(text, 0, 0.0, terms=terms)
+        where = condition(query)
+        params: list[object] = [corpus_id, *where.params]
+        if filter_query is not None:
+            extra = condition(filter_query)
+            where = type(where)(sql.SQL("({}) AND ({})").format(where.text, extra.text), [])
+            params += extra.params
+        score, score_params = self._score(query)
+        # A text's copies (the same digest) are one hit: the best of them, naming the others.
+        group = sql.SQL("coalesce(digest::text, 'p:' || path)" if collapse else "path")
+        order = {"newest": "date DESC NULLS LAST, score DESC, path", "oldest": "date ASC NULLS LAST, score DESC, path"}
+        statement = sql.SQL(
+            "WITH m AS (SELECT path, title, info, entity, date, {group} AS grp, {score} AS score"
+            "  FROM gdx_document WHERE corpus = %s AND ({where})),"
+            " g AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY score DESC, path) AS r,"
+            "  array_agg(path) OVER (PARTITION BY grp) AS paths FROM m)"
+            " SELECT path, title, info, entity, score, paths, count(*) OVER (), (SELECT count(*) FROM m)"
+            " FROM g WHERE r = 1 ORDER BY {order} LIMIT %s OFFSET %s").format(
+                group=group, score=score, where=where.text,
+                order=sql.SQL(order.get(sort, "score DESC, path")))
+        rows = self._run(conn, statement, [*score_params, *params, max(limit, 1), offset]).fetchall()
+        total = int(rows[0][6]) if rows else self._total(conn, group, where, params)
+        matched = int(rows[0][7]) if rows else total
+        hits = []
+        for position, (path, title, info, entity, value, paths, _, _) in enumerate(rows[:limit], start=offset + 1):
+            article = info_from_stored({"path": path, "title": title, "info": info})
+            snippet: Snippet = make_snippet(read_body(path) or "", terms, analyzer) if with_snippets else ()
+            others = tuple(sorted(p for p in paths if p != path))
+            hits.append(Hit(article, float(value), position, snippet, tuple(entity), others))
+        counted = self._facets(conn, where, params) if facets else None
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(text, total, took, tuple(hits), terms, False, counted, collapsed=matched - total)
+
+    @staticmethod
+    def _score(query: wq.Query) -> tuple[sql.Composable, list[object]]:
+        terms = ranked_terms(query)
+        parts: list[sql.Composable] = []
+        params: list[object] = []
+        for name, weight in RANKED.items():
+            if terms[name]:
+                parts.append(sql.SQL("{} * ts_rank({}, %s::tsquery)").format(
+                    sql.Literal(weight), sql.Identifier(TEXT_COLUMNS[name])))
+                params.append(" | ".join(lexeme(t) for t in dict.fromkeys(terms[name])))
+        return (sql.SQL(" + ").join(parts) if parts else sql.SQL("0.0")), params
+
+    def _total(self, conn: Any, group: sql.Composable, where: Any, params: list[object]) -> int:
+        statement = sql.SQL("SELECT count(DISTINCT {}) FROM gdx_document WHERE corpus = %s AND ({})").format(
+            group, where.text)
+        return int(self._run(conn, statement, params).fetchone()[0])
+
+    def _facets(self, conn: Any, where: Any, params: list[object]) -> Facets:
+        started = time.perf_counter()
+        base = sql.SQL("FROM gdx_document WHERE corpus = %s AND ({})").format(where.text)
+
+        def counts(column: str, by_value: bool = False) -> tuple[tuple[str, int], ...]:
+            statement = sql.SQL("SELECT {c}, count(*) {base} AND {c} IS NOT NULL GROUP BY {c}").format(
+                c=sql.Identifier(column), base=base)
+            rows = [(str(v), int(n)) for v, n in self._run(conn, statement, params).fetchall()]
+            return tuple(sorted(rows, key=(lambda r: r[0]) if by_value else (lambda r: (-r[1], r[0]))))
+
+        statement = sql.SQL(
+            "SELECT e, count(*) FROM gdx_document, unnest(entity) AS e WHERE corpus = %s AND ({}) GROUP BY e"
+        ).format(where.text)
+        entities = sorted(((str(e), int(n)) for e, n in self._run(conn, statement, params).fetchall()),
+                          key=lambda r: (-r[1], r[0]))
+        return Facets(categories=counts("category"), months=counts("month", by_value=True),
+                      entities=tuple(entities), seconds=time.perf_counter() - started,
+                      formats=counts("format"), sites=counts("site"))
+
+    def drop(self) -> None:
+        """Delete this corpus from the server (its documents go with it)."""
+        conn = self._connection()
+        try:
+            conn.execute("DELETE FROM gdx_corpus WHERE name = %s", [self.name])
+        except pg_errors.UndefinedTable:
+            return
+
+    def article_count(self) -> int:
+        conn = self._connection()
+        corpus_id = self._corpus_id(conn)
+        if corpus_id is None:
+            return 0
+        return int(conn.execute("SELECT count(*) FROM gdx_document WHERE corpus = %s", [corpus_id]).fetchone()[0])
+
+    def is_ready(self) -> bool:
+        return self._corpus_id(self._connection()) is not None
 
     def _run(self, conn: Any, statement: sql.Composable, params: list[object]) -> Any:
         try:

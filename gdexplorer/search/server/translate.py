@@ -98,6 +98,9 @@ class _Translator:
     def _join(self, op: str, children: list[wq.Query], empty: str) -> Condition:
         if not children:
             return Condition(sql.SQL(empty))
+        if op == "OR" and all(isinstance(c, wq.Term) and c.fieldname == "path" for c in children):
+            # A workbench set (tag:, starred:): one array, not thousands of ORs.
+            return Condition(sql.SQL("path = ANY(%s)"), [[str(c.text) for c in children]])
         parts = [self.node(child) for child in children]
         text = sql.SQL(f" {op} ").join(sql.SQL("({})").format(p.text) for p in parts)
         return Condition(text, [param for p in parts for param in p.params])
