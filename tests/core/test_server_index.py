@@ -13,7 +13,7 @@ from gdexplorer.explorer import Explorer
 from gdexplorer.model import Progress
 from gdexplorer.search.server.connection import ServerError, connect, redact
 from gdexplorer.search.server.store import ServerIndex
-from tests.pgserver import PASSWORD, Server
+from tests.pgserver import PASSWORD, Server, running_server, standby_of
 
 SEED_QUERIES = [
     "hydrogen", "fuel cell", '"fuel cell"', "gu*", "guang*", "title:ehang", "entity:ehang",
@@ -233,3 +233,34 @@ def test_the_server_comes_from_the_environment(seeds, pg_url, capsys, monkeypatc
     assert json.loads(capsys.readouterr().out)["total"] == 2
     assert main(["--corpus", str(seeds)]) == 2  # the window cannot open a server index yet: said, not half-done
     assert "does not open a server index yet" in capsys.readouterr().err
+
+
+def test_a_restarted_server_is_reconnected_to(seeds):
+    with running_server() as server:
+        shared = Explorer(seeds, server=server.url())
+        shared.update_index()
+        assert shared.search("hydrogen").total == 2
+        server.ctl("restart")  # the connection the explorer holds is gone
+        assert shared.search("hydrogen").total == 2
+        server.ctl("stop")
+        with pytest.raises(ServerError, match=r"127\.0\.0\.1:\d+/postgres"):
+            shared.search("hydrogen")
+        server.ctl("start")
+        assert shared.search("fuel cell").total == 2  # back without reopening anything
+
+
+def test_reads_go_to_a_standby_and_go_on_when_the_primary_stops(seeds):
+    with running_server() as primary, standby_of(primary) as standby:
+        Explorer(seeds, server=primary.url()).update_index()  # committed on the standby too (remote_apply)
+        hosts = f"127.0.0.1:{primary.port},127.0.0.1:{standby.port}"
+        shared = Explorer(seeds, server=f"postgresql://postgres:{PASSWORD}@{hosts}/postgres"
+                                        "?target_session_attrs=prefer-standby")
+        assert shared.search("hydrogen").total == 2
+        assert ServerIndex(f"postgresql://postgres:{PASSWORD}@{hosts}/postgres?target_session_attrs=prefer-standby",
+                           seeds.name).role() == "standby"
+        primary.ctl("stop")
+        assert shared.search("hydrogen").total == 2
+        assert shared.search('"fuel cell"').total == 1
+        with pytest.raises(ServerError, match=r"updating the index|read-only|cannot connect"):
+            (seeds / "articles" / "late.txt").write_text("Late\n\nHydrogen late.\n", encoding="utf-8")
+            Explorer(seeds, server=f"postgresql://postgres:{PASSWORD}@{hosts}/postgres").update_index()

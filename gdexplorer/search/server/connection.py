@@ -57,7 +57,7 @@ def connect(url: str, **options: Any) -> Any:
     try:
         connection = psycopg.connect(url, connect_timeout=10, application_name="gdexplorer", **options)
     except psycopg.OperationalError as e:
-        raise ServerError(f"cannot connect to {where}: {_reason(str(e))}") from None
+        raise ServerError(f"cannot connect to {where}: {reason(str(e))}") from None
     version = connection.info.server_version
     if version < MIN_SERVER_VERSION:
         connection.close()
@@ -65,7 +65,7 @@ def connect(url: str, **options: Any) -> Any:
     return connection
 
 
-def _reason(message: str) -> str:
+def reason(message: str) -> str:
     """Why libpq failed (refused, password, database), and its hint, without the secrets."""
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     if not lines:

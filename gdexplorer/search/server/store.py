@@ -9,6 +9,8 @@ a second indexer fail at once with the embedded index's "busy" message.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -17,8 +19,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
+import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 from whoosh import query as wq
@@ -30,7 +33,7 @@ from gdexplorer.errors import IndexBusyError, Problem, Severity
 from gdexplorer.model import Facets, Hit, IndexStats, Progress, SearchResult, Snippet
 from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, info_from_stored, make_schema
 from gdexplorer.search.query import QueryParser, highlight_terms
-from gdexplorer.search.server.connection import ServerError, connect, describe
+from gdexplorer.search.server.connection import ServerError, connect, describe, reason
 from gdexplorer.search.server.translate import RANKED, TEXT_COLUMNS, condition, lexeme, ranked_terms
 from gdexplorer.search.signatures import doc_signatures
 from gdexplorer.search.snippets import make_snippet
@@ -81,6 +84,27 @@ CREATE INDEX IF NOT EXISTS gdx_document_date ON gdx_document (corpus, date);
 """
 
 ProgressCallback = Callable[[Progress], None]
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _reconnecting(method: Callable[Concatenate[ServerIndex, P], T]) -> Callable[Concatenate[ServerIndex, P], T]:
+    """Run a read again, once, on a new connection when the old one was lost (a server restart,
+    a failover to a standby, the network); after that, one ``ServerError`` saying so."""
+
+    @functools.wraps(method)
+    def wrapper(self: ServerIndex, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except psycopg.OperationalError:
+            self.close()
+        try:
+            return method(self, *args, **kwargs)
+        except psycopg.OperationalError as e:
+            self.close()
+            raise ServerError(f"lost the connection to {self.where}: {reason(str(e))}") from None
+
+    return wrapper
 
 
 def tsvector(analyzer: Analyzer, value: str) -> str:
@@ -121,8 +145,9 @@ class ServerIndex:
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
-            conn.close()
             self._local.conn = None
+            with contextlib.suppress(psycopg.Error):
+                conn.close()
 
     def _corpus_id(self, conn: Any) -> int | None:
         try:
@@ -141,7 +166,8 @@ class ServerIndex:
         facts = fact_articles or {}
         report(Progress(0, 0, "Scanning articles"))
         files = corpus.scan()
-        conn = connect(self.url)  # its own transaction, apart from the searching connection
+        # Its own connection, to a server that takes writes: of several hosts listed, the primary.
+        conn = connect(self.url, target_session_attrs="read-write")
         try:
             with conn.transaction():
                 self._create_tables(conn)
@@ -263,6 +289,7 @@ class ServerIndex:
 
     # -- searching --------------------------------------------------------------------------
 
+    @_reconnecting
     def language(self) -> str:
         """The corpus's language as its indexer detected it ("en" while it is not on the server)."""
         try:
@@ -280,6 +307,7 @@ class ServerIndex:
             self._parser = (language, QueryParser(make_schema(language)))
         return self._parser[1].parse(query)
 
+    @_reconnecting
     def count(self, query: str | wq.Query) -> int:
         conn = self._connection()
         corpus_id = self._corpus_id(conn)
@@ -289,6 +317,7 @@ class ServerIndex:
         statement = sql.SQL("SELECT count(*) FROM gdx_document WHERE corpus = %s AND ({})").format(where.text)
         return int(self._run(conn, statement, [corpus_id, *where.params]).fetchone()[0])
 
+    @_reconnecting
     def search(self, query: str | wq.Query, limit: int = 10) -> tuple[int, list[ServerHit]]:
         """The total and the best ``limit`` hits: title words count twice, as in the embedded index."""
         conn = self._connection()
@@ -307,6 +336,7 @@ class ServerIndex:
         total = int(rows[0][4]) if limit else self.count(query)
         return total, [ServerHit(r[0], r[1], r[2], float(r[3])) for r in rows]
 
+    @_reconnecting
     def run(self, query: wq.Query, text: str, read_body: Callable[[str], str | None], analyzer: Analyzer,
             limit: int = 20, offset: int = 0, with_snippets: bool = True, sort: str = "relevance",
             filter_query: wq.Query | None = None, facets: bool = False, collapse: bool = True) -> SearchResult:
@@ -389,6 +419,7 @@ class ServerIndex:
                       entities=tuple(entities), seconds=time.perf_counter() - started,
                       formats=counts("format"), sites=counts("site"))
 
+    @_reconnecting
     def drop(self) -> None:
         """Delete this corpus from the server (its documents go with it)."""
         conn = self._connection()
@@ -397,6 +428,7 @@ class ServerIndex:
         except pg_errors.UndefinedTable:
             return
 
+    @_reconnecting
     def article_count(self) -> int:
         conn = self._connection()
         corpus_id = self._corpus_id(conn)
@@ -404,12 +436,20 @@ class ServerIndex:
             return 0
         return int(conn.execute("SELECT count(*) FROM gdx_document WHERE corpus = %s", [corpus_id]).fetchone()[0])
 
+    @_reconnecting
+    def role(self) -> str:
+        """"standby" when searches are answered by a read-only replica, else "primary"."""
+        return "standby" if self._connection().execute("SELECT pg_is_in_recovery()").fetchone()[0] else "primary"
+
+    @_reconnecting
     def is_ready(self) -> bool:
         return self._corpus_id(self._connection()) is not None
 
     def _run(self, conn: Any, statement: sql.Composable, params: list[object]) -> Any:
         try:
             return conn.execute(statement, params)
+        except psycopg.OperationalError:
+            raise  # the connection, not the query: _reconnecting tries again
         except pg_errors.Error as e:
             raise ServerError(f"the search on {self.where} failed: {e.diag.message_primary or e}") from None
 
