@@ -264,3 +264,25 @@ def test_reads_go_to_a_standby_and_go_on_when_the_primary_stops(seeds):
         with pytest.raises(ServerError, match=r"updating the index|read-only|cannot connect"):
             (seeds / "articles" / "late.txt").write_text("Late\n\nHydrogen late.\n", encoding="utf-8")
             Explorer(seeds, server=f"postgresql://postgres:{PASSWORD}@{hosts}/postgres").update_index()
+
+
+def test_a_rebuild_from_scratch_keeps_answering_with_the_old_documents(seeds, pg_url):
+    explorer = Explorer(seeds)
+    server = fill(explorer, pg_url)
+    before = server.count("hydrogen")
+    midway, resume = threading.Event(), threading.Event()
+
+    def progress(p: Progress) -> None:
+        if p.stage == "Indexing" and p.done >= 1 and not midway.is_set():
+            midway.set()
+            assert resume.wait(30)
+
+    shared = Explorer(seeds, server=pg_url)
+    shared.drop_index()  # `gdexplorer index --rebuild --server URL`
+    writer = threading.Thread(target=lambda: shared.update_index(progress))
+    writer.start()
+    assert midway.wait(30)
+    during = Explorer(seeds, server=pg_url).search("hydrogen").total
+    resume.set()
+    writer.join(30)
+    assert during == before == server.count("hydrogen")

@@ -134,6 +134,7 @@ class ServerIndex:
         self.where = describe(url)
         self._local = threading.local()  # a connection per thread: psycopg's are not shared safely
         self._parser: tuple[str, QueryParser] | None = None
+        self._rebuild = False
 
     def _connection(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -208,6 +209,7 @@ class ServerIndex:
                 self._write(conn, rows, problems)
                 conn.execute("UPDATE gdx_corpus SET updated = now(), mentions = %s WHERE id = %s",
                              [matcher.signature, corpus_id])
+            self._rebuild = False
         except _Cancelled:
             return IndexStats(seconds=time.perf_counter() - started, cancelled=True)
         except pg_errors.Error as e:
@@ -238,9 +240,10 @@ class ServerIndex:
     def _corpus_row(self, conn: Any, corpus: Corpus, files: dict[str, Any]) -> tuple[int, bool, str]:
         row = conn.execute("SELECT id, schema_version FROM gdx_corpus WHERE name = %s FOR UPDATE",
                            [self.name]).fetchone()
-        if row is not None and row[1] == SCHEMA_VERSION:
+        if row is not None and row[1] == SCHEMA_VERSION and not self._rebuild:
             return int(row[0]), False, ""
-        reason = "no index yet" if row is None else "the index was built by another version"
+        reason = ("no index yet" if row is None else "asked to rebuild" if self._rebuild
+                  else "the index was built by another version")
         conn.execute("DELETE FROM gdx_corpus WHERE name = %s", [self.name])
         new = conn.execute("INSERT INTO gdx_corpus (name, language, schema_version) VALUES (%s, %s, %s) RETURNING id",
                            [self.name, detect_language(corpus, files), SCHEMA_VERSION]).fetchone()
@@ -419,14 +422,10 @@ class ServerIndex:
                       entities=tuple(entities), seconds=time.perf_counter() - started,
                       formats=counts("format"), sites=counts("site"))
 
-    @_reconnecting
     def drop(self) -> None:
-        """Delete this corpus from the server (its documents go with it)."""
-        conn = self._connection()
-        try:
-            conn.execute("DELETE FROM gdx_corpus WHERE name = %s", [self.name])
-        except pg_errors.UndefinedTable:
-            return
+        """Make the next update build this corpus from scratch: in its own transaction, so that
+        searches see the old documents until the new ones are all there (never an empty corpus)."""
+        self._rebuild = True
 
     @_reconnecting
     def article_count(self) -> int:

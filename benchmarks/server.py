@@ -1,0 +1,162 @@
+"""The shared PostgreSQL index beside the embedded one: build, query latency, and 8 clients during indexing.
+
+    python benchmarks/server.py CORPUS [--server URL] [--cache DIR] [--repeats 3] [--clients 8]
+
+CORPUS is any corpus folder (the spliced ones bench.py makes: corpus-20000, corpus-100000). Without
+--server, a PostgreSQL of its own is started for the run (tests/pgserver.py: initdb in a temporary
+folder, fsync off as for the tests; say so when you quote figures). Same machine, same run, same query
+mix (benchmarks/queries.txt without fuzzy words, which the server does not take yet):
+
+- build: the embedded index (one process, as `gdexplorer index` runs it) and the server's fill;
+- first-time: each query once, in a fresh Explorer (embedded: posting cache cold; server: a new
+  connection, the server's own caches as the build left them);
+- warm: the mix repeated, p50/p95;
+- concurrency: N client processes search the server in a loop while another process fills it again from
+  scratch; throughput, p95 and errors (readers must never fail or see a half-filled index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def load_mix() -> list[str]:
+    mix = []
+    for line in (REPO / "benchmarks" / "queries.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, query = (part.strip() for part in line.split("|")[:2])
+        if kind not in ("keystroke", "fuzzy"):
+            mix.append(query)
+    return mix
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(run, queries: list[str]) -> tuple[list[float], dict[str, int]]:
+    times, totals = [], {}
+    for q in queries:
+        t = time.perf_counter()
+        totals[q] = run(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return times, totals
+
+
+def client(url: str, corpus: str, queries: list[str], stop_at: float, out: multiprocessing.Queue) -> None:
+    from gdexplorer.explorer import Explorer
+
+    explorer = Explorer(corpus, server=url)
+    times, errors, totals = [], 0, []
+    while time.time() < stop_at:
+        for q in queries:
+            t = time.perf_counter()
+            try:
+                totals.append(explorer.search(q, limit=10).total)
+            except Exception as e:
+                errors += 1
+                print(f"client error: {type(e).__name__}: {e}", file=sys.stderr)
+            times.append((time.perf_counter() - t) * 1000)
+    out.put((times, errors))
+
+
+def refill(url: str, corpus: str) -> None:
+    from gdexplorer.explorer import Explorer
+
+    explorer = Explorer(corpus, server=url)
+    explorer.drop_index()
+    explorer.update_index()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--server", help="an existing server (default: start one for the run)")
+    parser.add_argument("--cache", type=Path, help="the embedded index's cache folder (kept between runs)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    args = parser.parse_args()
+    from gdexplorer.explorer import Explorer
+    from tests.pgserver import running_server
+
+    corpus = str(args.corpus)
+    mix = load_mix()
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="gdx-bench-cache-"))
+    figures: dict[str, object] = {"corpus": corpus, "queries": len(mix)}
+
+    def run(url: str) -> None:
+        embedded = Explorer(corpus, cache_dir=cache)
+        t = time.perf_counter()
+        stats = embedded.update_index()
+        figures["embedded_build_s"] = round(time.perf_counter() - t, 1)
+        figures["articles"] = embedded.article_count()
+        print(f"embedded: {stats.added} added in {figures['embedded_build_s']} s", flush=True)
+        shared = Explorer(corpus, server=url)
+        shared.drop_index()
+        t = time.perf_counter()
+        stats = shared.update_index()
+        figures["server_build_s"] = round(time.perf_counter() - t, 1)
+        print(f"server: {stats.added} added in {figures['server_build_s']} s", flush=True)
+
+        first_e, totals_e = timed(lambda q: Explorer(corpus, cache_dir=cache).search(q, limit=10).total, mix)
+        first_s, totals_s = timed(lambda q: Explorer(corpus, server=url).search(q, limit=10).total, mix)
+        warm_e: list[float] = []
+        warm_s: list[float] = []
+        for _ in range(args.repeats):
+            warm_e += timed(lambda q: embedded.search(q, limit=10).total, mix)[0]
+            warm_s += timed(lambda q: shared.search(q, limit=10).total, mix)[0]
+        figures["differing_totals"] = {q: [totals_e[q], totals_s[q]] for q in mix if totals_e[q] != totals_s[q]}
+        for name, values in (("embedded_first", first_e), ("server_first", first_s),
+                             ("embedded_warm", warm_e), ("server_warm", warm_s)):
+            figures[name] = {"p50": round(statistics.median(values), 1), "p95": round(pct(values, 0.95), 1)}
+            print(f"{name:15} p50 {figures[name]['p50']:7.1f} ms  p95 {figures[name]['p95']:7.1f} ms", flush=True)
+
+        # Readers during a fill from scratch: the old index answers until the new one commits.
+        ctx = multiprocessing.get_context("spawn")
+        out: multiprocessing.Queue = ctx.Queue()
+        writer = ctx.Process(target=refill, args=(url, corpus))
+        t = time.time()
+        writer.start()
+        clients = [ctx.Process(target=client, args=(url, corpus, mix, t + figures["server_build_s"] + 5, out))
+                   for _ in range(args.clients)]
+        for c in clients:
+            c.start()
+        results = [out.get() for _ in clients]
+        for c in clients:
+            c.join()
+        writer.join()
+        times = [x for r in results for x in r[0]]
+        elapsed = time.time() - t
+        figures["concurrent"] = {
+            "clients": args.clients, "searches": len(times), "per_s": round(len(times) / elapsed, 1),
+            "p95": round(pct(times, 0.95), 1), "errors": sum(r[1] for r in results), "writer_exit": writer.exitcode}
+        print(f"concurrent: {figures['concurrent']}", flush=True)
+
+    if args.server:
+        run(args.server)
+    else:
+        with running_server() as server:
+            run(server.url())
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.exit(main())
