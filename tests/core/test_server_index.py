@@ -55,7 +55,7 @@ def test_bbc_totals_equal_the_embedded_index(pg_url, bbc):
     server = fill(explorer, pg_url)
     assert_same_totals(explorer, server, [
         "oil price", '"US economy"', '"the who"', "US", "will", "gu*", "chi*", "category:business",
-        "blair OR brown NOT election", "title:iraq", "euro*"])
+        "blair OR brown NOT election", "title:iraq", "euro*", "goverment~", "econmy~ growth"])
 
 
 @pytest.mark.slow
@@ -144,10 +144,14 @@ def test_a_cancelled_update_leaves_the_index_as_it_was(seeds, pg_url):
     assert explorer.update_server(pg_url).added == 60
 
 
-def test_unsupported_queries_say_so(seeds, pg_url):
-    server = fill(Explorer(seeds), pg_url)
-    with pytest.raises(QueryError, match="fuzzy"):
-        server.search("hydorgen~", 10)
+def test_fuzzy_words_expand_over_the_same_words(seeds, pg_url):
+    explorer = Explorer(seeds)
+    server = fill(explorer, pg_url)
+    assert_same_totals(explorer, server, ["hydorgen~", "hydrgen~2", "guangdog~ vehicle~", "title:guangdong~",
+                                          "zzyzx~"])
+    assert server.count("hydorgen~") > 0
+    with pytest.raises(QueryError, match="titles and bodies"):
+        server.search("category:technolgy~", 10)
 
 
 @pytest.mark.parametrize(("change", "expected"), [

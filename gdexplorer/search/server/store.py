@@ -26,6 +26,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
+from whoosh.reading import distance
 
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
@@ -34,7 +35,7 @@ from gdexplorer.model import Facets, Hit, IndexStats, Progress, SearchResult, Sn
 from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, info_from_stored, make_schema
 from gdexplorer.search.query import QueryParser, highlight_terms
 from gdexplorer.search.server.connection import ServerError, connect, describe, reason
-from gdexplorer.search.server.translate import RANKED, TEXT_COLUMNS, condition, lexeme, ranked_terms
+from gdexplorer.search.server.translate import RANKED, TEXT_COLUMNS, WordLookup, condition, lexeme, ranked_terms
 from gdexplorer.search.signatures import doc_signatures
 from gdexplorer.search.snippets import make_snippet
 
@@ -81,7 +82,18 @@ CREATE INDEX IF NOT EXISTS gdx_document_body_x ON gdx_document USING gin (body_x
 CREATE INDEX IF NOT EXISTS gdx_document_prefix_t ON gdx_document USING gin (prefix_t);
 CREATE INDEX IF NOT EXISTS gdx_document_entity ON gdx_document USING gin (entity);
 CREATE INDEX IF NOT EXISTS gdx_document_date ON gdx_document (corpus, date);
+-- The words of the ranked fields, for fuzzy words (word~): as Whoosh does, the words sharing the
+-- typed prefix are read in order ("C": byte order, so a prefix is a range) and measured here.
+-- Words of deleted documents stay: they only widen an OR by words that match nothing.
+CREATE TABLE IF NOT EXISTS gdx_word (
+    corpus integer NOT NULL REFERENCES gdx_corpus (id) ON DELETE CASCADE,
+    field text NOT NULL,
+    word text COLLATE "C" NOT NULL,
+    PRIMARY KEY (corpus, field, word)
+);
 """
+# The fields whose words fuzzy terms expand over.
+WORD_FIELDS = ("title", "body")
 
 ProgressCallback = Callable[[Progress], None]
 P = ParamSpec("P")
@@ -107,13 +119,16 @@ def _reconnecting(method: Callable[Concatenate[ServerIndex, P], T]) -> Callable[
     return wrapper
 
 
-def tsvector(analyzer: Analyzer, value: str) -> str:
-    """The tokens ``analyzer`` makes of ``value`` as a tsvector literal, with 1-based positions."""
+def tsvector(analyzer: Analyzer, value: str, words: set[str] | None = None) -> str:
+    """The tokens ``analyzer`` makes of ``value`` as a tsvector literal, with 1-based positions;
+    ``words`` gets the distinct tokens."""
     positions: dict[str, list[int]] = defaultdict(list)
     for token in analyzer(value, positions=True):
         seen = positions[token.text]
         if len(seen) < MAX_POSITIONS_PER_WORD:
             seen.append(min(token.pos + 1, MAX_POSITION))
+    if words is not None:
+        words.update(positions)
     return " ".join(f"{lexeme(word)}:{','.join(map(str, dict.fromkeys(at)))}" for word, at in positions.items())
 
 
@@ -189,6 +204,7 @@ class ServerIndex:
                     conn.execute("DELETE FROM gdx_document WHERE corpus = %s AND path = ANY(%s)", [corpus_id, deleted])
                 report(Progress(0, len(todo), "Indexing"))
                 rows: list[list[object]] = []
+                words: dict[str, set[str]] = {name: set() for name in WORD_FIELDS}
                 for done, stat in enumerate(todo, start=1):
                     if cancel is not None and cancel.is_set():
                         raise _Cancelled
@@ -200,13 +216,15 @@ class ServerIndex:
                             counts["dropped"] += 1
                         continue
                     counts["updated" if stat.id in known else "added"] += 1
-                    rows.append(self._row(corpus_id, doc, analyzers))
+                    rows.append(self._row(corpus_id, doc, analyzers, words))
                     if len(rows) >= BATCH:
                         self._write(conn, rows, problems)
+                        self._write_words(conn, corpus_id, words)
                         rows = []
                     if done % 50 == 0 or done == len(todo):
                         report(Progress(done, len(todo), "Indexing"))
                 self._write(conn, rows, problems)
+                self._write_words(conn, corpus_id, words)
                 conn.execute("UPDATE gdx_corpus SET updated = now(), mentions = %s WHERE id = %s",
                              [matcher.signature, corpus_id])
             self._rebuild = False
@@ -232,7 +250,7 @@ class ServerIndex:
         # in a transaction of its own so that it does not wait for another corpus's update.
         # Only when missing: CREATE INDEX IF NOT EXISTS still locks the table against the rows
         # another corpus's update is writing, and would wait for that update to end.
-        if conn.execute("SELECT to_regclass('gdx_document') IS NOT NULL").fetchone()[0]:
+        if conn.execute("SELECT to_regclass('gdx_word') IS NOT NULL").fetchone()[0]:
             return
         conn.execute("SELECT pg_advisory_xact_lock(726178)")
         conn.execute(_TABLES)
@@ -254,12 +272,33 @@ class ServerIndex:
         return str(conn.execute("SELECT language FROM gdx_corpus WHERE id = %s", [corpus_id]).fetchone()[0])
 
     @staticmethod
-    def _row(corpus_id: int, doc: dict[str, object], analyzers: dict[str, Analyzer]) -> list[object]:
+    def _row(corpus_id: int, doc: dict[str, object], analyzers: dict[str, Analyzer],
+             words: dict[str, set[str]]) -> list[object]:
         entity = str(doc.get("entity") or "")
         return [corpus_id, doc["path"], doc["sig"], doc["title"], json.dumps(doc["info"]), doc.get("category"),
                 doc.get("date"), doc.get("month"), doc.get("format"), doc.get("site"),
                 [e.strip().lower() for e in entity.split(",") if e.strip()], doc.get("digest"),
-                *(tsvector(analyzers[name], str(doc.get(name) or "")) for name in TEXT_COLUMNS)]
+                *(tsvector(analyzers[name], str(doc.get(name) or ""), words.get(name)) for name in TEXT_COLUMNS)]
+
+    @staticmethod
+    def _write_words(conn: Any, corpus_id: int, words: dict[str, set[str]]) -> None:
+        fields = [name for name, found in words.items() for _ in found]
+        values = [word for found in words.values() for word in found]
+        if values:
+            conn.execute("INSERT INTO gdx_word (corpus, field, word) SELECT %s, f, w"
+                         " FROM unnest(%s::text[], %s::text[]) AS t(f, w) ON CONFLICT DO NOTHING",
+                         [corpus_id, fields, values])
+        for found in words.values():
+            found.clear()
+
+    def _similar_words(self, conn: Any, corpus_id: int, fieldname: str, text: str, maxdist: int,
+                       prefix: int) -> list[str]:
+        """The field's words within ``maxdist`` edits of ``text`` sharing its first ``prefix``
+        characters: what Whoosh's ``terms_within`` gives (the same distance function)."""
+        start = text[:prefix]
+        rows = conn.execute("SELECT word FROM gdx_word WHERE corpus = %s AND field = %s AND word >= %s"
+                            " AND word < %s ORDER BY word", [corpus_id, fieldname, start, start + "\U0010ffff"])
+        return [word for (word,) in rows if distance(word, text, limit=maxdist) <= maxdist]
 
     @staticmethod
     def _write(conn: Any, rows: Iterable[list[object]], problems: list[Problem]) -> None:
@@ -316,7 +355,7 @@ class ServerIndex:
         corpus_id = self._corpus_id(conn)
         if corpus_id is None:
             return 0
-        where = condition(self._parsed(conn, query))
+        where = condition(self._parsed(conn, query), self._lookup(conn, corpus_id))
         statement = sql.SQL("SELECT count(*) FROM gdx_document WHERE corpus = %s AND ({})").format(where.text)
         return int(self._run(conn, statement, [corpus_id, *where.params]).fetchone()[0])
 
@@ -328,7 +367,7 @@ class ServerIndex:
         if corpus_id is None:
             return 0, []
         query = self._parsed(conn, query)
-        where = condition(query)
+        where = condition(query, self._lookup(conn, corpus_id))
         score, score_params = self._score(query)
         statement = sql.SQL(
             "SELECT path, title, info, {score} AS score, count(*) OVER () FROM gdx_document"
@@ -354,10 +393,11 @@ class ServerIndex:
         terms = highlight_terms(None, query, analyzer)
         if corpus_id is None:
             return SearchResult(text, 0, 0.0, terms=terms)
-        where = condition(query)
+        lookup = self._lookup(conn, corpus_id)
+        where = condition(query, lookup)
         params: list[object] = [corpus_id, *where.params]
         if filter_query is not None:
-            extra = condition(filter_query)
+            extra = condition(filter_query, lookup)
             where = type(where)(sql.SQL("({}) AND ({})").format(where.text, extra.text), [])
             params += extra.params
         score, score_params = self._score(query)
@@ -385,6 +425,9 @@ class ServerIndex:
         counted = self._facets(conn, where, params) if facets else None
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, total, took, tuple(hits), terms, False, counted, collapsed=matched - total)
+
+    def _lookup(self, conn: Any, corpus_id: int) -> WordLookup:
+        return functools.partial(self._similar_words, conn, corpus_id)
 
     @staticmethod
     def _score(query: wq.Query) -> tuple[sql.Composable, list[object]]:

@@ -7,7 +7,7 @@ query node has an exact counterpart: a term is a ``tsquery`` lexeme, a phrase ``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from psycopg import sql
@@ -24,6 +24,10 @@ VALUE_COLUMNS = {"category": "category", "month": "month", "format": "format", "
 RANKED = {"title": 2.0, "body": 1.0}
 
 
+# (field, text, maxdist, prefix length) -> the field's words within that many edits.
+WordLookup = Callable[[str, str, int, int], list[str]]
+
+
 def lexeme(text: str) -> str:
     """``text`` quoted as one lexeme of a tsvector or tsquery literal."""
     return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -37,9 +41,9 @@ class Condition:
     params: list[object] = field(default_factory=list)
 
 
-def condition(query: wq.Query) -> Condition:
-    """The SQL condition matching exactly the documents ``query`` matches."""
-    return _Translator().node(query)
+def condition(query: wq.Query, words: WordLookup | None = None) -> Condition:
+    """The SQL condition matching exactly the documents ``query`` matches; ``words`` expands fuzzy words."""
+    return _Translator(words).node(query)
 
 
 def ranked_terms(query: wq.Query) -> dict[str, list[str]]:
@@ -63,6 +67,9 @@ def _positive(query: wq.Query) -> Iterator[wq.Query]:
 
 
 class _Translator:
+    def __init__(self, words: WordLookup | None) -> None:
+        self.words = words
+
     def node(self, q: wq.Query) -> Condition:
         if isinstance(q, wq.Every):
             return Condition(sql.SQL("TRUE"))
@@ -88,7 +95,12 @@ class _Translator:
             words = [lexeme(str(w)) for w in q.words]
             return self._tsquery(column, " <-> ".join(words))
         if isinstance(q, wq.FuzzyTerm):
-            raise QueryError("fuzzy words (word~) are not supported on the server yet")
+            if self.words is None or q.fieldname not in ("title", "body"):
+                raise QueryError("fuzzy words (word~) are searched in titles and bodies only")
+            similar = self.words(q.fieldname, str(q.text), int(q.maxdist), int(q.prefixlength))
+            if not similar:
+                return Condition(sql.SQL("FALSE"))
+            return self._tsquery(TEXT_COLUMNS[q.fieldname], " | ".join(lexeme(w) for w in similar))
         if isinstance(q, wq.Prefix):
             return self._tsquery(self._text_column(q.fieldname), lexeme(str(q.text)) + ":*")
         if isinstance(q, wq.Term):
