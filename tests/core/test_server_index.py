@@ -290,3 +290,20 @@ def test_a_rebuild_from_scratch_keeps_answering_with_the_old_documents(seeds, pg
     resume.set()
     writer.join(30)
     assert during == before == server.count("hydrogen")
+
+
+def test_entity_mentions_and_co_mentions_equal_the_embedded_index(seeds, pg_url):
+    from gdexplorer.search.query import articles_mentioning, co_mentions, mention_counts, shared_articles
+
+    explorer = Explorer(seeds)
+    server = fill(explorer, pg_url)
+    searcher = explorer._index.searcher()  # the embedded answers, straight from the index's own functions
+    counts = mention_counts(searcher)
+    assert counts and server.mention_counts() == {k.lower(): v for k, v in counts.items()}
+    for entity_id in sorted(counts)[:12]:
+        assert server.articles_mentioning(entity_id) == articles_mentioning(searcher, entity_id)
+        assert server.co_mentions(entity_id) == sorted(co_mentions(searcher, entity_id), key=lambda p: (-p[1], p[0]))
+        for other, _ in co_mentions(searcher, entity_id)[:3]:
+            assert server.shared_articles(entity_id, other, 20) == shared_articles(searcher, entity_id, other, 20)
+    article = sorted((seeds / "articles").glob("*.txt"))[0].relative_to(seeds).as_posix()
+    assert sorted(server.entity_ids(article)) == sorted(e.id for e in explorer.entities_in(article))

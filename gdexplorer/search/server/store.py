@@ -31,7 +31,7 @@ from whoosh.reading import distance
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.errors import IndexBusyError, Problem, Severity
-from gdexplorer.model import Facets, Hit, IndexStats, Progress, SearchResult, Snippet
+from gdexplorer.model import ArticleInfo, Facets, Hit, IndexStats, Progress, SearchResult, Snippet
 from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, info_from_stored, make_schema
 from gdexplorer.search.query import QueryParser, highlight_terms
 from gdexplorer.search.server.connection import ServerError, connect, describe, reason
@@ -477,6 +477,52 @@ class ServerIndex:
         if corpus_id is None:
             return 0
         return int(conn.execute("SELECT count(*) FROM gdx_document WHERE corpus = %s", [corpus_id]).fetchone()[0])
+
+    # -- entities (what the embedded index answers in gdexplorer.search.query) ------------------
+    # Entity ids are stored lowercased, as the embedded index's entity terms are.
+
+    def _entity_rows(self, statement: str, params: list[object]) -> list[tuple[Any, ...]]:
+        conn = self._connection()
+        corpus_id = self._corpus_id(conn)
+        if corpus_id is None:
+            return []
+        return list(self._run(conn, sql.SQL(statement), [corpus_id, *params]).fetchall())
+
+    @_reconnecting
+    def entity_ids(self, article_id: str) -> list[str]:
+        """The entities found in an article when it was indexed (lowercased ids)."""
+        rows = self._entity_rows("SELECT entity FROM gdx_document WHERE corpus = %s AND path = %s", [article_id])
+        return list(rows[0][0]) if rows else []
+
+    @_reconnecting
+    def articles_mentioning(self, entity_id: str) -> list[ArticleInfo]:
+        """Every article that mentions the entity, in path order."""
+        rows = self._entity_rows("SELECT path, title, info FROM gdx_document WHERE corpus = %s"
+                                 " AND entity @> ARRAY[%s]::text[] ORDER BY path", [entity_id.lower()])
+        return [info_from_stored({"path": path, "title": title, "info": info}) for path, title, info in rows]
+
+    @_reconnecting
+    def mention_counts(self) -> dict[str, int]:
+        """How many articles mention each entity that any article mentions."""
+        rows = self._entity_rows("SELECT e, count(*) FROM gdx_document, unnest(entity) AS e WHERE corpus = %s"
+                                 " GROUP BY e", [])
+        return {str(e): int(n) for e, n in rows}
+
+    @_reconnecting
+    def co_mentions(self, entity_id: str) -> list[tuple[str, int]]:
+        """Entities mentioned in the same articles, most shared articles first: (id, count)."""
+        key = entity_id.lower()
+        rows = self._entity_rows("SELECT e, count(*) FROM gdx_document, unnest(entity) AS e WHERE corpus = %s"
+                                 " AND entity @> ARRAY[%s]::text[] AND e <> %s GROUP BY e ORDER BY 2 DESC, 1",
+                                 [key, key])
+        return [(str(e), int(n)) for e, n in rows]
+
+    @_reconnecting
+    def shared_articles(self, entity_id: str, other_id: str, limit: int) -> tuple[str, ...]:
+        """The first ``limit`` articles (by path) that mention both entities."""
+        rows = self._entity_rows("SELECT path FROM gdx_document WHERE corpus = %s AND entity @> ARRAY[%s, %s]::text[]"
+                                 " ORDER BY path LIMIT %s", [entity_id.lower(), other_id.lower(), limit])
+        return tuple(str(r[0]) for r in rows)
 
     @_reconnecting
     def role(self) -> str:
