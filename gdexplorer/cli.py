@@ -180,10 +180,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
-        if args.server:
-            print("gdexplorer: the window does not open a server index yet; search it with "
-                  "`gdexplorer search QUERY --server URL`", file=sys.stderr)
-            return Exit.USAGE
         return _open_window(args)
     if args.annotations is not None and not args.annotations.is_dir():
         # Loading nothing from a mistyped folder would pass `check` in CI: a false green.
@@ -212,7 +208,7 @@ def _open_window(args: argparse.Namespace) -> int:
         print(f"gdexplorer: cannot open the window: {window_import_failure(e)}; the subcommands need no window, "
               "e.g. `gdexplorer search hydrogen` (see `gdexplorer --help`)", file=sys.stderr)
         return Exit.FAILED
-    return run(corpus=args.corpus, annotations=args.annotations)
+    return run(corpus=args.corpus, annotations=args.annotations, server=args.server)
 
 
 def window_import_failure(error: ImportError) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pgserver import pg_server, pg_url  # noqa: F401 - a real PostgreSQL for the server backend's tests
+
 # Before anything imports Qt: tests run without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -60,8 +60,10 @@ def start_target(window: MainWindow, corpus: Path | None, annotations: Path | No
     return seeds_dir(), annotations
 
 
-def run(corpus: Path | None = None, annotations: Path | None = None, argv: list[str] | None = None) -> int:
-    """Show the window at once, open a corpus in the background, and run until it is closed."""
+def run(corpus: Path | None = None, annotations: Path | None = None, argv: list[str] | None = None,
+        server: str | None = None) -> int:
+    """Show the window at once, open a corpus in the background, and run until it is closed;
+    ``server``: search the shared index on that PostgreSQL server."""
     _setup_logging()
     argv = argv if argv is not None else sys.argv[:1]
     starting_qt = QApplication.instance() is None
@@ -74,6 +76,7 @@ def run(corpus: Path | None = None, annotations: Path | None = None, argv: list[
     with fatal_as_one_line() if starting_qt else contextlib.nullcontext():
         app = make_application(argv)
     window = MainWindow(QSettings())
+    window.session.server = server
     window.show()
     target, notes = start_target(window, Path(corpus) if corpus else None, Path(annotations) if annotations else None)
     log.info("opening %s%s", target, f" with annotations from {notes}" if notes else "")

@@ -76,13 +76,14 @@ class EntityPage:
     indexed: bool  # mentions come from the index; False while there is none yet
 
 
-def open_explorer(corpus: Path, annotations: Path | None) -> OpenedCorpus:
-    """Load a corpus and its annotations (YAML parsing can take a while on big sets)."""
+def open_explorer(corpus: Path, annotations: Path | None, server: str | None = None) -> OpenedCorpus:
+    """Load a corpus and its annotations (YAML parsing can take a while on big sets); ``server``:
+    search the shared index on that PostgreSQL server (see ``gdexplorer.search.server``)."""
     # The core is imported here, on the worker, not before the window's first paint.
     from gdexplorer.explorer import Explorer
 
     with _long_lived():
-        explorer = Explorer(corpus, annotations)
+        explorer = Explorer(corpus, annotations, server=server)
         return OpenedCorpus(
             explorer=explorer,
             name=explorer.name,

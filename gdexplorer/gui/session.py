@@ -146,6 +146,8 @@ class ExplorerSession(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.explorer: Explorer | None = None
+        # The PostgreSQL server whose shared index the corpora are searched in; None: embedded.
+        self.server: str | None = None
         self._generation = 0
         self._search = _Latest("searching", self.search_finished, self.search_failed, self._search_failure)
         self._facets = _Latest("counting the facets", self.facets_finished, self.facets_failed,
@@ -245,7 +247,7 @@ class ExplorerSession(QObject):
         self.explorer = None
         self._rebuilding_lost = False
         self.corpus_opening.emit(corpus)
-        task = Task(Ticket(self._generation), open_explorer, corpus, annotations)
+        task = Task(Ticket(self._generation), open_explorer, corpus, annotations, self.server)
         self._submit(self._pool, task, self._on_open_task_finished, self._on_open_task_failed)
 
     @Slot(object, object)
@@ -271,6 +273,10 @@ class ExplorerSession(QObject):
     def start_indexing(self) -> None:
         """Bring the index up to date (a no-op scan when nothing changed)."""
         if self.explorer is None or self._closed:
+            return
+        if self.explorer.serves_shared_index:
+            # The shared index is filled with `gdexplorer index --server`, from the machine that
+            # holds the corpus; an analyst's window (often on a read-only copy) only searches it.
             return
         if self._indexing is not None or self._refreshing is not None:
             # One writer at a time: the update still running (perhaps of the previous corpus) goes first.

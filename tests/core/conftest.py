@@ -5,7 +5,6 @@ import pytest
 from gdexplorer.explorer import Explorer
 from tests.conftest import corpus_path
 from tests.corpora import article_texts, slice_of
-from tests.pgserver import pg_server, pg_url  # noqa: F401 - fixtures of the server backend's tests
 
 
 @pytest.fixture(scope="session")
