@@ -250,3 +250,11 @@ def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:
     fieldobj = reader.schema[field]  # type: ignore[attr-defined]
     words = (fieldobj.from_bytes(b) for b in sorted(seen))
     return [w for w in words if levenshtein.distance(w, node.text, limit=node.maxdist) <= node.maxdist]
+
+
+def within_edits(word: str, text: str, maxdist: int) -> bool:
+    """Whether ``word`` is within ``maxdist`` edits of ``text``, by the distance Whoosh's fuzzy
+    terms use (``IndexReader.terms_within``): the server backend expands fuzzy words the same way."""
+    from whoosh.reading import distance
+
+    return bool(distance(word, text, limit=maxdist) <= maxdist)

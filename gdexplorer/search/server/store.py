@@ -26,12 +26,12 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
-from whoosh.reading import distance
 
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.errors import IndexBusyError, Problem, Severity
 from gdexplorer.model import ArticleInfo, Facets, Hit, IndexStats, Progress, SearchResult, Snippet
+from gdexplorer.search.engine.expansion import within_edits
 from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, info_from_stored, make_schema
 from gdexplorer.search.query import QueryParser, highlight_terms
 from gdexplorer.search.server.connection import ServerError, connect, describe, reason
@@ -298,7 +298,7 @@ class ServerIndex:
         start = text[:prefix]
         rows = conn.execute("SELECT word FROM gdx_word WHERE corpus = %s AND field = %s AND word >= %s"
                             " AND word < %s ORDER BY word", [corpus_id, fieldname, start, start + "\U0010ffff"])
-        return [word for (word,) in rows if distance(word, text, limit=maxdist) <= maxdist]
+        return [word for (word,) in rows if within_edits(word, text, maxdist)]
 
     @staticmethod
     def _write(conn: Any, rows: Iterable[list[object]], problems: list[Problem]) -> None:
