@@ -76,14 +76,19 @@ def run(corpus: Path | None = None, annotations: Path | None = None, argv: list[
     with fatal_as_one_line() if starting_qt else contextlib.nullcontext():
         app = make_application(argv)
     window = MainWindow(QSettings())
-    window.session.server = server
     window.show()
     target, notes = start_target(window, Path(corpus) if corpus else None, Path(annotations) if annotations else None)
     log.info("opening %s%s", target, f" with annotations from {notes}" if notes else "")
     # Once the window is finished, after its first paint: it appears before any work starts.
-    window.after_building(lambda: window.open_corpus(target, notes))
+    window.after_building(lambda: _open(window, target, notes, server))
     code = app.exec()
     return int(code)
+
+
+def _open(window: MainWindow, corpus: Path, annotations: Path | None, server: str | None) -> None:
+    window.finish_building()  # the session exists once the window is built
+    window.session.server = server
+    window.open_corpus(corpus, annotations)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
