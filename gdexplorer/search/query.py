@@ -8,7 +8,6 @@ Whoosh-owned (searchers, results, matchers) stays inside this module.
 from __future__ import annotations
 
 import bisect
-
 import itertools
 import re
 import time
@@ -314,15 +313,15 @@ def run_search(
         stored = searcher.stored_fields(docnum)
         info = info_from_stored(stored)
         snippet: Snippet = ()
-        page = None
+        on_page = None
         if with_snippets:
             body = read_body(info.id) or ""
             snippet = make_snippet(body, terms, analyzer)
             if read_pages is not None and info.format == "pdf":
-                page = page_at(read_pages(info.id), snippet_offset(body, snippet))
+                on_page = page_at(read_pages(info.id), snippet_offset(body, snippet))
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
         others = tuple(sorted(str(searcher.stored_fields(d)["path"]) for d in copies.get(docnum, ())))
-        hits.append(Hit(info, score, position, snippet, entities, others, page))
+        hits.append(Hit(info, score, position, snippet, entities, others, on_page))
     took = (time.perf_counter() - started) * 1000
     return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts, collapsed=collapsed)
 
