@@ -167,6 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.trace:
         beat.watch(args.trace)
     marks: dict[str, float] = {}
+    # What the user saw of the index status's progress bar while the index was built.
+    bar = window.index_status.bar
+    shown_values: list[tuple[int, int, str]] = []  # (value, maximum, label)
+
+    def record_bar(value: int) -> None:
+        if bar.isVisible() and bar.maximum() > 0:
+            shown_values.append((value, bar.maximum(), window.index_status.label.text()))
+
+    bar.valueChanged.connect(record_bar)
 
     def open_corpus() -> None:
         window.session.corpus_opened.connect(lambda _: marks.setdefault("opened", time.perf_counter() - started))
@@ -212,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus opened     {marks.get('opened', 0) * 1000:.0f} ms after start")
     print(f"index built       {marks['indexed']:.1f} s after start" if "indexed" in marks else
           "index built       not yet when the window closed")
+    if shown_values:
+        print(f"progress bar      moved {len(shown_values)} times, from {shown_values[0][0]:,} to "
+              f"{shown_values[-1][0]:,} of {shown_values[-1][1]:,} (last: {shown_values[-1][2]!r})")
+    else:
+        print("progress bar      never showed a count")
     print(f"searches typed    {searches} ({rounds} rounds, {KEY_MS} ms per key)")
     print(f"heartbeat         every {args.interval} ms, {len(gaps)} ticks")
     print(f"longest gap       {gaps[-1] * 1000:.0f} ms (at {beat.worst_at:.1f} s)")

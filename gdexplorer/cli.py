@@ -428,7 +428,7 @@ def result_json(result: SearchResult, explorer=None) -> dict[str, object]:
 
 
 def hit_json(hit: Hit) -> dict[str, object]:
-    return {
+    out: dict[str, object] = {
         "path": hit.path,
         "title": hit.info.title,
         "score": round(hit.score, 4),
@@ -442,6 +442,9 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "entities": list(hit.entities),
         "copies": list(hit.copies),
     }
+    if hit.page is not None:  # only paged documents (PDF): the page of the snippet's first match
+        out["page"] = hit.page
+    return out
 
 
 def _style(text: str, code: str, on: bool) -> str:
@@ -459,7 +462,8 @@ def _print_result(result: SearchResult, out: TextIO) -> None:
     if result.did_you_mean:
         print(f"Did you mean: {result.did_you_mean}", file=out)
     for hit in result.hits:
-        meta = " · ".join(x for x in (hit.info.date and hit.info.date[:10], hit.info.category) if x)
+        meta = " · ".join(x for x in (hit.info.date and hit.info.date[:10], hit.info.category,
+                                      f"page {hit.page}" if hit.page is not None else None) if x)
         print(f"\n{hit.rank:>3}. {_style(hit.info.title, '1', color)}" + (f"  ({meta})" if meta else ""), file=out)
         print(f"     {hit.path}" + (f"  ({copies_note(hit.copies)})" if hit.copies else ""), file=out)
         text = "".join(_style(s.text, "1;33", color) if s.match else s.text for s in hit.snippet)

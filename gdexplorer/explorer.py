@@ -755,7 +755,7 @@ class Explorer:
             result = run_search(searcher, query, text, self._body, self._analyzer, limit=limit, offset=offset,
                                 with_snippets=snippets, sort=sort, keystroke=keystroke,
                                 filter_query=filter_query, facets=facets, time_limited=time_limited,
-                                collapse=collapse)
+                                collapse=collapse, read_pages=self._pages)
             if typed and not (keystroke and time_limited):
                 # Not in the fast answer to a keystroke: the one after the pause offers it.
                 fix = did_you_mean(searcher, typed, result.total, prefix_last=keystroke and not text[-1:].isspace())
@@ -799,6 +799,12 @@ class Explorer:
             return self._corpus.read_body(article_id)
         except CorpusError:
             return None
+
+    def _pages(self, article_id: str) -> tuple[int, ...]:
+        try:
+            return self._corpus.pages(article_id)
+        except CorpusError:
+            return ()
 
     def snippet(self, article_id: str, terms: tuple[str, ...]) -> Snippet:
         """The best passage of an article for ``terms`` (from a ``SearchResult``), for lazy rendering."""

@@ -139,6 +139,8 @@ class Hit:
     # Other articles with the same text (up to whitespace) that the query matched, by id: shown
     # as this one hit rather than each in its own.
     copies: tuple[str, ...] = ()
+    # The page of the snippet's first match, in a paged document (PDF); None elsewhere.
+    page: int | None = None
 
     @property
     def path(self) -> str:

@@ -213,6 +213,16 @@ class Curator:
         it, so that the reload after the save takes that parse instead of parsing the file again.
         """
         display = str(path)
+        if may_create and path.parent == self._target.annotations_dir and not path.parent.exists():
+            # A folder of documents has no annotations folder until its first fact: made now, by
+            # this explicit save (a folder deleted while open is still "gone": its parent is too).
+            try:
+                path.parent.mkdir()
+            except FileNotFoundError:
+                pass  # the corpus folder itself is gone: _locked says so
+            except OSError as e:
+                raise AnnotationError(display, f"cannot create the folder {path.parent}: {e.strerror or e}; "
+                                               f"{_NOT_SAVED}") from e
         with self._locked(path):
             read = _read(path, may_be_missing=may_create)
             before = read.data

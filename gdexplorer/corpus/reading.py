@@ -44,6 +44,8 @@ from gdexplorer.paths import cache_dir, seeds_dir
 
 log = logging.getLogger(__name__)
 
+_PAGES_KEPT = 50_000  # documents' page starts remembered (a few hundred bytes each at most)
+
 MANIFEST = "manifest.jsonl"
 ARTICLES = "articles"
 ANNOTATIONS = "annotations"
@@ -110,6 +112,9 @@ class Corpus:
         self.scanned_folders: list[str] = []  # the folders the last scan listed (their stat tells of new files)
         self._listings: dict[str, tuple[str, list[str]]] = {}  # container id -> (signature, member ids)
         self._extract_cache: Path | None = None
+        # Page starts of the documents read lately, so a search hit can say its page without
+        # reading the document's cached text a second time (see ``pages``).
+        self._pages: dict[str, tuple[int, ...]] = {}
         self.refresh_manifest()
 
     def __repr__(self) -> str:
@@ -296,8 +301,22 @@ class Corpus:
         if error is not None:
             raise CorpusError(article_id, error[0], error[1])
         assert found is not None
+        if len(self._pages) > _PAGES_KEPT:
+            self._pages.clear()
+        self._pages[article_id] = found.pages
         problems = [Problem(article_id, line, 0, message, Severity.WARNING) for line, message in found.warnings]
         return found, problems
+
+    def pages(self, article_id: str) -> tuple[int, ...]:
+        """Where each page starts in a document's body (PDF); () for unpaged ones and ``.txt`` articles.
+
+        As last read (``read_body`` just before is what makes it current); raises ``CorpusError``
+        like ``extracted`` for a document not read yet that cannot be read.
+        """
+        if not is_document_id(article_id):
+            return ()
+        pages = self._pages.get(article_id)
+        return pages if pages is not None else self.extracted(article_id)[0].pages
 
     def _extract(self, article_id: str, path: Path) -> Extracted:
         member = split_member(article_id)

@@ -87,7 +87,8 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return hit.info.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{hit.info.title}\n{hit.info.id}" + "".join(f"\nsame text: {c}" for c in hit.copies)
+            where = f", page {hit.page}" if hit.page is not None else ""
+            return f"{hit.info.title}\n{hit.info.id}{where}" + "".join(f"\nsame text: {c}" for c in hit.copies)
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
             copies = f" ({len(hit.copies)} more with the same text)" if hit.copies else ""
             return "".join(segment.text for segment in hit.snippet) + copies

@@ -92,6 +92,11 @@ class Shooter:
                    and not window.session.busy())
         spin(100)
 
+    def wait_suggestions(self, window: MainWindow) -> None:
+        """Until the sidebar's suggested names are found (its "Finding names…" line is gone)."""
+        wait_until(lambda: not window.suggested.list.status.text().startswith("Finding names"))
+        spin(100)
+
     def open_entity(self, window: MainWindow, entity_id: str) -> None:
         window.open_entity(entity_id)
         wait_for(window.session.entity_loaded)
@@ -255,6 +260,7 @@ def shoot_sizes(out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> list[P
             shooter.wait_facets(window)
             shooter.open_result(window, 0)
             shooter.open_entity(window, "gac-group")
+            shooter.wait_suggestions(window)
             written.append(shooter.save(window, f"size-{width}x{height}-{theme}.png"))
             if (width, height) == (1366, 768):
                 window.detail_tabs.setCurrentWidget(window.network)
@@ -263,6 +269,46 @@ def shoot_sizes(out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> list[P
                 written.append(shooter.save(window, f"size-{width}x{height}-{theme}-network.png"))
             shooter.close(window)
     app.setPalette(light)
+    written.extend(shoot_workbench(out))
+    return written
+
+
+def shoot_workbench(out: Path, width: int = 1366, height: int = 768) -> list[Path]:
+    """An article starred, tagged and noted (workbench.png); a suggested entity opened (suggested.png).
+
+    On a copy of the seeds in a scratch folder: the marks are saved as a user's would be, in YAML.
+    """
+    import shutil
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    corpus = Path(tempfile.mkdtemp(prefix="gdx-shots-seeds-")) / "seeds"
+    shutil.copytree(seeds_dir(), corpus)
+    shooter = Shooter(out, width, height)
+    window = shooter.window()
+    shooter.open(window, corpus)
+    shooter.search(window, "hydrogen")
+    shooter.open_result(window, 0)
+    shooter.open_entity(window, "gac-group")
+    shooter.wait_suggestions(window)
+    bar = window.workbench_bar
+    bar.star.click()
+    wait_for(window.workbench.marks_changed)
+    bar.tags.setText("hydrogen, guangdong, follow-up")
+    QTest.keyClick(bar.tags, Qt.Key.Key_Return)
+    wait_for(window.workbench.marks_changed)
+    bar.note_button.click()
+    bar.note.setPlainText("Ask GAC about the fuel-cell bus figures quoted here.")
+    bar.save_note.click()
+    wait_for(window.workbench.marks_changed)
+    written = [shooter.save(window, "workbench.png")]
+    suggestions = window.suggested.suggestions
+    if suggestions:
+        window.suggested.show(suggestions[0])
+        spin(300)
+        written.append(shooter.save(window, "suggested.png"))
+    shooter.close(window)
     return written
 
 

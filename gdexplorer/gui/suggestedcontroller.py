@@ -61,6 +61,7 @@ class SuggestedController(QObject):
         layout = entities.layout()
         layout.insertWidget(2, self.filter)  # type: ignore[attr-defined]
         layout.addWidget(self.list, 1)  # type: ignore[call-arg]
+        layout.setStretchFactor(entities.tree, 2)  # type: ignore[attr-defined]  # the curated tree first
         self.list.hide()
         self._tab = tabs.addTab(self.detail, "Suggested")
         tabs.setTabToolTip(self._tab, "A suggested entity: accept it, merge it into an entity, or reject it")

@@ -7,6 +7,7 @@ Whoosh-owned (searchers, results, matchers) stays inside this module.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import time
@@ -32,7 +33,7 @@ from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import column_order, rank
 from gdexplorer.search.index import info_from_stored
 from gdexplorer.search.parsing import TextParser
-from gdexplorer.search.snippets import make_snippet, phrase_term
+from gdexplorer.search.snippets import make_snippet, phrase_term, snippet_offset
 from gdexplorer.search.syntax import syntax_problem
 
 FIELDS = ("title", "body", "category", "date", "entity", "format", "site")
@@ -64,6 +65,7 @@ _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_][\w]*):(?=\S)')
 _QUOTED = re.compile(r'"[^"]*"')
 
 BodyReader = Callable[[str], str | None]
+PageReader = Callable[[str], tuple[int, ...]]  # where each page starts in a document's body; () for no pages
 
 
 class QueryParser:
@@ -268,6 +270,7 @@ def run_search(
     facets: bool = False,
     time_limited: bool = True,
     collapse: bool = True,
+    read_pages: PageReader | None = None,
 ) -> SearchResult:
     """Run a parsed query; snippets are cut from the article files for the returned hits only.
 
@@ -277,6 +280,7 @@ def run_search(
     month and entity over every matching article, from the index's sortable columns.
     ``collapse``: articles with the same text (up to whitespace) are one hit naming the others
     (``Hit.copies``); the total counts texts, ``collapsed`` the articles left out of it.
+    ``read_pages``: a hit in a paged document (PDF) says the page of its snippet's first match.
     """
     started = time.perf_counter()
     sortedby = None
@@ -318,13 +322,24 @@ def run_search(
         stored = searcher.stored_fields(docnum)
         info = info_from_stored(stored)
         snippet: Snippet = ()
+        on_page = None
         if with_snippets:
-            snippet = make_snippet(read_body(info.id) or "", terms, analyzer)
+            body = read_body(info.id) or ""
+            snippet = make_snippet(body, terms, analyzer)
+            if read_pages is not None and info.format == "pdf":
+                on_page = page_at(read_pages(info.id), snippet_offset(body, snippet))
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
         others = tuple(sorted(str(searcher.stored_fields(d)["path"]) for d in copies.get(docnum, ())))
-        hits.append(Hit(info, score, position, snippet, entities, others))
+        hits.append(Hit(info, score, position, snippet, entities, others, on_page))
     took = (time.perf_counter() - started) * 1000
     return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts, collapsed=collapsed)
+
+
+def page_at(pages: tuple[int, ...], offset: int | None) -> int | None:
+    """The 1-based page holding a body offset; None without pages or an offset."""
+    if not pages or offset is None:
+        return None
+    return bisect.bisect_right(pages, offset) or 1
 
 
 @dataclass(frozen=True, slots=True)

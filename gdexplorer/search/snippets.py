@@ -341,3 +341,32 @@ def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if not kept or span[0] >= kept[-1][1]:
             kept.append(span)
     return kept
+
+
+def snippet_offset(body: str, snippet: Snippet) -> int | None:
+    """Where in ``body`` the snippet's first match is; None when it shows no match or it is not found.
+
+    Snippets squash white space and may cut a long segment short, so the match is looked for with
+    the words shown before it in its passage (a common word occurs many times) and white space
+    of any kind between them; failing that, the match alone.
+    """
+    first = next((i for i, segment in enumerate(snippet) if segment.match), None)
+    if first is None:
+        return None
+    before = ""
+    for segment in reversed(snippet[:first]):
+        if segment.text == "…":
+            break
+        before = segment.text + before
+    match = snippet[first].text.removesuffix("…").split()
+    if not match:
+        return None
+    shown = r"\s+".join(re.escape(w) for w in match)
+    context = before[-80:].split()[1:] if len(before) > 80 else before.split()  # the first word may be cut
+    if context:
+        glue = r"\s+" if before[-1:].isspace() else r"\s*"
+        m = re.search(r"\s+".join(re.escape(w) for w in context) + glue + f"({shown})", body)
+        if m is not None:
+            return m.start(1)
+    m = re.search(shown, body)
+    return m.start() if m is not None else None

@@ -119,6 +119,22 @@ def test_a_new_entity_in_a_new_file(seeds):
     assert not (seeds / "annotations" / "events.yaml").exists()
 
 
+def test_the_first_fact_in_a_folder_without_annotations_makes_the_folder(seeds):
+    """A new user's folder of documents has no annotations/ yet: the first Add Fact made it "gone"."""
+    import shutil
+
+    shutil.rmtree(seeds / "annotations")
+    curator = Explorer(seeds)
+    curator.create_entity(NewEntity("ehang", EntityKind.ORGANIZATION, "EHang"),
+                          (NewFact("Makes pilotless aircraft.", "articles/0002.txt", QUOTE),))
+    assert (seeds / "annotations" / "organizations.yaml").read_text().count("id: ehang") == 1
+    assert [e.id for e in curator.entities()] == ["ehang"]
+    shutil.rmtree(seeds)  # the corpus itself gone: said so, nothing made
+    with pytest.raises(AnnotationError, match="is gone"):
+        curator.create_entity(NewEntity("gac", EntityKind.ORGANIZATION, "GAC"))
+    assert not seeds.exists()
+
+
 def test_an_interrupted_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
     path = tmp_path / "a.yaml"
     path.write_bytes(b"entities: []\n")

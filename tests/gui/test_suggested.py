@@ -96,3 +96,17 @@ def test_accept_merge_reject_in_the_window(qtbot, _suggesting: None, opened: Mai
                          pos=detail.sentences.visualItemRect(first).center())
     sentence = first.text().split("\n")[0]
     assert sentence[:30] in window.article.view.toPlainText()
+
+
+def test_no_suggestions_leave_their_room_to_the_curated_tree(qtbot, _suggesting: None, opened: MainWindow) -> None:
+    """At 1024x640 the curated tree was three rows high beside an empty "Suggested" list as tall."""
+    window = opened
+    window.resize(1024, 640)
+    suggested = window.suggested
+    qtbot.waitUntil(lambda: "EH216" in suggested.list.names(), timeout=60_000)
+    tree = window.entities.tree
+    assert tree.height() > suggested.list.tree.height()  # both shown: the curated tree comes first
+    window.entities.filter.setText("GAC Group")  # a curated name no suggestion has
+    assert suggested.list.names() == [] and suggested.list.tree.isHidden()
+    qtbot.waitUntil(lambda: suggested.list.height() <= suggested.list.status.sizeHint().height() + 4, timeout=2000)
+    assert tree.height() > 3 * tree.sizeHintForRow(0)

@@ -33,8 +33,10 @@ PAD_X, PAD_Y, GAP = 12, 9, 3
 
 
 def meta_line(hit: Hit) -> str:
-    """Date · category · source, whichever the article has; then how many copies of it the search found."""
-    parts = [display_date(hit.info.date), hit.info.category or "", hit.info.source or "", copies_label(hit)]
+    """Date · category · source, whichever the article has; the page of the snippet in a PDF; then how many
+    copies of it the search found."""
+    parts = [display_date(hit.info.date), hit.info.category or "", hit.info.source or "",
+             f"page {hit.page}" if hit.page is not None else "", copies_label(hit)]
     return "  ·  ".join(p for p in parts if p)
 
 

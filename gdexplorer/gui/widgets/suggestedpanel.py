@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -151,6 +152,12 @@ class SuggestedList(QWidget):
                 also = f"; also: {', '.join(s.aliases)}" if s.aliases else ""
                 item.setToolTip(0, f"Suggested {kind.value}, not curated yet: {s.count} mentions{also}")
         self.tree.expandAll()
+        # An empty list gives its room to the curated tree above (at 1024x640 both were three rows
+        # high, half of it an empty "Suggested" header); its status line stays.
+        empty = self.tree.topLevelItemCount() == 0
+        self.tree.setVisible(not empty)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred,
+                           QSizePolicy.Policy.Maximum if empty else QSizePolicy.Policy.Preferred)
 
     def _on_tree_item_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         suggested = item.data(0, ROLE)
