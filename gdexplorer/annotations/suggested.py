@@ -21,6 +21,7 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -374,6 +375,37 @@ def group(records: Iterable[tuple[str, Mapping[str, Any]]], curated: Iterable[En
                                    len({m.article for m in allm}), len(allm), tuple(allm)))
     out.sort(key=lambda s: (-s.count, -s.articles, s.name.casefold()))
     return out, extra
+
+
+@dataclass(frozen=True, slots=True)
+class Grouped:
+    """One grouping of the cache, with what the facets, the network and the article pane ask of it."""
+
+    entities: tuple[SuggestedEntity, ...]  # most mentioned first
+    extra: Mapping[str, int]  # curated entity id -> mentions the recognizer found of it
+    by_article: Mapping[str, tuple[SuggestedEntity, ...]]  # the most mentioned in the article first
+
+    def counts(self, articles: Iterable[str]) -> list[tuple[SuggestedEntity, int]]:
+        """How many of ``articles`` mention each suggested entity, most first (then as ranked overall)."""
+        counted: Counter[int] = Counter()
+        rank = {id(s): n for n, s in enumerate(self.entities)}
+        for aid in articles:
+            for s in self.by_article.get(aid, ()):
+                counted[rank[id(s)]] += 1
+        return [(self.entities[r], n) for r, n in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def grouped(records: Iterable[tuple[str, Mapping[str, Any]]], curated: Iterable[Entity],
+            rejected: Iterable[str] = ()) -> Grouped:
+    """``group`` with each article's suggested entities."""
+    found, extra = group(records, curated, rejected)
+    per: dict[str, Counter[int]] = defaultdict(Counter)
+    for n, s in enumerate(found):
+        for m in s.mentions:
+            per[m.article][n] += 1
+    by_article = {aid: tuple(found[n] for n, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+                  for aid, c in per.items()}
+    return Grouped(tuple(found), dict(extra), by_article)
 
 
 def _variant(short: str, long: str, short_kind: str, long_kind: str, short_cjk: bool) -> bool:
