@@ -3,8 +3,6 @@ article's entities, through the Explorer, on a copy of the seeds (whose curated 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gdexplorer.annotations.suggested import spacy_available
