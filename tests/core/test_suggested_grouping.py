@@ -17,6 +17,7 @@ from gdexplorer.annotations.suggested import (
     _initials,
     group,
     normalise,
+    plausible,
     spacy_available,
     update_cache,
 )
@@ -49,6 +50,8 @@ def test_fast_grouping_gives_the_same_groups(tmp_path: Path, corpus: str, folder
     for given in ([], curated):
         new, new_extra = group(records.items(), given, ["Reuters"])
         old, old_extra = _old_group(records.items(), given, ["Reuters"])
+        # Since then, names that do not look like names are dropped after grouping.
+        old = [s for s in old if plausible(s.name, s.kind, s.articles)]
         assert new == old and new_extra == old_extra
         # Something was merged, or the comparison says little.
         assert any(s.aliases for s in new), [s.name for s in new[:20]]
