@@ -15,7 +15,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -168,6 +168,8 @@ class Explorer:
             from gdexplorer.search.server.store import ServerIndex
 
             self._server = ServerIndex(server, self._corpus.root.name)
+        self._grouped_memo: tuple[object, Any] | None = None
+        self._grouped_lock = threading.Lock()
         self.reload_annotations()
 
     def __repr__(self) -> str:
@@ -940,20 +942,72 @@ class Explorer:
             self._suggested_memo = memo
         return memo[1]
 
+    def _suggested_grouped(self) -> Any:
+        """The cache grouped (``annotations.suggested.Grouped``): again only when the cache, the curated
+        entities or the rejections change, since the facets, the network and the article pane all ask."""
+        from gdexplorer.annotations.loading import REJECTED_FILE
+        from gdexplorer.annotations.suggested import grouped, read_rejected
+
+        def stamp(path: Path) -> tuple[int, int] | None:
+            try:
+                st = path.stat()
+            except OSError:
+                return None
+            return st.st_mtime_ns, st.st_size
+
+        with self._grouped_lock:  # one grouping at a time: the workers asking at once share it
+            annotations = self._annotations
+            key = (stamp(self.suggested_cache_file), stamp(self._annotations_dir / REJECTED_FILE), id(annotations))
+            memo = self._grouped_memo
+            if memo is not None and memo[0] == key and memo[1][0] is annotations:
+                return memo[1][1]
+            result = grouped(self._suggested_records().items(), annotations.entities.values(),
+                             read_rejected(self._annotations_dir))
+            self._grouped_memo = (key, (annotations, result))
+            return result
+
     def suggested_entities(self, kind: EntityKind | None = None) -> list[SuggestedEntity]:
         """The suggested entities found so far (``update_suggested`` finds them), most mentioned first:
         names curated (as a name or an alias) or rejected are left out. Reads only the cache."""
-        from gdexplorer.annotations.suggested import group, read_rejected
-
-        found, _extra = group(self._suggested_records().items(), self._annotations.entities.values(),
-                              read_rejected(self._annotations_dir))
+        found = self._suggested_grouped().entities
         return [s for s in found if kind is None or s.kind == kind]
 
     def suggested_mentions_of_curated(self) -> dict[str, int]:
         """Mentions the recognizer found of curated entities, by entity id (what the names add to them)."""
-        from gdexplorer.annotations.suggested import group
+        return dict(self._suggested_grouped().extra)
 
-        return dict(group(self._suggested_records().items(), self._annotations.entities.values())[1])
+    def suggested_in(self, article_id: str) -> list[SuggestedEntity]:
+        """The suggested entities an article mentions, the most mentioned there first."""
+        return list(self._suggested_grouped().by_article.get(article_id, ()))
+
+    def suggested_facets(self, text: str, filters: tuple[str, ...] = (),
+                         limit: int = 200) -> list[tuple[SuggestedEntity, int]]:
+        """How many articles matching ``text`` and ``filters`` (as ``search``) mention each suggested
+        entity, most first: the mention facets' suggested rows. Empty without suggestions."""
+        found = self._suggested_grouped()
+        if not found.entities:
+            return []
+        if not clean_query(text) and not filters:
+            articles: Iterable[str] = found.by_article
+        else:
+            total = self.search(text, limit=0, filters=filters, snippets=False, keystroke=True,
+                                time_limited=False, collapse=False).total
+            every = self.search(text, limit=max(total, 1), filters=filters, snippets=False, keystroke=True,
+                                time_limited=False, collapse=False)
+            articles = [h.path for h in every.hits]
+        return found.counts(articles)[:limit]
+
+    def suggested_co_mentions(self, entity_id: str, top: int = 6) -> list[tuple[SuggestedEntity, tuple[str, ...]]]:
+        """The suggested entities most often in the same articles as a curated entity, with those articles."""
+        found = self._suggested_grouped()
+        if not found.entities:
+            return []
+        articles = [info.id for info in self.mentions_of(entity_id)]
+        shared: dict[int, list[str]] = {}
+        for aid in articles:
+            for s in found.by_article.get(aid, ()):
+                shared.setdefault(id(s), []).append(aid)
+        return [(s, tuple(shared[id(s)])) for s, _ in found.counts(articles)[:top]]
 
     def suggested_entity(self, name: str) -> SuggestedEntity:
         """The suggested entity with this name or alias; raises ``SuggestionError``."""

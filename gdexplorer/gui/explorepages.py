@@ -11,7 +11,7 @@ import contextlib
 import enum
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gdexplorer.errors import GdxError
@@ -19,11 +19,14 @@ from gdexplorer.errors import GdxError
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint; these name types only.
     from gdexplorer.explorer import Explorer
-    from gdexplorer.model import ArticleInfo, Entity, Facets, Network, WorkbenchCounts
+    from gdexplorer.model import ArticleInfo, Entity, Facets, Network, SuggestedEntity, WorkbenchCounts
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Facet values shown by month rather than year when the matches span at most this many months.
 MONTHS_SPAN = 24
+# Suggested entities the network adds beside the curated ones, and how their nodes are named.
+SUGGESTED_NODES = 6
+SUGGESTED_NODE = "suggested:"
 # Shared articles whose titles a co-mention edge's tooltip lists.
 EDGE_TITLES = 5
 _PLAIN_VALUE = re.compile(r"^[\w\-.]+$")
@@ -201,6 +204,7 @@ class FacetsPage:
     seconds: float  # the whole worker call, facets and timeline
     complete: bool = True  # False: a keystroke search was cut short and counted nothing
     workbench: WorkbenchCounts | None = None  # starred and tagged among the matches
+    suggested: tuple[tuple[SuggestedEntity, int], ...] = ()  # suggested entities among the matches, most first
 
     @property
     def dated(self) -> bool:
@@ -229,8 +233,9 @@ def load_facets_page(explorer: Explorer, text: str, filters: tuple[str, ...], ke
                                 filters=rest, facets=True, collapse=False)
         timeline = wider.facets.months if wider.facets is not None else ()
     marked = explorer.workbench_counts(text, filters, keystroke=True) if result.facets is not None else None
+    suggested = tuple(explorer.suggested_facets(text, filters)) if result.facets is not None else ()
     return FacetsPage(number, text, filters, keystroke, date_filter, facets, timeline, result.total,
-                      time.perf_counter() - started, result.facets is not None, marked)
+                      time.perf_counter() - started, result.facets is not None, marked, suggested)
 
 
 # -- network -------------------------------------------------------------------------------------
@@ -245,10 +250,12 @@ class NetworkPage:
     entities: dict[str, Entity]  # every node that is a known entity
     titles: dict[str, ArticleInfo]  # the articles edges cite (the first few per co-mention edge)
     relation_spans: dict[tuple[str, str, str], tuple[str, tuple[int, int] | None]]  # (s, p, o) -> article, span
+    suggested: dict[str, SuggestedEntity] = field(default_factory=dict)  # nodes that are suggestions, by node
 
 
 def load_network_page(explorer: Explorer, entity_id: str, top: int = 12, number: int = 0) -> NetworkPage:
     network = explorer.network(entity_id, top=top)
+    network, suggested = with_suggested(explorer, network, SUGGESTED_NODES)
     known = explorer.entities_by_id()
     entities = {node: known[node] for node in network.nodes if node in known}
     titles: dict[str, ArticleInfo] = {}
@@ -262,4 +269,24 @@ def load_network_page(explorer: Explorer, entity_id: str, top: int = 12, number:
     for node in entities.values():
         for rel in node.relations:
             spans[(rel.subject, rel.predicate, rel.object)] = (rel.article, rel.span)
-    return NetworkPage(number, network, entities, titles, spans)
+    return NetworkPage(number, network, entities, titles, spans, suggested)
+
+
+def with_suggested(explorer: Explorer, network: Network, top: int) -> tuple[Network, dict[str, SuggestedEntity]]:
+    """The network with the suggested entities most often in the same articles as its centre."""
+    from gdexplorer.model import Network, NetworkEdge
+
+    found = explorer.suggested_co_mentions(network.center, top=top)
+    if not found:
+        return network, {}
+    nodes, edges = list(network.nodes), list(network.edges)
+    suggested: dict[str, SuggestedEntity] = {}
+    for entity, articles in found:
+        # Curated ids never hold a colon, so a suggestion's node cannot be taken for one.
+        node = SUGGESTED_NODE + entity.name
+        suggested[node] = entity
+        nodes.append(node)
+        n = len(articles)
+        edges.append(NetworkEdge(network.center, node, "co-mention", f"{n} shared article{'s' if n != 1 else ''}",
+                                 n, "", articles[:20]))
+    return Network(network.center, tuple(nodes), tuple(edges)), suggested

@@ -42,11 +42,22 @@ class FactLink:
     action: str  # "edit", "delete", "cite"
 
 
-Link = EntityLink | ArticleLink | SearchLink | ExternalLink | FactLink
+@dataclass(frozen=True, slots=True)
+class SuggestedLink:
+    """A suggested entity, by its name (it has no id until it is accepted)."""
+
+    name: str
+
+
+Link = SuggestedLink | EntityLink | ArticleLink | SearchLink | ExternalLink | FactLink
 
 
 def entity_href(entity_id: str) -> str:
     return f"{SCHEME}:entity/{quote(entity_id, safe='')}"
+
+
+def suggested_href(name: str) -> str:
+    return f"{SCHEME}:suggested/{quote(name, safe='')}"
 
 
 def article_href(article_id: str, focus: tuple[int, int] | None = None) -> str:
@@ -73,6 +84,8 @@ def parse_href(href: str) -> Link | None:
     query = parse_qs(parts.query)
     if kind == "entity" and rest:
         return EntityLink(unquote(rest))
+    if kind == "suggested" and rest:
+        return SuggestedLink(unquote(rest))
     if kind == "article" and rest:
         focus = None
         if "focus" in query:

@@ -403,6 +403,10 @@ class MainWindow(QMainWindow):
         suggested.article_requested.connect(
             lambda article_id, start, end: self.open_article(ArticleLocation(article_id, focus=(start, end))))
         self.changes.entities_changed.connect(suggested.set_entities)
+        # Suggested entities in the facets, the network and "in this article" open like the sidebar's.
+        self.facets.suggested_requested.connect(suggested.show)
+        self.network.suggested_requested.connect(suggested.show)
+        self.article.view.suggested_requested.connect(suggested.show_named)
 
     # -- opening and showing -----------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from gdexplorer.errors import GdxError, Problem, QueryError, SearchIndexError
 from gdexplorer.gui.history import ArticleLocation
-from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, SearchResult, Suggestion
+from gdexplorer.model import Article, ArticleInfo, Entity, EntityKind, SearchResult, SuggestedEntity, Suggestion
 
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint: open_explorer imports it on a worker.
@@ -61,6 +61,7 @@ class ArticlePage:
     entities: tuple[Entity, ...]  # every entity the article mentions
     suggestions: tuple[Suggestion, ...] = ()  # names that look like entities but are not annotated
     home: Path | None = None  # another corpus's folder, for an article a borrowed annotation set cites
+    suggested: tuple[SuggestedEntity, ...] = ()  # suggested entities the article mentions, most mentioned first
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,7 @@ def load_article_page(explorer: Explorer, location: ArticleLocation) -> ArticleP
         entities=tuple(explorer.entities_in(location.article_id)),
         suggestions=tuple(explorer.suggestions(article.text)),
         home=explorer.article_home(location.article_id),
+        suggested=tuple(explorer.suggested_in(location.article_id)),
     )
 
 

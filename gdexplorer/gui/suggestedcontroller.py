@@ -216,6 +216,16 @@ class SuggestedController(QObject):
         self.detail.show_suggested(suggested)
         self._tabs.setCurrentWidget(self.detail)
 
+    @Slot(str)
+    def show_named(self, name: str) -> bool:
+        """Open the suggested entity of this name (a link in the article pane); False if it is gone."""
+        found = next((s for s in self.suggestions if s.name == name), None)
+        if found is None:
+            self.message.emit(f"{name} is no longer suggested")
+            return False
+        self.show(found)
+        return True
+
     @Slot(str, int, int)
     def _on_detail_sentence_requested(self, article_id: str, start: int, end: int) -> None:
         explorer = self._explorer

@@ -110,3 +110,59 @@ def test_no_suggestions_leave_their_room_to_the_curated_tree(qtbot, _suggesting:
     assert suggested.list.names() == [] and suggested.list.tree.isHidden()
     qtbot.waitUntil(lambda: suggested.list.height() <= suggested.list.status.sizeHint().height() + 4, timeout=2000)
     assert tree.height() > 3 * tree.sizeHintForRow(0)
+
+
+def test_suggested_entities_in_facets_network_and_article(qtbot, _suggesting: None, opened: MainWindow) -> None:
+    from gdexplorer.gui.explorepages import SUGGESTED_NODE
+    from gdexplorer.gui.links import suggested_href
+    from gdexplorer.gui.pages import ArticleLocation
+    from tests.gui.conftest import search
+
+    window = opened
+    suggested = window.suggested
+    qtbot.waitUntil(lambda: "EH216" in suggested.list.names(), timeout=60_000)
+    detail = suggested.detail
+
+    # The mention facets: EH216 counted among the products, in italics, and a click opens it.
+    search(qtbot, window, "EHang")
+    facets = window.facets
+
+    def eh216() -> object:
+        return next((v for v in facets.values("product") if v.suggested is not None
+                     and v.suggested.name == "EH216"), None)
+
+    qtbot.waitUntil(lambda: eh216() is not None, timeout=10_000)
+    value = eh216()
+    assert value.count == 1 and value.kind is EntityKind.PRODUCT
+    index = facets.index_of(value.filter)
+    assert facets.model.data(index, Qt.ItemDataRole.ToolTipRole).startswith("EH216 (suggested product")
+    detail.show_suggested(None)
+    facets.view.scrollTo(index)
+    qtbot.mouseClick(facets.view.viewport(), Qt.MouseButton.LeftButton, pos=facets.view.visualRect(index).center())
+    assert detail.suggested is not None and detail.suggested.name == "EH216"
+    assert window.detail_tabs.currentWidget() is detail
+    # Choosing it filtered nothing: a suggestion is in no index field.
+    assert window.explore.filters == ()
+
+    # "In this article": under their own heading, a link that opens the suggestion.
+    with qtbot.waitSignal(window.session.article_loaded, timeout=10_000):
+        window.open_article(ArticleLocation("articles/0002.txt"))
+    text = window.article.view.toPlainText()
+    heading = text.index("SUGGESTED IN THIS ARTICLE (NOT CURATED)")
+    assert "EH216" in text[heading:]
+    detail.show_suggested(None)
+    window.article.view.follow(suggested_href("EH216"))
+    assert detail.suggested is not None and detail.suggested.name == "EH216"
+
+    # The network: EHang's co-mentions include the suggestion, dashed; a click opens it.
+    window.open_entity("ehang")
+    window.detail_tabs.setCurrentWidget(window.network)
+    node = SUGGESTED_NODE + "EH216"
+    qtbot.waitUntil(lambda: node in window.network.nodes, timeout=10_000)
+    item = window.network.nodes[node]
+    assert item.suggested and item.name == "EH216" and "suggested product" in item.toolTip()
+    assert not window.network.nodes["gac-group"].suggested if "gac-group" in window.network.nodes else True
+    detail.show_suggested(None)
+    with qtbot.waitSignal(window.network.suggested_requested, timeout=5000):
+        item.activated.emit(node)
+    assert detail.suggested is not None and detail.suggested.name == "EH216"

@@ -25,14 +25,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextEdit, QWidget
 
 from gdexplorer.gui.formatting import display_date, plural
-from gdexplorer.gui.links import entity_href, search_href
+from gdexplorer.gui.links import entity_href, search_href, suggested_href
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.linkbrowser import ICON_SIZE, LinkBrowser, kind_src
 
 if TYPE_CHECKING:
     # Types only: the core's model (its dataclasses) is imported after the window's first paint.
     from gdexplorer.gui.pages import ArticlePage
-    from gdexplorer.model import Entity, EntityKind
+    from gdexplorer.model import Entity, EntityKind, SuggestedEntity
 
 Range = tuple[int, int]
 ENTITIES_ANCHOR = "entities"
@@ -257,6 +257,9 @@ class ArticleView(LinkBrowser):
         if page.entities:
             cursor.movePosition(QTextCursor.MoveOperation.End)
             self._insert_entity_list(cursor, page.entities, secondary)
+        if page.suggested:
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            self._insert_suggested_list(cursor, page.suggested, secondary)
         focus = page.location.focus
         self._focus = None
         if focus is not None and 0 <= focus[0] < focus[1] <= len(article.text):
@@ -327,6 +330,49 @@ class ArticleView(LinkBrowser):
                 link.setForeground(link_color)
                 link.setToolTip(entity.title or entity.kind.value)
                 cursor.insertText(entity.name, link)
+
+    def _insert_suggested_list(self, cursor: QTextCursor, suggested: tuple[SuggestedEntity, ...],
+                               secondary: QTextCharFormat) -> None:
+        """After the curated ones: the suggested entities, in italics under their own heading, as links."""
+        from gdexplorer.model import EntityKind
+
+        heading = QTextBlockFormat()
+        heading.setTopMargin(18)
+        heading.setBottomMargin(6)
+        label = QTextCharFormat(secondary)
+        label.setFontPointSize(self.font().pointSizeF() * 0.9)
+        label.setFontWeight(QFont.Weight.DemiBold)
+        cursor.insertBlock(heading, label)
+        cursor.insertText(f"SUGGESTED IN THIS ARTICLE (NOT CURATED) · {len(suggested)}", label)
+        link_color = self.palette().color(QPalette.ColorRole.Link)
+        row = QTextBlockFormat()
+        row.setBottomMargin(5)
+        row.setLineHeight(130, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
+        grouped: dict[EntityKind, list[SuggestedEntity]] = {}
+        for s in suggested:
+            grouped.setdefault(s.kind, []).append(s)
+        for kind in EntityKind:
+            members = grouped.get(kind)
+            if not members:
+                continue
+            cursor.insertBlock(row, QTextCharFormat())
+            image = QTextImageFormat()
+            image.setName(kind_src(kind))
+            image.setWidth(ICON_SIZE)
+            image.setHeight(ICON_SIZE)
+            image.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignMiddle)
+            cursor.insertImage(image)
+            cursor.insertText(f"\u00a0{kind.plural}:\u00a0 ", QTextCharFormat(secondary))
+            for i, s in enumerate(members):
+                if i:
+                    cursor.insertText(" · ", secondary)
+                link = QTextCharFormat()
+                link.setAnchor(True)
+                link.setAnchorHref(suggested_href(s.name))
+                link.setForeground(link_color)
+                link.setFontItalic(True)
+                link.setToolTip(f"Suggested {kind.value}, not curated: {s.articles:,} articles. Click to open it.")
+                cursor.insertText(s.name, link)
 
     def _entity(self, entity_id: str) -> Entity | None:
         if self.page is None:

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     # Types only: QStyle's types and the core's model (its dataclasses) come after the window's first paint.
     from PySide6.QtWidgets import QStyleOptionViewItem
 
-    from gdexplorer.model import Entity, EntityKind
+    from gdexplorer.model import Entity, EntityKind, SuggestedEntity
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -69,6 +69,7 @@ class FacetValue:
     count: int
     active: bool = False
     kind: EntityKind | None = None
+    suggested: SuggestedEntity | None = None  # a suggested entity's row: choosing it opens it (no filter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,12 @@ def facet_groups(page: FacetsPage, entities: dict[str, Entity], active: tuple[Fi
             continue
         f = entity_filter(entity.id, entity.name)
         by_kind.setdefault(entity.kind, []).append(FacetValue(f, n, f in chosen, entity.kind))
+    for suggested, n in page.suggested:
+        # No filter: a suggestion is in no index field. Its row opens it, as in the sidebar.
+        f = Filter(FilterGroup.ENTITY, "", "", suggested.name)
+        by_kind.setdefault(suggested.kind, []).append(FacetValue(f, n, False, suggested.kind, suggested))
+    for values in by_kind.values():
+        values.sort(key=lambda v: (-v.count, v.suggested is not None))  # curated first at the same count
     for kind in EntityKind:
         group(kind.value, kind.plural, by_kind.get(kind, []))
     return groups
@@ -246,6 +253,11 @@ class FacetsModel(TwoLevelModel):
             return item.filter.label
         if role == Qt.ItemDataRole.DecorationRole and item.kind is not None:
             return kind_icon(item.kind)
+        if role == Qt.ItemDataRole.ToolTipRole and item.suggested is not None:
+            return (f"{item.filter.label} (suggested {item.suggested.kind.value}, not curated): {item.count:,} "
+                    f"matching article{'s' if item.count != 1 else ''}\nOpen the suggestion (click, Enter or Space)")
+        if role == Qt.ItemDataRole.AccessibleTextRole and item.suggested is not None:
+            return f"{item.filter.label}, suggested, {item.count:,}"
         if role == Qt.ItemDataRole.ToolTipRole:
             verb = "Remove the filter" if item.active else "Show only these"
             return f"{item.filter.label}: {item.count:,} matching article{'s' if item.count != 1 else ''}\n" \
@@ -327,6 +339,7 @@ class FacetDelegate(QStyledItemDelegate):
             x += icon_size + 5
         font = QFont(option.font)
         font.setBold(item.active)
+        font.setItalic(item.suggested is not None)  # as the sidebar marks suggestions
         painter.setFont(font)
         metrics = QFontMetrics(font)
         count = f"{item.count:,}"
@@ -363,6 +376,7 @@ class FacetsPanel(QWidget):
     """Emits ``filter_toggled`` with the ``Filter`` of a value the user picks."""
 
     filter_toggled = Signal(object)  # Filter
+    suggested_requested = Signal(object)  # SuggestedEntity: a suggested entity's row was chosen
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -510,6 +524,9 @@ class FacetsPanel(QWidget):
             parent = self.model.group_index(item.group)
             last = self.model.index(self.model.rowCount(parent) - 1, 0, parent)
             self.view.setCurrentIndex(last)
+            return
+        if item.suggested is not None:
+            self.suggested_requested.emit(item.suggested)
             return
         self.filter_toggled.emit(item.filter)
 

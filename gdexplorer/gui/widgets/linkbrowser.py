@@ -10,7 +10,15 @@ from PySide6.QtGui import QDesktopServices, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from gdexplorer.gui.icons import kind_image
-from gdexplorer.gui.links import ArticleLink, EntityLink, ExternalLink, FactLink, SearchLink, parse_href
+from gdexplorer.gui.links import (
+    ArticleLink,
+    EntityLink,
+    ExternalLink,
+    FactLink,
+    SearchLink,
+    SuggestedLink,
+    parse_href,
+)
 
 if TYPE_CHECKING:
     # Types only: the core's model (its dataclasses) is imported after the window's first paint.
@@ -35,6 +43,7 @@ class LinkBrowser(QTextBrowser):
     """Routes clicks: entities, articles and searches to signals; web links to the browser."""
 
     entity_requested = Signal(str)
+    suggested_requested = Signal(str)  # a suggested entity's name
     article_requested = Signal(object)  # ArticleLink
     search_requested = Signal(str)
     link_hovered = Signal(str)  # the href under the mouse, "" when it leaves
@@ -65,7 +74,9 @@ class LinkBrowser(QTextBrowser):
             self.scrollToAnchor(href[1:])
             return
         link = parse_href(href)
-        if isinstance(link, EntityLink):
+        if isinstance(link, SuggestedLink):
+            self.suggested_requested.emit(link.name)
+        elif isinstance(link, EntityLink):
             self.entity_requested.emit(link.entity_id)
         elif isinstance(link, ArticleLink):
             self.article_requested.emit(link)

@@ -115,8 +115,9 @@ class NodeItem(QGraphicsObject):
     hovered = Signal(str, bool)
 
     def __init__(self, node: str, name: str, kind: EntityKind | None, radius: float, label_width: float,
-                 right: bool, center: bool = False) -> None:
+                 right: bool, center: bool = False, suggested: bool = False) -> None:
         super().__init__()
+        self.suggested = suggested  # drawn hollow, its name in italics, as the sidebar marks suggestions
         self.node = node
         self.name = name
         self.kind = kind
@@ -140,6 +141,7 @@ class NodeItem(QGraphicsObject):
         self._font = QFont(font)
         if self.center:
             self._font.setBold(True)
+        self._font.setItalic(self.suggested)
         metrics = QFontMetricsF(self._font)
         self._label = metrics.elidedText(self.name, Qt.TextElideMode.ElideRight, self.label_width)
 
@@ -181,8 +183,12 @@ class NodeItem(QGraphicsObject):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(halo)
             painter.drawEllipse(QRectF(-r - 4, -r - 4, 2 * r + 8, 2 * r + 8))
-        painter.setPen(QPen(palette.color(QPalette.ColorRole.Base), 2))
-        painter.setBrush(color)
+        if self.suggested:
+            painter.setPen(QPen(color, 2, Qt.PenStyle.DashLine))
+            painter.setBrush(palette.color(QPalette.ColorRole.Base))
+        else:
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Base), 2))
+            painter.setBrush(color)
         painter.drawEllipse(QRectF(-r, -r, 2 * r, 2 * r))
         rect = self._label_rect()
         # The label on the view's background, so an edge passing behind it never crosses the text.
@@ -378,7 +384,7 @@ def edge_tooltip(edges: tuple[NetworkEdge, ...], page: NetworkPage) -> str:
     """What an edge says when hovered: each relation with its quote and source, the shared articles."""
 
     def name(node: str) -> str:
-        entity = page.entities.get(node)
+        entity = page.entities.get(node) or page.suggested.get(node)
         return entity.name if entity is not None else node
 
     parts = []
@@ -416,6 +422,7 @@ class NetworkView(QGraphicsView):
     """Shows a ``NetworkPage``; emits ``entity_requested`` for a node and ``edge_activated`` for a link."""
 
     entity_requested = Signal(str)
+    suggested_requested = Signal(object)  # SuggestedEntity: a suggestion's node or edge was chosen
     edge_activated = Signal(object)  # tuple[NetworkEdge, ...]
     shown = Signal()  # e.g. its tab was chosen: the time to load what it should show
 
@@ -503,7 +510,7 @@ class NetworkView(QGraphicsView):
         metrics = QFontMetricsF(font)
 
         def name_of(node: str) -> str:
-            entity = page.entities.get(node)
+            entity = page.entities.get(node) or page.suggested.get(node)
             return entity.name if entity is not None else node
 
         widest = max(metrics.horizontalAdvance(name_of(node)) for node in neighbours) + 8
@@ -517,21 +524,22 @@ class NetworkView(QGraphicsView):
             return MIN_RADIUS + (MAX_RADIUS - MIN_RADIUS) * math.sqrt(weight / peak)
 
         for spot in placed:
-            entity = page.entities.get(spot.node)
+            known = page.entities.get(spot.node) or page.suggested.get(spot.node)
             r = radius(spot.node)
             room = (width - spot.x - r - MARGIN - 10) if spot.right else (spot.x - r - MARGIN - 10)
-            item = NodeItem(spot.node, entity.name if entity is not None else spot.node,
-                            entity.kind if entity is not None else None, r, room, spot.right)
+            item = NodeItem(spot.node, known.name if known is not None else spot.node,
+                            known.kind if known is not None else None, r, room, spot.right,
+                            suggested=spot.node in page.suggested)
             item.set_font(font)
             item.setPos(spot.x, spot.y)
             item.setToolTip(self._node_tooltip(spot.node, grouped[spot.node]))
-            item.activated.connect(self.entity_requested)
+            item.activated.connect(self._on_node_activated)
             item.hovered.connect(self._on_node_hovered)
             co = next((e for e in grouped[spot.node] if e.kind == "co-mention"), None)
             co_width = 1.0 + 5.0 * math.sqrt(co.weight / peak) if co is not None else 0.0
             edge = EdgeItem(middle, QPointF(spot.x, spot.y), tuple(grouped[spot.node]), center, co_width, r,
                             edge_tooltip(tuple(grouped[spot.node]), page))
-            edge.activated.connect(self.edge_activated)
+            edge.activated.connect(self._on_edge_activated)
             scene.addItem(edge)
             self.edges[spot.node] = edge
             self.nodes[spot.node] = item
@@ -601,6 +609,9 @@ class NetworkView(QGraphicsView):
         lines = [entity.name if entity is not None else node]
         if entity is not None:
             lines[0] += f" ({entity.kind.value})"
+        suggestion = page.suggested.get(node)
+        if suggestion is not None:
+            lines[0] = f"{suggestion.name} (suggested {suggestion.kind.value}, not curated)"
         for edge in edges:
             if edge.kind == "co-mention":
                 lines.append(f"{edge.label} with the centre entity")
@@ -608,6 +619,25 @@ class NetworkView(QGraphicsView):
                 lines.append(f"{edge.label} ({'from' if edge.source == node else 'to'} the centre entity)")
         lines.append("Click to open it")
         return "\n".join(lines)
+
+    @Slot(str)
+    def _on_node_activated(self, node: str) -> None:
+        suggestion = self.page.suggested.get(node) if self.page is not None else None
+        if suggestion is not None:
+            self.suggested_requested.emit(suggestion)
+        else:
+            self.entity_requested.emit(node)
+
+    @Slot(object)
+    def _on_edge_activated(self, edges: tuple[NetworkEdge, ...]) -> None:
+        # A suggestion is in no index field, so its shared articles cannot be searched: it opens instead.
+        page = self.page
+        for edge in edges:
+            suggestion = page.suggested.get(edge.target) if page is not None else None
+            if suggestion is not None:
+                self.suggested_requested.emit(suggestion)
+                return
+        self.edge_activated.emit(edges)
 
     @Slot(str, bool)
     def _on_node_hovered(self, node: str, on: bool) -> None:
