@@ -26,7 +26,7 @@ from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
 from gdexplorer.search.analysis import EXACT_FIELDS, has_cjk
 from gdexplorer.search.copies import DIGEST_FIELD
 from gdexplorer.search.engine.collapsing import collapse as collapse_hits
-from gdexplorer.search.engine.collapsing import copies_among, text_keys
+from gdexplorer.search.engine.collapsing import copies_among, text_digests, text_keys
 from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_doc_sets, segment_docs
 from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import column_order, rank
@@ -267,7 +267,8 @@ def run_search(
     ``filter_query`` restricts the hits without scoring; ``facets`` adds counts by category,
     month and entity over every matching article, from the index's sortable columns.
     ``collapse``: articles with the same text (up to whitespace) are one hit naming the others
-    (``Hit.copies``); the total counts texts, ``collapsed`` the articles left out of it.
+    (``Hit.copies``), and so are near copies (``Hit.near_copies``: one sentence more, less or
+    changed); the total counts texts, ``collapsed`` the articles left out of it.
     """
     started = time.perf_counter()
     sortedby = None
@@ -312,10 +313,24 @@ def run_search(
         if with_snippets:
             snippet = make_snippet(read_body(info.id) or "", terms, analyzer)
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
-        others = tuple(sorted(str(searcher.stored_fields(d)["path"]) for d in copies.get(docnum, ())))
-        hits.append(Hit(info, score, position, snippet, entities, others))
+        exact, near = _copies_of(searcher, docnum, copies.get(docnum, ()), collapse_by)
+        hits.append(Hit(info, score, position, snippet, entities, exact, near))
     took = (time.perf_counter() - started) * 1000
     return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts, collapsed=collapsed)
+
+
+def _copies_of(searcher: Searcher, docnum: int, others: tuple[int, ...],
+               collapse_by: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ids of a hit's copies: those with its text (up to whitespace), and its near copies."""
+    if not others or collapse_by is None:
+        return (), ()
+    digests = text_digests(searcher, collapse_by)
+    exact: list[str] = []
+    near: list[str] = []
+    for other in others:
+        same = digests is not None and digests[other] == digests[docnum]
+        (exact if same else near).append(str(searcher.stored_fields(other)["path"]))
+    return tuple(sorted(exact)), tuple(sorted(near))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,8 @@
 """One hit per text: documents sharing a text digest collapse into the best ranked of them.
 
+Near copies too (:mod:`gdexplorer.search.nearcopies`): the pairs the index found, attached to a
+searcher by article id, join their documents (and their exact copies) under one key.
+
 The digests are a column (:mod:`gdexplorer.search.copies`), read whole per segment and turned once
 per searcher into one array over the index-wide document numbers: a document's text key, or 0 when
 no other document in the index has its text (nearly all of them). A query then needs only its
@@ -27,13 +30,38 @@ class Copies:
     hidden: int  # how many of them a collapse drops: all but one per key
 
 
-def text_keys(searcher: Searcher, field: str) -> np.ndarray | None:
+_NEAR_PAIRS = "_gdx_near_pairs"
+_TEXT_KEYS = "_gdx_text_keys"
+
+
+def attach_near_pairs(searcher: Searcher, pairs: frozenset[tuple[str, str]] | None, stamp: object) -> None:
+    """Give the searcher the near-copy pairs (article ids) its text keys join; ``stamp`` says which."""
+    searcher.__dict__[_NEAR_PAIRS] = (stamp, pairs)
+    searcher.__dict__.pop(_TEXT_KEYS, None)
+
+
+def near_pairs_stamp(searcher: Searcher) -> object:
+    """The ``stamp`` of the pairs attached last (None if none were)."""
+    attached = searcher.__dict__.get(_NEAR_PAIRS)
+    return attached[0] if attached else None
+
+
+def text_digests(searcher: Searcher, field: str) -> np.ndarray | None:
+    """Each document's own text digest by index-wide number (tells exact copies from near ones)."""
+    if text_keys(searcher, field) is None:
+        return None
+    found: np.ndarray = searcher.__dict__[_TEXT_KEYS][field + "#digests"]
+    return found
+
+
+def text_keys(searcher: Searcher, field: str, id_field: str = "path") -> np.ndarray | None:
     """Each document's text key by index-wide number, 0 for a text no other document has.
 
     None when the index has no such column (built before it existed). Kept on the searcher, which
-    sees the index as it was opened.
+    sees the index as it was opened. Near copies get one negative key per group (digests are
+    positive).
     """
-    cache = searcher.__dict__.setdefault("_gdx_text_keys", {})
+    cache = searcher.__dict__.setdefault(_TEXT_KEYS, {})
     if field not in cache:
         if field not in searcher.schema:
             cache[field] = None
@@ -47,12 +75,42 @@ def text_keys(searcher: Searcher, field: str) -> np.ndarray | None:
                 size = reader.doc_count_all()
                 parts.append(np.zeros(size, dtype=np.int64) if column is None else column.astype(np.int64))
             keys = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            cache[field + "#digests"] = keys.copy()
             # Deleted documents count too: at worst a text looks shared and takes the longer path.
             _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
             keys[(counts[inverse] < 2) | (keys == 0)] = 0
+            attached = searcher.__dict__.get(_NEAR_PAIRS)
+            if attached and attached[1]:
+                _join_near_copies(searcher, attached[1], keys, id_field)
             cache[field] = keys
     found: np.ndarray | None = cache[field]
     return found
+
+
+def _join_near_copies(searcher: Searcher, pairs: frozenset[tuple[str, str]], keys: np.ndarray,
+                      id_field: str) -> None:
+    """Give each group of near copies (pairs joined transitively) one key of its own, in place."""
+    numbers: dict[str, int | None] = {}
+    parent: dict[int, int] = {}
+
+    def root(d: int) -> int:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    for pair in pairs:
+        for article_id in pair:
+            if article_id not in numbers:
+                numbers[article_id] = searcher.document_number(**{id_field: article_id})
+        a, b = numbers[pair[0]], numbers[pair[1]]
+        if a is None or b is None:  # deleted since the pairs were found
+            continue
+        a, b = root(parent.setdefault(a, a)), root(parent.setdefault(b, b))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    for docnum in parent:  # each one is in a pair of documents that are both there
+        keys[docnum] = -(root(docnum) + 1)
 
 
 def copies_among(matches: list[docsets.DocSet], offsets: list[int], keys: np.ndarray) -> Copies:
