@@ -287,7 +287,7 @@ class SearchIndex:
                     # the two takes them when they come.
                     stamp = self._near_stamp()
                     if stamp != collapsing.near_pairs_stamp(current):
-                        collapsing.attach_near_pairs(current, nearcopies.load_pairs(self.folder), stamp)
+                        collapsing.attach_near_pairs(current, nearcopies.load_text_pairs(self.folder), stamp)
                     return current
             except Exception as e:
                 log.info("checking the searcher failed (%s); reopening", e)
@@ -300,7 +300,7 @@ class SearchIndex:
         except index.EmptyIndexError as e:
             raise self._gone() from e
         stamp = self._near_stamp()
-        collapsing.attach_near_pairs(current, nearcopies.load_pairs(self.folder), stamp)
+        collapsing.attach_near_pairs(current, nearcopies.load_text_pairs(self.folder), stamp)
         self._local.held = (ix, current)
         return current
 

@@ -16,57 +16,75 @@ index as of the last complete update.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from whoosh.reading import IndexReader, TermNotFound
+from whoosh.reading import IndexReader
 
 from gdexplorer.files import atomic_write
-from gdexplorer.search.copies import NEAR_FIELD
+from gdexplorer.search.copies import DIGEST_FIELD, NEAR_FIELD
 
 log = logging.getLogger(__name__)
 
 NEAR_COPIES = "nearcopies.json"
-NEAR_FORMAT = 1
+NEAR_FORMAT = 2  # 1: article id pairs only
 # A key more documents than this share is left out: every pair of them would be stored. Exact
 # copies still collapse by their digest; this many near copies of one text is not news any more.
 MAX_SHARING = 50
 
 Pair = tuple[str, str]
+# Two near copies: their article ids, then their text digests (what a searcher joins, by column,
+# without looking a single id up).
+Record = tuple[str, str, int, int]
 
 
-def load_pairs(folder: Path) -> frozenset[Pair] | None:
+def load_records(folder: Path) -> frozenset[Record] | None:
     """The pairs saved by the last complete update; None when there is no readable file."""
     try:
         raw = json.loads((folder / NEAR_COPIES).read_text(encoding="utf-8"))
         if raw.get("format") != NEAR_FORMAT:
             return None
-        return frozenset((str(a), str(b)) for a, b in raw["pairs"])
+        return frozenset((str(a), str(b), int(x), int(y)) for a, b, x, y in raw["pairs"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
+def load_pairs(folder: Path) -> frozenset[Pair] | None:
+    """The article ids of the saved pairs."""
+    records = load_records(folder)
+    return None if records is None else frozenset((a, b) for a, b, _, _ in records)
+
+
+def load_text_pairs(folder: Path) -> frozenset[tuple[int, int]] | None:
+    """The text digests of the saved pairs (what :func:`collapsing.attach_near_pairs` takes)."""
+    records = load_records(folder)
+    return None if records is None else frozenset((x, y) for _, _, x, y in records)
+
+
 def update_pairs(folder: Path, reader: IndexReader, written: dict[str, str], gone: Iterable[str],
-                 full: bool) -> frozenset[Pair]:
+                 full: bool) -> frozenset[Record]:
     """Bring the saved pairs up to date with ``reader`` (the index just committed) and save them.
 
     ``written``: the articles (re)indexed, with their ``near`` keys as indexed (space-separated);
     ``gone``: the articles deleted or dropped. ``full``: find every pair again (after a rebuild).
     """
-    old = None if full else load_pairs(folder)
+    old = None if full else load_records(folder)
+    docs = _Documents(reader)
     if old is None:
-        pairs = _all_pairs(reader)
+        pairs = _all_pairs(reader, docs)
     else:
         changed = set(written) | set(gone)
         pairs = {p for p in old if p[0] not in changed and p[1] not in changed}
-        paths: dict[int, str] = {}
         for article_id, keys in written.items():
             for key in keys.split():
-                for other in _sharing(reader, key, paths):
-                    if other != article_id:
-                        pairs.add(_pair(article_id, other))
+                sharing = docs.sharing(key)
+                mine = [d for d in sharing if docs.path(d) == article_id]
+                for docnum in mine[:1]:
+                    pairs.update(docs.record(docnum, other) for other in sharing if other != docnum)
     found = frozenset(pairs)
     data = {"format": NEAR_FORMAT, "pairs": sorted(found)}
     with contextlib.suppress(OSError):  # only a loss of near-copy collapsing until the next update
@@ -80,37 +98,64 @@ def forget(folder: Path) -> None:
         (folder / NEAR_COPIES).unlink()
 
 
-def _all_pairs(reader: IndexReader) -> set[Pair]:
+class _Documents:
+    """Index-wide document numbers: who holds a key, their ids and digests (segment by segment:
+    Whoosh's multi-segment reader costs about 100 microseconds a term)."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+        self.leaves = list(reader.leaf_readers())
+        self._paths: dict[int, str] = {}
+        self._digests: dict[int, int] = {}
+
+    def sharing(self, key: str | bytes) -> list[int]:
+        """The documents indexed under ``key`` (none when more than ``MAX_SHARING`` are)."""
+        docs: list[int] = []
+        for leaf, offset in self.leaves:
+            if (NEAR_FIELD, key) in leaf:
+                docs.extend(offset + d for d in leaf.postings(NEAR_FIELD, key).all_ids())
+        if len(docs) > MAX_SHARING:
+            log.info("near copies: %d articles share key %r; left out", len(docs), key)
+            return []
+        return docs
+
+    def path(self, docnum: int) -> str:
+        if docnum not in self._paths:
+            self._paths[docnum] = str(self.reader.stored_fields(docnum)["path"])
+        return self._paths[docnum]
+
+    def digest(self, docnum: int) -> int:
+        if docnum not in self._digests:
+            for leaf, offset in reversed(self.leaves):
+                if docnum >= offset:
+                    self._digests[docnum] = int(leaf.column_reader(DIGEST_FIELD)[docnum - offset])
+                    break
+        return self._digests[docnum]
+
+    def record(self, a: int, b: int) -> Record:
+        if self.path(b) < self.path(a):
+            a, b = b, a
+        return (self.path(a), self.path(b), self.digest(a), self.digest(b))
+
+
+def _all_pairs(reader: IndexReader, docs: _Documents) -> set[Record]:
     if NEAR_FIELD not in reader.schema:
         return set()
-    pairs: set[Pair] = set()
-    paths: dict[int, str] = {}
-    for term, info in reader.iter_field(NEAR_FIELD):
-        # Counts deleted documents too: a superset, the postings below leave them out.
-        if info.doc_frequency() < 2:
+
+    def terms(leaf: IndexReader) -> Iterator[tuple[bytes, int]]:
+        for term, info in leaf.iter_field(NEAR_FIELD):
+            yield term, info.doc_frequency()
+
+    pairs: set[Record] = set()
+    previous, count = None, 0
+    # Each segment's terms in order, merged: a key counts the documents of every segment holding it
+    # (deleted ones too: a superset; their postings leave them out).
+    for term, df in itertools.chain(heapq.merge(*(terms(leaf) for leaf, _ in docs.leaves)), [(None, 0)]):
+        if term == previous:
+            count += df
             continue
-        sharing = _sharing(reader, term, paths)
-        for i, a in enumerate(sharing):
-            pairs.update(_pair(a, b) for b in sharing[i + 1 :])
+        if previous is not None and count >= 2:
+            sharing = docs.sharing(previous)
+            pairs.update(docs.record(a, b) for a, b in itertools.combinations(sharing, 2))
+        previous, count = term, df
     return pairs
-
-
-def _sharing(reader: IndexReader, key: str | bytes, paths: dict[int, str]) -> list[str]:
-    """The articles indexed under ``key`` (none when more than ``MAX_SHARING`` are)."""
-    try:
-        docs = list(reader.postings(NEAR_FIELD, key).all_ids())
-    except TermNotFound:
-        return []
-    if len(docs) > MAX_SHARING:
-        log.info("near copies: %d articles share key %r; left out", len(docs), key)
-        return []
-    found = []
-    for docnum in docs:
-        if docnum not in paths:
-            paths[docnum] = str(reader.stored_fields(docnum)["path"])
-        found.append(paths[docnum])
-    return found
-
-
-def _pair(a: str, b: str) -> Pair:
-    return (a, b) if a < b else (b, a)

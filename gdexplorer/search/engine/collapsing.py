@@ -1,7 +1,7 @@
 """One hit per text: documents sharing a text digest collapse into the best ranked of them.
 
-Near copies too (:mod:`gdexplorer.search.nearcopies`): the pairs the index found, attached to a
-searcher by article id, join their documents (and their exact copies) under one key.
+Near copies too (:mod:`gdexplorer.search.nearcopies`): the pairs of texts the index found, attached
+to a searcher by text digest, join their documents (and their exact copies) under one key.
 
 The digests are a column (:mod:`gdexplorer.search.copies`), read whole per segment and turned once
 per searcher into one array over the index-wide document numbers: a document's text key, or 0 when
@@ -34,8 +34,8 @@ _NEAR_PAIRS = "_gdx_near_pairs"
 _TEXT_KEYS = "_gdx_text_keys"
 
 
-def attach_near_pairs(searcher: Searcher, pairs: frozenset[tuple[str, str]] | None, stamp: object) -> None:
-    """Give the searcher the near-copy pairs (article ids) its text keys join; ``stamp`` says which."""
+def attach_near_pairs(searcher: Searcher, pairs: frozenset[tuple[int, int]] | None, stamp: object) -> None:
+    """Give the searcher the near-copy pairs (text digests) its text keys join; ``stamp`` says which."""
     searcher.__dict__[_NEAR_PAIRS] = (stamp, pairs)
     searcher.__dict__.pop(_TEXT_KEYS, None)
 
@@ -54,7 +54,7 @@ def text_digests(searcher: Searcher, field: str) -> np.ndarray | None:
     return found
 
 
-def text_keys(searcher: Searcher, field: str, id_field: str = "path") -> np.ndarray | None:
+def text_keys(searcher: Searcher, field: str) -> np.ndarray | None:
     """Each document's text key by index-wide number, 0 for a text no other document has.
 
     None when the index has no such column (built before it existed). Kept on the searcher, which
@@ -81,16 +81,14 @@ def text_keys(searcher: Searcher, field: str, id_field: str = "path") -> np.ndar
             keys[(counts[inverse] < 2) | (keys == 0)] = 0
             attached = searcher.__dict__.get(_NEAR_PAIRS)
             if attached and attached[1]:
-                _join_near_copies(searcher, attached[1], keys, id_field)
+                _join_near_copies(attached[1], cache[field + "#digests"], keys)
             cache[field] = keys
     found: np.ndarray | None = cache[field]
     return found
 
 
-def _join_near_copies(searcher: Searcher, pairs: frozenset[tuple[str, str]], keys: np.ndarray,
-                      id_field: str) -> None:
-    """Give each group of near copies (pairs joined transitively) one key of its own, in place."""
-    numbers: dict[str, int | None] = {}
+def _join_near_copies(pairs: frozenset[tuple[int, int]], digests: np.ndarray, keys: np.ndarray) -> None:
+    """Give each group of near copies (pairs of texts joined transitively) one key, in place."""
     parent: dict[int, int] = {}
 
     def root(d: int) -> int:
@@ -99,18 +97,16 @@ def _join_near_copies(searcher: Searcher, pairs: frozenset[tuple[str, str]], key
             d = parent[d]
         return d
 
-    for pair in pairs:
-        for article_id in pair:
-            if article_id not in numbers:
-                numbers[article_id] = searcher.document_number(**{id_field: article_id})
-        a, b = numbers[pair[0]], numbers[pair[1]]
-        if a is None or b is None:  # deleted since the pairs were found
-            continue
-        a, b = root(parent.setdefault(a, a)), root(parent.setdefault(b, b))
+    for x, y in pairs:
+        a, b = root(parent.setdefault(x, x)), root(parent.setdefault(y, y))
         if a != b:
             parent[max(a, b)] = min(a, b)
-    for docnum in parent:  # each one is in a pair of documents that are both there
-        keys[docnum] = -(root(docnum) + 1)
+    members = np.array(sorted(parent), dtype=np.int64)
+    labels = np.array([-root(int(d)) - 1 for d in members], dtype=np.int64)  # digests are positive
+    # One vectorised look-up of every document's digest: no article id is resolved.
+    at = np.minimum(np.searchsorted(members, digests), len(members) - 1)
+    joined = members[at] == digests
+    keys[joined] = labels[at[joined]]
 
 
 def copies_among(matches: list[docsets.DocSet], offsets: list[int], keys: np.ndarray) -> Copies:
