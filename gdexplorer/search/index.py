@@ -496,6 +496,9 @@ class SearchIndex:
                 saved = self._signatures.save(generation, sizes, known, saved, changes)
                 self._memo = UpdateMemo(generation, sizes, key, files, known, saved)
         else:
+            if not (self.folder / nearcopies.NEAR_COPIES).exists():  # deleted by hand, or a full disk
+                with ix.reader() as reader:
+                    nearcopies.update_pairs(self.folder, reader, {}, (), full=True)
             generation, sizes = ix.latest_generation(), self._signatures.file_sizes()
             if saved is None and known:
                 saved = self._signatures.save(generation, sizes, known, None, {})

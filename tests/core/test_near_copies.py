@@ -194,3 +194,12 @@ def test_bbc_near_copies_found_by_the_index_are_exactly_those_compared_directly(
     groups = [{h.path, *h.copies, *h.near_copies} for h in result.hits]
     assert all(any({a, b} <= group for group in groups) for a, b in expected)
     assert len(result.hits) == len(set(digests.values())) - len(near_texts)  # no chains: one fold a pair
+
+
+def test_a_lost_pairs_file_is_found_again_by_the_next_update(harbour):
+    _, ex = harbour
+    (ex.index_folder / "nearcopies.json").unlink()
+    assert Explorer(ex.corpus_root).search("harbour lamps").total == 2  # exact copies still fold
+    stats = ex.update_index()
+    assert (stats.added, stats.updated, stats.deleted) == (0, 0, 0)
+    assert Explorer(ex.corpus_root).search("harbour lamps").total == 1
