@@ -23,7 +23,7 @@ the six pairs as similar (ratio 0.95 or more) that it leaves apart differ in two
 Each article is indexed under keys (:func:`near_keys`): its whole unit sequence, and the sequence
 with each unit deleted whose deletion the guard allows. Two articles are near copies exactly when
 they share a key, so the update looks up only the changed articles' keys to find their partners
-(:mod:`gdexplorer.search.nearcopies`), never comparing pairs.
+(:mod:`gdexplorer.search.engine.nearcopies`), never comparing pairs.
 """
 
 from __future__ import annotations

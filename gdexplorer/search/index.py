@@ -36,10 +36,9 @@ from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
 from gdexplorer.errors import CorpusError, IndexBusyError, IndexMissingError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
-from gdexplorer.search import nearcopies
 from gdexplorer.search.analysis import english_analyzer, exact_analyzer, prefix_analyzer
 from gdexplorer.search.copies import DIGEST_FIELD, NEAR_FIELD, digest_field, near_keys, text_digest
-from gdexplorer.search.engine import collapsing
+from gdexplorer.search.engine import collapsing, nearcopies
 from gdexplorer.search.engine.merging import merge_small_only
 from gdexplorer.search.engine.positions import FastFrequency, FastPositions, doc_ids_only
 from gdexplorer.search.locking import update_lock

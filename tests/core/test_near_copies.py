@@ -18,7 +18,7 @@ from gdexplorer.cli import Exit, main
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.explorer import Explorer
 from gdexplorer.search.copies import NEAR_MIN_CHARS, NEAR_SHARE, near_keys, text_digest, text_units
-from gdexplorer.search.nearcopies import load_pairs
+from gdexplorer.search.engine.nearcopies import load_pairs
 from tests.conftest import corpus_path
 
 STORY = (

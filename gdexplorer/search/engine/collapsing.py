@@ -1,6 +1,6 @@
 """One hit per text: documents sharing a text digest collapse into the best ranked of them.
 
-Near copies too (:mod:`gdexplorer.search.nearcopies`): the pairs of texts the index found, attached
+Near copies too (:mod:`gdexplorer.search.engine.nearcopies`): the pairs of texts the index found, attached
 to a searcher by text digest, join their documents (and their exact copies) under one key.
 
 The digests are a column (:mod:`gdexplorer.search.copies`), read whole per segment and turned once
