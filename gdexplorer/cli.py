@@ -440,7 +440,8 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "format": hit.info.format or "text",
         "category": hit.info.category,
         "entities": list(hit.entities),
-        "copies": list(hit.copies),
+        "copies": list(hit.copies),  # the same text up to whitespace
+        "near_copies": list(hit.near_copies),  # one sentence more, less or changed
     }
     if hit.page is not None:  # only paged documents (PDF): the page of the snippet's first match
         out["page"] = hit.page
@@ -465,7 +466,8 @@ def _print_result(result: SearchResult, out: TextIO) -> None:
         meta = " · ".join(x for x in (hit.info.date and hit.info.date[:10], hit.info.category,
                                       f"page {hit.page}" if hit.page is not None else None) if x)
         print(f"\n{hit.rank:>3}. {_style(hit.info.title, '1', color)}" + (f"  ({meta})" if meta else ""), file=out)
-        print(f"     {hit.path}" + (f"  ({copies_note(hit.copies)})" if hit.copies else ""), file=out)
+        copy_notes = [copies_note(c, kind) for c, kind in ((hit.copies, ""), (hit.near_copies, "near ")) if c]
+        print(f"     {hit.path}" + (f"  ({'; '.join(copy_notes)})" if copy_notes else ""), file=out)
         text = "".join(_style(s.text, "1;33", color) if s.match else s.text for s in hit.snippet)
         if not color:
             text = "".join(f"[{s.text}]" if s.match else s.text for s in hit.snippet)
@@ -473,10 +475,11 @@ def _print_result(result: SearchResult, out: TextIO) -> None:
             print(f"     {text}", file=out)
 
 
-def copies_note(copies: tuple[str, ...], shown: int = 3) -> str:
-    """"+2 copies: a.txt, b.txt": the other articles with a hit's text (the first few)."""
+def copies_note(copies: tuple[str, ...], kind: str = "", shown: int = 3) -> str:
+    """"+2 copies: a.txt, b.txt": the other articles with a hit's text (the first few); ``kind``
+    "near " for its near copies ("+1 near copy: c.txt")."""
     names = ", ".join(copies[:shown]) + (f", … {len(copies) - shown} more" if len(copies) > shown else "")
-    return f"+{len(copies)} {'copy' if len(copies) == 1 else 'copies'}: {names}"
+    return f"+{len(copies)} {kind}{'copy' if len(copies) == 1 else 'copies'}: {names}"
 
 
 def entity_json(explorer, entity: Entity) -> dict[str, object]:

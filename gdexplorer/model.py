@@ -141,6 +141,8 @@ class Hit:
     copies: tuple[str, ...] = ()
     # The page of the snippet's first match, in a paged document (PDF); None elsewhere.
     page: int | None = None
+    # Near copies the query matched: one sentence more, less or changed (gdexplorer.search.copies).
+    near_copies: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -178,7 +180,7 @@ class SearchResult:
     partial: bool = False  # a time-limited search was cut short; totals are a lower bound
     facets: Facets | None = None
     filters: tuple[str, ...] = ()
-    collapsed: int = 0  # matching articles left out of ``total`` as copies of a hit (``Hit.copies``)
+    collapsed: int = 0  # matching articles left out of ``total`` as (near) copies of a hit (``Hit.copies``)
     did_you_mean: str | None = None  # the query with misspelt words corrected from the index's own words
 
 

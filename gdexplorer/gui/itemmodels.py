@@ -88,9 +88,11 @@ class ResultsModel(QAbstractListModel):
             return hit.info.title
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f", page {hit.page}" if hit.page is not None else ""
-            return f"{hit.info.title}\n{hit.info.id}{where}" + "".join(f"\nsame text: {c}" for c in hit.copies)
+            return (f"{hit.info.title}\n{hit.info.id}{where}" + "".join(f"\nsame text: {c}" for c in hit.copies)
+                    + "".join(f"\none sentence apart: {c}" for c in hit.near_copies))
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
             copies = f" ({len(hit.copies)} more with the same text)" if hit.copies else ""
+            copies += f" ({len(hit.near_copies)} more one sentence apart)" if hit.near_copies else ""
             return "".join(segment.text for segment in hit.snippet) + copies
         if role == ItemRole:
             return hit

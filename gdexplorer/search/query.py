@@ -27,7 +27,7 @@ from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
 from gdexplorer.search.analysis import EXACT_FIELDS, has_cjk
 from gdexplorer.search.copies import DIGEST_FIELD
 from gdexplorer.search.engine.collapsing import collapse as collapse_hits
-from gdexplorer.search.engine.collapsing import copies_among, text_keys
+from gdexplorer.search.engine.collapsing import copies_among, text_digests, text_keys
 from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_doc_sets, segment_docs
 from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import column_order, rank
@@ -279,7 +279,8 @@ def run_search(
     ``filter_query`` restricts the hits without scoring; ``facets`` adds counts by category,
     month and entity over every matching article, from the index's sortable columns.
     ``collapse``: articles with the same text (up to whitespace) are one hit naming the others
-    (``Hit.copies``); the total counts texts, ``collapsed`` the articles left out of it.
+    (``Hit.copies``), and so are near copies (``Hit.near_copies``: one sentence more, less or
+    changed); the total counts texts, ``collapsed`` the articles left out of it.
     ``read_pages``: a hit in a paged document (PDF) says the page of its snippet's first match.
     """
     started = time.perf_counter()
@@ -329,8 +330,8 @@ def run_search(
             if read_pages is not None and info.format == "pdf":
                 on_page = page_at(read_pages(info.id), snippet_offset(body, snippet))
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
-        others = tuple(sorted(str(searcher.stored_fields(d)["path"]) for d in copies.get(docnum, ())))
-        hits.append(Hit(info, score, position, snippet, entities, others, on_page))
+        exact, near = _copies_of(searcher, docnum, copies.get(docnum, ()), collapse_by)
+        hits.append(Hit(info, score, position, snippet, entities, exact, page=on_page, near_copies=near))
     took = (time.perf_counter() - started) * 1000
     return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts, collapsed=collapsed)
 
@@ -340,6 +341,20 @@ def page_at(pages: tuple[int, ...], offset: int | None) -> int | None:
     if not pages or offset is None:
         return None
     return bisect.bisect_right(pages, offset) or 1
+
+
+def _copies_of(searcher: Searcher, docnum: int, others: tuple[int, ...],
+               collapse_by: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ids of a hit's copies: those with its text (up to whitespace), and its near copies."""
+    if not others or collapse_by is None:
+        return (), ()
+    digests = text_digests(searcher, collapse_by)
+    exact: list[str] = []
+    near: list[str] = []
+    for other in others:
+        same = digests is not None and digests[other] == digests[docnum]
+        (exact if same else near).append(str(searcher.stored_fields(other)["path"]))
+    return tuple(sorted(exact)), tuple(sorted(near))
 
 
 @dataclass(frozen=True, slots=True)

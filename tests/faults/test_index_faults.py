@@ -279,7 +279,7 @@ KILL_POINTS: dict[str, Callable[[Path], bool]] = {
     "near-the-end": lambda folder: committed(folder) >= 2000,
 }
 STRICTLY_PARTIAL = {"just-started", "mid-way"}
-CLEAN = re.compile(r"meta\.json|signatures(\.delta|\.folders)?\.json|MAIN_WRITELOCK|_MAIN_\d+\.toc|MAIN_\w+\.seg|MAIN_\w+(\.\w+)?\.(pst|trm|fln|col|vps|vpc|dci|dcz|lengths|stored|nsr)")
+CLEAN = re.compile(r"meta\.json|nearcopies\.json|signatures(\.delta|\.folders)?\.json|MAIN_WRITELOCK|_MAIN_\d+\.toc|MAIN_\w+\.seg|MAIN_\w+(\.\w+)?\.(pst|trm|fln|col|vps|vpc|dci|dcz|lengths|stored|nsr)")
 
 
 @pytest.mark.slow

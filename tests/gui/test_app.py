@@ -33,7 +33,8 @@ def make_corpus(root: Path, articles: int) -> Path:
     words = ["hydrogen", "battery", "province", "industry", "vehicle", "research", "innovation", "market", "policy", "energy", "factory", "export", "growth", "city", "port", "design", "network"]
     for n in range(articles):
         body = " ".join(words[(n * 7 + i * 3) % len(words)] for i in range(400))
-        (folder / f"{n:05}.txt").write_text(f"Article {n}\n\n{body}.\n", encoding="utf-8")
+        # The number in the body too: with only the headline apart they would be near copies, one hit.
+        (folder / f"{n:05}.txt").write_text(f"Article {n}\n\n{body} {n}.\n", encoding="utf-8")
     return root
 
 

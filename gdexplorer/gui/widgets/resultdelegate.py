@@ -41,9 +41,11 @@ def meta_line(hit: Hit) -> str:
 
 
 def copies_label(hit: Hit) -> str:
-    """"+2 copies" for a hit standing for articles with the same text ("" without any)."""
-    n = len(hit.copies)
-    return f"+{n} {'copy' if n == 1 else 'copies'}" if n else ""
+    """"+2 copies" for a hit standing for articles with the same text ("" without any); near copies
+    (a sentence apart) counted too and said apart: "+3 copies, 1 near"."""
+    n = len(hit.copies) + len(hit.near_copies)
+    near = f", {len(hit.near_copies)} near" if hit.near_copies else ""
+    return f"+{n} {'copy' if n == 1 else 'copies'}{near}" if n else ""
 
 
 class ResultDelegate(QStyledItemDelegate):
