@@ -216,8 +216,12 @@ def _read_postings(reader: object, field: str, word: bytes | str) -> tuple[array
     ids: array[int] = array("i")
     weights: array[float] = array("f")
     for block_ids, block_weights in adapter.posting_blocks(reader, field, word, values=False):
-        ids.extend(block_ids)
-        weights.extend(block_weights)
+        if isinstance(block_ids, np.ndarray):  # our codec: the whole list, one copy each
+            ids.frombytes(block_ids.astype(np.intc, copy=False).tobytes())
+            weights.frombytes(np.asarray(block_weights, dtype=np.float32).tobytes())
+        else:
+            ids.extend(block_ids)
+            weights.extend(block_weights)
     return ids, weights
 
 
@@ -321,10 +325,10 @@ def position_arrays(reader: object, field: str, word: str | bytes) -> tuple[np.n
     return found
 
 
-def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def _unpack_all(ids: np.ndarray, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """Every occurrence as (document, position), in posting order: documents ascending, then
     positions, which the phrase check relies on."""
-    if not ids:
+    if not len(ids):
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint32)
     counts = np.frombuffer(b"".join([v[:4] for v in values]), dtype=">u4").astype(np.int64)
     widths = (np.fromiter(map(len, values), dtype=np.int64, count=len(values)) - 4) // np.maximum(counts, 1)
@@ -350,13 +354,13 @@ def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.nda
     return all_docs, all_positions
 
 
-def _read_values(reader: object, field: str, word: str | bytes) -> tuple[list[int], list[bytes]]:
-    ids: list[int] = []
+def _read_values(reader: object, field: str, word: str | bytes) -> tuple[Any, list[bytes]]:
+    ids: list[Any] = []
     found: list[bytes] = []
     for block_ids, block_values in adapter.posting_blocks(reader, field, word, values=True):
-        ids.extend(block_ids)
+        ids.append(np.asarray(block_ids, dtype=np.int32))
         found.extend(block_values)
-    return ids, found
+    return (np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)), found
 
 
 def _every(searcher: Searcher, memo: Memo | None = None) -> DocSet:
