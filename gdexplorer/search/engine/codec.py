@@ -74,15 +74,26 @@ class GdxCodec(whoosh3.W3Codec):
         return GdxLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
     def terms_reader(self, storage: Any, segment: Any) -> Any:
-        reader = super().terms_reader(storage, segment)
-        postfile = reader._postfile
-        if type(postfile) is StructFile and postfile.is_real:  # not a part of a compound file (a buffer)
-            reader._postfile = MappedFile(postfile)
-        return reader
+        # W3's, with the term index and the postings read through memory maps: looking a word up
+        # or walking the words of a prefix is many small reads, each a seek and a read otherwise.
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tilen = storage.file_length(tiname)
+        tifile = _mapped(storage.open_file(tiname))
+        postfile = _mapped(segment.open_file(storage, self.POSTS_EXT))
+        return whoosh3.W3TermsReader(self, tifile, tilen, postfile)
+
+
+def _mapped(structfile: Any) -> Any:
+    """A file of a segment on disk as a :class:`MappedFile`; a part of a compound file (already a
+    buffer in memory) as it is."""
+    if type(structfile) is StructFile and structfile.is_real:
+        return MappedFile(structfile)
+    return structfile
 
 
 class MappedFile(StructFile):
-    """A postings file read through a read-only memory map: a block is a slice, not a seek and a read."""
+    """A segment file whose ``get`` reads a read-only memory map: a slice, not a seek and a read.
+    Sequential reads (``seek``, ``read``) still go through the file, as Whoosh's readers expect."""
 
     def __init__(self, structfile: StructFile) -> None:
         super().__init__(structfile.file, name=getattr(structfile, "_name", None), onclose=structfile.onclose)
