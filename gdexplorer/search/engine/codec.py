@@ -26,7 +26,7 @@ import contextlib
 import mmap
 import struct
 from array import array
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh.codec import whoosh3
@@ -56,6 +56,18 @@ def _width(largest: int) -> int:
 
 def _packed(values: Any, width: int) -> bytes:
     return np.asarray(values, dtype=_DTYPES[_WIDTH_CODES[width]]).tobytes()
+
+
+class PackedValues(NamedTuple):
+    """Variable-size posting values (word positions) laid end to end: each one's length, then all
+    their bytes. What ``read_rest`` gives for them: no bytes object per posting."""
+
+    lengths: np.ndarray
+    blob: bytes
+
+    def split(self) -> tuple[bytes, ...]:
+        ends = np.cumsum(self.lengths, dtype=np.int64).tolist()
+        return tuple(self.blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True))
 
 
 class GdxCodec(whoosh3.W3Codec):
@@ -268,28 +280,60 @@ class GdxLeafMatcher(whoosh3.W3LeafMatcher):
 
     def read_rest(self, values: bool) -> tuple[np.ndarray, Any]:
         """The postings from the current one to the end: document numbers (int32) and weights
-        (float32), or with ``values`` the values as a tuple of bytes. Leaves the matcher at the end."""
+        (float32), or with ``values`` the values: :class:`PackedValues` where they vary in size,
+        else a tuple of bytes. Leaves the matcher at the end."""
         ids: list[np.ndarray] = []
         other: list[Any] = []
+        packed = values and self._vcode in _VAR_DTYPES
         while not self._atend and self._i < self._blocklength:
             block = self._data
-            if block is None:
-                block = _decode_block(self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset),
-                                      self._blocklength, self._minid, self._idcode, self._wcode, self._vcode,
-                                      self._fixedsize, values=values, weights=not values)
             start = self._i
-            ids.append(block[0][start:])
-            other.append(block[2][start:] if values else block[1][start:])
+            if block is None:
+                data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+                if packed:
+                    block = _decode_block(data, self._blocklength, self._minid, self._idcode, self._wcode,
+                                          self._vcode, self._fixedsize, values=False, weights=False)
+                    dtype = _VAR_DTYPES[self._vcode]
+                    at = _values_offset(self._blocklength, self._idcode, self._wcode)
+                    lengths = np.frombuffer(data, dtype=dtype, count=self._blocklength, offset=at)
+                    block = (block[0], None, PackedValues(lengths, data[at + self._blocklength * dtype.itemsize:]))
+                else:
+                    block = _decode_block(data, self._blocklength, self._minid, self._idcode, self._wcode,
+                                          self._vcode, self._fixedsize, values=values, weights=not values)
+            elif packed:  # a block the matcher has already decoded, read from its middle
+                rest = block[2][start:]
+                block = (block[0], None, PackedValues(np.fromiter(map(len, rest), dtype=np.int64, count=len(rest)),
+                                                      b"".join(rest)))
+                ids.append(block[0][start:])
+                other.append(block[2])
+                start = -1
+            if start >= 0:
+                ids.append(block[0][start:])
+                other.append(block[2] if packed else block[2][start:] if values else block[1][start:])
             if self._lastblock:
                 self._atend = True
                 break
             self._goto(self._nextoffset)
         if not ids:
-            return np.zeros(0, dtype=np.int32), (() if values else np.zeros(0, dtype=np.float32))
+            empty = PackedValues(np.zeros(0, dtype=np.int64), b"") if packed else ()
+            return np.zeros(0, dtype=np.int32), (empty if values else np.zeros(0, dtype=np.float32))
         all_ids = np.concatenate(ids).astype(np.int32, copy=False)
+        if packed:
+            return all_ids, PackedValues(np.concatenate([v.lengths.astype(np.int64) for v in other]),
+                                         b"".join(v.blob for v in other))
         if values:
             return all_ids, tuple(v for block in other for v in block)
         return all_ids, np.concatenate(other).astype(np.float32, copy=False)
+
+
+def _values_offset(count: int, idcode: int, wcode: int) -> int:
+    """Where a block's values start, after its document-number gaps and weights."""
+    at = (count - 1) * _SIZES[idcode] if count > 1 else 0
+    if wcode == W_SAME:
+        return at + 4
+    if wcode == W_ONES:
+        return at
+    return at + count * _WEIGHT_DTYPES[wcode].itemsize
 
 
 def _decode_block(data: bytes, count: int, minid: int, idcode: int, wcode: int, vcode: int, fixed: int | None,
