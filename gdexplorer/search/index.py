@@ -39,6 +39,7 @@ from gdexplorer.model import ArticleInfo, IndexStats, Progress
 from gdexplorer.search.analysis import english_analyzer, exact_analyzer, prefix_analyzer
 from gdexplorer.search.copies import DIGEST_FIELD, NEAR_FIELD, digest_field, near_keys, text_digest
 from gdexplorer.search.engine import collapsing, nearcopies
+from gdexplorer.search.engine.codec import GdxCodec
 from gdexplorer.search.engine.merging import merge_small_only
 from gdexplorer.search.engine.positions import FastFrequency, FastPositions, doc_ids_only
 from gdexplorer.search.locking import update_lock
@@ -46,13 +47,14 @@ from gdexplorer.search.signatures import SignatureStore, UpdateMemo, doc_signatu
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 10  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
+SCHEMA_VERSION = 11  # 2: month field; 3: positions packed; 4: analysers moved to gdexplorer.search (pickled by path);
 # 5: a text digest per article (copies collapse into one hit); mentions respect punctuation;
 # 6: words longer than 255 characters indexed as pieces (gdexplorer.search.analysis);
 # 7: no stop words, Porter2, title/body without positions, title_exact/body_exact (exact words, CJK characters);
 # 8: prefix (the first 1-3 letters of every word: short prefixes are one posting list);
 # 9: documents of other formats: format and site fields, stored with url and byline;
 # 10: near (keys of near copies: an article with one sentence more, less or changed)
+# 11: posting blocks in our own format, raw little-endian arrays (gdexplorer.search.engine.codec)
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
 # user can search early, and the number of segments (each one slows searches) stays logarithmic.
@@ -541,10 +543,12 @@ class SearchIndex:
                 # multisegment: each sub-process's segment is kept as it is rather than merged into
                 # one in the parent, which would serialize the work the processes just shared.
                 return MpWriter(ix, procs=procs, multisegment=True, batchsize=200, limitmb=96, _lk=False,
-                                compound=False, subargs={"limitmb": 96, "compound": False})
+                                compound=False, codec=GdxCodec(),
+                                subargs={"limitmb": 96, "compound": False, "codec": GdxCodec()})
             # compound=False: a compound segment file is copied whole into memory when a searcher
             # opens it (hundreds of MB at 100k articles); separate files are read where needed.
-            return SegmentWriter(ix, limitmb=128, _lk=False, compound=False)
+            # GdxCodec: posting blocks numpy reads as they lie in the file (no pickle, no zlib).
+            return SegmentWriter(ix, limitmb=128, _lk=False, compound=False, codec=GdxCodec())
         except OSError as e:
             raise SearchIndexError(f"cannot write the index in {self.folder}: {e.strerror or e}") from e
 

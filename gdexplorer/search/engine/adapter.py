@@ -1,11 +1,14 @@
 """The one module that reads Whoosh's private codec and matcher attributes.
 
 Whoosh's public API walks postings one document at a time; the speed of ``docsets`` and
-``ranking`` comes from reading whole posting blocks and the length column directly. Those are
-private attributes of whoosh-reloaded 2.7's W3 codec (pyproject.toml caps the version). What is
-used is checked once, at import (``BLOCK_WALK``, ``LENGTH_COLUMN``): where a release has moved
-or renamed it, each function here falls back to Whoosh's public matchers and readers, slower
-but with the same answers (the tests run both paths).
+``ranking`` comes from reading whole posting lists and the length column directly. Indexes
+written by :class:`~gdexplorer.search.engine.codec.GdxCodec` (ours) hand over a whole posting
+list as arrays through its matcher's ``read_rest``. Segments in Whoosh's own W3 format (an index
+of another schema version, or a test's plain Whoosh index) are read from private attributes of
+whoosh-reloaded 2.7's W3 codec (pyproject.toml caps the version). What is used is checked once,
+at import (``BLOCK_WALK``, ``LENGTH_COLUMN``): where a release has moved or renamed it, each
+function here falls back to Whoosh's public matchers and readers, slower but with the same
+answers (the tests run both paths).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from whoosh import columns
 from whoosh import query as wq
 from whoosh.matching import wrappers
 from whoosh.util.numeric import length_to_byte
+
+from gdexplorer.search.engine.codec import GdxLeafMatcher
 
 try:
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -51,14 +56,20 @@ def expanded_words(q: wq.MultiTerm, reader: object) -> Iterable[bytes]:
 
 
 def posting_blocks(reader: object, field: str, word: bytes | str,
-                    values: bool) -> Iterator[tuple[Sequence[int], Sequence[Any]]]:
-    """A term's postings a block at a time: (document numbers, weights or encoded values)."""
+                    values: bool) -> Iterator[tuple[Sequence[int] | np.ndarray, Sequence[Any] | np.ndarray]]:
+    """A term's postings a block at a time: (document numbers, weights or encoded values).
+
+    In our format the whole list is one block: document numbers as an int32 array, weights as a
+    float32 array, values as a tuple of bytes."""
     try:
         m = reader.postings(field, word)  # type: ignore[attr-defined]
     except Exception:  # TermNotFound and friends: the word is not in this segment
         return
     if isinstance(m, wrappers.FilterMatcher):
         m = m.child  # deleted documents are left to the callers' sets
+    if BLOCK_WALK and type(m) is GdxLeafMatcher:
+        yield m.read_rest(values)
+        return
     if not (BLOCK_WALK and type(m) is _LEAF_MATCHER and all(hasattr(m, f) for f in _BLOCK_FIELDS)):
         ids: list[int] = []
         other: list[Any] = []

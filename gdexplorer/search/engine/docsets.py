@@ -21,6 +21,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from gdexplorer.search.engine import adapter
+from gdexplorer.search.engine.codec import PackedValues
 from gdexplorer.search.engine.positions import FastPositions
 
 DocSet = np.ndarray  # one bool per document of a segment, deleted ones False; never mutated once made
@@ -216,8 +217,12 @@ def _read_postings(reader: object, field: str, word: bytes | str) -> tuple[array
     ids: array[int] = array("i")
     weights: array[float] = array("f")
     for block_ids, block_weights in adapter.posting_blocks(reader, field, word, values=False):
-        ids.extend(block_ids)
-        weights.extend(block_weights)
+        if isinstance(block_ids, np.ndarray):  # our codec: the whole list, one copy each
+            ids.frombytes(block_ids.astype(np.intc, copy=False).tobytes())
+            weights.frombytes(np.asarray(block_weights, dtype=np.float32).tobytes())
+        else:
+            ids.extend(block_ids)
+            weights.extend(block_weights)
     return ids, weights
 
 
@@ -316,15 +321,16 @@ def position_arrays(reader: object, field: str, word: str | bytes) -> tuple[np.n
     key = ("positions", field, word)
     found = cache.get(key)
     if found is None:
-        found = _unpack_all(*_read_values(reader, field, word))
+        ids, values = _read_values(reader, field, word)
+        found = _unpack_packed(ids, values) if isinstance(values, PackedValues) else _unpack_all(ids, values)
         cache.put(key, found, len(found[0]))  # 8 bytes an occurrence, as a posting
     return found
 
 
-def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def _unpack_all(ids: np.ndarray, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """Every occurrence as (document, position), in posting order: documents ascending, then
     positions, which the phrase check relies on."""
-    if not ids:
+    if not len(ids):
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint32)
     counts = np.frombuffer(b"".join([v[:4] for v in values]), dtype=">u4").astype(np.int64)
     widths = (np.fromiter(map(len, values), dtype=np.int64, count=len(values)) - 4) // np.maximum(counts, 1)
@@ -350,13 +356,45 @@ def _unpack_all(ids: list[int], values: list[bytes]) -> tuple[np.ndarray, np.nda
     return all_docs, all_positions
 
 
-def _read_values(reader: object, field: str, word: str | bytes) -> tuple[list[int], list[bytes]]:
-    ids: list[int] = []
+def _read_values(reader: object, field: str, word: str | bytes) -> tuple[Any, list[bytes] | PackedValues]:
+    ids: list[Any] = []
     found: list[bytes] = []
     for block_ids, block_values in adapter.posting_blocks(reader, field, word, values=True):
-        ids.extend(block_ids)
+        if isinstance(block_values, PackedValues):  # our codec: the whole list at once
+            return np.asarray(block_ids, dtype=np.int32), block_values
+        ids.append(np.asarray(block_ids, dtype=np.int32))
         found.extend(block_values)
-    return ids, found
+    return (np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)), found
+
+
+def _unpack_packed(ids: np.ndarray, values: PackedValues) -> tuple[np.ndarray, np.ndarray]:
+    """As ``_unpack_all``, from the values laid end to end: the counts and gaps are gathered from
+    the bytes by index arrays, with no Python step per posting."""
+    if not len(ids):
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint32)
+    data = np.frombuffer(values.blob, dtype=np.uint8)
+    lengths = values.lengths.astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
+    heads = data[starts[:, None] + np.arange(4)].astype(np.int64)  # the count, big-endian
+    counts = (heads[:, 0] << 24) | (heads[:, 1] << 16) | (heads[:, 2] << 8) | heads[:, 3]
+    widths = (lengths - 4) // np.maximum(counts, 1)
+    all_docs = np.repeat(np.asarray(ids, dtype=np.int32), counts)
+    all_positions = np.empty(len(all_docs), dtype=np.uint32)
+    starts_all = np.cumsum(counts) - counts
+    for width, dtype in ((1, "u1"), (2, "<u2"), (4, "<u4")):
+        picked = np.flatnonzero((widths == width) & (counts > 0))
+        if not len(picked):
+            continue
+        per = counts[picked]
+        size = per * width
+        offsets = np.cumsum(size) - size
+        gather = np.repeat(starts[picked] + 4 - offsets, size) + np.arange(int(size.sum()))
+        gaps = data[gather].view(dtype).astype(np.int64)
+        sums = np.cumsum(gaps)
+        first = np.cumsum(per) - per
+        positions = (sums - np.repeat(sums[first] - gaps[first], per)).astype(np.uint32)
+        all_positions[np.repeat(starts_all[picked] - first, per) + np.arange(len(gaps))] = positions
+    return all_docs, all_positions
 
 
 def _every(searcher: Searcher, memo: Memo | None = None) -> DocSet:

@@ -1,0 +1,384 @@
+"""A posting block format of our own, plugged into Whoosh through its codec API.
+
+Whoosh's W3 codec pickles each block of up to 128 postings (a tuple of document-number gaps,
+weights and values) and zlib-compresses the pickle. Reading a posting list for the first time is
+then mostly ``pickle.loads`` and ``zlib.decompress``, a Python object per posting. :class:`GdxCodec`
+keeps everything of W3 (term index, per-document columns, stored fields, term infos, block
+statistics for Whoosh's skipping and block-max scoring) and replaces only the bytes of a block:
+
+    header  struct ``<iHIIfBBBBB``: size of the rest of the block (negative for the last one),
+            posting count, first and last document number, highest weight, shortest and longest
+            field length (Whoosh's length bytes), how ids, weights and values are stored
+    ids     count-1 gaps between document numbers, u1, u2 or u4
+    weights nothing (all 1.0), one float32 (all equal), u1/u2 (small integers) or float32 each
+    values  nothing, 4-byte big-endian integers narrowed to u1/u2, fixed-size raw bytes, or
+            per-posting lengths (u1/u2/u4) then the values' bytes one after the other
+
+All little-endian, read with ``numpy.frombuffer`` from a memory map of the postings file: no
+pickle, no zlib. Whoosh's matchers (``GdxLeafMatcher`` is a ``W3LeafMatcher``), scorers and
+merges work unchanged; :meth:`GdxLeafMatcher.read_rest` gives the fast paths a whole posting list
+as arrays. Vector postings (no field of ours has them) stay in W3's format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import struct
+from array import array
+from typing import Any, NamedTuple
+
+import numpy as np
+from whoosh.codec import whoosh3
+from whoosh.filedb.structfile import StructFile
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+MAGIC = b"GdxB"
+HEADER = struct.Struct("<iHIIfBBBBB")
+_WIDTH_CODES = {1: 1, 2: 2, 4: 3}  # byte width -> code
+_DTYPES: dict[int, np.dtype[Any]] = {1: np.dtype("u1"), 2: np.dtype("<u2"), 3: np.dtype("<u4")}  # code -> dtype
+_SIZES = {0: 0, 1: 1, 2: 2, 3: 4}
+
+# How weights are stored.
+W_ONES, W_SAME, W_U1, W_U2, W_F4 = range(5)
+# How values are stored.
+V_NONE, V_U1, V_U2, V_U4BE, V_FIXED, V_VAR1, V_VAR2, V_VAR4 = range(8)
+_VAR_CODES = {1: V_VAR1, 2: V_VAR2, 4: V_VAR4}
+_VAR_DTYPES: dict[int, np.dtype[Any]] = {V_VAR1: np.dtype("u1"), V_VAR2: np.dtype("<u2"), V_VAR4: np.dtype("<u4")}
+_F4 = np.dtype("<f4")
+_WEIGHT_DTYPES: dict[int, np.dtype[Any]] = {W_U1: np.dtype("u1"), W_U2: np.dtype("<u2"), W_F4: _F4}
+_BE4 = np.dtype(">u4")
+
+
+def _width(largest: int) -> int:
+    return 1 if largest < 0x100 else 2 if largest < 0x10000 else 4
+
+
+def _packed(values: Any, width: int) -> bytes:
+    return np.asarray(values, dtype=_DTYPES[_WIDTH_CODES[width]]).tobytes()
+
+
+class PackedValues(NamedTuple):
+    """Variable-size posting values (word positions) laid end to end: each one's length, then all
+    their bytes. What ``read_rest`` gives for them: no bytes object per posting."""
+
+    lengths: np.ndarray
+    blob: bytes
+
+    def split(self) -> tuple[bytes, ...]:
+        ends = np.cumsum(self.lengths, dtype=np.int64).tolist()
+        return tuple(self.blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True))
+
+
+class GdxCodec(whoosh3.W3Codec):
+    """W3 with our posting blocks (see the module's docstring). Pickled by path into each
+    segment's entry of the table of contents, so readers find it without being told."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        if byteids:  # term vectors: W3's own format
+            return super().postings_writer(dbfile, byteids=byteids)
+        return GdxPostingsWriter(dbfile, blocklimit=self._blocklimit, inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return GdxLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+    def terms_reader(self, storage: Any, segment: Any) -> Any:
+        # W3's, with the term index and the postings read through memory maps: looking a word up
+        # or walking the words of a prefix is many small reads, each a seek and a read otherwise.
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tilen = storage.file_length(tiname)
+        tifile = _mapped(storage.open_file(tiname))
+        postfile = _mapped(segment.open_file(storage, self.POSTS_EXT))
+        return whoosh3.W3TermsReader(self, tifile, tilen, postfile)
+
+
+def _mapped(structfile: Any) -> Any:
+    """A file of a segment on disk as a :class:`MappedFile`; a part of a compound file (already a
+    buffer in memory) as it is."""
+    if type(structfile) is StructFile and structfile.is_real:
+        return MappedFile(structfile)
+    return structfile
+
+
+class MappedFile(StructFile):
+    """A segment file whose ``get`` reads a read-only memory map: a slice, not a seek and a read.
+    Sequential reads (``seek``, ``read``) still go through the file, as Whoosh's readers expect."""
+
+    def __init__(self, structfile: StructFile) -> None:
+        super().__init__(structfile.file, name=getattr(structfile, "_name", None), onclose=structfile.onclose)
+        self._map: mmap.mmap | None = None
+        # An empty file cannot be mapped: it is read the plain way (it holds no postings anyway).
+        with contextlib.suppress(OSError, ValueError):
+            self._map = mmap.mmap(structfile.file.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def get(self, position: int, length: int) -> bytes:
+        if self._map is None:
+            return super().get(position, length)
+        return self._map[position : position + length]
+
+    def close(self) -> None:
+        if self._map is not None:
+            self._map.close()  # get() hands out copies: nothing still views the map
+            self._map = None
+        super().close()
+
+
+class GdxPostingsWriter(whoosh3.W3PostingsWriter):
+    """W3's block buffering and term statistics, our block bytes."""
+
+    _maxweight: float
+    _minlength: int | None
+    _maxlength: int
+
+    def __init__(self, postfile: Any, blocklimit: int, inlinelimit: int = 1) -> None:
+        super().__init__(postfile, blocklimit, byteids=False, compression=0, inlinelimit=inlinelimit)
+
+    def start_postings(self, format_: Any, terminfo: Any) -> None:
+        super().start_postings(format_, terminfo)
+        self._fixed = format_.fixed_value_size()
+
+    def add_posting(self, id_: int, weight: float, vbytes: bytes, length: int | None = None) -> None:
+        # W3's, without its per-posting type assertions (a build adds millions of postings).
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        if vbytes:
+            self._values.append(vbytes)
+        if length:
+            if self._minlength is None or length < self._minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        count = len(ids)
+        parts: list[bytes] = []
+        idcode = 1
+        if count > 1:
+            gaps = np.diff(np.frombuffer(ids, dtype=np.uint32) if isinstance(ids, array) else np.asarray(ids))
+            width = _width(int(gaps.max()))
+            idcode = _WIDTH_CODES[width]
+            parts.append(_packed(gaps, width))
+        wcode, wbytes = _encode_weights(self._weights)
+        parts.append(wbytes)
+        vcode, vbytes = _encode_values(self._values, self._fixed, count)
+        parts.append(vbytes)
+        body = b"".join(parts)
+        size = HEADER.size - 4 + len(body)
+        self._postfile.write(HEADER.pack(
+            -size if last else size, count, ids[0], ids[-1], self._maxweight,
+            length_to_byte(self._minlength), length_to_byte(self._maxlength), idcode, wcode, vcode))
+        self._postfile.write(body)
+        self._blockcount += 1
+        self._new_block()
+
+
+def _encode_weights(weights: array[float]) -> tuple[int, bytes]:
+    w = np.frombuffer(weights, dtype=np.float32)
+    first = w[0]
+    if (w == first).all():
+        return (W_ONES, b"") if first == 1.0 else (W_SAME, first.astype(_F4).tobytes())
+    if (w >= 0).all() and (w == np.floor(w)).all():
+        top = float(w.max())
+        if top < 0x100:
+            return W_U1, w.astype(np.uint8).tobytes()
+        if top < 0x10000:
+            return W_U2, w.astype("<u2").tobytes()
+    return W_F4, w.astype(_F4).tobytes()
+
+
+def _encode_values(values: list[bytes], fixed: int | None, count: int) -> tuple[int, bytes]:
+    if not values or fixed == 0:
+        return V_NONE, b""
+    if len(values) != count:
+        raise ValueError("a posting block mixes empty and non-empty values")
+    if fixed is not None and fixed > 0:
+        blob = b"".join(values)
+        if fixed == 4:  # Whoosh's frequencies: a big-endian uint32 each, mostly tiny
+            numbers = np.frombuffer(blob, dtype=_BE4)
+            top = int(numbers.max())
+            if top < 0x100:
+                return V_U1, numbers.astype(np.uint8).tobytes()
+            if top < 0x10000:
+                return V_U2, numbers.astype("<u2").tobytes()
+            return V_U4BE, blob
+        return V_FIXED, blob
+    lengths = list(map(len, values))
+    width = _width(max(lengths))
+    return _VAR_CODES[width], _packed(lengths, width) + b"".join(values)
+
+
+class GdxLeafMatcher(whoosh3.W3LeafMatcher):
+    """W3's matcher (skipping, block quality, scoring) over our blocks."""
+
+    _data: Any
+    _ids: Any
+    _weights: Any
+    _values: Any
+    _atend: bool
+
+    def _read_header(self) -> None:
+        magic = self._postfile.get(self._startoffset, 4)
+        if magic != MAGIC:
+            raise ValueError(f"not a gdexplorer posting list: {magic!r}")
+        self._baseoffset = self._startoffset + 4
+
+    def _goto(self, position: int) -> None:
+        self._data = None
+        self._ids = None
+        self._weights = None
+        self._values = None
+        self._i = 0
+        (size, count, minid, maxid, maxweight, mnlen, mxlen,
+         self._idcode, self._wcode, self._vcode) = HEADER.unpack(self._postfile.get(position, HEADER.size))
+        if size < 0:
+            self._lastblock = True
+            size = -size
+        self._nextoffset = position + 4 + size
+        self._dataoffset = position + HEADER.size
+        self._blocklength = count
+        self._minid = minid
+        self._maxid = maxid
+        self._maxweight = maxweight
+        self._compression = 0
+        self._minlength = byte_to_length(mnlen)
+        self._maxlength = byte_to_length(mxlen)
+
+    def _read_data(self) -> None:
+        self._data = _decode_block(self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset),
+                                   self._blocklength, self._minid, self._idcode, self._wcode, self._vcode,
+                                   self._fixedsize)
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._ids = self._data[0].tolist()
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        # array("f"), as W3 gives: Whoosh's scorers then compute with exactly the same floats.
+        self._weights = array("f", self._data[1].tobytes())
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._values = self._data[2]
+
+    def block_min_id(self) -> int:
+        return self._minid
+
+    def read_rest(self, values: bool) -> tuple[np.ndarray, Any]:
+        """The postings from the current one to the end: document numbers (int32) and weights
+        (float32), or with ``values`` the values: :class:`PackedValues` where they vary in size,
+        else a tuple of bytes. Leaves the matcher at the end."""
+        ids: list[np.ndarray] = []
+        other: list[Any] = []
+        packed = values and self._vcode in _VAR_DTYPES
+        while not self._atend and self._i < self._blocklength:
+            block = self._data
+            start = self._i
+            if block is None:
+                data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+                if packed:
+                    block = _decode_block(data, self._blocklength, self._minid, self._idcode, self._wcode,
+                                          self._vcode, self._fixedsize, values=False, weights=False)
+                    dtype = _VAR_DTYPES[self._vcode]
+                    at = _values_offset(self._blocklength, self._idcode, self._wcode)
+                    lengths = np.frombuffer(data, dtype=dtype, count=self._blocklength, offset=at)
+                    block = (block[0], None, PackedValues(lengths, data[at + self._blocklength * dtype.itemsize:]))
+                else:
+                    block = _decode_block(data, self._blocklength, self._minid, self._idcode, self._wcode,
+                                          self._vcode, self._fixedsize, values=values, weights=not values)
+            elif packed:  # a block the matcher has already decoded, read from its middle
+                rest = block[2][start:]
+                block = (block[0], None, PackedValues(np.fromiter(map(len, rest), dtype=np.int64, count=len(rest)),
+                                                      b"".join(rest)))
+                ids.append(block[0][start:])
+                other.append(block[2])
+                start = -1
+            if start >= 0:
+                ids.append(block[0][start:])
+                other.append(block[2] if packed else block[2][start:] if values else block[1][start:])
+            if self._lastblock:
+                self._atend = True
+                break
+            self._goto(self._nextoffset)
+        if not ids:
+            empty = PackedValues(np.zeros(0, dtype=np.int64), b"") if packed else ()
+            return np.zeros(0, dtype=np.int32), (empty if values else np.zeros(0, dtype=np.float32))
+        all_ids = np.concatenate(ids).astype(np.int32, copy=False)
+        if packed:
+            return all_ids, PackedValues(np.concatenate([v.lengths.astype(np.int64) for v in other]),
+                                         b"".join(v.blob for v in other))
+        if values:
+            return all_ids, tuple(v for block in other for v in block)
+        return all_ids, np.concatenate(other).astype(np.float32, copy=False)
+
+
+def _values_offset(count: int, idcode: int, wcode: int) -> int:
+    """Where a block's values start, after its document-number gaps and weights."""
+    at = (count - 1) * _SIZES[idcode] if count > 1 else 0
+    if wcode == W_SAME:
+        return at + 4
+    if wcode == W_ONES:
+        return at
+    return at + count * _WEIGHT_DTYPES[wcode].itemsize
+
+
+def _decode_block(data: bytes, count: int, minid: int, idcode: int, wcode: int, vcode: int, fixed: int | None,
+                  values: bool = True, weights: bool = True) -> tuple[np.ndarray, np.ndarray, Any]:
+    """(document numbers as uint32, weights as float32, values as a tuple of bytes) of one block."""
+    at = 0
+    if count > 1:
+        width = _SIZES[idcode]
+        gaps = np.frombuffer(data, dtype=_DTYPES[idcode], count=count - 1, offset=0)
+        ids = np.empty(count, dtype=np.uint32)
+        ids[0] = minid
+        np.cumsum(gaps, out=ids[1:])
+        ids[1:] += minid
+        at = (count - 1) * width
+    else:
+        ids = np.array([minid], dtype=np.uint32)
+    if wcode == W_ONES:
+        w = np.ones(count, dtype=np.float32) if weights else None
+    elif wcode == W_SAME:
+        w = np.full(count, np.frombuffer(data, dtype=_F4, count=1, offset=at)[0], dtype=np.float32) if weights else None
+        at += 4
+    else:
+        dtype = _WEIGHT_DTYPES[wcode]
+        w = np.frombuffer(data, dtype=dtype, count=count, offset=at).astype(np.float32) if weights else None
+        at += count * dtype.itemsize
+    vals: Any = None
+    if values:
+        vals = _decode_values(data, at, count, vcode, fixed)
+    return ids, w, vals  # type: ignore[return-value]
+
+
+def _decode_values(data: bytes, at: int, count: int, vcode: int, fixed: int | None) -> tuple[Any, ...]:
+    if vcode == V_NONE:
+        return (None,) * count if fixed == 0 else ()
+    if vcode in (V_U1, V_U2):
+        dtype = np.dtype("u1") if vcode == V_U1 else np.dtype("<u2")
+        blob = np.frombuffer(data, dtype=dtype, count=count, offset=at).astype(_BE4).tobytes()
+        return tuple(blob[i : i + 4] for i in range(0, 4 * count, 4))
+    if vcode in (V_U4BE, V_FIXED):
+        size = 4 if vcode == V_U4BE else (fixed or 1)
+        blob = data[at : at + size * count]
+        return tuple(blob[i : i + size] for i in range(0, size * count, size))
+    dtype = _VAR_DTYPES[vcode]
+    lengths = np.frombuffer(data, dtype=dtype, count=count, offset=at)
+    start = at + count * dtype.itemsize
+    ends = (np.cumsum(lengths, dtype=np.int64) + start).tolist()
+    starts = [start, *ends[:-1]]
+    return tuple(data[a:b] for a, b in zip(starts, ends, strict=True))
