@@ -37,7 +37,15 @@ from gdexplorer.errors import CorpusError, IndexBusyError, IndexMissingError, Pr
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
 from gdexplorer.search.analysis import english_analyzer, exact_analyzer, prefix_analyzer
-from gdexplorer.search.copies import DIGEST_FIELD, NEAR_FIELD, digest_field, near_keys, text_digest
+from gdexplorer.search.copies import (
+    DIGEST_FIELD,
+    NEAR_FIELD,
+    digest_field,
+    near_column,
+    near_keys,
+    pack_keys,
+    text_digest,
+)
 from gdexplorer.search.engine import collapsing, nearcopies
 from gdexplorer.search.engine.codec import GdxCodec
 from gdexplorer.search.engine.merging import merge_small_only
@@ -53,7 +61,7 @@ SCHEMA_VERSION = 11  # 2: month field; 3: positions packed; 4: analysers moved t
 # 7: no stop words, Porter2, title/body without positions, title_exact/body_exact (exact words, CJK characters);
 # 8: prefix (the first 1-3 letters of every word: short prefixes are one posting list);
 # 9: documents of other formats: format and site fields, stored with url and byline;
-# 10: near (keys of near copies: an article with one sentence more, less or changed)
+# 10: near (keys of near copies: an article with one sentence more, less or changed), a column
 # 11: posting blocks in our own format, raw little-endian arrays (gdexplorer.search.engine.codec)
 META = "meta.json"
 # A long build commits after FIRST_COMMIT documents, then after four times as many each time: the
@@ -62,9 +70,6 @@ FIRST_COMMIT = 250
 # From this many documents to (re)index, sub-processes analyze them in parallel (Whoosh's MpWriter,
 # one segment per process). Below it, forking costs more than it saves.
 PARALLEL_MIN = 400
-# Past this many written documents, near copies are found again in one pass over the index's near
-# keys rather than looked up key by key (about 30 posting lists a document).
-NEAR_INCREMENTAL_MAX = 5000
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -101,11 +106,11 @@ def make_schema(language: str) -> fields.Schema:
         format=fields.ID(sortable=True),  # "html", "pdf"... ("text" for the corpus's own articles)
         site=fields.ID(sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
         entity=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=False),
-        near=fields.KEYWORD(scorable=False),  # gdexplorer.search.copies.near_keys
         sig=fields.STORED(),
         info=fields.STORED(),
     )
     schema.add(DIGEST_FIELD, digest_field())
+    schema.add(NEAR_FIELD, near_column())
     # Same postings as Whoosh's Frequency and Positions, analysed in one loop (see
     # gdexplorer.search.engine.positions); positions packed for phrases over whole posting lists.
     for name in ("title", "body"):
@@ -113,7 +118,6 @@ def make_schema(language: str) -> fields.Schema:
     for name in ("title_exact", "body_exact"):
         schema[name].format = FastPositions(field_boost=schema[name].format.field_boost)
     schema["prefix"].format = doc_ids_only()
-    schema[NEAR_FIELD].format = doc_ids_only()
     return schema
 
 
@@ -420,9 +424,6 @@ class SearchIndex:
         total = len(todo)
         cancelled = False
         written: set[str] = set()
-        near_written: dict[str, str] = {}  # the near keys of the written documents
-        # An update cut short committed documents whose near copies were never looked up.
-        near_full = rebuilt or not meta.complete
         if todo or deleted or not meta.complete:
             # No delta while the index changes, and no base unless it is the one just read: a file
             # left from before a crash or a rebuild could name a generation the new commits reach
@@ -444,7 +445,6 @@ class SearchIndex:
                     doc = document_fields(corpus, stat, matcher, fact_articles, expected[stat.id], problems)
                     if doc is not None:
                         written.add(stat.id)
-                        near_written[stat.id] = str(doc.get(NEAR_FIELD, ""))
                         if stat.id in known:
                             writer.update_document(**doc)
                             counts["updated"] += 1
@@ -477,11 +477,9 @@ class SearchIndex:
                 writer.cancel()
                 raise
             if not cancelled:
-                gone = [*deleted, *(stat.id for stat in todo if stat.id not in written and stat.id in known)]
                 with ix.reader() as reader:
-                    # Before the index says complete: an update that dies here finds them all again.
-                    nearcopies.update_pairs(self.folder, reader, near_written, gone,
-                                            full=near_full or len(near_written) > NEAR_INCREMENTAL_MAX)
+                    # Before the index says complete: an update that dies here finds them again.
+                    nearcopies.update_pairs(self.folder, reader)
                 self._write_meta(IndexMeta(SCHEMA_VERSION, meta.language, matcher.signature, complete=True))
                 # What the index now holds: the written documents, less the deleted ones and those
                 # that could not be read any more (dropped from the index above).
@@ -499,7 +497,7 @@ class SearchIndex:
         else:
             if not (self.folder / nearcopies.NEAR_COPIES).exists():  # deleted by hand, or a full disk
                 with ix.reader() as reader:
-                    nearcopies.update_pairs(self.folder, reader, {}, (), full=True)
+                    nearcopies.update_pairs(self.folder, reader)
             generation, sizes = ix.latest_generation(), self._signatures.file_sizes()
             if saved is None and known:
                 saved = self._signatures.save(generation, sizes, known, None, {})
@@ -593,7 +591,7 @@ def document_fields(corpus: Corpus, stat: FileStat, matcher: MentionMatcher,
         "site": (info.site or "").lower() or None,
         "entity": ",".join(entities) or None,
         DIGEST_FIELD: text_digest(article.text),
-        NEAR_FIELD: " ".join(near_keys(article.text)) or None,
+        NEAR_FIELD: pack_keys(near_keys(article.text)) or None,
         "sig": sig,
         "info": {"category": info.category, "date": info.date, "url": info.url,
                  "source": info.source, "byline": info.byline, "format": info.format or "text",
