@@ -42,20 +42,35 @@ UPDATE_HELP = ("check every article for changes before answering. Without it the
                "window always check every article")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(in_command: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before the command name or after it.
+
+    After it (``in_command``) they default to nothing at all: argparse lets a subcommand's defaults
+    overwrite what was given before the command, so ``gdexplorer --corpus X index`` indexed the seeds.
+    """
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if in_command else value
+
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--corpus", type=Path, metavar="DIR",
+    common.add_argument("--corpus", type=Path, metavar="DIR", default=default(None),
                         help="corpus folder (articles/, manifest.jsonl, annotations/); default: the bundled seeds")
-    common.add_argument("--annotations", type=Path, metavar="DIR",
+    common.add_argument("--annotations", type=Path, metavar="DIR", default=default(None),
                         help="annotation folder to use instead of the corpus's own annotations/")
-    common.add_argument("--server", metavar="URL", default=os.environ.get("GDEXPLORER_SERVER") or None,
+    common.add_argument("--server", metavar="URL", default=default(os.environ.get("GDEXPLORER_SERVER") or None),
                         help="use the shared index on this PostgreSQL server (a libpq string or postgresql:// URL; "
                              "default: $GDEXPLORER_SERVER) instead of the embedded one: `index` fills it, "
                              "`search` searches it")
-    common.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
+    common.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                        help="log what happens (to stderr)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    top = _common_options(in_command=False)
+    common = _common_options(in_command=True)
 
     parser = argparse.ArgumentParser(
-        prog="gdexplorer", parents=[common],
+        prog="gdexplorer", parents=[top],
         description="Explore a news corpus: instant search, curated entities with sourced facts. "
                     "Without a command, opens the window.",
     )

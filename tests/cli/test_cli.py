@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -224,3 +225,24 @@ def test_readme_mentions_the_workbench_commands():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for command in ("star", "unstar", "tag", "untag", "note", "saved"):
         assert f"gdexplorer {command} " in readme
+
+
+def test_options_before_the_command_are_kept(tmp_path, capsys):
+    """`gdexplorer --corpus X index` indexed the bundled seeds: the command's own --corpus default
+    overwrote the one given before it."""
+    from gdexplorer.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args(["--corpus", "x", "-v", "index"])
+    after = parser.parse_args(["index", "--corpus", "y"])
+    both = parser.parse_args(["--corpus", "x", "search", "--corpus", "y", "word"])
+    assert (before.corpus, before.verbose) == (Path("x"), True)
+    assert (after.corpus, after.verbose) == (Path("y"), False)
+    assert both.corpus == Path("y")  # the nearer one wins, as with any option given twice
+    corpus = tmp_path / "c"
+    (corpus / "articles").mkdir(parents=True)
+    (corpus / "articles" / "one.txt").write_text("Title: Lighthouse keepers\n\nThe lamp was lit at dusk.\n",
+                                                 encoding="utf-8")
+    assert main(["--corpus", str(corpus), "search", "lighthouse", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert [h["path"] for h in hits] == ["articles/one.txt"]
