@@ -843,9 +843,8 @@ class Explorer:
 
     def entities_in(self, article_id: str) -> list[Entity]:
         """Entities the article mentions (from the index, so this is instant)."""
-        ids: list[str] = []
-        if self._index.is_usable():
-            ids = stored_entity_ids(self._index.searcher(), article_id)
+        views = self._entity_views()
+        ids = views.entity_ids(article_id) if views is not None else []
         if not ids:
             try:
                 ids = list(self._matcher.find(self.article(article_id).text))
@@ -856,9 +855,10 @@ class Explorer:
 
     def mentions_of(self, entity_id: str, limit: int | None = None) -> list[ArticleInfo]:
         """Articles that mention the entity, newest first where dates exist."""
-        if not self._index.is_usable():
+        views = self._entity_views()
+        if views is None:
             return []
-        found = articles_mentioning(self._index.searcher(), entity_id)
+        found = views.articles_mentioning(entity_id)
         found.sort(key=lambda info: info.date or "", reverse=True)  # stable: undated keep path order
         return found[:limit] if limit is not None else found
 
@@ -879,11 +879,11 @@ class Explorer:
                 if rel.object == entity_id and other.id != entity_id:
                     edges.append(NetworkEdge(other.id, entity_id, "relation", rel.predicate, 1, rel.quote,
                                              (rel.article,)))
-        if self._index.is_usable():
-            searcher = self._index.searcher()
-            shared = [(i, n) for i, n in co_mentions(searcher, entity_id) if i in entities][:top]
+        views = self._entity_views()
+        if views is not None:
+            shared = [(i, n) for i, n in views.co_mentions(entity_id) if i in entities][:top]
             for other_id, n in shared:
-                articles = shared_articles(searcher, entity_id, other_id, limit=20)
+                articles = views.shared_articles(entity_id, other_id, limit=20)
                 edges.append(NetworkEdge(entity_id, other_id, "co-mention",
                                          f"{n} shared article{'s' if n != 1 else ''}", n, "", articles))
         nodes = [entity_id]
@@ -895,10 +895,20 @@ class Explorer:
 
     def mention_counts(self) -> dict[str, int]:
         """How many articles mention each entity."""
-        if not self._index.is_usable():
+        views = self._entity_views()
+        if views is None:
             return {}
-        counted = mention_counts(self._index.searcher())
+        counted = views.mention_counts()
         return {entity_id: counted.get(entity_id.lower(), 0) for entity_id in self._annotations.entities}
+
+    def _entity_views(self) -> _IndexViews | Any | None:
+        """Where the mentions are counted: the shared index's tables, else the embedded index;
+        None before there is an index (``ServerIndex`` has the same five methods)."""
+        if self._server is not None:
+            return self._server
+        if not self._index.is_usable():
+            return None
+        return _IndexViews(self._index.searcher())
 
     def article_count(self) -> int:
         if self._server is not None:
@@ -1077,3 +1087,26 @@ class Explorer:
     def save_bytes(path: Path, data: bytes) -> None:
         """As ``save_text``, for a file already encoded (a PDF of an article)."""
         write_output(path, data)
+
+
+class _IndexViews:
+    """The embedded index's entity views, with the signatures of the server's
+    (:class:`gdexplorer.search.server.store.ServerIndex`)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+
+    def entity_ids(self, article_id: str) -> list[str]:
+        return stored_entity_ids(self._searcher, article_id)
+
+    def articles_mentioning(self, entity_id: str) -> list[ArticleInfo]:
+        return articles_mentioning(self._searcher, entity_id)
+
+    def mention_counts(self) -> dict[str, int]:
+        return mention_counts(self._searcher)
+
+    def co_mentions(self, entity_id: str) -> list[tuple[str, int]]:
+        return co_mentions(self._searcher, entity_id)
+
+    def shared_articles(self, entity_id: str, other_id: str, limit: int) -> tuple[str, ...]:
+        return tuple(shared_articles(self._searcher, entity_id, other_id, limit=limit))

@@ -305,3 +305,24 @@ def test_entity_mentions_and_co_mentions_equal_the_embedded_index(seeds, pg_url)
             assert server.shared_articles(entity_id, other, 20) == shared_articles(searcher, entity_id, other, 20)
     article = sorted((seeds / "articles").glob("*.txt"))[0].relative_to(seeds).as_posix()
     assert sorted(server.entity_ids(article)) == sorted(e.id for e in explorer.entities_in(article))
+
+
+def test_the_one_door_counts_mentions_on_the_server_as_in_the_embedded_index(seeds, pg_url):
+    embedded = Explorer(seeds)
+    fill(embedded, pg_url)
+    counts = embedded.mention_counts()
+    ids = [e for e, n in sorted(counts.items()) if n][:8]
+    assert ids
+    mentions = {e: embedded.mentions_of(e) for e in ids}
+    networks = {e: embedded.network(e) for e in ids}
+    articles = [a.relative_to(seeds).as_posix() for a in sorted((seeds / "articles").glob("*.txt"))]
+    found = {a: sorted(e.id for e in embedded.entities_in(a)) for a in articles}
+    assert any(found.values())
+    (embedded.index_folder / "meta.json").unlink()  # the shared index must answer on its own
+    shared = Explorer(seeds, server=pg_url)
+    assert shared.mention_counts() == counts
+    for entity_id in ids:
+        assert shared.mentions_of(entity_id) == mentions[entity_id]
+        ours, theirs = shared.network(entity_id), networks[entity_id]
+        assert set(ours.edges) == set(theirs.edges) and set(ours.nodes) == set(theirs.nodes)
+    assert {a: sorted(e.id for e in shared.entities_in(a)) for a in articles} == found
