@@ -659,6 +659,11 @@ class Explorer:
         """Whether this searches the shared index on a server rather than the embedded one."""
         return self._server is not None
 
+    @property
+    def shared_index_location(self) -> str | None:
+        """The server searched (host, port, database; never a user or password), or None."""
+        return str(self._server.where) if self._server is not None else None
+
     def build_command(self) -> list[str]:
         """The arguments after the Python executable that build this index in a child process
         (``gdexplorer.buildproc``); read its output with ``parse_build_line``, then hand the

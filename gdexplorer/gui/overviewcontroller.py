@@ -119,7 +119,7 @@ class OverviewController(QObject):
         if current is not None:
             self.entities.select(current)
         self.corpus_status.show_counts(opened.name, self.stats.articles if self.stats else None,
-                                       len(opened.entities))
+                                       len(opened.entities), opened.explorer.shared_index_location)
 
     def show_welcome(self) -> None:
         """The welcome page, unless an article is shown."""
@@ -157,7 +157,7 @@ class OverviewController(QObject):
     def _on_session_corpus_opened(self, opened: OpenedCorpus) -> None:
         self.opened = opened
         self.problems.set_problems(opened.problems)
-        self.corpus_status.show_counts(opened.name, None, len(opened.entities))
+        self.corpus_status.show_counts(opened.name, None, len(opened.entities), opened.explorer.shared_index_location)
         self.detail.show_placeholder(DETAIL_HINT if opened.entities else
                                      "This corpus has no curated entities (no annotations/*.yaml).")
         self._remember_timer.start()
@@ -203,6 +203,7 @@ class OverviewController(QObject):
         self.stats = stats
         self.entities.set_counts(stats.mention_counts)
         if self.opened is not None:
-            self.corpus_status.show_counts(self.opened.name, stats.articles, len(self.opened.entities))
+            self.corpus_status.show_counts(self.opened.name, stats.articles, len(self.opened.entities),
+                                           self.opened.explorer.shared_index_location)
         self.problems.set_problems(stats.problems)
         self.show_welcome()

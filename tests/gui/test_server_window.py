@@ -23,3 +23,9 @@ def test_the_window_searches_the_shared_index_and_leaves_it_to_the_indexer(qtbot
                       "Tech innovation set to upgrade Guangdong development"]
     assert window.results.summary.text().startswith("2 results in ")
     assert PASSWORD not in window.windowTitle() + window.statusBar().currentMessage()
+    # The status bar says which index this is: the server's, not the one a local build would make.
+    where = window.session.explorer.shared_index_location
+    assert where is not None and where.split(":")[0] in pg_url
+    status = window.corpus_status
+    assert f"on {where}" in status.text() and where in status.toolTip()
+    assert PASSWORD not in status.text() + status.toolTip()

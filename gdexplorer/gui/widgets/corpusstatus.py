@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import QLabel, QWidget
 
 from gdexplorer.gui.formatting import plural
@@ -16,8 +18,12 @@ class CorpusStatus(QLabel):
     def show_opening(self, name: str) -> None:
         self.setText(f"Opening {name}…")
 
-    def show_counts(self, name: str, articles: int | None, entities: int) -> None:
-        parts = [f"<b>{name}</b>"]
+    def show_counts(self, name: str, articles: int | None, entities: int, server: str | None = None) -> None:
+        """``server``: where the shared index searched is (said, as it is a different index to the local one)."""
+        parts = [f"<b>{html.escape(name)}</b>"]
+        if server is not None:
+            parts.append(f"on {html.escape(server)}")
+        self.setToolTip(f"Searching the shared index on {server}" if server is not None else "")
         if articles is not None:
             parts.append(plural(articles, "article"))
         parts.append(plural(entities, "entity", "entities"))
