@@ -755,7 +755,7 @@ class Explorer:
                                         "fill it with `gdexplorer index --server URL`")
             result = self._server.run(query, text, self._body, self._analyzer, limit=limit, offset=offset,
                                       with_snippets=snippets, sort=sort, filter_query=filter_query, facets=facets,
-                                      collapse=collapse)
+                                      collapse=collapse, read_pages=self._pages)
             return replace(result, filters=tuple(filters)) if filters else result
         try:
             searcher = self._index.searcher()

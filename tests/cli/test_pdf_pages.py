@@ -55,3 +55,15 @@ def test_only_paged_documents_have_a_page(capsys: pytest.CaptureFixture[str], fo
     hits = {h["path"]: h for h in json.loads(search(capsys, word, "--json", "--corpus", str(folder)))["hits"]}
     assert set(hits) == {"report.pdf", "note.txt"}
     assert "page" not in hits["note.txt"] and hits["report.pdf"]["page"] == 3
+
+
+def test_a_pdf_hit_says_its_page_from_the_shared_index_too(capsys: pytest.CaptureFixture[str], folder: Path,
+                                                           pg_url: str) -> None:
+    pytest.importorskip("psycopg", reason="the server backend needs psycopg")
+    assert main(["index", "--corpus", str(folder), "--server", pg_url]) == Exit.OK
+    capsys.readouterr()
+    for page in (1, 2):
+        word = word_only_on(page)
+        out = search(capsys, word, "--json", "--corpus", str(folder), "--server", pg_url)
+        hits = {h["path"]: h for h in json.loads(out)["hits"]}
+        assert hits["report.pdf"]["page"] == page + 1, (word, hits["report.pdf"])

@@ -33,11 +33,11 @@ from gdexplorer.errors import IndexBusyError, Problem, Severity
 from gdexplorer.model import ArticleInfo, Facets, Hit, IndexStats, Progress, SearchResult, Snippet
 from gdexplorer.search.engine.expansion import within_edits
 from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, info_from_stored, make_schema
-from gdexplorer.search.query import QueryParser, highlight_terms
+from gdexplorer.search.query import QueryParser, highlight_terms, page_at
 from gdexplorer.search.server.connection import ServerError, connect, describe, reason
 from gdexplorer.search.server.translate import RANKED, TEXT_COLUMNS, WordLookup, condition, lexeme, ranked_terms
 from gdexplorer.search.signatures import doc_signatures
-from gdexplorer.search.snippets import make_snippet
+from gdexplorer.search.snippets import make_snippet, snippet_offset
 
 log = logging.getLogger(__name__)
 
@@ -381,11 +381,13 @@ class ServerIndex:
     @_reconnecting
     def run(self, query: wq.Query, text: str, read_body: Callable[[str], str | None], analyzer: Analyzer,
             limit: int = 20, offset: int = 0, with_snippets: bool = True, sort: str = "relevance",
-            filter_query: wq.Query | None = None, facets: bool = False, collapse: bool = True) -> SearchResult:
+            filter_query: wq.Query | None = None, facets: bool = False, collapse: bool = True,
+            read_pages: Callable[[str], tuple[int, ...]] | None = None) -> SearchResult:
         """What ``gdexplorer.search.query.run_search`` gives for the embedded index, from the server.
 
         The same totals (texts, with ``collapse``), hits with their copies, facet counts over every
-        match, and snippets cut from the article files for the returned hits only.
+        match, and snippets cut from the article files for the returned hits only (with the page of
+        a PDF's snippet, through ``read_pages``).
         """
         started = time.perf_counter()
         conn = self._connection()
@@ -419,9 +421,15 @@ class ServerIndex:
         hits = []
         for position, (path, title, info, entity, value, paths, _, _) in enumerate(rows[:limit], start=offset + 1):
             article = info_from_stored({"path": path, "title": title, "info": info})
-            snippet: Snippet = make_snippet(read_body(path) or "", terms, analyzer) if with_snippets else ()
+            snippet: Snippet = ()
+            on_page = None
+            if with_snippets:
+                body = read_body(path) or ""
+                snippet = make_snippet(body, terms, analyzer)
+                if read_pages is not None and article.format == "pdf":
+                    on_page = page_at(read_pages(path), snippet_offset(body, snippet))
             others = tuple(sorted(p for p in paths if p != path))
-            hits.append(Hit(article, float(value), position, snippet, tuple(entity), others))
+            hits.append(Hit(article, float(value), position, snippet, tuple(entity), others, page=on_page))
         counted = self._facets(conn, where, params) if facets else None
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, total, took, tuple(hits), terms, False, counted, collapsed=matched - total)
