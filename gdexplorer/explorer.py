@@ -750,9 +750,8 @@ class Explorer:
             filter_query = all_of(self._parser.parse(self._resolve_entity_names(f), resolve=self._resolve_set)
                                   for f in filters)
         if self._server is not None:
-            if not self._server.is_ready():
-                raise IndexMissingError(f"{self.name} is not on {self._server.where} yet: "
-                                        "fill it with `gdexplorer index --server URL`")
+            if missing := self._server.missing_reason():
+                raise IndexMissingError(f"{missing}: fill it with `gdexplorer index --server URL`")
             result = self._server.run(query, text, self._body, self._analyzer, limit=limit, offset=offset,
                                       with_snippets=snippets, sort=sort, filter_query=filter_query, facets=facets,
                                       collapse=collapse, read_pages=self._pages)

@@ -326,3 +326,20 @@ def test_the_one_door_counts_mentions_on_the_server_as_in_the_embedded_index(see
         ours, theirs = shared.network(entity_id), networks[entity_id]
         assert set(ours.edges) == set(theirs.edges) and set(ours.nodes) == set(theirs.nodes)
     assert {a: sorted(e.id for e in shared.entities_in(a)) for a in articles} == found
+
+
+def test_an_index_filled_by_another_version_is_refused_then_refilled(seeds, pg_url):
+    """A team on two versions: the other version's tokens would give wrong totals without a word."""
+    import psycopg
+
+    from gdexplorer.errors import IndexMissingError
+
+    explorer = Explorer(seeds, server=pg_url)
+    explorer.update_index()
+    assert explorer.search("hydrogen").total == 2
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE gdx_corpus SET schema_version = 9 WHERE name = %s", [seeds.name])
+    with pytest.raises(IndexMissingError, match=r"another version of gdexplorer \(schema 9; this one reads \d+\)"):
+        explorer.search("hydrogen")
+    assert explorer.update_index().rebuilt
+    assert explorer.search("hydrogen").total == 2

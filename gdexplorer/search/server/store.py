@@ -166,11 +166,29 @@ class ServerIndex:
                 conn.close()
 
     def _corpus_id(self, conn: Any) -> int | None:
+        """The corpus's id, if it is on the server as this version writes it (another version's
+        tokens and columns would give wrong answers without a word: it is not there for us)."""
+        row = self._corpus_version(conn)
+        return row[0] if row is not None and row[1] == SCHEMA_VERSION else None
+
+    def _corpus_version(self, conn: Any) -> tuple[int, int] | None:
+        """The corpus's id and the schema version it was filled with; None when it is not there."""
         try:
-            row = conn.execute("SELECT id FROM gdx_corpus WHERE name = %s", [self.name]).fetchone()
+            row = conn.execute("SELECT id, schema_version FROM gdx_corpus WHERE name = %s", [self.name]).fetchone()
         except pg_errors.UndefinedTable:
             return None
-        return int(row[0]) if row else None
+        return (int(row[0]), int(row[1])) if row else None
+
+    @_reconnecting
+    def missing_reason(self) -> str:
+        """Why the corpus cannot be searched here ("" when it can), as the end of a sentence."""
+        row = self._corpus_version(self._connection())
+        if row is None:
+            return f"{self.name} is not on {self.where} yet"
+        if row[1] != SCHEMA_VERSION:
+            return (f"the index of {self.name} on {self.where} was filled by another version of gdexplorer "
+                    f"(schema {row[1]}; this one reads {SCHEMA_VERSION})")
+        return ""
 
     # -- filling ----------------------------------------------------------------------------
 
