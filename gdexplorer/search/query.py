@@ -322,18 +322,22 @@ def run_search(
     for position, (docnum, score) in enumerate(page, start=offset + 1):
         stored = searcher.stored_fields(docnum)
         info = info_from_stored(stored)
-        snippet: Snippet = ()
-        on_page = None
-        if with_snippets:
-            body = read_body(info.id) or ""
-            snippet = make_snippet(body, terms, analyzer)
-            if read_pages is not None and info.format == "pdf":
-                on_page = page_at(read_pages(info.id), snippet_offset(body, snippet))
+        snippet, on_page = hit_snippet(info, terms, analyzer, read_body, read_pages) if with_snippets else ((), None)
         entities = tuple(e for e in str(stored.get("entity") or "").split(",") if e)
         exact, near = _copies_of(searcher, docnum, copies.get(docnum, ()), collapse_by)
         hits.append(Hit(info, score, position, snippet, entities, exact, page=on_page, near_copies=near))
     took = (time.perf_counter() - started) * 1000
     return SearchResult(text, total, took, tuple(hits), terms, partial, facet_counts, collapsed=collapsed)
+
+
+def hit_snippet(info: ArticleInfo, terms: tuple[str, ...], analyzer: Analyzer, read_body: Callable[[str], str | None],
+                read_pages: Callable[[str], tuple[int, ...]] | None) -> tuple[Snippet, int | None]:
+    """A shown hit's snippet, cut from its file, and in a paged document (PDF) the page it is on."""
+    body = read_body(info.id) or ""
+    snippet = make_snippet(body, terms, analyzer)
+    if read_pages is None or info.format != "pdf":
+        return snippet, None
+    return snippet, page_at(read_pages(info.id), snippet_offset(body, snippet))
 
 
 def page_at(pages: tuple[int, ...], offset: int | None) -> int | None:

@@ -30,14 +30,13 @@ from whoosh.analysis.analyzers import Analyzer
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.errors import IndexBusyError, Problem, Severity
-from gdexplorer.model import ArticleInfo, Facets, Hit, IndexStats, Progress, SearchResult, Snippet
+from gdexplorer.model import ArticleInfo, Facets, Hit, IndexStats, Progress, SearchResult
 from gdexplorer.search.engine.expansion import within_edits
 from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, info_from_stored, make_schema
-from gdexplorer.search.query import QueryParser, highlight_terms, page_at
+from gdexplorer.search.query import QueryParser, highlight_terms, hit_snippet
 from gdexplorer.search.server.connection import ServerError, connect, describe, reason
 from gdexplorer.search.server.translate import RANKED, TEXT_COLUMNS, WordLookup, condition, lexeme, ranked_terms
 from gdexplorer.search.signatures import doc_signatures
-from gdexplorer.search.snippets import make_snippet, snippet_offset
 
 log = logging.getLogger(__name__)
 
@@ -439,13 +438,8 @@ class ServerIndex:
         hits = []
         for position, (path, title, info, entity, value, paths, _, _) in enumerate(rows[:limit], start=offset + 1):
             article = info_from_stored({"path": path, "title": title, "info": info})
-            snippet: Snippet = ()
-            on_page = None
-            if with_snippets:
-                body = read_body(path) or ""
-                snippet = make_snippet(body, terms, analyzer)
-                if read_pages is not None and article.format == "pdf":
-                    on_page = page_at(read_pages(path), snippet_offset(body, snippet))
+            snippet, on_page = (hit_snippet(article, terms, analyzer, read_body, read_pages) if with_snippets
+                                else ((), None))
             others = tuple(sorted(p for p in paths if p != path))
             hits.append(Hit(article, float(value), position, snippet, tuple(entity), others, page=on_page))
         counted = self._facets(conn, where, params) if facets else None
