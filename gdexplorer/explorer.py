@@ -130,6 +130,15 @@ class EntityRef:
     entity_id: str
 
 
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """A file's modification time and size (what says it changed), or None when it is not there."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -945,11 +954,7 @@ class Explorer:
         from gdexplorer.annotations.suggested import Recognizer, SuggestionCache
 
         path = self.suggested_cache_file
-        try:
-            st = path.stat()
-            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
+        stamp = _file_stamp(path)
         memo = self._suggested_memo
         if memo is None or memo[0] != stamp:
             memo = (stamp, SuggestionCache(path, Recognizer.version()).records)
@@ -962,16 +967,10 @@ class Explorer:
         from gdexplorer.annotations.loading import REJECTED_FILE
         from gdexplorer.annotations.suggested import grouped, read_rejected
 
-        def stamp(path: Path) -> tuple[int, int] | None:
-            try:
-                st = path.stat()
-            except OSError:
-                return None
-            return st.st_mtime_ns, st.st_size
-
         with self._grouped_lock:  # one grouping at a time: the workers asking at once share it
             annotations = self._annotations
-            key = (stamp(self.suggested_cache_file), stamp(self._annotations_dir / REJECTED_FILE), id(annotations))
+            key = (_file_stamp(self.suggested_cache_file), _file_stamp(self._annotations_dir / REJECTED_FILE),
+                   id(annotations))
             memo = self._grouped_memo
             if memo is not None and memo[0] == key and memo[1][0] is annotations:
                 return memo[1][1]
@@ -1004,10 +1003,9 @@ class Explorer:
         if not clean_query(text) and not filters:
             articles: Iterable[str] = found.by_article
         else:
-            total = self.search(text, limit=0, filters=filters, snippets=False, keystroke=True,
-                                time_limited=False, collapse=False).total
-            every = self.search(text, limit=max(total, 1), filters=filters, snippets=False, keystroke=True,
-                                time_limited=False, collapse=False)
+            # One search for every match: no match can be past the number of articles.
+            every = self.search(text, limit=max(self.article_count(), 1), filters=filters, snippets=False,
+                                keystroke=True, time_limited=False, collapse=False)
             articles = [h.path for h in every.hits]
         return found.counts(articles)[:limit]
 
