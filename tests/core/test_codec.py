@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PerDocReader
 
 from gdexplorer.explorer import Explorer
 from gdexplorer.search import index as search_index
 from gdexplorer.search.engine import adapter, docsets
-from gdexplorer.search.engine.codec import GdxCodec, GdxLeafMatcher, PackedValues
+from gdexplorer.search.engine.codec import GdxCodec, GdxLeafMatcher, GdxPerDocReader, PackedValues
 from gdexplorer.search.index import META, SCHEMA_VERSION
 from tests.core.test_fastpath import QUERIES, RANKED, whoosh_docs
 from tests.corpora import slice_of
@@ -89,6 +89,25 @@ def test_every_posting_of_every_word_equals_w3s(pair):
                 assert list(values) == [p[2] for p in mine] or all(p[2] is None for p in mine)
                 checked += len(mine)
     assert checked > 100_000
+
+
+@pytest.mark.corpora
+def test_every_documents_field_lengths_are_w3s(pair):
+    """Our per-document reader reads each field's length bytes once; W3's reads one byte a call."""
+    ours, _ = pair
+    schema = ours._index.searcher().schema
+    fields = [name for name, field in schema.items() if field.indexed] + ["no such field"]
+    compared = 0
+    for leaf in leaves(ours):
+        mine, w3 = (cls(leaf._storage, leaf.segment()) for cls in (GdxPerDocReader, W3PerDocReader))
+        assert isinstance(leaf._perdoc, GdxPerDocReader)
+        for field in fields:
+            for docnum in range(leaf.doc_count_all()):
+                assert mine.doc_field_length(docnum, field) == w3.doc_field_length(docnum, field), (field, docnum)
+                compared += 1
+        with pytest.raises(IndexError):
+            mine.doc_field_length(leaf.doc_count_all() + 1, "body")
+    assert compared == len(fields) * SLICE  # every document of every segment
 
 
 @pytest.mark.corpora
