@@ -177,3 +177,27 @@ def test_whooshs_own_w3_indexes_are_still_read_a_block_at_a_time(tmp_path):
     blocks = list(adapter.posting_blocks(reader, "body", "common", values=False))
     assert len(blocks) == 3 and [i for ids, _ in blocks for i in ids] == list(range(300))
     assert docsets.matching_docs(ix.searcher(), wq.Term("body", "word3")) == set(range(3, 300, 7))
+
+
+@pytest.mark.parametrize("weights", [
+    [1.0] * 5, [2.5] * 3, [1.0], [0.0, 0.0], [1, 2, 3, 255], [1, 256, 3], [0, 65535], [1, 65536], [1.5, 2.0],
+    [-1.0, 1.0], [float("inf"), 1.0], [float("nan"), 1.0], [3.0] * 31 + [4.0], list(range(32)),
+])
+def test_a_few_postings_encode_to_the_same_bytes_as_numpys(weights, monkeypatch: pytest.MonkeyPatch):
+    """Small blocks skip numpy; their bytes must be the ones numpy's path writes (and reads back)."""
+    import struct as _struct
+    from array import array
+
+    from gdexplorer.search.engine import codec
+
+    ws = array("f", weights)
+    freqs = [_struct.pack(">I", int(abs(w)) if w == w and abs(w) != float("inf") else 7) for w in weights]
+    freqs_big = [_struct.pack(">I", 70_000 + i) for i in range(len(weights))]
+    gaps_of = [list(range(len(weights))), [0, 300][: len(weights)], [0, 70_000][: len(weights)]]
+    few = (codec._encode_weights(ws), codec._encode_values(freqs, 4, len(freqs)),
+           codec._encode_values(freqs_big, 4, len(freqs)), [codec._packed(g, codec._width(max(g))) for g in gaps_of])
+    assert len(weights) <= codec.SMALL
+    monkeypatch.setattr(codec, "SMALL", 0)
+    assert few == (codec._encode_weights(ws), codec._encode_values(freqs, 4, len(freqs)),
+                   codec._encode_values(freqs_big, 4, len(freqs)),
+                   [codec._packed(g, codec._width(max(g))) for g in gaps_of])
