@@ -95,3 +95,17 @@ def test_a_pool_in_use_is_not_swapped(tmp_path: Path):
     fresh = segment_writer(ix)
     assert type(fresh.pool) is ChunkedPostingPool
     fresh.cancel()
+
+
+def test_the_chunked_pool_spills_where_whooshs_does(tmp_path: Path):
+    """Its memory estimate is Whoosh's: the runs are cut at the same postings."""
+    from whoosh.filedb.filestore import FileStorage
+
+    pools = [cls(FileStorage(str(tmp_path)), None, limitmb=1) for cls in (PostingPool, ChunkedPostingPool)]
+    for pool in pools:
+        for i in range(20_000):
+            pool.add(("body", f"word{i}".encode(), i, 1.0, b"\x00\x01" if i % 2 else None))
+    assert [len(p.runs) for p in pools] == [3, 3]
+    assert pools[0].currentsize == pools[1].currentsize > 0
+    assert list(pools[0].items()) == list(pools[1].items())
+

@@ -29,6 +29,16 @@ CHUNK = 10_000
 class ChunkedPostingPool(PostingPool):
     """A ``PostingPool`` that pickles its runs a chunk of postings at a time."""
 
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        # PostingPool.add without its per-posting type assertions (a build adds millions), with
+        # the same size estimate, so that runs are spilled at the same points.
+        fieldname, tbytes, _, _, vbytes = item
+        self.fieldnames.add(fieldname)
+        self.currentsize += 150 + len(fieldname) + 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
     def _write_run(self, f: Any, items: Iterable[Any]) -> None:
         it = iter(items)
         try:
