@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import logging
+import struct
 import threading
 import time
 from collections import defaultdict
@@ -31,8 +32,10 @@ from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.errors import IndexBusyError, Problem, Severity
 from gdexplorer.model import ArticleInfo, Facets, Hit, IndexStats, Progress, SearchResult
+from gdexplorer.search.copies import NEAR_FIELD
 from gdexplorer.search.engine.expansion import within_edits
-from gdexplorer.search.index import SCHEMA_VERSION, detect_language, document_fields, info_from_stored, make_schema
+from gdexplorer.search.engine.nearcopies import MAX_SHARING
+from gdexplorer.search.index import detect_language, document_fields, info_from_stored, make_schema
 from gdexplorer.search.query import QueryParser, highlight_terms, hit_snippet
 from gdexplorer.search.server.connection import ServerError, connect, describe, reason
 from gdexplorer.search.server.translate import RANKED, TEXT_COLUMNS, WordLookup, condition, lexeme, ranked_terms
@@ -44,6 +47,13 @@ log = logging.getLogger(__name__)
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_WORD = 256
 BATCH = 200
+# The version of what the server holds: its tables and the tokens in them. Its own number, not the
+# embedded index's (a change there, in a codec or a column, need not refill every shared index), but
+# bumped whenever the analyzers' tokens change (tests/core/test_server_index.py pins them). From
+# 1001 up: older versions of gdexplorer wrote the embedded number (up to 11) here, and must never
+# take a newer index for theirs.
+# 1001: near keys (one sentence apart) and the near-copy groups; word frequencies ("Did you mean").
+SERVER_SCHEMA_VERSION = 1001
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS gdx_corpus (
@@ -74,6 +84,8 @@ CREATE TABLE IF NOT EXISTS gdx_document (
     prefix_t tsvector NOT NULL,
     PRIMARY KEY (corpus, path)
 );
+-- Added by 1001: the keys two near copies share one of (gdexplorer.search.copies.near_keys).
+ALTER TABLE gdx_document ADD COLUMN IF NOT EXISTS near bigint[] NOT NULL DEFAULT '{}';
 CREATE INDEX IF NOT EXISTS gdx_document_title_t ON gdx_document USING gin (title_t);
 CREATE INDEX IF NOT EXISTS gdx_document_body_t ON gdx_document USING gin (body_t);
 CREATE INDEX IF NOT EXISTS gdx_document_title_x ON gdx_document USING gin (title_x);
@@ -81,18 +93,30 @@ CREATE INDEX IF NOT EXISTS gdx_document_body_x ON gdx_document USING gin (body_x
 CREATE INDEX IF NOT EXISTS gdx_document_prefix_t ON gdx_document USING gin (prefix_t);
 CREATE INDEX IF NOT EXISTS gdx_document_entity ON gdx_document USING gin (entity);
 CREATE INDEX IF NOT EXISTS gdx_document_date ON gdx_document (corpus, date);
--- The words of the ranked fields, for fuzzy words (word~): as Whoosh does, the words sharing the
--- typed prefix are read in order ("C": byte order, so a prefix is a range) and measured here.
--- Words of deleted documents stay: they only widen an OR by words that match nothing.
+-- The words of the text fields and how many documents hold each: for fuzzy words (word~), as
+-- Whoosh does, the words sharing the typed prefix are read in order ("C": byte order, so a prefix
+-- is a range) and measured here; for "Did you mean", the most frequent word near a misspelt one.
+-- A word whose documents are all gone stays with df 0: it only widens an OR by a word that matches nothing.
 CREATE TABLE IF NOT EXISTS gdx_word (
     corpus integer NOT NULL REFERENCES gdx_corpus (id) ON DELETE CASCADE,
     field text NOT NULL,
     word text COLLATE "C" NOT NULL,
     PRIMARY KEY (corpus, field, word)
 );
+ALTER TABLE gdx_word ADD COLUMN IF NOT EXISTS df integer NOT NULL DEFAULT 0;
+-- Texts joined by near copies (those sharing a near key, transitively): each text's digest and its
+-- group's (the smallest digest in it). A search groups hits by coalesce(grp, digest), as the
+-- embedded index groups them by its near-copy pairs. Found again by each update that changes anything.
+CREATE TABLE IF NOT EXISTS gdx_near (
+    corpus integer NOT NULL REFERENCES gdx_corpus (id) ON DELETE CASCADE,
+    digest bigint NOT NULL,
+    grp bigint NOT NULL,
+    PRIMARY KEY (corpus, digest)
+);
 """
-# The fields whose words fuzzy terms expand over.
-WORD_FIELDS = ("title", "body")
+# The fields whose words are kept with their frequencies: fuzzy terms expand over the ranked ones,
+# "Did you mean" looks in the exact ones (and, for Chinese, in the segmented body).
+WORD_FIELDS = {"title": "title_t", "body": "body_t", "title_exact": "title_x", "body_exact": "body_x"}
 
 ProgressCallback = Callable[[Progress], None]
 P = ParamSpec("P")
@@ -118,16 +142,13 @@ def _reconnecting(method: Callable[Concatenate[ServerIndex, P], T]) -> Callable[
     return wrapper
 
 
-def tsvector(analyzer: Analyzer, value: str, words: set[str] | None = None) -> str:
-    """The tokens ``analyzer`` makes of ``value`` as a tsvector literal, with 1-based positions;
-    ``words`` gets the distinct tokens."""
+def tsvector(analyzer: Analyzer, value: str) -> str:
+    """The tokens ``analyzer`` makes of ``value`` as a tsvector literal, with 1-based positions."""
     positions: dict[str, list[int]] = defaultdict(list)
     for token in analyzer(value, positions=True):
         seen = positions[token.text]
         if len(seen) < MAX_POSITIONS_PER_WORD:
             seen.append(min(token.pos + 1, MAX_POSITION))
-    if words is not None:
-        words.update(positions)
     return " ".join(f"{lexeme(word)}:{','.join(map(str, dict.fromkeys(at)))}" for word, at in positions.items())
 
 
@@ -168,7 +189,7 @@ class ServerIndex:
         """The corpus's id, if it is on the server as this version writes it (another version's
         tokens and columns would give wrong answers without a word: it is not there for us)."""
         row = self._corpus_version(conn)
-        return row[0] if row is not None and row[1] == SCHEMA_VERSION else None
+        return row[0] if row is not None and row[1] == SERVER_SCHEMA_VERSION else None
 
     def _corpus_version(self, conn: Any) -> tuple[int, int] | None:
         """The corpus's id and the schema version it was filled with; None when it is not there."""
@@ -184,9 +205,9 @@ class ServerIndex:
         row = self._corpus_version(self._connection())
         if row is None:
             return f"{self.name} is not on {self.where} yet"
-        if row[1] != SCHEMA_VERSION:
+        if row[1] != SERVER_SCHEMA_VERSION:
             return (f"the index of {self.name} on {self.where} was filled by another version of gdexplorer "
-                    f"(schema {row[1]}; this one reads {SCHEMA_VERSION})")
+                    f"(schema {row[1]}; this one reads {SERVER_SCHEMA_VERSION})")
         return ""
 
     # -- filling ----------------------------------------------------------------------------
@@ -218,30 +239,31 @@ class ServerIndex:
                 schema = make_schema(self._language(conn, corpus_id))
                 analyzers = {name: schema[name].analyzer for name in TEXT_COLUMNS}
                 if deleted:
+                    self._count_words(conn, corpus_id, deleted, -1)
                     conn.execute("DELETE FROM gdx_document WHERE corpus = %s AND path = ANY(%s)", [corpus_id, deleted])
                 report(Progress(0, len(todo), "Indexing"))
                 rows: list[list[object]] = []
-                words: dict[str, set[str]] = {name: set() for name in WORD_FIELDS}
                 for done, stat in enumerate(todo, start=1):
                     if cancel is not None and cancel.is_set():
                         raise _Cancelled
                     doc = document_fields(corpus, stat, matcher, facts, expected[stat.id], problems)
                     if doc is None:
                         if stat.id in known:
+                            self._count_words(conn, corpus_id, [stat.id], -1)
                             conn.execute("DELETE FROM gdx_document WHERE corpus = %s AND path = %s",
                                          [corpus_id, stat.id])
                             counts["dropped"] += 1
                         continue
                     counts["updated" if stat.id in known else "added"] += 1
-                    rows.append(self._row(corpus_id, doc, analyzers, words))
+                    rows.append(self._row(corpus_id, doc, analyzers))
                     if len(rows) >= BATCH:
-                        self._write(conn, rows, problems)
-                        self._write_words(conn, corpus_id, words)
+                        self._write(conn, corpus_id, rows, known, problems)
                         rows = []
                     if done % 50 == 0 or done == len(todo):
                         report(Progress(done, len(todo), "Indexing"))
-                self._write(conn, rows, problems)
-                self._write_words(conn, corpus_id, words)
+                self._write(conn, corpus_id, rows, known, problems)
+                if todo or deleted or rebuilt:
+                    self._write_near_groups(conn, corpus_id)
                 conn.execute("UPDATE gdx_corpus SET updated = now(), mentions = %s WHERE id = %s",
                              [matcher.signature, corpus_id])
             self._rebuild = False
@@ -267,21 +289,21 @@ class ServerIndex:
         # in a transaction of its own so that it does not wait for another corpus's update.
         # Only when missing: CREATE INDEX IF NOT EXISTS still locks the table against the rows
         # another corpus's update is writing, and would wait for that update to end.
-        if conn.execute("SELECT to_regclass('gdx_word') IS NOT NULL").fetchone()[0]:
-            return
+        if conn.execute("SELECT to_regclass('gdx_near') IS NOT NULL").fetchone()[0]:
+            return  # the newest table: what an older version made is brought up to date below
         conn.execute("SELECT pg_advisory_xact_lock(726178)")
         conn.execute(_TABLES)
 
     def _corpus_row(self, conn: Any, corpus: Corpus, files: dict[str, Any]) -> tuple[int, bool, str]:
         row = conn.execute("SELECT id, schema_version FROM gdx_corpus WHERE name = %s FOR UPDATE",
                            [self.name]).fetchone()
-        if row is not None and row[1] == SCHEMA_VERSION and not self._rebuild:
+        if row is not None and row[1] == SERVER_SCHEMA_VERSION and not self._rebuild:
             return int(row[0]), False, ""
         reason = ("no index yet" if row is None else "asked to rebuild" if self._rebuild
                   else "the index was built by another version")
         conn.execute("DELETE FROM gdx_corpus WHERE name = %s", [self.name])
         new = conn.execute("INSERT INTO gdx_corpus (name, language, schema_version) VALUES (%s, %s, %s) RETURNING id",
-                           [self.name, detect_language(corpus, files), SCHEMA_VERSION]).fetchone()
+                           [self.name, detect_language(corpus, files), SERVER_SCHEMA_VERSION]).fetchone()
         return int(new[0]), True, reason
 
     @staticmethod
@@ -289,24 +311,64 @@ class ServerIndex:
         return str(conn.execute("SELECT language FROM gdx_corpus WHERE id = %s", [corpus_id]).fetchone()[0])
 
     @staticmethod
-    def _row(corpus_id: int, doc: dict[str, object], analyzers: dict[str, Analyzer],
-             words: dict[str, set[str]]) -> list[object]:
+    def _row(corpus_id: int, doc: dict[str, object], analyzers: dict[str, Analyzer]) -> list[object]:
         entity = str(doc.get("entity") or "")
+        packed = doc.get(NEAR_FIELD)
+        near = list(struct.unpack(f"<{len(packed) // 8}q", packed)) if isinstance(packed, bytes) else []
         return [corpus_id, doc["path"], doc["sig"], doc["title"], json.dumps(doc["info"]), doc.get("category"),
                 doc.get("date"), doc.get("month"), doc.get("format"), doc.get("site"),
-                [e.strip().lower() for e in entity.split(",") if e.strip()], doc.get("digest"),
-                *(tsvector(analyzers[name], str(doc.get(name) or ""), words.get(name)) for name in TEXT_COLUMNS)]
+                [e.strip().lower() for e in entity.split(",") if e.strip()], doc.get("digest"), near,
+                *(tsvector(analyzers[name], str(doc.get(name) or "")) for name in TEXT_COLUMNS)]
 
     @staticmethod
-    def _write_words(conn: Any, corpus_id: int, words: dict[str, set[str]]) -> None:
-        fields = [name for name, found in words.items() for _ in found]
-        values = [word for found in words.values() for word in found]
-        if values:
-            conn.execute("INSERT INTO gdx_word (corpus, field, word) SELECT %s, f, w"
-                         " FROM unnest(%s::text[], %s::text[]) AS t(f, w) ON CONFLICT DO NOTHING",
-                         [corpus_id, fields, values])
-        for found in words.values():
-            found.clear()
+    def _count_words(conn: Any, corpus_id: int, paths: list[str], sign: int) -> None:
+        """Add (``sign`` 1) or take away (-1) the words of these documents, as they are on the
+        server now, to or from the corpus's word frequencies: done by the server, from the very
+        tokens it holds, so the counts cannot drift from the documents."""
+        if not paths:
+            return
+        fields = sql.SQL(", ").join(sql.SQL("({}, d.{})").format(sql.Literal(name), sql.Identifier(column))
+                                    for name, column in WORD_FIELDS.items())
+        conn.execute(sql.SQL(
+            "INSERT INTO gdx_word AS w (corpus, field, word, df)"
+            " SELECT %s, f, t, %s * count(*) FROM gdx_document AS d,"
+            " LATERAL (VALUES {fields}) AS v(f, vec), unnest(tsvector_to_array(vec)) AS t"
+            " WHERE d.corpus = %s AND d.path = ANY(%s) GROUP BY f, t"
+            " ON CONFLICT (corpus, field, word) DO UPDATE SET df = w.df + EXCLUDED.df").format(fields=fields),
+            [corpus_id, sign, corpus_id, paths])
+
+    @staticmethod
+    def _write_near_groups(conn: Any, corpus_id: int) -> None:
+        """Join the texts that share a near key into groups, as the embedded index's near-copy pairs
+        join them (:mod:`gdexplorer.search.engine.nearcopies`): a key shared by more than
+        ``MAX_SHARING`` documents is left out there, and here."""
+        shared = conn.execute("SELECT array_agg(digest) FROM gdx_document, unnest(near) AS k"
+                              " WHERE corpus = %s AND digest IS NOT NULL GROUP BY k HAVING count(*) BETWEEN 2 AND %s",
+                              [corpus_id, MAX_SHARING]).fetchall()
+        parent: dict[int, int] = {}
+
+        def root(d: int) -> int:
+            while parent[d] != d:
+                parent[d] = parent[parent[d]]
+                d = parent[d]
+            return d
+
+        for (digests,) in shared:
+            first = root(parent.setdefault(digests[0], digests[0]))
+            for other in digests[1:]:
+                a, b = first, root(parent.setdefault(other, other))
+                if a != b:
+                    parent[max(a, b)] = first = min(a, b)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for digest in parent:
+            groups[root(digest)].append(digest)
+        # A group of one text is exact copies only: its digest groups them already.
+        members = [(d, g) for g, found in groups.items() if len(found) > 1 for d in found]
+        conn.execute("DELETE FROM gdx_near WHERE corpus = %s", [corpus_id])
+        if members:
+            conn.execute("INSERT INTO gdx_near (corpus, digest, grp) SELECT %s, d, g"
+                         " FROM unnest(%s::bigint[], %s::bigint[]) AS t(d, g)",
+                         [corpus_id, [d for d, _ in members], [g for _, g in members]])
 
     def _similar_words(self, conn: Any, corpus_id: int, fieldname: str, text: str, maxdist: int,
                        prefix: int) -> list[str]:
@@ -317,20 +379,31 @@ class ServerIndex:
                             " AND word < %s ORDER BY word", [corpus_id, fieldname, start, start + "\U0010ffff"])
         return [word for (word,) in rows if within_edits(word, text, maxdist)]
 
-    @staticmethod
-    def _write(conn: Any, rows: Iterable[list[object]], problems: list[Problem]) -> None:
+    @classmethod
+    def _write(cls, conn: Any, corpus_id: int, rows: Iterable[list[object]], known: dict[str, str],
+               problems: list[Problem]) -> None:
+        """Write a batch of documents, keeping the word frequencies: the replaced documents' words
+        out, then the words of what is there after the batch in (a document too large to write
+        keeps its old version, and its words)."""
         rows = list(rows)
         if not rows:
             return
+        paths = [str(row[1]) for row in rows]
+        cls._count_words(conn, corpus_id, [p for p in paths if p in known], -1)
+        cls._insert(conn, rows, problems)
+        cls._count_words(conn, corpus_id, paths, 1)
+
+    @staticmethod
+    def _insert(conn: Any, rows: list[list[object]], problems: list[Problem]) -> None:
         statement = (
             "INSERT INTO gdx_document (corpus, path, sig, title, info, category, date, month, format, site, entity,"
-            " digest, title_t, body_t, title_x, body_x, prefix_t)"
-            " VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s,"
+            " digest, near, title_t, body_t, title_x, body_x, prefix_t)"
+            " VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s,"
             " %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector)"
             " ON CONFLICT (corpus, path) DO UPDATE SET sig = EXCLUDED.sig, title = EXCLUDED.title,"
             " info = EXCLUDED.info, category = EXCLUDED.category, date = EXCLUDED.date, month = EXCLUDED.month,"
             " format = EXCLUDED.format, site = EXCLUDED.site, entity = EXCLUDED.entity, digest = EXCLUDED.digest,"
-            " title_t = EXCLUDED.title_t, body_t = EXCLUDED.body_t, title_x = EXCLUDED.title_x,"
+            " near = EXCLUDED.near, title_t = EXCLUDED.title_t, body_t = EXCLUDED.body_t, title_x = EXCLUDED.title_x,"
             " body_x = EXCLUDED.body_x, prefix_t = EXCLUDED.prefix_t")
         try:
             with conn.transaction(), conn.cursor() as cur:
@@ -420,28 +493,37 @@ class ServerIndex:
             where = type(where)(sql.SQL("({}) AND ({})").format(where.text, extra.text), [])
             params += extra.params
         score, score_params = self._score(query)
-        # A text's copies (the same digest) are one hit: the best of them, naming the others.
-        group = sql.SQL("coalesce(digest::text, 'p:' || path)" if collapse else "path")
+        # A text's copies (the same digest) are one hit: the best of them, naming the others; so are
+        # near copies, whose texts gdx_near joins into one group.
+        group = sql.SQL("coalesce(grp, digest)::text" if collapse else "path")
+        source = sql.SQL("gdx_document LEFT JOIN gdx_near USING (corpus, digest)" if collapse else "gdx_document")
         order = {"newest": "date DESC NULLS LAST, score DESC, path", "oldest": "date ASC NULLS LAST, score DESC, path"}
         statement = sql.SQL(
-            "WITH m AS (SELECT path, title, info, entity, date, {group} AS grp, {score} AS score"
-            "  FROM gdx_document WHERE corpus = %s AND ({where})),"
+            "WITH m AS (SELECT path, title, info, entity, date, digest, coalesce({group}, 'p:' || path) AS grp,"
+            "  {score} AS score FROM {source} WHERE corpus = %s AND ({where})),"
             " g AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY score DESC, path) AS r,"
-            "  array_agg(path) OVER (PARTITION BY grp) AS paths FROM m)"
-            " SELECT path, title, info, entity, score, paths, count(*) OVER (), (SELECT count(*) FROM m)"
+            "  array_agg(path) OVER (PARTITION BY grp) AS paths, array_agg(digest) OVER (PARTITION BY grp) AS digests"
+            "  FROM m)"
+            " SELECT path, title, info, entity, score, digest, paths, digests, count(*) OVER (),"
+            "  (SELECT count(*) FROM m)"
             " FROM g WHERE r = 1 ORDER BY {order} LIMIT %s OFFSET %s").format(
-                group=group, score=score, where=where.text,
+                group=group, source=source, score=score, where=where.text,
                 order=sql.SQL(order.get(sort, "score DESC, path")))
         rows = self._run(conn, statement, [*score_params, *params, max(limit, 1), offset]).fetchall()
-        total = int(rows[0][6]) if rows else self._total(conn, group, where, params)
-        matched = int(rows[0][7]) if rows else total
+        total = int(rows[0][8]) if rows else self._total(conn, group, source, where, params)
+        matched = int(rows[0][9]) if rows else total
         hits = []
-        for position, (path, title, info, entity, value, paths, _, _) in enumerate(rows[:limit], start=offset + 1):
+        for position, row in enumerate(rows[:limit], start=offset + 1):
+            path, title, info, entity, value, digest, paths, digests = row[:8]
             article = info_from_stored({"path": path, "title": title, "info": info})
             snippet, on_page = (hit_snippet(article, terms, analyzer, read_body, read_pages) if with_snippets
                                 else ((), None))
-            others = tuple(sorted(p for p in paths if p != path))
-            hits.append(Hit(article, float(value), position, snippet, tuple(entity), others, page=on_page))
+            # Copies have the hit's own text; the rest of its group are near copies.
+            others = sorted((p, d) for p, d in zip(paths, digests, strict=True) if p != path)
+            exact = tuple(p for p, d in others if d == digest)
+            near = tuple(p for p, d in others if d != digest)
+            hits.append(Hit(article, float(value), position, snippet, tuple(entity), exact, page=on_page,
+                            near_copies=near))
         counted = self._facets(conn, where, params) if facets else None
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, total, took, tuple(hits), terms, False, counted, collapsed=matched - total)
@@ -461,9 +543,10 @@ class ServerIndex:
                 params.append(" | ".join(lexeme(t) for t in dict.fromkeys(terms[name])))
         return (sql.SQL(" + ").join(parts) if parts else sql.SQL("0.0")), params
 
-    def _total(self, conn: Any, group: sql.Composable, where: Any, params: list[object]) -> int:
-        statement = sql.SQL("SELECT count(DISTINCT {}) FROM gdx_document WHERE corpus = %s AND ({})").format(
-            group, where.text)
+    def _total(self, conn: Any, group: sql.Composable, source: sql.Composable, where: Any,
+               params: list[object]) -> int:
+        statement = sql.SQL("SELECT count(DISTINCT coalesce({}, 'p:' || path)) FROM {} WHERE corpus = %s AND ({})"
+                            ).format(group, source, where.text)
         return int(self._run(conn, statement, params).fetchone()[0])
 
     def _facets(self, conn: Any, where: Any, params: list[object]) -> Facets:
