@@ -35,6 +35,7 @@ from gdexplorer.model import ArticleInfo, Facets, Hit, IndexStats, Progress, Sea
 from gdexplorer.search.copies import NEAR_FIELD
 from gdexplorer.search.engine.expansion import within_edits
 from gdexplorer.search.engine.nearcopies import MAX_SHARING
+from gdexplorer.search.engine.spelling import correct
 from gdexplorer.search.index import detect_language, document_fields, info_from_stored, make_schema
 from gdexplorer.search.query import QueryParser, highlight_terms, hit_snippet
 from gdexplorer.search.server.connection import ServerError, connect, describe, reason
@@ -116,6 +117,7 @@ CREATE TABLE IF NOT EXISTS gdx_near (
 """
 # The fields whose words are kept with their frequencies: fuzzy terms expand over the ranked ones,
 # "Did you mean" looks in the exact ones (and, for Chinese, in the segmented body).
+_EXACT = ("title_exact", "body_exact")  # where "Did you mean" looks for English words
 WORD_FIELDS = {"title": "title_t", "body": "body_t", "title_exact": "title_x", "body_exact": "body_x"}
 
 ProgressCallback = Callable[[Progress], None]
@@ -528,6 +530,16 @@ class ServerIndex:
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, total, took, tuple(hits), terms, False, counted, collapsed=matched - total)
 
+    @_reconnecting
+    def did_you_mean(self, text: str, total: int, prefix_last: bool = False) -> str | None:
+        """``text`` with its misspelt words corrected from the server's words, as the embedded index
+        corrects them (:func:`gdexplorer.search.engine.spelling.did_you_mean`); None when nothing is."""
+        conn = self._connection()
+        corpus_id = self._corpus_id(conn)
+        if corpus_id is None:
+            return None
+        return correct(_ServerLexicon(self, conn, corpus_id), text, total, prefix_last)
+
     def _lookup(self, conn: Any, corpus_id: int) -> WordLookup:
         return functools.partial(self._similar_words, conn, corpus_id)
 
@@ -643,6 +655,52 @@ class ServerIndex:
             raise  # the connection, not the query: _reconnecting tries again
         except pg_errors.Error as e:
             raise ServerError(f"the search on {self.where} failed: {e.diag.message_primary or e}") from None
+
+
+class _ServerLexicon:
+    """The answers "Did you mean" needs (:class:`gdexplorer.search.engine.spelling.Lexicon`), from
+    the word frequencies of ``gdx_word`` and the documents' exact tokens."""
+
+    def __init__(self, index: ServerIndex, conn: Any, corpus_id: int) -> None:
+        self.index = index
+        self.conn = conn
+        self.corpus_id = corpus_id
+        self._known: dict[str, int] = {}
+
+    def frequency(self, word: str) -> int:
+        if word not in self._known:
+            row = self.conn.execute("SELECT coalesce(sum(df), 0) FROM gdx_word WHERE corpus = %s AND field = ANY(%s)"
+                                    " AND word = %s", [self.corpus_id, list(_EXACT), word]).fetchone()
+            self._known[word] = int(row[0])
+        return self._known[word]
+
+    def begins_a_word(self, prefix: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM gdx_word WHERE corpus = %s AND field = ANY(%s) AND word >= %s"
+                                " AND word < %s AND df > 0 LIMIT 1",
+                                [self.corpus_id, list(_EXACT), prefix, prefix + "\U0010ffff"]).fetchone()
+        return row is not None
+
+    def words_sharing_first_letter(self, word: str, maxdist: int) -> list[str]:
+        # Their frequencies come along: the caller asks for each one it keeps.
+        rows = self.conn.execute(
+            "SELECT word, sum(df) FROM gdx_word WHERE corpus = %s AND field = ANY(%s) AND word >= %s AND word < %s"
+            " AND length(word) BETWEEN %s AND %s AND df > 0 GROUP BY word",
+            [self.corpus_id, list(_EXACT), word[0], word[0] + "\U0010ffff", len(word) - maxdist,
+             len(word) + maxdist]).fetchall()
+        self._known.update((str(w), int(n)) for w, n in rows)
+        return [str(w) for w, _ in rows]
+
+    def segmented_words(self, sizes: set[int]) -> list[str]:
+        rows = self.conn.execute("SELECT word FROM gdx_word WHERE corpus = %s AND field = 'body'"
+                                 " AND octet_length(word) = ANY(%s) AND df > 0", [self.corpus_id, sorted(sizes)])
+        return [str(w) for (w,) in rows]
+
+    def holds(self, run: str) -> int:
+        chars = list(run)
+        query = wq.Or([wq.Phrase(f, chars) if len(chars) > 1 else wq.Term(f, run) for f in _EXACT])
+        where = condition(query)
+        statement = sql.SQL("SELECT count(*) FROM gdx_document WHERE corpus = %s AND ({})").format(where.text)
+        return int(self.index._run(self.conn, statement, [self.corpus_id, *where.params]).fetchone()[0])
 
 
 class _Cancelled(Exception):
