@@ -17,8 +17,8 @@ import logging
 import struct
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_WORD = 256
 BATCH = 200
+ADDED_WORDS = 200_000  # word frequencies counted here before they are sent (a few tens of MB)
 # The version of what the server holds: its tables and the tokens in them. Its own number, not the
 # embedded index's (a change there, in a codec or a column, need not refill every shared index), but
 # bumped whenever the analyzers' tokens change (tests/core/test_server_index.py pins them). From
@@ -144,13 +145,16 @@ def _reconnecting(method: Callable[Concatenate[ServerIndex, P], T]) -> Callable[
     return wrapper
 
 
-def tsvector(analyzer: Analyzer, value: str) -> str:
-    """The tokens ``analyzer`` makes of ``value`` as a tsvector literal, with 1-based positions."""
+def tsvector(analyzer: Analyzer, value: str, words: set[str] | None = None) -> str:
+    """The tokens ``analyzer`` makes of ``value`` as a tsvector literal, with 1-based positions;
+    ``words`` gets the distinct tokens."""
     positions: dict[str, list[int]] = defaultdict(list)
     for token in analyzer(value, positions=True):
         seen = positions[token.text]
         if len(seen) < MAX_POSITIONS_PER_WORD:
             seen.append(min(token.pos + 1, MAX_POSITION))
+    if words is not None:
+        words.update(positions)
     return " ".join(f"{lexeme(word)}:{','.join(map(str, dict.fromkeys(at)))}" for word, at in positions.items())
 
 
@@ -244,7 +248,8 @@ class ServerIndex:
                     self._count_words(conn, corpus_id, deleted, -1)
                     conn.execute("DELETE FROM gdx_document WHERE corpus = %s AND path = ANY(%s)", [corpus_id, deleted])
                 report(Progress(0, len(todo), "Indexing"))
-                rows: list[list[object]] = []
+                rows: list[tuple[list[object], dict[str, set[str]]]] = []
+                added = Counter[tuple[str, str]]()
                 for done, stat in enumerate(todo, start=1):
                     if cancel is not None and cancel.is_set():
                         raise _Cancelled
@@ -259,11 +264,12 @@ class ServerIndex:
                     counts["updated" if stat.id in known else "added"] += 1
                     rows.append(self._row(corpus_id, doc, analyzers))
                     if len(rows) >= BATCH:
-                        self._write(conn, corpus_id, rows, known, problems)
+                        self._write(conn, corpus_id, rows, known, problems, added)
                         rows = []
                     if done % 50 == 0 or done == len(todo):
                         report(Progress(done, len(todo), "Indexing"))
-                self._write(conn, corpus_id, rows, known, problems)
+                self._write(conn, corpus_id, rows, known, problems, added)
+                self._add_words(conn, corpus_id, added, at_most=0)
                 if todo or deleted or rebuilt:
                     self._write_near_groups(conn, corpus_id)
                 conn.execute("UPDATE gdx_corpus SET updated = now(), mentions = %s WHERE id = %s",
@@ -313,20 +319,37 @@ class ServerIndex:
         return str(conn.execute("SELECT language FROM gdx_corpus WHERE id = %s", [corpus_id]).fetchone()[0])
 
     @staticmethod
-    def _row(corpus_id: int, doc: dict[str, object], analyzers: dict[str, Analyzer]) -> list[object]:
+    def _row(corpus_id: int, doc: dict[str, object],
+             analyzers: dict[str, Analyzer]) -> tuple[list[object], dict[str, set[str]]]:
+        """A document's row, and the distinct words of its fields whose frequencies are kept."""
         entity = str(doc.get("entity") or "")
         packed = doc.get(NEAR_FIELD)
         near = list(struct.unpack(f"<{len(packed) // 8}q", packed)) if isinstance(packed, bytes) else []
-        return [corpus_id, doc["path"], doc["sig"], doc["title"], json.dumps(doc["info"]), doc.get("category"),
-                doc.get("date"), doc.get("month"), doc.get("format"), doc.get("site"),
-                [e.strip().lower() for e in entity.split(",") if e.strip()], doc.get("digest"), near,
-                *(tsvector(analyzers[name], str(doc.get(name) or "")) for name in TEXT_COLUMNS)]
+        words: dict[str, set[str]] = {name: set() for name in WORD_FIELDS}
+        row = [corpus_id, doc["path"], doc["sig"], doc["title"], json.dumps(doc["info"]), doc.get("category"),
+               doc.get("date"), doc.get("month"), doc.get("format"), doc.get("site"),
+               [e.strip().lower() for e in entity.split(",") if e.strip()], doc.get("digest"), near,
+               *(tsvector(analyzers[name], str(doc.get(name) or ""), words.get(name)) for name in TEXT_COLUMNS)]
+        return row, words
+
+    @staticmethod
+    def _add_words(conn: Any, corpus_id: int, added: Counter[tuple[str, str]], at_most: int = ADDED_WORDS) -> None:
+        """Send the word frequencies counted so far once there are more than ``at_most`` words:
+        one statement for many batches (per batch, the same words went again and again)."""
+        if len(added) <= at_most or not added:
+            return
+        keys = list(added)
+        conn.execute("INSERT INTO gdx_word AS w (corpus, field, word, df)"
+                     " SELECT %s, f, t, n FROM unnest(%s::text[], %s::text[], %s::integer[]) AS u(f, t, n)"
+                     " ON CONFLICT (corpus, field, word) DO UPDATE SET df = w.df + EXCLUDED.df",
+                     [corpus_id, [f for f, _ in keys], [t for _, t in keys], [added[k] for k in keys]])
+        added.clear()
 
     @staticmethod
     def _count_words(conn: Any, corpus_id: int, paths: list[str], sign: int) -> None:
         """Add (``sign`` 1) or take away (-1) the words of these documents, as they are on the
         server now, to or from the corpus's word frequencies: done by the server, from the very
-        tokens it holds, so the counts cannot drift from the documents."""
+        tokens it holds (the old version of a document is not at hand here)."""
         if not paths:
             return
         fields = sql.SQL(", ").join(sql.SQL("({}, d.{})").format(sql.Literal(name), sql.Identifier(column))
@@ -382,21 +405,25 @@ class ServerIndex:
         return [word for (word,) in rows if within_edits(word, text, maxdist)]
 
     @classmethod
-    def _write(cls, conn: Any, corpus_id: int, rows: Iterable[list[object]], known: dict[str, str],
-               problems: list[Problem]) -> None:
+    def _write(cls, conn: Any, corpus_id: int, batch: list[tuple[list[object], dict[str, set[str]]]],
+               known: dict[str, str], problems: list[Problem], added: Counter[tuple[str, str]]) -> None:
         """Write a batch of documents, keeping the word frequencies: the replaced documents' words
-        out, then the words of what is there after the batch in (a document too large to write
-        keeps its old version, and its words)."""
-        rows = list(rows)
-        if not rows:
+        out, the new ones' into ``added`` (a document too large to write keeps its old version,
+        and its words)."""
+        if not batch:
             return
-        paths = [str(row[1]) for row in rows]
-        cls._count_words(conn, corpus_id, [p for p in paths if p in known], -1)
-        cls._insert(conn, rows, problems)
-        cls._count_words(conn, corpus_id, paths, 1)
+        replaced = [str(row[1]) for row, _ in batch if row[1] in known]
+        cls._count_words(conn, corpus_id, replaced, -1)
+        failed = cls._insert(conn, [row for row, _ in batch], problems)
+        cls._count_words(conn, corpus_id, [p for p in replaced if p in failed], 1)
+        for row, words in batch:
+            if row[1] not in failed:
+                added.update((name, word) for name, found in words.items() for word in found)
+        cls._add_words(conn, corpus_id, added)
 
     @staticmethod
-    def _insert(conn: Any, rows: list[list[object]], problems: list[Problem]) -> None:
+    def _insert(conn: Any, rows: list[list[object]], problems: list[Problem]) -> set[str]:
+        """Write the rows; the paths of those too large to write (a problem each)."""
         statement = (
             "INSERT INTO gdx_document (corpus, path, sig, title, info, category, date, month, format, site, entity,"
             " digest, near, title_t, body_t, title_x, body_x, prefix_t)"
@@ -407,6 +434,7 @@ class ServerIndex:
             " format = EXCLUDED.format, site = EXCLUDED.site, entity = EXCLUDED.entity, digest = EXCLUDED.digest,"
             " near = EXCLUDED.near, title_t = EXCLUDED.title_t, body_t = EXCLUDED.body_t, title_x = EXCLUDED.title_x,"
             " body_x = EXCLUDED.body_x, prefix_t = EXCLUDED.prefix_t")
+        failed: set[str] = set()
         try:
             with conn.transaction(), conn.cursor() as cur:
                 cur.executemany(statement, rows)
@@ -420,6 +448,8 @@ class ServerIndex:
                 except pg_errors.ProgramLimitExceeded as e:
                     why = f"too large for the server's index: {e.diag.message_primary}"
                     problems.append(Problem(str(row[1]), 0, 0, why, Severity.WARNING))
+                    failed.add(str(row[1]))
+        return failed
 
     # -- searching --------------------------------------------------------------------------
 
