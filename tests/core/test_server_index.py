@@ -526,4 +526,4 @@ def test_the_server_version_changes_with_its_tokens():
             found.update(" ".join(sorted(tsvector(schema[name].analyzer, text).split(" "))).encode())
         found.update(repr(near_keys(text)).encode())
     assert (SERVER_SCHEMA_VERSION, found.hexdigest()[:16]) == TOKENS, (
-        "the server's tokens changed: bump SERVER_SCHEMA_VERSION (search/server/store.py) and this digest")
+        "the server's tokens changed: bump SERVER_SCHEMA_VERSION (search/server/base.py) and this digest")
