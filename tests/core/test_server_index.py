@@ -527,3 +527,26 @@ def test_the_server_version_changes_with_its_tokens():
         found.update(repr(near_keys(text)).encode())
     assert (SERVER_SCHEMA_VERSION, found.hexdigest()[:16]) == TOKENS, (
         "the server's tokens changed: bump SERVER_SCHEMA_VERSION (search/server/base.py) and this digest")
+
+
+def test_a_server_filled_before_near_copies_is_brought_up_to_date(seeds, pg_url):
+    """Tables made by the version before 1001 (no near keys, no word frequencies, no gdx_near, the
+    embedded schema number): refused, then the next fill adds what is missing and rebuilds."""
+    import psycopg
+
+    (seeds / "articles" / "harbour.txt").write_text(STORY, encoding="utf-8")
+    (seeds / "articles" / "harbour-typo.txt").write_text(STORY.replace("three months", "three mounths"),
+                                                         encoding="utf-8")
+    explorer = Explorer(seeds, server=pg_url)
+    explorer.update_index()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE gdx_near")
+        conn.execute("ALTER TABLE gdx_document DROP COLUMN near")
+        conn.execute("ALTER TABLE gdx_word DROP COLUMN df")
+        conn.execute("UPDATE gdx_corpus SET schema_version = 11")
+    with pytest.raises(IndexMissingError, match=r"another version of gdexplorer \(schema 11; this one reads 1001\)"):
+        explorer.search("harbour")
+    assert explorer.update_index().rebuilt
+    result = explorer.search("harbour lamps")
+    assert (result.total, result.hits[0].near_copies) == (1, ("articles/harbour.txt",))
+    assert explorer.search("hydorgen").did_you_mean == "hydrogen"
