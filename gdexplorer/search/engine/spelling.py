@@ -61,8 +61,8 @@ class Lexicon(Protocol):
         """Whether a word of the exact fields begins with ``prefix``."""
 
     def words_sharing_first_letter(self, word: str, maxdist: int) -> Iterable[str]:
-        """Words of the exact fields that begin as ``word`` does and whose length differs from its
-        length by ``maxdist`` at most (more may come: the caller measures them)."""
+        """Words of the exact fields with the first letter of ``word``, whose length differs from
+        its length by ``maxdist`` at most (others may come too: the caller measures each one)."""
 
     def segmented_words(self, sizes: set[int]) -> Iterable[str]:
         """Words of the segmented body field (jieba's) of these lengths in UTF-8 bytes."""
