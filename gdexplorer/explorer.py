@@ -764,6 +764,10 @@ class Explorer:
             result = self._server.run(query, text, self._body, self._analyzer, limit=limit, offset=offset,
                                       with_snippets=snippets, sort=sort, filter_query=filter_query, facets=facets,
                                       collapse=collapse, read_pages=self._pages)
+            if typed and not (keystroke and time_limited):  # as below: the answer after the pause offers it
+                fix = self._server.did_you_mean(typed, result.total, prefix_last=keystroke and not text[-1:].isspace())
+                if fix is not None and fix != typed:
+                    result = replace(result, did_you_mean=fix)
             return replace(result, filters=tuple(filters)) if filters else result
         try:
             searcher = self._index.searcher()

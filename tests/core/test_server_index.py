@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from pathlib import Path
@@ -10,9 +11,13 @@ import pytest
 
 from gdexplorer.errors import IndexBusyError, IndexMissingError, QueryError
 from gdexplorer.explorer import Explorer
-from gdexplorer.model import Progress
+from gdexplorer.model import Progress, SearchResult
+from gdexplorer.search.copies import near_keys
+from gdexplorer.search.index import make_schema
 from gdexplorer.search.server.connection import ServerError, connect, redact
-from gdexplorer.search.server.store import ServerIndex
+from gdexplorer.search.server.store import SERVER_SCHEMA_VERSION, ServerIndex, tsvector
+from gdexplorer.search.server.translate import TEXT_COLUMNS
+from tests.core.test_near_copies import STORY
 from tests.pgserver import PASSWORD, Server, running_server, standby_of
 
 SEED_QUERIES = [
@@ -28,6 +33,36 @@ def fill(explorer: Explorer, url: str, name: str | None = None) -> ServerIndex:
     explorer.update_index()
     explorer.update_server(url, name)
     return ServerIndex(url, name or explorer.corpus_root.name)
+
+
+_filled: dict[tuple[int, Path], str] = {}
+
+
+def filled_once(pg_server: Server, explorer: Explorer) -> str:
+    """The URL of a database of its own holding the explorer's corpus: filled once in the run for
+    the tests that read it (a fill of BBC takes longer than most tests), never written again. Kept
+    here, not only by the fixture: pytest sets a module's fixtures up again when it switches the
+    parameter of a session fixture (the Chinese corpora) between two tests that use them."""
+    import psycopg
+
+    key = (pg_server.port, explorer.corpus_root)
+    if key not in _filled:
+        name = f"gdx_filled_{len(_filled)}"
+        with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        explorer.update_server(pg_server.url(name))
+        _filled[key] = pg_server.url(name)
+    return _filled[key]
+
+
+@pytest.fixture(scope="module")
+def bbc_on_server(pg_server: Server, bbc) -> str:
+    return filled_once(pg_server, bbc[0])
+
+
+@pytest.fixture(scope="module")
+def chinese_on_server(pg_server: Server, chinese) -> str:
+    return filled_once(pg_server, chinese[0])
 
 
 def assert_same_totals(explorer: Explorer, server: ServerIndex, queries: list[str]) -> None:
@@ -50,9 +85,9 @@ def test_the_seeds_give_the_embedded_index_totals_and_hits(seeds, pg_url):
 
 @pytest.mark.slow
 @pytest.mark.corpora
-def test_bbc_totals_equal_the_embedded_index(pg_url, bbc):
+def test_bbc_totals_equal_the_embedded_index(bbc_on_server, bbc):
     explorer, _ = bbc
-    server = fill(explorer, pg_url)
+    server = ServerIndex(bbc_on_server, explorer.corpus_root.name)
     assert_same_totals(explorer, server, [
         "oil price", '"US economy"', '"the who"', "US", "will", "gu*", "chi*", "category:business",
         "blair OR brown NOT election", "title:iraq", "euro*", "goverment~", "econmy~ growth"])
@@ -60,9 +95,9 @@ def test_bbc_totals_equal_the_embedded_index(pg_url, bbc):
 
 @pytest.mark.slow
 @pytest.mark.corpora
-def test_chinese_substrings_equal_the_embedded_index(pg_url, chinese):
+def test_chinese_substrings_equal_the_embedded_index(chinese_on_server, chinese):
     explorer, texts = chinese
-    server = fill(explorer, pg_url)
+    server = ServerIndex(chinese_on_server, explorer.corpus_root.name)
     # Single characters and runs that are not words, taken from the articles themselves.
     body = next(iter(texts.values()))[1]
     runs = [c for c in body if "\u4e00" <= c <= "\u9fff"][:40]
@@ -343,3 +378,175 @@ def test_an_index_filled_by_another_version_is_refused_then_refilled(seeds, pg_u
         explorer.search("hydrogen")
     assert explorer.update_index().rebuilt
     assert explorer.search("hydrogen").total == 2
+
+
+# -- copies and near copies, "Did you mean", the server's own version ---------------------------
+
+
+def copy_groups(result: SearchResult) -> dict[frozenset[str], tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """Each hit's group of articles (itself, its copies, its near copies) -> (hit, copies, near copies)."""
+    return {frozenset((h.path, *h.copies, *h.near_copies)): (h.path, h.copies, h.near_copies) for h in result.hits}
+
+
+def assert_same_copies(embedded: Explorer, shared: Explorer, text: str) -> int:
+    """The same totals and the same groups of copies on both backends, over every hit; where both
+    show a group by the same article, the same copies and near copies named. How many groups have
+    near copies."""
+    a = embedded.search(text, limit=5000, snippets=False, facets=not text)  # "" with facets: every article
+    b = shared.search(text, limit=5000, snippets=False, facets=not text)
+    assert (b.total, b.collapsed) == (a.total, a.collapsed), text
+    ours, theirs = copy_groups(b), copy_groups(a)
+    assert set(ours) == set(theirs), text
+    # The ranking differs (ts_rank, not BM25F): a group may be shown by another of its articles.
+    assert [ours[g] for g in ours if ours[g][0] == theirs[g][0]] == [theirs[g] for g in ours
+                                                                     if ours[g][0] == theirs[g][0]], text
+    return sum(1 for h in b.hits if h.near_copies)
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_bbc_copies_and_near_copies_equal_the_embedded_index(bbc_on_server, bbc):
+    embedded, _ = bbc
+    shared = Explorer(embedded.corpus_root, server=bbc_on_server)
+    # Every article: the 98 exact duplicates and the 49 near pairs folded (149 articles in all).
+    assert assert_same_copies(embedded, shared, "") == 49
+    everything = shared.search("", limit=5000, snippets=False, facets=True)
+    assert (everything.total, everything.collapsed) == (2225 - 149, 149)
+    for text in ["blair", "music", "oil price", "category:sport"]:
+        assert_same_copies(embedded, shared, text)
+    newest = shared.search("", sort="newest", limit=5000, snippets=False, facets=True)
+    assert set(copy_groups(newest)) == set(copy_groups(everything))
+
+
+def test_near_copies_fold_on_the_server_and_follow_updates(seeds, pg_url):
+    def write(name: str, text: str) -> None:
+        (seeds / "articles" / name).write_text(text, encoding="utf-8")
+
+    write("harbour.txt", STORY)
+    write("harbour-copy.txt", STORY)
+    write("harbour-retitled.txt", STORY.replace("Harbour lights return to the old port", "Old port lamps lit again"))
+    embedded = Explorer(seeds)
+    fill(embedded, pg_url)
+    shared = Explorer(seeds, server=pg_url)
+    hit = shared.search("harbour lamps").hits[0]
+    assert (hit.path, hit.copies, hit.near_copies) == (
+        "articles/harbour-copy.txt", ("articles/harbour.txt",), ("articles/harbour-retitled.txt",))
+    assert_same_copies(embedded, shared, "harbour lamps")
+    # A near copy rewritten beyond one sentence is a text of its own; a new one joins the group.
+    write("harbour-retitled.txt", "Old port lamps lit again\n\nNothing else is the same in this one.")
+    write("harbour-typo.txt", STORY.replace("three months", "three mounths"))
+    embedded.update_index()
+    embedded.update_server(pg_url)
+    assert assert_same_copies(embedded, shared, "harbour") == 1
+    assert shared.search("harbour lamps").hits[0].near_copies == ("articles/harbour-typo.txt",)
+    assert shared.search("harbour lamps", collapse=False).total == 3  # each article on its own
+
+
+def test_word_frequencies_follow_updates(seeds, pg_url):
+    """"Did you mean" counts words per document: after changes and deletions, the server's counts are
+    what a count of its documents' tokens gives."""
+    import psycopg
+
+    explorer = Explorer(seeds)
+    fill(explorer, pg_url)
+    articles = sorted((seeds / "articles").glob("*.txt"))
+    articles[0].write_text("Hydrogen airships\n\nHydrogen airships over Guangdong.\n", encoding="utf-8")
+    articles[1].unlink()
+    (seeds / "articles" / "new.txt").write_text("Zeppelins\n\nZeppelin makers meet.\n", encoding="utf-8")
+    explorer.update_index()
+    explorer.update_server(pg_url)
+    with psycopg.connect(pg_url) as conn:
+        for field, column in [("body_exact", "body_x"), ("title", "title_t")]:
+            kept = dict(conn.execute("SELECT word, df FROM gdx_word WHERE field = %s AND df <> 0", [field]).fetchall())
+            counted = dict(conn.execute(f"SELECT word, ndoc FROM ts_stat('SELECT {column} FROM gdx_document')"))
+            assert kept == counted and kept, field
+    assert Explorer(seeds, server=pg_url).search("hydorgen").did_you_mean == "hydrogen"
+
+
+def test_did_you_mean_on_the_seeds_equals_the_embedded_index(seeds, pg_url):
+    embedded = Explorer(seeds)
+    fill(embedded, pg_url)
+    shared = Explorer(seeds, server=pg_url)
+    queries = ["hydorgen", "hydrogne fuel", "Elecrtic", "title:hydorgen", '"hydorgen fuel"', "hydorgen*",
+               "tcl OR hydorgen", "guangdogn devlopment", "hydrogen", "zeppelin", "entity:tcl", "hydro*", "gu",
+               "NOT hydrogen"]
+    offered = {q: shared.search(q).did_you_mean for q in queries}
+    assert offered == {q: embedded.search(q).did_you_mean for q in queries}
+    assert offered["hydorgen"] == "hydrogen" and offered["tcl OR hydorgen"] == "tcl OR hydrogen"
+    assert shared.search("hydr", keystroke=True, time_limited=False).did_you_mean is None
+    assert shared.search("hydorgen", keystroke=True, time_limited=False).did_you_mean == "hydrogen"
+    assert shared.search("hydorgen", keystroke=True).did_you_mean is None  # not in the fast answer
+
+
+def test_search_json_says_did_you_mean_from_the_server(seeds, pg_url, capsys):
+    from gdexplorer.cli import main
+
+    fill(Explorer(seeds), pg_url)
+    assert main(["search", "hydorgen", "--corpus", str(seeds), "--server", pg_url, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["total"], data["did_you_mean"]) == (0, "hydrogen")
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_did_you_mean_on_bbc_equals_the_embedded_index(bbc_on_server, bbc):
+    embedded, _ = bbc
+    shared = Explorer(embedded.corpus_root, server=bbc_on_server)
+    queries = ["definately", '"definately"', "minister OR ministers", "goverment economy", "Brittain"]
+    offered = {q: shared.search(q, snippets=False).did_you_mean for q in queries}
+    assert offered == {q: embedded.search(q, snippets=False).did_you_mean for q in queries}
+    assert offered['"definately"'] == '"definitely"' and offered["minister OR ministers"] is None
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_did_you_mean_in_chinese_equals_the_embedded_index(chinese_on_server, chinese):
+    embedded, _ = chinese
+    shared = Explorer(embedded.corpus_root, server=chinese_on_server)
+    for typed, meant in [("经济发宸", "经济发展"), ("中国经挤", "中国经济"), ("社会主乂", "社会主义")]:
+        result = shared.search(typed, snippets=False)
+        assert (result.total, result.did_you_mean) == (0, meant) == (0, embedded.search(typed).did_you_mean)
+        assert shared.search(meant, snippets=False).did_you_mean is None
+
+
+# The tokens the server holds for a sample of each language, and its near keys. When they change,
+# every shared index must be filled again: bump SERVER_SCHEMA_VERSION, then this digest.
+TOKENS = (1001, "5297ea687b337eb8")
+SAMPLE = {"en": "Harbour lights: the O'Brien's e-mail, 3.5% of £1,200 — Ménard wrote \u201cdon\u2019t\u201d in 2024.\n\n"
+                + STORY,
+          "zh": "中国经济发展进入新常态。北京和上海的GDP增长了6.5%\uff0c社会主义现代化建设。"}
+
+
+def test_the_server_version_changes_with_its_tokens():
+    found = hashlib.sha256()
+    for language, text in SAMPLE.items():
+        schema = make_schema(language)
+        for name in TEXT_COLUMNS:
+            # Sorted: the prefix analyzer gives its words in a set's order (the tsvector is the same).
+            found.update(" ".join(sorted(tsvector(schema[name].analyzer, text).split(" "))).encode())
+        found.update(repr(near_keys(text)).encode())
+    assert (SERVER_SCHEMA_VERSION, found.hexdigest()[:16]) == TOKENS, (
+        "the server's tokens changed: bump SERVER_SCHEMA_VERSION (search/server/base.py) and this digest")
+
+
+def test_a_server_filled_before_near_copies_is_brought_up_to_date(seeds, pg_url):
+    """Tables made by the version before 1001 (no near keys, no word frequencies, no gdx_near, the
+    embedded schema number): refused, then the next fill adds what is missing and rebuilds."""
+    import psycopg
+
+    (seeds / "articles" / "harbour.txt").write_text(STORY, encoding="utf-8")
+    (seeds / "articles" / "harbour-typo.txt").write_text(STORY.replace("three months", "three mounths"),
+                                                         encoding="utf-8")
+    explorer = Explorer(seeds, server=pg_url)
+    explorer.update_index()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE gdx_near")
+        conn.execute("ALTER TABLE gdx_document DROP COLUMN near")
+        conn.execute("ALTER TABLE gdx_word DROP COLUMN df")
+        conn.execute("UPDATE gdx_corpus SET schema_version = 11")
+    with pytest.raises(IndexMissingError, match=r"another version of gdexplorer \(schema 11; this one reads 1001\)"):
+        explorer.search("harbour")
+    assert explorer.update_index().rebuilt
+    result = explorer.search("harbour lamps")
+    assert (result.total, result.hits[0].near_copies) == (1, ("articles/harbour.txt",))
+    assert explorer.search("hydorgen").did_you_mean == "hydrogen"

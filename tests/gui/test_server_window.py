@@ -29,3 +29,9 @@ def test_the_window_searches_the_shared_index_and_leaves_it_to_the_indexer(qtbot
     status = window.corpus_status
     assert f"on {where}" in status.text() and where in status.toolTip()
     assert PASSWORD not in status.text() + status.toolTip()
+    # "Did you mean", from the server's words: one click searches the word the index holds.
+    search(qtbot, window, "hydorgen")
+    qtbot.waitUntil(lambda: 'href="hydrogen"' in window.results.empty.text(), timeout=5000)
+    with qtbot.waitSignal(window.session.search_finished, timeout=5000):
+        window.results.empty.linkActivated.emit("hydrogen")
+    assert window.search.text() == "hydrogen" and window.results.model.rowCount() == 2

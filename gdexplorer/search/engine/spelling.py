@@ -9,13 +9,18 @@ the segmented field (jieba's words) differs from part of the run in one characte
 is replaced, and the corrected run that the most articles hold wins (经挤 → 经济, 政俯工作 → 政府工作).
 Nothing is corrected inside a field other than title or body (``entity:``, ``category:``), and
 operators are kept as typed.
+
+The rules need five answers from an index (:class:`Lexicon`): the embedded index gives them from
+Whoosh's word lists (:func:`did_you_mean`), the shared index on a server from its tables
+(``gdexplorer.search.server``), so both offer the same corrections.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from whoosh import query as wq
@@ -46,6 +51,26 @@ class _Word:
     prefix: bool  # followed by "*": any word beginning with it counts as known
 
 
+class Lexicon(Protocol):
+    """What the corrections are made from: an index's words and how many articles hold them."""
+
+    def frequency(self, word: str) -> int:
+        """Articles holding the word in the exact title and body, counted per field and summed."""
+
+    def begins_a_word(self, prefix: str) -> bool:
+        """Whether a word of the exact fields begins with ``prefix``."""
+
+    def words_sharing_first_letter(self, word: str, maxdist: int) -> Iterable[str]:
+        """Words of the exact fields with the first letter of ``word``, whose length differs from
+        its length by ``maxdist`` at most (others may come too: the caller measures each one)."""
+
+    def segmented_words(self, sizes: set[int]) -> Iterable[str]:
+        """Words of the segmented body field (jieba's) of these lengths in UTF-8 bytes."""
+
+    def holds(self, run: str) -> int:
+        """Articles that hold the CJK run as characters in a row in the exact title or body."""
+
+
 def did_you_mean(searcher: Searcher, text: str, total: int, prefix_last: bool = False) -> str | None:
     """``text`` with its misspelt words corrected, or None when nothing needs correcting.
 
@@ -53,15 +78,19 @@ def did_you_mean(searcher: Searcher, text: str, total: int, prefix_last: bool = 
     a known English word only when it found fewer than ``FEW``.
     ``prefix_last``: the last word is being typed and matches as a prefix (search as you type).
     """
-    reader = searcher.reader()
+    return correct(_WhooshLexicon(searcher), text, total, prefix_last)
+
+
+def correct(lexicon: Lexicon, text: str, total: int, prefix_last: bool = False) -> str | None:
+    """As :func:`did_you_mean`, from any index's words."""
     out: list[str] = []
     last = 0
     changed = False
     for word in _query_words(text, prefix_last):
         if is_cjk(word.text[0]):
-            fix = _cjk_fix(searcher, word.text) if total == 0 else None
+            fix = _cjk_fix(lexicon, word.text) if total == 0 else None
         else:
-            fix = _english_fix(reader, word, check_known=total < FEW)
+            fix = _english_fix(lexicon, word, check_known=total < FEW)
         if fix is None:
             continue
         out.append(text[last : word.start])
@@ -90,27 +119,21 @@ def _query_words(text: str, prefix_last: bool) -> Iterator[_Word]:
         yield _Word(m.group(), m.start(), m.end(), prefix)
 
 
-def _frequency(reader: object, word: str) -> int:
-    key = word.encode("utf-8")
-    return sum(reader.doc_frequency(f, key) for f in _EXACT if f in reader.schema)  # type: ignore[attr-defined]
-
-
-def _english_fix(reader: object, word: _Word, check_known: bool) -> str | None:
+def _english_fix(lexicon: Lexicon, word: _Word, check_known: bool) -> str | None:
     lowered = word.text.lower()
     if len(lowered) < MIN_LETTERS:
         return None
     if word.prefix:
-        if any(True for f in _EXACT if f in reader.schema  # type: ignore[attr-defined]
-               for _ in _first(reader.expand_prefix(f, lowered))):  # type: ignore[attr-defined]
+        if lexicon.begins_a_word(lowered):
             return None
         known = 0
     else:
-        known = _frequency(reader, lowered)
+        known = lexicon.frequency(lowered)
         if known and ((known > RARE and not check_known) or len(lowered) < 5):
             return None
     best, best_df = None, 0
-    for candidate in _neighbours(reader, lowered, 1 if len(lowered) < 8 else 2):
-        df = _frequency(reader, candidate)
+    for candidate in _neighbours(lexicon, lowered, 1 if len(lowered) < 8 else 2):
+        df = lexicon.frequency(candidate)
         if df > best_df or (df == best_df and best is not None and candidate < best):
             best, best_df = candidate, df
     if best is None or best_df < max(1, known * RARER):
@@ -124,54 +147,73 @@ def _first(words: Iterator[object]) -> Iterator[object]:
         return
 
 
-def _neighbours(reader: object, word: str, maxdist: int) -> set[str]:
-    """Index words within ``maxdist`` edits of ``word`` sharing its first letter, segment by
-    segment (each segment's sorted word list walked once, as ``expansion._fuzzy_words`` does)."""
+def _neighbours(lexicon: Lexicon, word: str, maxdist: int) -> set[str]:
+    """Index words within ``maxdist`` edits of ``word`` sharing its first letter."""
     found: set[str] = set()
-    for sub, _ in reader.leaf_readers():  # type: ignore[attr-defined]
-        for field in _EXACT:
-            if field not in sub.schema:
-                continue
-            for raw in sub.expand_prefix(field, word[0]):
-                candidate = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                if candidate in found or candidate == word or abs(len(candidate) - len(word)) > maxdist:
-                    continue
-                if levenshtein.distance(candidate, word, limit=maxdist + 1) <= maxdist:
-                    found.add(candidate)
+    for candidate in lexicon.words_sharing_first_letter(word, maxdist):
+        if candidate in found or candidate == word or abs(len(candidate) - len(word)) > maxdist:
+            continue
+        if levenshtein.distance(candidate, word, limit=maxdist + 1) <= maxdist:
+            found.add(candidate)
     return found
 
 
-def _cjk_fix(searcher: Searcher, run: str) -> str | None:
+def _cjk_fix(lexicon: Lexicon, run: str) -> str | None:
     """The run with one character replaced so that it is found, in the most articles (see the module)."""
-    reader = searcher.reader()
-    if len(run) < 2 or "body" not in reader.schema or _holds(searcher, run):
+    if len(run) < 2 or lexicon.holds(run):
         return None
     sizes = {len(run[i:j].encode("utf-8")) for i in range(len(run)) for j in range(i + 2, len(run) + 1)}
     candidates: set[str] = set()
-    for sub, _ in reader.leaf_readers():
-        # Each segment's sorted word list, walked once (the merged view is a heap of cursors).
-        for raw in sub.lexicon("body"):
-            if len(raw) not in sizes:
-                continue
-            word = raw.decode("utf-8")
-            for at in range(len(run) - len(word) + 1):
-                part = run[at : at + len(word)]
-                diff = [i for i, (a, b) in enumerate(zip(part, word, strict=True)) if a != b]
-                if len(diff) == 1 and is_cjk(word[diff[0]]):
-                    candidates.add(run[: at + diff[0]] + word[diff[0]] + run[at + diff[0] + 1 :])
+    for word in lexicon.segmented_words(sizes):
+        for at in range(len(run) - len(word) + 1):
+            part = run[at : at + len(word)]
+            diff = [i for i, (a, b) in enumerate(zip(part, word, strict=True)) if a != b]
+            if len(diff) == 1 and is_cjk(word[diff[0]]):
+                candidates.add(run[: at + diff[0]] + word[diff[0]] + run[at + diff[0] + 1 :])
     best, best_n = None, 0
     for candidate in sorted(candidates)[:MAX_CJK_CANDIDATES]:
-        n = _holds(searcher, candidate)
+        n = lexicon.holds(candidate)
         if n > best_n:
             best, best_n = candidate, n
     return best
 
 
-def _holds(searcher: Searcher, run: str) -> int:
-    """How many articles hold the CJK run (as characters in a row in the exact body or title)."""
-    chars = list(run)
-    query = wq.Or([wq.Phrase(f, chars) if len(chars) > 1 else wq.Term(f, run) for f in _EXACT])
-    return sum(int(np.count_nonzero(docs)) for docs, _ in segment_doc_sets(searcher, query))
+class _WhooshLexicon:
+    """The embedded index's answers, from its segments' word lists and posting lists."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+
+    def frequency(self, word: str) -> int:
+        key = word.encode("utf-8")
+        return sum(self.reader.doc_frequency(f, key) for f in _EXACT if f in self.reader.schema)
+
+    def begins_a_word(self, prefix: str) -> bool:
+        return any(True for f in _EXACT if f in self.reader.schema
+                   for _ in _first(self.reader.expand_prefix(f, prefix)))
+
+    def words_sharing_first_letter(self, word: str, maxdist: int) -> Iterator[str]:
+        # Segment by segment: each segment's sorted word list walked once, as
+        # ``expansion._fuzzy_words`` does (the merged view is a heap of cursors).
+        for sub, _ in self.reader.leaf_readers():
+            for field in _EXACT:
+                if field in sub.schema:
+                    for raw in sub.expand_prefix(field, word[0]):
+                        yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
+
+    def segmented_words(self, sizes: set[int]) -> Iterator[str]:
+        if "body" not in self.reader.schema:
+            return
+        for sub, _ in self.reader.leaf_readers():
+            for raw in sub.lexicon("body"):
+                if len(raw) in sizes:
+                    yield raw.decode("utf-8")
+
+    def holds(self, run: str) -> int:
+        chars = list(run)
+        query = wq.Or([wq.Phrase(f, chars) if len(chars) > 1 else wq.Term(f, run) for f in _EXACT])
+        return sum(int(np.count_nonzero(docs)) for docs, _ in segment_doc_sets(self.searcher, query))
 
 
 def _same_case(typed: str, word: str) -> str:

@@ -9,7 +9,7 @@ documents on both backends.
 
 Where PostgreSQL differs, on purpose and tested:
 - ranking is ``ts_rank`` over the title (weighted x2) and body columns, not BM25F: the same hits,
-  possibly in another order;
+  possibly in another order, and a group of copies possibly shown by another of its articles;
 - a ``tsvector`` keeps positions up to 16,383 and 256 positions per word: a phrase that occurs
   only beyond word 16,383 of a document is not found there.
 """
