@@ -25,11 +25,11 @@ from typing import Any
 from gdexplorer import export as _export
 from gdexplorer.annotations.loading import (
     AnnotationSet,
-    QuoteFinder,
     annotation_files,
     load_annotations,
-    valid_id,
 )
+from gdexplorer.annotations.parsing import valid_id
+from gdexplorer.annotations.quotes import QuoteFinder
 from gdexplorer.annotations.workbench import Workbench
 from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
 from gdexplorer.errors import CorpusError, IndexMissingError, Problem, QueryError, Severity
