@@ -31,7 +31,8 @@ from gdexplorer.annotations.loading import (
 from gdexplorer.annotations.parsing import valid_id
 from gdexplorer.annotations.quotes import QuoteFinder
 from gdexplorer.annotations.workbench import Workbench
-from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
+from gdexplorer.corpus.manifest import MANIFEST
+from gdexplorer.corpus.reading import ARTICLES, Corpus
 from gdexplorer.errors import CorpusError, IndexMissingError, Problem, QueryError, Severity
 from gdexplorer.explorer_suggested import SuggestedEntityMethods
 from gdexplorer.explorer_workbench import WorkbenchMethods

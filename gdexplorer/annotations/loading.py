@@ -21,7 +21,8 @@ from gdexplorer.annotations.quotes import Normalized as Normalized
 from gdexplorer.annotations.quotes import QuoteFinder
 from gdexplorer.annotations.safeyaml import MAX_ALIASED_VALUES as MAX_ALIASED_VALUES
 from gdexplorer.annotations.safeyaml import fast_composable as fast_composable
-from gdexplorer.corpus.reading import Corpus, shown_path
+from gdexplorer.corpus.reading import Corpus
+from gdexplorer.corpus.scanning import shown_path
 from gdexplorer.errors import CorpusError, Problem, Severity
 from gdexplorer.model import Entity, Fact, Relation, SourceSpan
 

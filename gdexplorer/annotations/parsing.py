@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from gdexplorer.annotations.safeyaml import MAX_DEPTH, Refused, collector_paused, compose, too_deep, yaml_message
-from gdexplorer.corpus.reading import decode
+from gdexplorer.corpus.scanning import decode
 from gdexplorer.errors import Problem, Severity
 from gdexplorer.model import Entity, EntityKind, Fact, Relation, SourceSpan
 

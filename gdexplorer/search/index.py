@@ -32,7 +32,9 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from gdexplorer.annotations.mentions import MentionMatcher
-from gdexplorer.corpus.reading import Corpus, FileStat, parse_date
+from gdexplorer.corpus.manifest import parse_date
+from gdexplorer.corpus.reading import Corpus
+from gdexplorer.corpus.scanning import FileStat
 from gdexplorer.errors import CorpusError, IndexBusyError, IndexMissingError, Problem, SearchIndexError, Severity
 from gdexplorer.files import atomic_write, leftover_temporaries
 from gdexplorer.model import ArticleInfo, IndexStats, Progress
