@@ -63,7 +63,7 @@ from gdexplorer.paths import index_dir_for
 from gdexplorer.search import buildprotocol
 from gdexplorer.search.engine.spelling import did_you_mean
 from gdexplorer.search.freshness import FreshnessRecord, folders_under, take
-from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for, make_schema
+from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex
 from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
     MAX_QUERY_CHARS,
@@ -79,6 +79,7 @@ from gdexplorer.search.query import (
     shared_articles,
     stored_entity_ids,
 )
+from gdexplorer.search.schema import analyzer_for, make_schema
 from gdexplorer.search.snippets import highlight_spans, make_snippet
 from gdexplorer.search.syntax import unfinished
 
