@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.multiproc import MpWriter
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
@@ -36,6 +35,7 @@ from gdexplorer.model import IndexStats, Progress
 from gdexplorer.search.engine import collapsing, nearcopies
 from gdexplorer.search.engine.codec import GdxCodec
 from gdexplorer.search.engine.merging import merge_small_only
+from gdexplorer.search.engine.writers import GdxMpWriter, segment_writer
 from gdexplorer.search.locking import update_lock
 from gdexplorer.search.schema import SCHEMA_VERSION, detect_language, document_fields, make_schema
 from gdexplorer.search.schema import info_from_stored as info_from_stored  # re-exported for query, server
@@ -443,13 +443,13 @@ class SearchIndex:
             if procs > 1:
                 # multisegment: each sub-process's segment is kept as it is rather than merged into
                 # one in the parent, which would serialize the work the processes just shared.
-                return MpWriter(ix, procs=procs, multisegment=True, batchsize=200, limitmb=96, _lk=False,
+                return GdxMpWriter(ix, procs=procs, multisegment=True, batchsize=200, limitmb=96, _lk=False,
                                 compound=False, codec=GdxCodec(),
                                 subargs={"limitmb": 96, "compound": False, "codec": GdxCodec()})
             # compound=False: a compound segment file is copied whole into memory when a searcher
             # opens it (hundreds of MB at 100k articles); separate files are read where needed.
             # GdxCodec: posting blocks numpy reads as they lie in the file (no pickle, no zlib).
-            return SegmentWriter(ix, limitmb=128, _lk=False, compound=False, codec=GdxCodec())
+            return segment_writer(ix, limitmb=128, _lk=False, compound=False, codec=GdxCodec())
         except OSError as e:
             raise SearchIndexError(f"cannot write the index in {self.folder}: {e.strerror or e}") from e
 

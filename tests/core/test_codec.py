@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PerDocReader
 
 from gdexplorer.explorer import Explorer
 from gdexplorer.search import index as search_index
 from gdexplorer.search.engine import adapter, docsets
-from gdexplorer.search.engine.codec import GdxCodec, GdxLeafMatcher, PackedValues
+from gdexplorer.search.engine.codec import GdxCodec, GdxLeafMatcher, GdxPerDocReader, PackedValues
 from gdexplorer.search.index import META, SCHEMA_VERSION
 from tests.core.test_fastpath import QUERIES, RANKED, whoosh_docs
 from tests.corpora import slice_of
@@ -92,6 +92,25 @@ def test_every_posting_of_every_word_equals_w3s(pair):
 
 
 @pytest.mark.corpora
+def test_every_documents_field_lengths_are_w3s(pair):
+    """Our per-document reader reads each field's length bytes once; W3's reads one byte a call."""
+    ours, _ = pair
+    schema = ours._index.searcher().schema
+    fields = [name for name, field in schema.items() if field.indexed] + ["no such field"]
+    compared = 0
+    for leaf in leaves(ours):
+        mine, w3 = (cls(leaf._storage, leaf.segment()) for cls in (GdxPerDocReader, W3PerDocReader))
+        assert isinstance(leaf._perdoc, GdxPerDocReader)
+        for field in fields:
+            for docnum in range(leaf.doc_count_all()):
+                assert mine.doc_field_length(docnum, field) == w3.doc_field_length(docnum, field), (field, docnum)
+                compared += 1
+        with pytest.raises(IndexError):
+            mine.doc_field_length(leaf.doc_count_all() + 1, "body")
+    assert compared == len(fields) * SLICE  # every document of every segment
+
+
+@pytest.mark.corpora
 def test_a_matcher_skipped_half_way_reads_the_rest_like_whooshs(pair):
     ours, _ = pair
     reader = max(leaves(ours), key=lambda r: r.doc_count_all())
@@ -158,3 +177,27 @@ def test_whooshs_own_w3_indexes_are_still_read_a_block_at_a_time(tmp_path):
     blocks = list(adapter.posting_blocks(reader, "body", "common", values=False))
     assert len(blocks) == 3 and [i for ids, _ in blocks for i in ids] == list(range(300))
     assert docsets.matching_docs(ix.searcher(), wq.Term("body", "word3")) == set(range(3, 300, 7))
+
+
+@pytest.mark.parametrize("weights", [
+    [1.0] * 5, [2.5] * 3, [1.0], [0.0, 0.0], [1, 2, 3, 255], [1, 256, 3], [0, 65535], [1, 65536], [1.5, 2.0],
+    [-1.0, 1.0], [float("inf"), 1.0], [float("nan"), 1.0], [3.0] * 31 + [4.0], list(range(32)),
+])
+def test_a_few_postings_encode_to_the_same_bytes_as_numpys(weights, monkeypatch: pytest.MonkeyPatch):
+    """Small blocks skip numpy; their bytes must be the ones numpy's path writes (and reads back)."""
+    import struct as _struct
+    from array import array
+
+    from gdexplorer.search.engine import codec
+
+    ws = array("f", weights)
+    freqs = [_struct.pack(">I", int(abs(w)) if w == w and abs(w) != float("inf") else 7) for w in weights]
+    freqs_big = [_struct.pack(">I", 70_000 + i) for i in range(len(weights))]
+    gaps_of = [list(range(len(weights))), [0, 300][: len(weights)], [0, 70_000][: len(weights)]]
+    few = (codec._encode_weights(ws), codec._encode_values(freqs, 4, len(freqs)),
+           codec._encode_values(freqs_big, 4, len(freqs)), [codec._packed(g, codec._width(max(g))) for g in gaps_of])
+    assert len(weights) <= codec.SMALL
+    monkeypatch.setattr(codec, "SMALL", 0)
+    assert few == (codec._encode_weights(ws), codec._encode_values(freqs, 4, len(freqs)),
+                   codec._encode_values(freqs_big, 4, len(freqs)),
+                   [codec._packed(g, codec._width(max(g))) for g in gaps_of])
