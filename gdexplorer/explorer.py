@@ -15,39 +15,32 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gdexplorer import export as _export
 from gdexplorer.annotations.loading import (
-    WORKBENCH_FILE,
     AnnotationSet,
-    QuoteFinder,
     annotation_files,
     load_annotations,
-    valid_id,
 )
-from gdexplorer.annotations.workbench import (
-    Workbench,
-    load_workbench,
-    marks_item,
-    parse_workbench,
-    search_item,
-    set_entry,
-)
-from gdexplorer.corpus.reading import ARTICLES, MANIFEST, Corpus
-from gdexplorer.errors import AnnotationError, CorpusError, IndexMissingError, Problem, QueryError, Severity
+from gdexplorer.annotations.parsing import valid_id
+from gdexplorer.annotations.quotes import QuoteFinder
+from gdexplorer.annotations.workbench import Workbench
+from gdexplorer.corpus.manifest import MANIFEST
+from gdexplorer.corpus.reading import ARTICLES, Corpus
+from gdexplorer.errors import CorpusError, IndexMissingError, Problem, QueryError, Severity
+from gdexplorer.explorer_suggested import SuggestedEntityMethods
+from gdexplorer.explorer_workbench import WorkbenchMethods
 from gdexplorer.files import write_output
 from gdexplorer.model import (
     AnnotationCounts,
     Article,
     ArticleInfo,
-    ArticleMarks,
     BuildFailure,
     Change,
     Entity,
@@ -61,22 +54,16 @@ from gdexplorer.model import (
     NewRelation,
     Progress,
     Relation,
-    SavedSearch,
-    SavedSearchRun,
     SearchResult,
     Snippet,
     Suggestion,
     WatchList,
-    WorkbenchCounts,
 )
 from gdexplorer.paths import index_dir_for
-
-if TYPE_CHECKING:
-    from gdexplorer.model import SuggestedEntity, SuggestionStatus
 from gdexplorer.search import buildprotocol
 from gdexplorer.search.engine.spelling import did_you_mean
 from gdexplorer.search.freshness import FreshnessRecord, folders_under, take
-from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex, analyzer_for, make_schema
+from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex
 from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
     MAX_QUERY_CHARS,
@@ -92,6 +79,7 @@ from gdexplorer.search.query import (
     shared_articles,
     stored_entity_ids,
 )
+from gdexplorer.search.schema import analyzer_for, make_schema
 from gdexplorer.search.snippets import highlight_spans, make_snippet
 from gdexplorer.search.syntax import unfinished
 
@@ -130,21 +118,12 @@ class EntityRef:
     entity_id: str
 
 
-def _file_stamp(path: Path) -> tuple[int, int] | None:
-    """A file's modification time and size (what says it changed), or None when it is not there."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
+class Explorer(WorkbenchMethods, SuggestedEntityMethods):
+    """A corpus with its annotations and index; what the CLI and the window talk to.
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class Explorer:
-    """A corpus with its annotations and index; what the CLI and the window talk to."""
+    The workbench's methods (stars, tags, notes, saved searches) and the suggested entities' are
+    written in ``gdexplorer.explorer_workbench`` and ``gdexplorer.explorer_suggested``.
+    """
 
     def __init__(self, corpus_root: Path | str, annotations_dir: Path | str | None = None,
                  cache_dir: Path | None = None, server: str | None = None) -> None:
@@ -409,6 +388,9 @@ class Explorer:
                       relations: tuple[NewRelation, ...] = ()) -> Change:
         return self._curator.create_entity(entity, facts, relations)
 
+    def add_alias(self, entity_id: str, alias: str) -> Change:
+        return self._curator.add_alias(entity_id, alias)
+
     def edit_fact(self, entity_id: str, fact: Fact, new: NewFact) -> Change:
         """Replace a fact as loaded (from ``entity.facts``); it is found in its file by what it says, so an
         item that failed to load, or an edit made outside since, never makes this change another one."""
@@ -445,149 +427,6 @@ class Explorer:
         typographic quotes folded), or None; ``text`` is normalised once, for many quotes."""
         finder = QuoteFinder(lambda _id: text)
         return lambda quote: finder.find("", quote)
-
-    # -- workbench: stars, tags, notes, saved searches ----------------------------------------
-
-    @property
-    def workbench_file(self) -> Path:
-        """Where stars, tags, notes and saved searches are kept (``workbench.yaml`` in the annotations folder)."""
-        return self._annotations_dir / WORKBENCH_FILE
-
-    def _load_workbench(self) -> Workbench:
-        return load_workbench(self.workbench_file, self.display_path(self.workbench_file), self._corpus.exists)
-
-    def marks(self, article_id: str) -> ArticleMarks:
-        """The star, tags and note on an article (empty marks if it has none)."""
-        return self._workbench.marks_of(article_id)
-
-    def all_marks(self) -> Mapping[str, ArticleMarks]:
-        """Every marked article's marks by id, read-only."""
-        return MappingProxyType(dict(self._workbench.marks))
-
-    def tag_counts(self) -> dict[str, int]:
-        """How many articles carry each tag, most used first."""
-        return dict(self._workbench.tag_counts().most_common())
-
-    def star(self, article_id: str, starred: bool = True) -> Change:
-        """Star (or unstar) an article; saved to the workbench file like a fact (atomic, undoable)."""
-        return self._mark(article_id, "star" if starred else "unstar", lambda m: replace(m, starred=starred))
-
-    def tag(self, article_id: str, *tags: str) -> Change:
-        cleaned = tuple(t for t in (" ".join(t.split()) for t in tags) if t)
-        if not cleaned:
-            raise QueryError("give a tag (any words but empty)")
-        return self._mark(article_id, f"tag with {', '.join(cleaned)}",
-                          lambda m: replace(m, tags=tuple(dict.fromkeys((*m.tags, *cleaned)))))
-
-    def untag(self, article_id: str, *tags: str) -> Change:
-        gone = {" ".join(t.split()).casefold() for t in tags}
-        return self._mark(article_id, f"untag {', '.join(tags)}",
-                          lambda m: replace(m, tags=tuple(t for t in m.tags if t.casefold() not in gone)))
-
-    def set_note(self, article_id: str, text: str) -> Change:
-        """Write (or, with empty text, remove) the note on an article."""
-        note = "\n".join(line.rstrip() for line in text.strip().splitlines())
-        return self._mark(article_id, "note" if note else "remove the note", lambda m: replace(m, note=note))
-
-    def _mark(self, article_id: str, what: str, change: Callable[[ArticleMarks], ArticleMarks]) -> Change:
-        article_id = article_id.replace("\\", "/").removeprefix("./")
-        if not self._corpus.exists(article_id):
-            raise CorpusError(article_id, f"no article '{article_id}' in this corpus")
-
-        def edit(text: str, display: str) -> str:
-            # From the file as it is now (under the lock), not as last loaded: another process's
-            # tags saved meanwhile are kept.
-            current = parse_workbench(text.encode("utf-8"), display).marks_of(article_id)
-            return set_entry(text, display, "articles", article_id, marks_item(change(current)),
-                             marks_item(current))
-
-        return self._save_workbench(f"{what} {article_id}", edit)
-
-    def saved_searches(self) -> list[SavedSearch]:
-        return sorted(self._workbench.searches.values(), key=lambda s: s.name.casefold())
-
-    def save_search(self, name: str, query: str, filters: tuple[str, ...] = (), sort: str = "relevance") -> Change:
-        """Save a search under ``name`` (replacing one of that name); what it matches now counts as seen."""
-        name = " ".join(name.split())
-        if not name:
-            raise QueryError("a saved search needs a name")
-        search = SavedSearch(name, query.strip(), tuple(filters), sort)
-        seen = self._matching_ids(search)
-        search = replace(search, seen=seen, opened=_now())
-        return self._save_workbench(f"save search {name}", lambda text, display: set_entry(
-            text, display, "searches", name, search_item(search)))
-
-    def delete_search(self, name: str) -> Change:
-        if name not in self._workbench.searches:
-            raise QueryError(f"no saved search called '{name}'")
-        return self._save_workbench(f"delete search {name}",
-                                    lambda text, display: set_entry(text, display, "searches", name, None))
-
-    def new_matches(self, name: str) -> tuple[str, ...]:
-        """Articles the saved search matches now that it did not when last opened (nothing is saved)."""
-        search = self._saved(name)
-        return tuple(sorted(self._matching_ids(search) - search.seen))
-
-    def run_saved_search(self, name: str, limit: int = 20, snippets: bool = True, facets: bool = False,
-                         mark_opened: bool = True) -> SavedSearchRun:
-        """Run a saved search; ``mark_opened`` records what it matches now as seen (so "new" starts again)."""
-        search = self._saved(name)
-        result = self.search(search.query, limit=limit, sort=search.sort, filters=search.filters,
-                             snippets=snippets, facets=facets, time_limited=False)
-        now = self._matching_ids(search)
-        new = tuple(sorted(now - search.seen))
-        change = None
-        if mark_opened:
-            opened = replace(search, seen=now, opened=_now())
-            change = self._save_workbench(f"open search {name}", lambda text, display: set_entry(
-                text, display, "searches", name, search_item(opened), search_item(search)))
-        return SavedSearchRun(search, result, new, change)
-
-    def _saved(self, name: str) -> SavedSearch:
-        search = self._workbench.searches.get(name)
-        if search is None:
-            raise QueryError(f"no saved search called '{name}'")
-        return search
-
-    def _matching_ids(self, search: SavedSearch) -> frozenset[str]:
-        first = self.search(search.query, limit=0, sort=search.sort, filters=search.filters, snippets=False,
-                            time_limited=False, collapse=False)
-        every = self.search(search.query, limit=max(first.total, 1), filters=search.filters, snippets=False,
-                            time_limited=False, collapse=False)
-        return frozenset(h.path for h in every.hits)
-
-    def _save_workbench(self, summary: str, edit: Callable[[str, str], str]) -> Change:
-        display = self.display_path(self.workbench_file)
-
-        def validate(data: bytes) -> None:
-            errors = [p for p in parse_workbench(data, display).problems if p.is_error]
-            if errors:
-                raise AnnotationError(display, f"the change would make the file invalid: {errors[0]}")
-
-        return self._curator.rewrite(self.workbench_file, summary, edit, validate)
-
-    def workbench_counts(self, text: str, filters: tuple[str, ...] = (), keystroke: bool = False,
-                         top: int = 40) -> WorkbenchCounts:
-        """Of what ``text`` and ``filters`` match, how many are starred and carry each tag (the
-        ``top`` most used tags; a tag holding a double quote cannot be queried and is left out).
-
-        One count per tag, each answered from the index's doc sets with the tag's articles as a
-        mask: nothing is counted when nothing is marked.
-        """
-        workbench = self._workbench
-        if not workbench.marks:
-            return WorkbenchCounts()
-
-        def count(clause: str) -> int:
-            return self.search(text, limit=0, snippets=False, keystroke=keystroke, time_limited=False,
-                               filters=(*filters, clause), collapse=False).total
-
-        starred = count("starred:yes") if workbench.starred() else 0
-        tags = [(tag, count(f'tag:"{tag}"')) for tag, _ in workbench.tag_counts().most_common(top) if '"' not in tag]
-        return WorkbenchCounts(starred, tuple(sorted(((t, n) for t, n in tags if n), key=lambda tn: -tn[1])))
-
-    def _resolve_set(self, name: str, value: str) -> tuple[frozenset[str], bool]:
-        return self._workbench.resolve(name, value)
 
     # -- index -------------------------------------------------------------------------------
 
@@ -933,134 +772,6 @@ class Explorer:
         if not self._index.is_usable():
             return 0
         return self._index.searcher().doc_count()
-
-    # -- suggested entities (names a recognizer found; see annotations/suggested.py) ----------
-
-    @property
-    def suggested_cache_file(self) -> Path:
-        from gdexplorer.annotations.suggested import cache_path
-
-        return cache_path(self._index.folder)
-
-    def update_suggested(self, progress: ProgressCallback | None = None,
-                         cancel: threading.Event | None = None) -> SuggestionStatus:
-        """Run the recognizer on new and changed articles (cached per user; resumable after a kill)."""
-        from gdexplorer.annotations.suggested import Recognizer, SuggestionCache, update_cache
-
-        recognizer = Recognizer()
-        cache = SuggestionCache(self.suggested_cache_file, recognizer.version())
-        files = {aid: stat.signature for aid, stat in self._corpus.scan().items()}
-        status = update_cache(cache, files, self._corpus.read_body, recognizer, progress, cancel)
-        self._suggested_memo = None
-        return status
-
-    def _suggested_records(self) -> dict[str, Any]:
-        from gdexplorer.annotations.suggested import Recognizer, SuggestionCache
-
-        path = self.suggested_cache_file
-        stamp = _file_stamp(path)
-        memo = self._suggested_memo
-        if memo is None or memo[0] != stamp:
-            memo = (stamp, SuggestionCache(path, Recognizer.version()).records)
-            self._suggested_memo = memo
-        return memo[1]
-
-    def _suggested_grouped(self) -> Any:
-        """The cache grouped (``annotations.suggested.Grouped``): again only when the cache, the curated
-        entities or the rejections change, since the facets, the network and the article pane all ask."""
-        from gdexplorer.annotations.loading import REJECTED_FILE
-        from gdexplorer.annotations.suggested import grouped, read_rejected
-
-        with self._grouped_lock:  # one grouping at a time: the workers asking at once share it
-            annotations = self._annotations
-            key = (_file_stamp(self.suggested_cache_file), _file_stamp(self._annotations_dir / REJECTED_FILE),
-                   id(annotations))
-            memo = self._grouped_memo
-            if memo is not None and memo[0] == key and memo[1][0] is annotations:
-                return memo[1][1]
-            result = grouped(self._suggested_records().items(), annotations.entities.values(),
-                             read_rejected(self._annotations_dir))
-            self._grouped_memo = (key, (annotations, result))
-            return result
-
-    def suggested_entities(self, kind: EntityKind | None = None) -> list[SuggestedEntity]:
-        """The suggested entities found so far (``update_suggested`` finds them), most mentioned first:
-        names curated (as a name or an alias) or rejected are left out. Reads only the cache."""
-        found = self._suggested_grouped().entities
-        return [s for s in found if kind is None or s.kind == kind]
-
-    def suggested_mentions_of_curated(self) -> dict[str, int]:
-        """Mentions the recognizer found of curated entities, by entity id (what the names add to them)."""
-        return dict(self._suggested_grouped().extra)
-
-    def suggested_in(self, article_id: str) -> list[SuggestedEntity]:
-        """The suggested entities an article mentions, the most mentioned there first."""
-        return list(self._suggested_grouped().by_article.get(article_id, ()))
-
-    def suggested_facets(self, text: str, filters: tuple[str, ...] = (),
-                         limit: int = 200) -> list[tuple[SuggestedEntity, int]]:
-        """How many articles matching ``text`` and ``filters`` (as ``search``) mention each suggested
-        entity, most first: the mention facets' suggested rows. Empty without suggestions."""
-        found = self._suggested_grouped()
-        if not found.entities:
-            return []
-        if not clean_query(text) and not filters:
-            articles: Iterable[str] = found.by_article
-        else:
-            # One search for every match: no match can be past the number of articles.
-            every = self.search(text, limit=max(self.article_count(), 1), filters=filters, snippets=False,
-                                keystroke=True, time_limited=False, collapse=False)
-            articles = [h.path for h in every.hits]
-        return found.counts(articles)[:limit]
-
-    def suggested_co_mentions(self, entity_id: str, top: int = 6) -> list[tuple[SuggestedEntity, tuple[str, ...]]]:
-        """The suggested entities most often in the same articles as a curated entity, with those articles."""
-        found = self._suggested_grouped()
-        if not found.entities:
-            return []
-        articles = [info.id for info in self.mentions_of(entity_id)]
-        shared: dict[int, list[str]] = {}
-        for aid in articles:
-            for s in found.by_article.get(aid, ()):
-                shared.setdefault(id(s), []).append(aid)
-        return [(s, tuple(shared[id(s)])) for s, _ in found.counts(articles)[:top]]
-
-    def suggested_entity(self, name: str) -> SuggestedEntity:
-        """The suggested entity with this name or alias; raises ``SuggestionError``."""
-        from gdexplorer.annotations.suggested import SuggestionError, normalise
-
-        key = normalise(name).casefold()
-        for s in self.suggested_entities():
-            if key in {normalise(n).casefold() for n in s.names}:
-                return s
-        raise SuggestionError(f"no suggested entity named '{name}'")
-
-    def accept_suggestion(self, suggested: SuggestedEntity, kind: EntityKind | None = None,
-                          entity_id: str | None = None, with_fact: bool = False) -> Change:
-        """Write a suggested entity into the curated YAML (the usual validated, undoable save)."""
-        from gdexplorer.annotations.suggested import entity_id_for
-
-        new_id = entity_id or entity_id_for(suggested.name, self._annotations.entities)
-        facts: tuple[NewFact, ...] = ()
-        if with_fact and suggested.mentions and self._annotation_corpus is self._corpus:
-            first = suggested.mentions[0]
-            facts = (NewFact(first.sentence, first.article, first.sentence),)
-        return self.create_entity(NewEntity(new_id, kind or suggested.kind, suggested.name, suggested.aliases), facts)
-
-    def add_alias(self, entity_id: str, alias: str) -> Change:
-        return self._curator.add_alias(entity_id, alias)
-
-    def merge_suggestion(self, suggested: SuggestedEntity, entity_id: str) -> Change:
-        """Add a suggested entity's name as an alias of a curated entity."""
-        return self.add_alias(entity_id, suggested.name)
-
-    def reject_suggestion(self, name: str) -> Path:
-        """Never suggest ``name`` again: it is added to the rejected list in the annotations folder."""
-        from gdexplorer.annotations.suggested import add_rejected
-
-        path = add_rejected(self._annotations_dir, name)
-        self._suggested_memo = None
-        return path
 
     # -- export ------------------------------------------------------------------------------
 

@@ -19,7 +19,9 @@ from typing import Protocol
 
 import yaml
 
-from gdexplorer.annotations.loading import ParsedFile, QuoteFinder, Refused, compose, parse_bytes, parse_data
+from gdexplorer.annotations.parsing import ParsedFile, parse_bytes, parse_data
+from gdexplorer.annotations.quotes import QuoteFinder
+from gdexplorer.annotations.safeyaml import Refused, compose
 from gdexplorer.errors import AnnotationError, CorpusError
 from gdexplorer.files import FolderBusy, atomic_write, folder_lock, real_path
 from gdexplorer.model import Article, Change, Entity, EntityKind, Fact, NewEntity, NewFact, NewRelation, Relation

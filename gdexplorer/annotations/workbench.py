@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from gdexplorer.annotations.loading import Refused, compose, yaml_message
+from gdexplorer.annotations.safeyaml import Refused, compose, yaml_message
 from gdexplorer.errors import AnnotationError, Problem, QueryError, Severity
 from gdexplorer.model import ArticleMarks, SavedSearch
 

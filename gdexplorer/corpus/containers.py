@@ -123,7 +123,7 @@ def _message_part(message: EmailMessage, filename: str, where: str) -> Extracted
 
 
 def _read(path: Path) -> bytes:
-    from gdexplorer.corpus.reading import read_regular
+    from gdexplorer.corpus.scanning import read_regular
 
     try:
         data = read_regular(path, MAX_DOCUMENT_BYTES + 1)
@@ -135,7 +135,7 @@ def _read(path: Path) -> bytes:
 
 
 def _open_zip_file(path: Path) -> zipfile.ZipFile:
-    from gdexplorer.corpus.reading import read_regular
+    from gdexplorer.corpus.scanning import read_regular
 
     read_regular(path, 0)  # refuses FIFOs and devices before zipfile opens them
     try:
@@ -152,7 +152,7 @@ def _open_zip_file(path: Path) -> zipfile.ZipFile:
 
 
 def _mbox_messages(path: Path) -> list[EmailMessage]:
-    from gdexplorer.corpus.reading import read_regular
+    from gdexplorer.corpus.scanning import read_regular
 
     try:
         read_regular(path, 0)

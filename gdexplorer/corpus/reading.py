@@ -4,32 +4,23 @@ A corpus is ``ROOT/articles/[category/]NAME.txt`` (line 1 the headline, a blank 
 an optional ``ROOT/manifest.jsonl`` and ``ROOT/annotations/**/*.yaml``. A bare folder of ``.txt``
 files opens too. An article's id is its path relative to ROOT, with forward slashes.
 
+``Corpus`` is here, with what makes an article of a file's text; finding the files and reading
+them safely is ``corpus.scanning``'s, the manifest ``corpus.manifest``'s.
+
 Nothing here writes: the corpus belongs to the user.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import datetime as dt
-import errno
-import gc
 import hashlib
-import io
 import json
 import logging
 import os
-import re
-import stat as stat_mode
-from collections.abc import Collection, Iterator
-from functools import partial
-from operator import attrgetter
 from pathlib import Path
-from typing import NamedTuple
 
-from gdexplorer.corpus.containers import CONTAINERS, is_container, list_members, read_member_document, split_member
+from gdexplorer.corpus.containers import is_container, list_members, read_member_document, split_member
 from gdexplorer.corpus.documents import (
-    FORMATS,
     MAX_DOCUMENT_BYTES,
     MAX_HTML_BYTES,
     Extracted,
@@ -37,6 +28,9 @@ from gdexplorer.corpus.documents import (
     extract,
     format_of,
 )
+from gdexplorer.corpus.manifest import MANIFEST, parse_date, read_manifest
+from gdexplorer.corpus.manifest import MAX_MANIFEST_BYTES as MAX_MANIFEST_BYTES  # re-exported: tests import it here
+from gdexplorer.corpus.scanning import FileStat, decode, gc_paused, read_regular, shown_path, walk_txt
 from gdexplorer.errors import CorpusError, Problem, Severity
 from gdexplorer.files import atomic_write
 from gdexplorer.model import Article, ArticleInfo
@@ -45,51 +39,12 @@ from gdexplorer.paths import cache_dir, seeds_dir
 log = logging.getLogger(__name__)
 
 _PAGES_KEPT = 50_000  # documents' page starts remembered (a few hundred bytes each at most)
-
-MANIFEST = "manifest.jsonl"
 ARTICLES = "articles"
 ANNOTATIONS = "annotations"
 # Bodies past this are cut for indexing and display; a reader gets a warning, not a frozen app.
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024
-MANIFEST_CHUNK = 2000  # manifest lines per json.loads call
-# A manifest of 100,000 articles is about 30 MB; past this it is something else (a link to
-# /dev/zero, a dump) and reading it would take the memory of the machine.
-MAX_MANIFEST_BYTES = 256 * 1024 * 1024
-_DRIVE = re.compile(r"^[A-Za-z]:")
-# A JSON escape of half a surrogate pair without its other half.
-_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-                             r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
-_UNPARSED = object()
 _KNOWN_KEYS = ("file", "title", "category", "date", "url", "source", "byline", "site", "format")
 EXTRACTED = "extracted"  # the per-user cache folder of extracted document text
-
-
-class FileStat(NamedTuple):
-    """An article file as found on disk; mtime, size, ctime and inode tell whether it changed.
-
-    Not mtime and size alone: an edit in place that keeps the size and restores the mtime (a tool
-    preserving timestamps, ``touch -r``) changes neither, but the system sets the ctime on any
-    write or utime, and a file replaced by a rename has another inode. (On Windows, ``st_ctime``
-    is the creation time: only the other three count there.)
-
-    A named tuple rather than a frozen dataclass: a scan makes one per article, and a frozen
-    dataclass's constructor was a third of scanning 100,000 of them.
-    """
-
-    id: str
-    file: str  # the path as a string: a Path per file costs a second on 100,000 articles
-    mtime_ns: int
-    size: int
-    ctime_ns: int
-    inode: int
-
-    @property
-    def path(self) -> Path:
-        return Path(self.file)
-
-    @property
-    def signature(self) -> str:
-        return f"{self.mtime_ns}:{self.size}:{self.ctime_ns}:{self.inode}"
 
 
 class Corpus:
@@ -131,10 +86,10 @@ class Corpus:
         self.scan_problems = []
         self.scanned_folders = []
         self.check_available()
-        with _gc_paused():
+        with gc_paused():
             # The articles/ layout is the corpus's own format, read as it always was; a bare folder
             # is a folder of documents as a user saved them, read in every format.
-            found = _walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root,
+            found = walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root,
                               documents=self.articles_dir == self.root, folders=self.scanned_folders)
         if any(not k.endswith(".txt") for k in found):
             found = self._expand_containers(found)
@@ -403,106 +358,6 @@ class Corpus:
         return make_info(article_id, title, self.manifest().get(article_id, {}))
 
 
-def _walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
-              stat: bool = True, documents: bool = False, folders: list[str] | None = None) -> dict[str, FileStat]:
-    """Every .txt file under ``top`` by id (relative to ``root``, with "/"): each folder's files by
-    name, then its subfolders by name, depth first. Without ``stat``, the stat fields are 0. With
-    ``documents``, the files of the other formats gdexplorer reads too (gdexplorer.corpus.documents).
-    ``folders``, if given, receives each folder listed.
-
-    One plain loop, strings rather than Paths, and no generator: this runs on every update, and at
-    100,000 articles each per-file step (a Path, a generator step, a Python-level constructor call)
-    cost tens of milliseconds beside the stat calls themselves.
-    """
-    skipped = {str(p) for p in skip}
-    prefix = len(str(root).rstrip(os.sep)) + 1
-    slashes = os.sep != "/"
-    found: dict[str, FileStat] = {}
-    stack = [str(top)]
-    while stack:
-        folder = stack.pop()
-        if folders is not None:
-            folders.append(folder)  # an unreadable one too: made readable, its ctime changes
-        try:
-            with os.scandir(folder) as scanned:
-                entries = sorted(scanned, key=_BY_NAME)
-        except OSError as e:
-            if folder == str(top):
-                # Not one folder of many: without the top there is no corpus to tell apart from an empty one.
-                raise CorpusError(str(top), f"the corpus folder is unavailable ({e.strerror or e}); "
-                                            "the index is kept as it is") from e
-            problems.append(Problem(shown_path(_relative(Path(folder), root)), 0, 0,
-                                    f"cannot read this folder: {e.strerror or e}"))
-            continue
-        subdirs = []
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            try:
-                # is_file() follows a symlink to its file; both checks use the folder listing's
-                # file type, so only stat() is a system call.
-                wanted = name.endswith(".txt") or name[-4:].lower() == ".txt" or (documents and _is_document(name))
-                if wanted and entry.is_file():
-                    if not name.isascii() and not _is_utf8(name):
-                        problems.append(_bad_name(entry.path, root))
-                        continue
-                    path = entry.path
-                    relative = path[prefix:].replace(os.sep, "/") if slashes else path[prefix:]
-                    if stat:
-                        st = entry.stat()
-                        found[relative] = _file_stat((relative, path, st.st_mtime_ns, st.st_size, st.st_ctime_ns,
-                                                      st.st_ino))
-                    else:
-                        found[relative] = _file_stat((relative, path, 0, 0, 0, 0))
-                elif documents and _is_document(name) and not entry.is_dir():
-                    # A FIFO would block the reader for ever; a dangling link has nothing to read.
-                    problems.append(Problem(shown_path(_relative_text(entry.path, root)), 0, 0,
-                                            "skipped: not a regular file (a FIFO, device or socket, or a link "
-                                            "to nothing)", Severity.WARNING))
-                elif entry.is_dir(follow_symlinks=False) and entry.path not in skipped:
-                    if not name.isascii() and not _is_utf8(name):
-                        problems.append(_bad_name(entry.path, root))
-                        continue
-                    subdirs.append(entry.path)
-            except OSError as e:  # a dangling link, a file that vanished mid-walk
-                problems.append(Problem(shown_path(_relative(Path(entry.path), root)), 0, 0,
-                                        f"skipped: {e.strerror or e}", Severity.WARNING))
-        stack.extend(reversed(subdirs))
-    return found
-
-
-_BY_NAME = attrgetter("name")
-
-
-def _is_document(name: str) -> bool:
-    dot = name.rfind(".")
-    return dot > 0 and name[dot:].lower() in _DOCUMENT_SUFFIXES
-
-
-_DOCUMENT_SUFFIXES = frozenset((*FORMATS, *CONTAINERS))
-
-
-def _is_utf8(name: str) -> bool:
-    # Undecodable bytes of a file name come back as lone surrogates (PEP 383), which no index,
-    # JSON or terminal can take.
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _bad_name(path: str, root: Path) -> Problem:
-    return Problem(shown_path(_relative_text(path, root)), 0, 0,
-                   "the name is not valid UTF-8: skipped (rename it to index it)")
-
-
-def _relative_text(path: str, root: Path) -> str:
-    prefix = str(root).rstrip(os.sep) + os.sep
-    return (path[len(prefix):] if path.startswith(prefix) else path).replace(os.sep, "/")
-
-
 def is_document_id(article_id: str) -> bool:
     """True for an article that is a document of another format than the corpus's own ``.txt``."""
     return article_id[-4:].lower() != ".txt" or split_member(article_id) is not None
@@ -510,68 +365,6 @@ def is_document_id(article_id: str) -> bool:
 
 def _text_or_none(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
-
-
-def shown_path(text: str) -> str:
-    """A path as it can be printed: undecodable bytes of a file name shown as ``\\xff``."""
-    if text.isascii() or _is_utf8(text):
-        return text
-    return os.fsencode(text).decode("utf-8", "backslashreplace")
-
-
-def read_regular(path: Path, limit: int) -> bytes:
-    """Up to ``limit`` bytes of a regular file (a link to one is followed).
-
-    Raises ``OSError`` for anything else: opening a FIFO blocks for ever and a link to /dev/zero
-    never ends. Checked before opening (so nothing blocks) and again on the open file.
-    """
-    if not stat_mode.S_ISREG(path.stat().st_mode):
-        raise OSError(errno.EINVAL, _NOT_REGULAR)
-    with path.open("rb") as fh:
-        if not stat_mode.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise OSError(errno.EINVAL, _NOT_REGULAR)
-        return fh.read(limit)
-
-
-_NOT_REGULAR = "not a regular file (a device, FIFO or socket)"
-# FileStat's generated __new__ is a Python function; tuple.__new__ builds the same named tuple in C.
-_file_stat = partial(tuple.__new__, FileStat)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile (one already paused by the caller stays paused).
-
-    A scan keeps 100,000 new tuples: the collections they set off on the way each walk every
-    object of the process (the index keeps the last scan and the signatures), which made a scan
-    at 100k take 0.6 to 0.9 s instead of 0.6 s. Nothing the scan makes is cyclic garbage.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix() + ("/" if path.is_dir() else "")
-    except ValueError:
-        return str(path)
-
-
-def decode(data: bytes) -> tuple[str, tuple[int, int] | None]:
-    """Decode UTF-8 (a BOM is dropped); on bad bytes, replace them and say where the first was."""
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as e:
-        before = data[: e.start]
-        line = before.count(b"\n") + 1
-        column = e.start - (before.rfind(b"\n") + 1) + 1
-        return data.decode("utf-8-sig", errors="replace"), (line, column)
 
 
 def split_headline(text: str) -> tuple[str, int]:
@@ -620,128 +413,3 @@ def make_info(article_id: str, headline: str, meta: dict[str, object]) -> Articl
         byline=text_of("byline"),
         extra=extra,
     )
-
-
-def read_manifest(root: Path, digests: dict[str, str] | None = None) -> tuple[dict[str, dict[str, object]],
-                                                                             list[Problem]]:
-    """Parse ``manifest.jsonl``; bad lines become problems and are skipped.
-
-    ``digests``, if given, receives a short hash of each record's line, by article id.
-    """
-    # 100,000 records are a million new objects; the collections they would set off walk every
-    # object of the process, up to 100 ms each holding the GIL (the window froze). None is cyclic.
-    with _gc_paused():
-        return _read_manifest(root, digests)
-
-
-def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str, dict[str, object]],
-                                                                       list[Problem]]:
-    path = root / MANIFEST
-    records: dict[str, dict[str, object]] = {}
-    lines: dict[str, int] = {}
-    problems: list[Problem] = []
-    try:
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            return records, [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is "
-                                                     "ignored")]
-        data = read_regular(path, MAX_MANIFEST_BYTES + 1)  # bounded again: the file may grow meanwhile
-    except FileNotFoundError:
-        return records, problems
-    except OSError as e:
-        return records, [Problem(MANIFEST, 0, 0, f"cannot read: {e.strerror or e}; the manifest is ignored")]
-    if len(data) > MAX_MANIFEST_BYTES:
-        return records, [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is "
-                                                 "ignored")]
-    text, bad = decode(data)
-    if bad is not None:
-        problems.append(Problem(MANIFEST, bad[0], bad[1], "not valid UTF-8", Severity.WARNING))
-    # Line by line rather than str.splitlines(): that one call on a 30 MB manifest holds the GIL for
-    # ~40 ms, which the window's UI thread waits out; JSON Lines also ends lines only at "\n".
-    numbered = [(n, line.rstrip("\n")) for n, line in enumerate(io.StringIO(text, newline=None), start=1)
-                if line.strip()]
-    parsed: list[object] = []
-    for start in range(0, len(numbered), MANIFEST_CHUNK):
-        # A few thousand lines parsed as one JSON array is several times faster than one call per
-        # line, and short enough not to hold the GIL for long (the window's UI thread waits for it).
-        # A bad line makes its chunk fail; then each of its lines is parsed alone to say which.
-        chunk = numbered[start : start + MANIFEST_CHUNK]
-        try:
-            values = json.loads("[" + ",".join(line for _, line in chunk) + "]")
-        except (json.JSONDecodeError, RecursionError):
-            values = None
-        if values is None or len(values) != len(chunk):  # "1, 2" on a line: not one record each
-            values = [_UNPARSED] * len(chunk)
-        parsed.extend(values)
-    for index, (number, line) in enumerate(numbered):
-        try:
-            record = parsed[index] if parsed[index] is not _UNPARSED else json.loads(line)
-        except json.JSONDecodeError as e:
-            problems.append(Problem(MANIFEST, number, e.colno, f"not JSON: {e.msg}"))
-            continue
-        lone = _LONE_SURROGATE.search(line) if "\\u" in line else None
-        if lone is not None:
-            # json.loads takes "\\ud800" alone, but no UTF-8 output or index can take the result.
-            problems.append(Problem(MANIFEST, number, lone.start() + 1,
-                                    f"{lone.group()} is half of a UTF-16 surrogate pair, not a character; "
-                                    "replaced with \ufffd", Severity.WARNING))
-            record = json.loads(_LONE_SURROGATE.sub(r"\\ufffd", line))
-        if not isinstance(record, dict) or not isinstance(record.get("file"), str):
-            problems.append(Problem(MANIFEST, number, 1, 'each line must be an object with a "file" key'))
-            continue
-        file = _manifest_file(record["file"])
-        if file is None:
-            problems.append(Problem(MANIFEST, number, 1, f"names a file outside the corpus folder: {record['file']}"))
-            continue
-        date = record.get("date")
-        if date is not None and date != "" and parse_date(str(date)) is None:
-            problems.append(Problem(MANIFEST, number, 1, f"not a date (years 1 to 9999): {date}; the article is "
-                                                         "undated", Severity.WARNING))
-            record["date"] = None
-        records[file] = record
-        lines[file] = number
-        if digests is not None:
-            digests[file] = hashlib.sha1(line.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    # Records naming missing files: found with one walk of the folders, not a stat per line.
-    try:
-        present: Collection[str] = _walk_txt(root, set(), [], root, stat=False, documents=True) if records else {}
-    except CorpusError:  # the folder went away meanwhile: that is for the scan to say
-        present = records.keys()
-    for file in [f for f in records if f not in present and (split_member(f) or ("",))[0] not in present]:
-        problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {records[file]['file']}",
-                                Severity.WARNING))
-        del records[file]
-        if digests is not None:
-            digests.pop(file, None)
-    problems.sort(key=lambda p: p.line)
-    return records, problems
-
-
-def _manifest_file(text: str) -> str | None:
-    """A manifest ``file`` as an article id; None when it would leave the corpus folder."""
-    file = text.replace("\\", "/")
-    while file.startswith("./"):
-        file = file[2:]
-    if file.startswith("/") or _DRIVE.match(file) or ".." in file.split("/"):
-        return None
-    return file
-
-
-def parse_date(text: str | None) -> dt.datetime | None:
-    """A manifest date as a naive UTC datetime; None when it is no date (or out of years 1-9999)."""
-    if not text:
-        return None
-    value = text.strip().replace("Z", "+00:00")
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = dt.datetime.strptime(value[:10], "%Y-%m-%d")
-        except ValueError:
-            return None
-    # Whoosh compares naive datetimes; keep the wall-clock time in UTC.
-    if parsed.tzinfo is not None:
-        try:
-            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-        except OverflowError:  # 0001-01-01T00:00:00+05:00, a zero date some scrapers write
-            return None
-    return parsed

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gdexplorer.corpus.reading import FileStat
+from gdexplorer.corpus.scanning import FileStat
 from gdexplorer.files import atomic_write, leftover_temporaries
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ def _modules() -> list[str]:
 
 
 def _core_modules() -> list[str]:
-    return [m for m in _modules() if not m.startswith(("gdexplorer.gui", "gdexplorer._")) and m != "gdexplorer.cli"]
+    # Not the core: the front ends (the window; the command line, its commands and its output).
+    return [m for m in _modules() if not m.startswith(("gdexplorer.gui", "gdexplorer._", "gdexplorer.cli"))]
 
 
 def _covered(module: str, prefixes: list[str]) -> bool:
