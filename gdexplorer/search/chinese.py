@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 import threading
 import zlib
 from array import array
@@ -71,8 +72,6 @@ def dictionary_key(tokenizer: Any) -> str | None:
     None when it is not jieba's default dictionary file (a custom one, or jieba installed as a zip):
     then jieba loads it its own way.
     """
-    import sys
-
     import jieba
 
     if tokenizer.dictionary != jieba.DEFAULT_DICT:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import jieba
 import pytest
 
+from gdexplorer.annotations.suggested import SPACY_MODEL, SPACY_MODEL_VERSION
 from gdexplorer.search.chinese import (
     PREFIX_DICT_MAGIC,
     dictionary_key,
@@ -178,3 +181,11 @@ def test_an_unchanged_cache_is_not_rewritten(saved: Path, tmp_path: Path) -> Non
     tokenizer.gen_pfdict = _fail_to_build
     initialize(tokenizer, path)
     assert tokenizer.initialized and path.stat().st_mtime_ns == before
+
+
+def test_the_recognizers_version_names_jieba_without_importing_it() -> None:
+    code = ("import sys; from gdexplorer.annotations.suggested import Recognizer; "
+            "print(Recognizer.version()); print('jieba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout.splitlines()
+    assert out == [f"{SPACY_MODEL} {SPACY_MODEL_VERSION} + jieba {jieba.__version__} rules 2", "False"]
