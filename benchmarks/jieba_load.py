@@ -6,7 +6,9 @@ ticks is the longest the window would freeze. Each way of loading runs in a fres
 
 - jieba: jieba's own ``initialize()`` from its marshal cache (what gdexplorer did before);
 - cold: ours without our cache (built from dict.txt by jieba's gen_pfdict, then our cache written);
-- warm: ours from our cache.
+- warm: ours from our cache;
+- floor: no jieba, a pure-Python loop of about the same length (what the machine's scheduler and the
+  GIL's 5 ms switch interval give at best: on a loaded machine most of the figure).
 
     python benchmarks/jieba_load.py [--repeats 5]
 """
@@ -36,17 +38,20 @@ def tick():
         gaps.append(now - last)
         last = now
 threading.Thread(target=tick, daemon=True).start()
-import jieba  # its import is not what is measured: the window imports it before
+import jieba  # the imports are not what is measured: the window has made them before
+from gdexplorer.search.chinese import _jieba
 jieba.setLogLevel(40)
 way, folder = sys.argv[1], sys.argv[2]
 time.sleep(0.05)
 gaps.clear()
 def load():
-    if way == "jieba":
+    if way == "floor":
+        for i in range(2_000_000):
+            str(i)
+    elif way == "jieba":
         jieba.dt.tmp_dir = folder
         jieba.initialize()
     else:
-        from gdexplorer.search.chinese import _jieba
         _jieba()
 started = time.perf_counter()
 worker = threading.Thread(target=load)  # a worker thread, as in the window
@@ -70,7 +75,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    results: dict[str, list[dict[str, float]]] = {"jieba": [], "cold": [], "warm": []}
+    results: dict[str, list[dict[str, float]]] = {"jieba": [], "cold": [], "warm": [], "floor": []}
     with tempfile.TemporaryDirectory(prefix="gdx-jieba-") as tmp:
         jieba_cache = Path(tmp) / "jieba-own"
         jieba_cache.mkdir()
@@ -81,6 +86,7 @@ def main() -> int:
             results["jieba"].append(run("jieba", jieba_cache))
             results["cold"].append(run("cold", Path(tmp) / f"cold-{i}"))
             results["warm"].append(run("warm", warm))
+            results["floor"].append(run("floor", warm))
     print(f"{'way':6} {'load, median (all runs)':44} longest GIL wait, median (all runs)")
     for way, runs in results.items():
         took = [r["took"] * 1000 for r in runs]
