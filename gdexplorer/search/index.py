@@ -92,7 +92,7 @@ class SearchIndex:
         self._local = _ThreadSearcher()
         self._write_lock = threading.Lock()
         self._memo: UpdateMemo | None = None
-        self._signatures = SignatureStore(folder, skip=(META, nearcopies.NEAR_COPIES))
+        self._signatures = SignatureStore(folder, skip=(META, nearcopies.NEAR_COPIES, nearcopies.KEYS_PREFIX))
 
     # -- state -------------------------------------------------------------------------------
 

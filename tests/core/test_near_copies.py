@@ -203,3 +203,27 @@ def test_a_lost_pairs_file_is_found_again_by_the_next_update(harbour):
     stats = ex.update_index()
     assert (stats.added, stats.updated, stats.deleted) == (0, 0, 0)
     assert Explorer(ex.corpus_root).search("harbour lamps").total == 1
+
+
+def test_each_segments_sorted_keys_are_kept_and_a_damaged_or_stale_file_is_not_trusted(harbour, caplog):
+    seeds, ex = harbour
+    folder = ex.index_folder
+    expected = load_pairs(folder)
+    assert expected
+    segments = {f"nearkeys-{leaf.segment().segment_id()}.npz" for leaf, _ in ex._index.searcher().reader().leaf_readers()}
+    assert {p.name for p in folder.glob("nearkeys-*.npz")} == segments
+    (folder / "nearkeys-gone0segment0.npz").write_bytes(b"a segment merged away")
+    for path in folder.glob("nearkeys-*.npz"):
+        if path.name in segments:
+            path.write_bytes(b"PK\x03\x04 not a whole file")  # an interrupted copy, a full disk
+    (folder / "nearcopies.json").unlink()
+    with caplog.at_level("WARNING"):
+        ex.update_index()  # nothing changed: only the pairs are found again
+    assert load_pairs(folder) == expected
+    assert {p.name for p in folder.glob("nearkeys-*.npz")} == segments
+    assert any("nearkeys-" in r.getMessage() and "unreadable" in r.getMessage() for r in caplog.records)
+    # An edit adds a segment; the kept files serve the others and the pairs follow the edit.
+    retitled = seeds / "articles" / "harbour-retitled.txt"
+    retitled.write_text(retitled.read_text(encoding="utf-8").replace("next valley", "next county"), encoding="utf-8")
+    ex.update_index()
+    assert load_pairs(folder) == {("articles/harbour-copy.txt", "articles/harbour.txt")}

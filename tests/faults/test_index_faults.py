@@ -279,7 +279,7 @@ KILL_POINTS: dict[str, Callable[[Path], bool]] = {
     "near-the-end": lambda folder: committed(folder) >= 2000,
 }
 STRICTLY_PARTIAL = {"just-started", "mid-way"}
-CLEAN = re.compile(r"meta\.json|nearcopies\.json|signatures(\.delta|\.folders)?\.json|MAIN_WRITELOCK|_MAIN_\d+\.toc|MAIN_\w+\.seg|MAIN_\w+(\.\w+)?\.(pst|trm|fln|col|vps|vpc|dci|dcz|lengths|stored|nsr)")
+CLEAN = re.compile(r"meta\.json|nearcopies\.json|nearkeys-MAIN_\w+\.npz|signatures(\.delta|\.folders)?\.json|MAIN_WRITELOCK|_MAIN_\d+\.toc|MAIN_\w+\.seg|MAIN_\w+(\.\w+)?\.(pst|trm|fln|col|vps|vpc|dci|dcz|lengths|stored|nsr)")
 
 
 @pytest.mark.slow
@@ -316,6 +316,8 @@ def test_a_killed_build_is_resumed_by_the_next_update(big_corpus, big_snapshot, 
     assert explorer.article_count() == 3000
     junk = sorted(name for name in index_files(folder) if not CLEAN.fullmatch(name))
     assert junk == [], "files a killed build left behind"
+    live = {f"nearkeys-{leaf.segment().segment_id()}.npz" for leaf, _ in explorer._index.searcher().reader().leaf_readers()}
+    assert {name for name in index_files(folder) if name.startswith("nearkeys-")} == live
     assert snapshot(big_corpus) == big_snapshot
 
 
