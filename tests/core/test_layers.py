@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import pkgutil
 import subprocess
 import sys
@@ -39,8 +40,16 @@ def test_the_import_contracts_hold(tmp_path, monkeypatch):
 
     monkeypatch.chdir(REPO)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = lint_imports(config_filename=str(REPO / "pyproject.toml"), no_cache=True, no_logo=True)
+    # import-linter configures logging with dictConfig, which disables every logger that exists:
+    # the tests after this one would capture none of gdexplorer's warnings.
+    loggers = [lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    disabled = [lg.disabled for lg in loggers]
+    try:
+        with contextlib.redirect_stdout(out):
+            code = lint_imports(config_filename=str(REPO / "pyproject.toml"), no_cache=True, no_logo=True)
+    finally:
+        for lg, was in zip(loggers, disabled, strict=True):
+            lg.disabled = was
     report = out.getvalue()
     assert code == 0, report
     assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in report

@@ -217,7 +217,7 @@ def test_each_segments_sorted_keys_are_kept_and_a_damaged_or_stale_file_is_not_t
         if path.name in segments:
             path.write_bytes(b"PK\x03\x04 not a whole file")  # an interrupted copy, a full disk
     (folder / "nearcopies.json").unlink()
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("WARNING", logger="gdexplorer.search.engine.nearcopies"):
         ex.update_index()  # nothing changed: only the pairs are found again
     assert load_pairs(folder) == expected
     assert {p.name for p in folder.glob("nearkeys-*.npz")} == segments
