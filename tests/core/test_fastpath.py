@@ -21,6 +21,9 @@ QUERIES = [
     "category:sport england", "date:[2004 TO 2005] oil", "(oil OR gas) prices NOT opec", "blair brown election",
     'title:blair "general election"', "NOT football", "zzzzunknownword", '"prime zzzzunknownword"',
     '"the bank of england"', "bank AND NOT profit", '"mobile phone" OR "mobile phones"',
+    # Phrases of the commonest words, a word twice, and phrases that open articles: the rarest word
+    # is looked up among the others' positions at its own place.
+    '"it will be"', '"of the of"', '"the the"', '"the government said"', '"in the"',
 ]
 RANKED = ["government", "blair", "oil prices", "football OR rugby", "bank AND profit", "title:china",
           "blair brown election", "category:business"]

@@ -14,7 +14,7 @@ one array of 1-, 2- or 4-byte unsigned numbers, little-endian, the width being t
 over the count. Whoosh pickles a list of Python ints instead, which can only be read back one
 posting at a time; packed arrays of every posting of a word are read in one numpy call, which is
 what makes a phrase over 10,000 candidate articles a few array operations
-(:func:`gdexplorer.search.engine.docsets.position_arrays`). Indexes written before the packing have an older
+(:func:`gdexplorer.search.engine.docsets.position_keys`). Indexes written before the packing have an older
 schema version and are rebuilt, never read (``index.SCHEMA_VERSION``).
 """
 
