@@ -5,7 +5,7 @@
 CORPUS is any corpus folder (the spliced ones bench.py makes: corpus-20000, corpus-100000). Without
 --server, a PostgreSQL of its own is started for the run (tests/pgserver.py: initdb in a temporary
 folder, fsync off as for the tests; say so when you quote figures). Same machine, same run, same query
-mix (benchmarks/queries.txt without fuzzy words, which the server does not take yet):
+mix (benchmarks/queries.txt, its keystroke lines left out; the server expands fuzzy words with pg_trgm):
 
 - build: the embedded index (one process, as `gdexplorer index` runs it) and the server's fill;
 - first-time: each query once, in a fresh Explorer (embedded: posting cache cold; server: a new
@@ -37,7 +37,7 @@ def load_mix() -> list[str]:
         if not line.strip() or line.startswith("#"):
             continue
         kind, query = (part.strip() for part in line.split("|")[:2])
-        if kind not in ("keystroke", "fuzzy"):
+        if kind != "keystroke":
             mix.append(query)
     return mix
 

@@ -90,3 +90,24 @@ def test_search_json_says_did_you_mean(seeds_index):
                             "--corpus", str(seeds_index.corpus_root)],
                            capture_output=True, text=True, check=True)
     assert json.loads(found.stdout)["did_you_mean"] is None
+
+
+def test_a_known_word_no_neighbour_could_outnumber_is_not_looked_around(seeds_index):
+    """A known word is corrected only to a word RARER times as frequent; when no word of the index
+    can be (its frequency times RARER is above the number of articles times the fields), the words
+    sharing its first letter are not walked at all."""
+    from gdexplorer.search.engine import spelling
+
+    class Counting(spelling._WhooshLexicon):
+        walks = 0
+
+        def words_sharing_first_letter(self, word, maxdist):
+            Counting.walks += 1
+            return super().words_sharing_first_letter(word, maxdist)
+
+    lexicon = Counting(seeds_index._index.searcher())
+    assert lexicon.frequency("hydrogen") * spelling.RARER > lexicon.highest_frequency()
+    assert spelling.correct(lexicon, "hydrogen guangdong", total=1) is None
+    assert Counting.walks == 0
+    assert spelling.correct(lexicon, "hydorgen guangdong", total=1) == "hydrogen guangdong"
+    assert Counting.walks == 1  # the unknown word only

@@ -60,6 +60,9 @@ class Lexicon(Protocol):
     def begins_a_word(self, prefix: str) -> bool:
         """Whether a word of the exact fields begins with ``prefix``."""
 
+    def highest_frequency(self) -> int:
+        """No word's :meth:`frequency` is higher than this (the articles, times the exact fields)."""
+
     def words_sharing_first_letter(self, word: str, maxdist: int) -> Iterable[str]:
         """Words of the exact fields with the first letter of ``word``, whose length differs from
         its length by ``maxdist`` at most (others may come too: the caller measures each one)."""
@@ -131,6 +134,11 @@ def _english_fix(lexicon: Lexicon, word: _Word, check_known: bool) -> str | None
         known = lexicon.frequency(lowered)
         if known and ((known > RARE and not check_known) or len(lowered) < 5):
             return None
+        if known and known * RARER > lexicon.highest_frequency():
+            # No word can be RARER times more frequent: walking the words that share its first
+            # letter (all the "c" words of 100,000 articles for "china", after a search with few
+            # hits) would find nothing.
+            return None
     best, best_df = None, 0
     for candidate in _neighbours(lexicon, lowered, 1 if len(lowered) < 8 else 2):
         df = lexicon.frequency(candidate)
@@ -188,6 +196,9 @@ class _WhooshLexicon:
     def frequency(self, word: str) -> int:
         key = word.encode("utf-8")
         return sum(self.reader.doc_frequency(f, key) for f in _EXACT if f in self.reader.schema)
+
+    def highest_frequency(self) -> int:
+        return self.reader.doc_count_all() * sum(1 for f in _EXACT if f in self.reader.schema)
 
     def begins_a_word(self, prefix: str) -> bool:
         return any(True for f in _EXACT if f in self.reader.schema

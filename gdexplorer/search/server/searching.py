@@ -277,6 +277,7 @@ class _ServerLexicon:
         self.conn = conn
         self.corpus_id = corpus_id
         self._known: dict[str, int] = {}
+        self._documents: int | None = None
 
     def frequency(self, word: str) -> int:
         if word not in self._known:
@@ -284,6 +285,12 @@ class _ServerLexicon:
                                     " AND word = %s", [self.corpus_id, list(_EXACT), word]).fetchone()
             self._known[word] = int(row[0])
         return self._known[word]
+
+    def highest_frequency(self) -> int:
+        if self._documents is None:
+            row = self.conn.execute("SELECT count(*) FROM gdx_document WHERE corpus = %s", [self.corpus_id]).fetchone()
+            self._documents = int(row[0])
+        return self._documents * len(_EXACT)
 
     def begins_a_word(self, prefix: str) -> bool:
         row = self.conn.execute("SELECT 1 FROM gdx_word WHERE corpus = %s AND field = ANY(%s) AND word >= %s"
