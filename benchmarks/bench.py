@@ -421,14 +421,20 @@ def cold_open_probe(corpus: Path, cache: Path, queries_file: Path) -> None:
     }), flush=True)
 
 
-def rss_mb() -> float:
+def _status_mb(field: str) -> float | None:
+    """A memory figure of /proc/self/status (Linux), in MB; None elsewhere."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return peak_rss_mb()
+    return None
+
+
+def rss_mb() -> float:
+    found = _status_mb("VmRSS")
+    return peak_rss_mb() if found is None else found
 
 
 def peak_rss_mb() -> float:
@@ -436,12 +442,9 @@ def peak_rss_mb() -> float:
     ru_maxrss keeps the high-water mark of the process it was forked from across exec, so a probe
     started by this (large) benchmark would report the benchmark's peak (612 MB at 100k where the
     probe itself peaked at about 210)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    found = _status_mb("VmHWM")
+    if found is not None:
+        return found
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from collections.abc import Iterable, Sequence
 
 from whoosh import columns, fields
 
@@ -118,3 +119,23 @@ def near_column() -> fields.FieldType:
 def pack_keys(keys: list[int]) -> bytes:
     """Keys as the column holds them: 8 bytes each, little-endian."""
     return struct.pack(f"<{len(keys)}Q", *keys)
+
+
+def near_groups(links: Iterable[Sequence[int]]) -> dict[int, int]:
+    """Texts joined as near copies, transitively: each text digest of ``links`` (two or more linked
+    texts each) -> the smallest digest of its group, the group's one key."""
+    parent: dict[int, int] = {}
+
+    def root(d: int) -> int:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    for linked in links:
+        first = root(parent.setdefault(linked[0], linked[0]))
+        for other in linked[1:]:
+            a, b = first, root(parent.setdefault(other, other))
+            if a != b:
+                parent[max(a, b)] = first = min(a, b)
+    return {d: root(d) for d in parent}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.searching import Searcher
 
+from gdexplorer.search.copies import near_groups
 from gdexplorer.search.engine import adapter, docsets
 
 
@@ -89,20 +90,9 @@ def text_keys(searcher: Searcher, field: str) -> np.ndarray | None:
 
 def _join_near_copies(pairs: frozenset[tuple[int, int]], digests: np.ndarray, keys: np.ndarray) -> None:
     """Give each group of near copies (pairs of texts joined transitively) one key, in place."""
-    parent: dict[int, int] = {}
-
-    def root(d: int) -> int:
-        while parent[d] != d:
-            parent[d] = parent[parent[d]]
-            d = parent[d]
-        return d
-
-    for x, y in pairs:
-        a, b = root(parent.setdefault(x, x)), root(parent.setdefault(y, y))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    members = np.array(sorted(parent), dtype=np.int64)
-    labels = np.array([-root(int(d)) - 1 for d in members], dtype=np.int64)  # digests are positive
+    groups = near_groups(pairs)
+    members = np.array(sorted(groups), dtype=np.int64)
+    labels = np.array([-groups[int(d)] - 1 for d in members], dtype=np.int64)  # digests are positive
     # One vectorised look-up of every document's digest: no article id is resolved.
     at = np.minimum(np.searchsorted(members, digests), len(members) - 1)
     joined = members[at] == digests

@@ -25,7 +25,7 @@ from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.errors import IndexBusyError, Problem, Severity
 from gdexplorer.model import IndexStats, Progress
-from gdexplorer.search.copies import NEAR_FIELD
+from gdexplorer.search.copies import NEAR_FIELD, near_groups
 from gdexplorer.search.engine.nearcopies import MAX_SHARING
 from gdexplorer.search.index import detect_language, document_fields, make_schema
 from gdexplorer.search.server.base import SERVER_SCHEMA_VERSION, ServerBase
@@ -275,23 +275,9 @@ class ServerFilling(ServerBase):
         shared = conn.execute("SELECT array_agg(digest) FROM gdx_document, unnest(near) AS k"
                               " WHERE corpus = %s AND digest IS NOT NULL GROUP BY k HAVING count(*) BETWEEN 2 AND %s",
                               [corpus_id, MAX_SHARING]).fetchall()
-        parent: dict[int, int] = {}
-
-        def root(d: int) -> int:
-            while parent[d] != d:
-                parent[d] = parent[parent[d]]
-                d = parent[d]
-            return d
-
-        for (digests,) in shared:
-            first = root(parent.setdefault(digests[0], digests[0]))
-            for other in digests[1:]:
-                a, b = first, root(parent.setdefault(other, other))
-                if a != b:
-                    parent[max(a, b)] = first = min(a, b)
         groups: dict[int, list[int]] = defaultdict(list)
-        for digest in parent:
-            groups[root(digest)].append(digest)
+        for digest, group in near_groups(digests for (digests,) in shared).items():
+            groups[group].append(digest)
         # A group of one text is exact copies only: its digest groups them already.
         members = [(d, g) for g, found in groups.items() if len(found) > 1 for d in found]
         conn.execute("DELETE FROM gdx_near WHERE corpus = %s", [corpus_id])
