@@ -221,15 +221,26 @@ class PrefixTokenizer(Tokenizer):
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs: object) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        words = set(EXACT_TOKEN.findall(value.lower())) if tokenize else {value.lower()}
-        starts = {w[:size] for w in words if not is_cjk(w[:1]) for size in range(1, PREFIX_CHARS + 1)}
-        for text in starts:
+        for text in prefix_words(value) if tokenize else prefix_words(value, whole=True):
             token.text = text
             token.boost = 1.0
             token.stopped = False
             if positions:
                 token.pos = start_pos
             yield token
+
+
+def prefix_words(value: str, whole: bool = False) -> set[str]:
+    """The distinct first one, two and three letters of the text's exact words (of the whole
+    text as one word with ``whole``)."""
+    words = {value.lower()} if whole else set(EXACT_TOKEN.findall(value.lower()))
+    return {w[:size] for w in words if not is_cjk(w[:1]) for size in range(1, PREFIX_CHARS + 1)}
+
+
+def is_prefix_analyzer(analyzer: object) -> bool:
+    items = getattr(analyzer, "items", None)
+    return isinstance(analyzer, CompositeAnalyzer) and items is not None and len(items) == 1 \
+        and type(items[0]) is PrefixTokenizer
 
 
 def prefix_analyzer() -> Analyzer:

@@ -36,7 +36,16 @@ from whoosh.analysis.morph import StemFilter
 from whoosh.analysis.tokenizers import RegexTokenizer
 from whoosh.system import pack_uint, unpack_uint
 
-from gdexplorer.search.analysis import EXACT_TOKEN, MAX_WORD_CHARS, ExactTokenizer, LongWordFilter, exact_spans, has_cjk
+from gdexplorer.search.analysis import (
+    EXACT_TOKEN,
+    MAX_WORD_CHARS,
+    ExactTokenizer,
+    LongWordFilter,
+    exact_spans,
+    has_cjk,
+    is_prefix_analyzer,
+    prefix_words,
+)
 
 # (expression, piece size, stop words, min and max size, renumber, stemming function, words not stemmed)
 StemPlan = tuple[Any, int, frozenset[str], int, int | None, bool, Callable[[str], str], frozenset[str]]
@@ -201,6 +210,25 @@ def unpack_positions(value: bytes) -> list[int]:
     return list(accumulate(packed))
 
 
+Item = tuple[bytes, int, float, bytes]
+
+
+def index_items(field: Any, value: Any) -> Iterable[Item]:
+    """``field.index(value)``: each distinct word's (UTF-8 bytes, frequency, weight, value), built
+    in one loop where the field is one of ours (the segment writer's path), else Whoosh's answer."""
+    fmt = field.format
+    if isinstance(value, str):
+        items: list[Item] | None = None
+        if type(fmt) in (FastPositions, FastFrequency):
+            items = fmt.items(value, field.analyzer)
+        elif type(fmt) is formats.Existence and is_prefix_analyzer(field.analyzer):
+            boost = fmt.field_boost
+            items = [(w.encode("utf-8"), 1, boost, b"") for w in prefix_words(value)]
+        if items is not None:
+            return items
+    return field.index(value)
+
+
 class FastPositions(formats.Positions):
     """``Positions`` whose ``word_values`` runs our analyzers without token objects, and whose
     values are packed arrays (see the module's docstring)."""
@@ -224,6 +252,19 @@ class FastPositions(formats.Positions):
             else:
                 yield (word, len(positions), len(positions) * boost, pack_positions(positions))
 
+    def items(self, value: str, analyzer: Any) -> list[Item] | None:
+        """:meth:`word_values` with the words as UTF-8, as a list; None where the analyzer is not
+        one of ours."""
+        plan = _plan(analyzer)
+        if plan is None:
+            return None
+        boost = self.field_boost
+        single = _SINGLE
+        return [(word.encode("utf-8"), 1, boost, single[positions[0]])
+                if len(positions) == 1 and positions[0] < 0x100
+                else (word.encode("utf-8"), len(positions), len(positions) * boost, pack_positions(positions))
+                for word, positions in _positions(value, plan).items()]
+
 
 class FastFrequency(formats.Frequency):
     """``Frequency`` whose ``word_values`` runs our analyzers without token objects: the stemmed
@@ -242,6 +283,21 @@ class FastFrequency(formats.Frequency):
         heads = _HEADS
         for word, n in counts.items():
             yield (word, n, n * boost, heads[n] if n < 256 else pack_uint(n))
+
+    def items(self, value: str, analyzer: Any) -> list[Item] | None:
+        """:meth:`word_values` with the words as UTF-8, as a list; None where the analyzer is not
+        one of ours."""
+        plan = _plan(analyzer)
+        if plan is None:
+            return None
+        if plan == EXACT:
+            counts = {w: len(p) for w, p in _exact_positions(value).items()}
+        else:
+            counts = _stemmed_counts(value, plan)  # type: ignore[arg-type]
+        boost = self.field_boost
+        heads = _HEADS
+        return [(word.encode("utf-8"), n, n * boost, heads[n] if n < 256 else pack_uint(n))
+                for word, n in counts.items()]
 
 
 def doc_ids_only() -> formats.Format:
