@@ -101,7 +101,8 @@ def test_a_segment_is_byte_for_byte_whooshs_with_spilled_runs(articles, kind: st
         spilled.append(len(pool.runs))
 
     monkeypatch.setattr(TermPool, "save", counting_save)
-    options = {"limitmb": 1, "compound": False, "codec": GdxCodec()}
+    # Blocks of 16: long lists are cut into many blocks (a real block holds 1,024 postings).
+    options = {"limitmb": 1, "compound": False, "codec": GdxCodec(blocklimit=16)}
     mine = build(tmp_path / "ours", schema, docs, lambda ix: GdxSegmentWriter(ix, **options))
     theirs = build(tmp_path / "theirs", schema, docs, lambda ix: SegmentWriter(ix, **options))
     assert max(spilled) > 2, "the 1 MB pool should have spilled to several runs"

@@ -70,6 +70,13 @@ def _packed(values: Any, width: int) -> bytes:
     return np.asarray(values, dtype=_DTYPES[_WIDTH_CODES[width]]).tobytes()
 
 
+# Postings per block. W3 has 128, for its matchers' skipping; our fast paths read whole lists,
+# where each block costs a header and a few numpy calls whatever its size: a first-time query
+# at 20k spent most of its time on them. A reader takes blocks of any size (the count is in each
+# header), so segments written before keep working.
+BLOCK_LIMIT = 1024
+
+
 class PackedValues(NamedTuple):
     """Variable-size posting values (word positions) laid end to end: each one's length, then all
     their bytes. What ``read_rest`` gives for them: no bytes object per posting."""
@@ -85,6 +92,9 @@ class PackedValues(NamedTuple):
 class GdxCodec(whoosh3.W3Codec):
     """W3 with our posting blocks (see the module's docstring). Pickled by path into each
     segment's entry of the table of contents, so readers find it without being told."""
+
+    def __init__(self, blocklimit: int = BLOCK_LIMIT, compression: int = 3, inlinelimit: int = 1) -> None:
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:  # term vectors: W3's own format
@@ -311,6 +321,8 @@ class GdxFieldWriter(whoosh3.W3FieldWriter):
         super().start_field(fieldname, fieldobj)
         self._fixed = fieldobj.format.fixed_value_size()
         self._prefix = struct.pack("!H", self._fieldid)
+        # Where the next posting list starts, kept here: the file's tell() is a system call.
+        self._at = self._postfile.tell()
 
     def add_term(self, tbytes: bytes, ids: array[int], weights: array[float], sizes: array[int],
                  data: bytes | bytearray, lengths: bytes | None) -> None:
@@ -321,6 +333,7 @@ class GdxFieldWriter(whoosh3.W3FieldWriter):
             self.start_term(tbytes)
             self._postwriter.add_all(ids, weights, sizes, data, lengths)
             self.finish_term()
+            self._at = self._postfile.tell()
             return
         maxweight = max(0, max(weights))
         minlength: int | None = None
@@ -333,14 +346,13 @@ class GdxFieldWriter(whoosh3.W3FieldWriter):
                 maxlength = _LENGTHS[max(found)]
         packed = (sizes, data) if data else None
         header, body = _encode_block(ids, weights, [], packed, self._fixed, True, maxweight, minlength, maxlength)
-        postfile = self._postfile
-        start = postfile.tell()
-        postfile.write(MAGIC)
-        postfile.write(header)
-        postfile.write(body)
+        block = MAGIC + header + body
+        self._postfile.write(block)
+        start = self._at
+        self._at += len(block)
         info = _TERMINFO.pack(False, sum(weights), count, length_to_byte(minlength), length_to_byte(maxlength),
                               maxweight, ids[0], ids[-1])
-        self._tindex.add(self._prefix + tbytes, info + _EXTENT.pack(start, postfile.tell() - start))
+        self._tindex.add(self._prefix + tbytes, info + _EXTENT.pack(start, len(block)))
 
 
 def _encode_weights(weights: array[float]) -> tuple[int, bytes]:

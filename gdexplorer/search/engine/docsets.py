@@ -2,7 +2,7 @@
 
 Whoosh counts matches by walking its matcher tree one document at a time in Python: for a common
 word at 100,000 articles that alone costs as much as SQLite's whole query. A posting block holds
-up to 128 document numbers in one array, so reading blocks into a numpy mask and combining masks
+up to 1,024 document numbers in one array, so reading blocks into a numpy mask and combining masks
 with ``&``, ``|`` and ``~`` gives the same exact total many times faster (a Python set of a
 common word's 50,000 documents cost more to build than the whole ranking). Query kinds without a
 block-level reading here (spans, phrases with slop) fall back to Whoosh's own matcher for that
