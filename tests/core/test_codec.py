@@ -188,16 +188,16 @@ def test_a_few_postings_encode_to_the_same_bytes_as_numpys(weights, monkeypatch:
     import struct as _struct
     from array import array
 
-    from gdexplorer.search.engine import codec
+    from gdexplorer.search.engine import blocks
 
     ws = array("f", weights)
     freqs = [_struct.pack(">I", int(abs(w)) if w == w and abs(w) != float("inf") else 7) for w in weights]
     freqs_big = [_struct.pack(">I", 70_000 + i) for i in range(len(weights))]
     gaps_of = [list(range(len(weights))), [0, 300][: len(weights)], [0, 70_000][: len(weights)]]
-    few = (codec._encode_weights(ws), codec._encode_values(freqs, 4, len(freqs)),
-           codec._encode_values(freqs_big, 4, len(freqs)), [codec._packed(g, codec._width(max(g))) for g in gaps_of])
-    assert len(weights) <= codec.SMALL
-    monkeypatch.setattr(codec, "SMALL", 0)
-    assert few == (codec._encode_weights(ws), codec._encode_values(freqs, 4, len(freqs)),
-                   codec._encode_values(freqs_big, 4, len(freqs)),
-                   [codec._packed(g, codec._width(max(g))) for g in gaps_of])
+    few = (blocks.encode_weights(ws), blocks.encode_values(freqs, 4, len(freqs)),
+           blocks.encode_values(freqs_big, 4, len(freqs)), [blocks.pack_ints(g, blocks.byte_width(max(g))) for g in gaps_of])
+    assert len(weights) <= blocks.SMALL
+    monkeypatch.setattr(blocks, "SMALL", 0)
+    assert few == (blocks.encode_weights(ws), blocks.encode_values(freqs, 4, len(freqs)),
+                   blocks.encode_values(freqs_big, 4, len(freqs)),
+                   [blocks.pack_ints(g, blocks.byte_width(max(g))) for g in gaps_of])

@@ -4,20 +4,15 @@ Whoosh's W3 codec pickles each block of up to 128 postings (a tuple of document-
 weights and values) and zlib-compresses the pickle. Reading a posting list for the first time is
 then mostly ``pickle.loads`` and ``zlib.decompress``, a Python object per posting. :class:`GdxCodec`
 keeps everything of W3 (term index, per-document columns, stored fields, term infos, block
-statistics for Whoosh's skipping and block-max scoring) and replaces only the bytes of a block:
+statistics for Whoosh's skipping and block-max scoring) and replaces only the bytes of a block
+(their layout is in :mod:`gdexplorer.search.engine.blocks`): document-number gaps, weights and
+values as narrow little-endian integers.
 
-    header  struct ``<iHIIfBBBBB``: size of the rest of the block (negative for the last one),
-            posting count, first and last document number, highest weight, shortest and longest
-            field length (Whoosh's length bytes), how ids, weights and values are stored
-    ids     count-1 gaps between document numbers, u1, u2 or u4
-    weights nothing (all 1.0), one float32 (all equal), u1/u2 (small integers) or float32 each
-    values  nothing, 4-byte big-endian integers narrowed to u1/u2, fixed-size raw bytes, or
-            per-posting lengths (u1/u2/u4) then the values' bytes one after the other
-
-All little-endian, read with ``numpy.frombuffer`` from a memory map of the postings file: no
-pickle, no zlib. Whoosh's matchers (``GdxLeafMatcher`` is a ``W3LeafMatcher``), scorers and
+Blocks are read with ``numpy.frombuffer`` from a memory map of the postings file: no pickle,
+no zlib. Whoosh's matchers (``GdxLeafMatcher`` is a ``W3LeafMatcher``), scorers and
 merges work unchanged; :meth:`GdxLeafMatcher.read_rest` gives the fast paths a whole posting list
-as arrays. Vector postings (no field of ours has them) stay in W3's format.
+as arrays. Vector postings (no field of ours has them) stay in W3's format. Segments are written
+a word's whole posting list at a time (:meth:`GdxFieldWriter.add_term`).
 """
 
 from __future__ import annotations
@@ -25,68 +20,22 @@ from __future__ import annotations
 import contextlib
 import mmap
 import struct
-import sys
 from array import array
-from itertools import pairwise
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from whoosh.codec import whoosh3
 from whoosh.filedb.structfile import StructFile
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-MAGIC = b"GdxB"
-HEADER = struct.Struct("<iHIIfBBBBB")
-_WIDTH_CODES = {1: 1, 2: 2, 4: 3}  # byte width -> code
-_DTYPES: dict[int, np.dtype[Any]] = {1: np.dtype("u1"), 2: np.dtype("<u2"), 3: np.dtype("<u4")}  # code -> dtype
-_SIZES = {0: 0, 1: 1, 2: 2, 3: 4}
-
-# How weights are stored.
-W_ONES, W_SAME, W_U1, W_U2, W_F4 = range(5)
-# How values are stored.
-V_NONE, V_U1, V_U2, V_U4BE, V_FIXED, V_VAR1, V_VAR2, V_VAR4 = range(8)
-_VAR_CODES = {1: V_VAR1, 2: V_VAR2, 4: V_VAR4}
-_VAR_DTYPES: dict[int, np.dtype[Any]] = {V_VAR1: np.dtype("u1"), V_VAR2: np.dtype("<u2"), V_VAR4: np.dtype("<u4")}
-_F4 = np.dtype("<f4")
-_WEIGHT_DTYPES: dict[int, np.dtype[Any]] = {W_U1: np.dtype("u1"), W_U2: np.dtype("<u2"), W_F4: _F4}
-_BE4 = np.dtype(">u4")
-
-
-def _width(largest: int) -> int:
-    return 1 if largest < 0x100 else 2 if largest < 0x10000 else 4
-
-
-# Up to this many postings, a block is encoded with the array module rather than numpy, whose
-# per-call cost dwarfs the work on a few numbers: most words of a segment have a handful of
-# postings (BBC: 108,000 blocks, 14 postings each on average). Both give the same bytes.
-SMALL = 32
-_ARRAY_CODES = {1: "B", 2: "H", 4: "I"}
-_LITTLE = sys.byteorder == "little"  # array's bytes are the machine's order; the format's is little
-
-
-def _packed(values: Any, width: int) -> bytes:
-    if _LITTLE and len(values) <= SMALL:
-        return array(_ARRAY_CODES[width], values).tobytes()
-    return np.asarray(values, dtype=_DTYPES[_WIDTH_CODES[width]]).tobytes()
-
+from gdexplorer.search.engine import blocks
+from gdexplorer.search.engine.blocks import HEADER, MAGIC, PackedValues
 
 # Postings per block. W3 has 128, for its matchers' skipping; our fast paths read whole lists,
 # where each block costs a header and a few numpy calls whatever its size: a first-time query
 # at 20k spent most of its time on them. A reader takes blocks of any size (the count is in each
 # header), so segments written before keep working.
 BLOCK_LIMIT = 1024
-
-
-class PackedValues(NamedTuple):
-    """Variable-size posting values (word positions) laid end to end: each one's length, then all
-    their bytes. What ``read_rest`` gives for them: no bytes object per posting."""
-
-    lengths: np.ndarray
-    blob: bytes
-
-    def split(self) -> tuple[bytes, ...]:
-        ends = np.cumsum(self.lengths, dtype=np.int64).tolist()
-        return tuple(self.blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True))
 
 
 class GdxCodec(whoosh3.W3Codec):
@@ -201,9 +150,11 @@ class MappedFile(StructFile):
 class GdxPostingsWriter(whoosh3.W3PostingsWriter):
     """W3's block buffering and term statistics, our block bytes."""
 
+    _ids: Any
     _maxweight: float
     _minlength: int | None
     _maxlength: int
+    _packed_values: tuple[array[int], bytes | bytearray] | None
 
     def __init__(self, postfile: Any, blocklimit: int, inlinelimit: int = 1) -> None:
         super().__init__(postfile, blocklimit, byteids=False, compression=0, inlinelimit=inlinelimit)
@@ -261,49 +212,19 @@ class GdxPostingsWriter(whoosh3.W3PostingsWriter):
 
     def _new_block(self) -> None:
         super()._new_block()
-        self._packed_values: tuple[array[int], bytes | bytearray] | None = None
+        self._packed_values = None
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(MAGIC)
         self._terminfo.add_block(self)
         ids = self._ids
-        header, body = _encode_block(ids, self._weights, self._values, self._packed_values, self._fixed, last,
+        header, body = blocks.encode_block(ids, self._weights, self._values, self._packed_values, self._fixed, last,
                                      self._maxweight, self._minlength, self._maxlength)
         self._postfile.write(header)
         self._postfile.write(body)
         self._blockcount += 1
         self._new_block()
-
-
-def _encode_block(ids: Any, weights: array[float], values: list[bytes],
-                  packed: tuple[array[int], bytes | bytearray] | None, fixed: int | None, last: bool,
-                  maxweight: float, minlength: int | None, maxlength: int) -> tuple[bytes, bytes]:
-    """A block's header and body (see the module's docstring)."""
-    count = len(ids)
-    parts: list[bytes] = []
-    idcode = 1
-    if count > 1:
-        if count <= SMALL:
-            gaps: Any = [b - a for a, b in pairwise(ids)]
-            width = _width(max(gaps))
-        else:
-            gaps = np.diff(np.frombuffer(ids, dtype=np.uint32) if isinstance(ids, array) else np.asarray(ids))
-            width = _width(int(gaps.max()))
-        idcode = _WIDTH_CODES[width]
-        parts.append(_packed(gaps, width))
-    wcode, wbytes = _encode_weights(weights)
-    parts.append(wbytes)
-    if packed is None:
-        vcode, vbytes = _encode_values(values, fixed, count)
-    else:
-        vcode, vbytes = _encode_packed_values(*packed, fixed, count)
-    parts.append(vbytes)
-    body = b"".join(parts)
-    size = HEADER.size - 4 + len(body)
-    header = HEADER.pack(-size if last else size, count, ids[0], ids[-1], maxweight,
-                         length_to_byte(minlength), length_to_byte(maxlength), idcode, wcode, vcode)
-    return header, body
 
 
 # W3's term info: flags, total weight, document frequency, shortest and longest length (bytes),
@@ -345,7 +266,7 @@ class GdxFieldWriter(whoosh3.W3FieldWriter):
                 minlength = _LENGTHS[min(found)]
                 maxlength = _LENGTHS[max(found)]
         packed = (sizes, data) if data else None
-        header, body = _encode_block(ids, weights, [], packed, self._fixed, True, maxweight, minlength, maxlength)
+        header, body = blocks.encode_block(ids, weights, [], packed, self._fixed, True, maxweight, minlength, maxlength)
         block = MAGIC + header + body
         self._postfile.write(block)
         start = self._at
@@ -353,83 +274,6 @@ class GdxFieldWriter(whoosh3.W3FieldWriter):
         info = _TERMINFO.pack(False, sum(weights), count, length_to_byte(minlength), length_to_byte(maxlength),
                               maxweight, ids[0], ids[-1])
         self._tindex.add(self._prefix + tbytes, info + _EXTENT.pack(start, len(block)))
-
-
-def _encode_weights(weights: array[float]) -> tuple[int, bytes]:
-    if _LITTLE and len(weights) <= SMALL:
-        return _encode_few_weights(weights)
-    w = np.frombuffer(weights, dtype=np.float32)
-    first = w[0]
-    if (w == first).all():
-        return (W_ONES, b"") if first == 1.0 else (W_SAME, first.astype(_F4).tobytes())
-    if (w >= 0).all() and (w == np.floor(w)).all():
-        top = float(w.max())
-        if top < 0x100:
-            return W_U1, w.astype(np.uint8).tobytes()
-        if top < 0x10000:
-            return W_U2, w.astype("<u2").tobytes()
-    return W_F4, w.astype(_F4).tobytes()
-
-
-def _encode_few_weights(weights: array[float]) -> tuple[int, bytes]:
-    """:func:`_encode_weights` for a few float32 weights, with the same answers."""
-    first = weights[0]
-    if all(w == first for w in weights):
-        return (W_ONES, b"") if first == 1.0 else (W_SAME, weights[:1].tobytes())
-    # is_integer() is False for inf and nan, which numpy's path also stores as float32.
-    if all(w >= 0 and w.is_integer() for w in weights):
-        top = max(weights)
-        if top < 0x100:
-            return W_U1, bytes(map(int, weights))
-        if top < 0x10000:
-            return W_U2, array("H", map(int, weights)).tobytes()
-    return W_F4, weights.tobytes()
-
-
-def _encode_values(values: list[bytes], fixed: int | None, count: int) -> tuple[int, bytes]:
-    if not values or fixed == 0:
-        return V_NONE, b""
-    if len(values) != count:
-        raise ValueError("a posting block mixes empty and non-empty values")
-    if fixed is not None and fixed > 0:
-        return _encode_fixed(b"".join(values), fixed, count)
-    lengths = list(map(len, values))
-    width = _width(max(lengths))
-    return _VAR_CODES[width], _packed(lengths, width) + b"".join(values)
-
-
-def _encode_fixed(blob: bytes, fixed: int, count: int) -> tuple[int, bytes]:
-    if fixed != 4:
-        return V_FIXED, blob
-    # Whoosh's frequencies: a big-endian uint32 each, mostly tiny
-    if _LITTLE and count <= SMALL:
-        few = struct.unpack(f">{count}I", blob)
-        top = max(few)
-        if top < 0x100:
-            return V_U1, bytes(few)
-        if top < 0x10000:
-            return V_U2, array("H", few).tobytes()
-        return V_U4BE, blob
-    numbers = np.frombuffer(blob, dtype=_BE4)
-    top = int(numbers.max())
-    if top < 0x100:
-        return V_U1, numbers.astype(np.uint8).tobytes()
-    if top < 0x10000:
-        return V_U2, numbers.astype("<u2").tobytes()
-    return V_U4BE, blob
-
-
-def _encode_packed_values(sizes: array[int], data: bytes | bytearray, fixed: int | None,
-                          count: int) -> tuple[int, bytes]:
-    """:func:`_encode_values` for values laid end to end, with the same answers."""
-    if fixed == 0:
-        return V_NONE, b""
-    if min(sizes) == 0:
-        raise ValueError("a posting block mixes empty and non-empty values")
-    if fixed is not None and fixed > 0:
-        return _encode_fixed(bytes(data), fixed, count)
-    width = _width(max(sizes))
-    return _VAR_CODES[width], _packed(sizes, width) + bytes(data)
 
 
 class GdxLeafMatcher(whoosh3.W3LeafMatcher):
@@ -469,7 +313,7 @@ class GdxLeafMatcher(whoosh3.W3LeafMatcher):
         self._maxlength = byte_to_length(mxlen)
 
     def _read_data(self) -> None:
-        self._data = _decode_block(self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset),
+        self._data = blocks.decode_block(self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset),
                                    self._blocklength, self._minid, self._idcode, self._wcode, self._vcode,
                                    self._fixedsize)
 
@@ -498,21 +342,21 @@ class GdxLeafMatcher(whoosh3.W3LeafMatcher):
         else a tuple of bytes. Leaves the matcher at the end."""
         ids: list[np.ndarray] = []
         other: list[Any] = []
-        packed = values and self._vcode in _VAR_DTYPES
+        packed = values and self._vcode in blocks.VAR_DTYPES
         while not self._atend and self._i < self._blocklength:
             block = self._data
             start = self._i
             if block is None:
                 data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
                 if packed:
-                    block = _decode_block(data, self._blocklength, self._minid, self._idcode, self._wcode,
+                    block = blocks.decode_block(data, self._blocklength, self._minid, self._idcode, self._wcode,
                                           self._vcode, self._fixedsize, values=False, weights=False)
-                    dtype = _VAR_DTYPES[self._vcode]
-                    at = _values_offset(self._blocklength, self._idcode, self._wcode)
+                    dtype = blocks.VAR_DTYPES[self._vcode]
+                    at = blocks.values_offset(self._blocklength, self._idcode, self._wcode)
                     lengths = np.frombuffer(data, dtype=dtype, count=self._blocklength, offset=at)
                     block = (block[0], None, PackedValues(lengths, data[at + self._blocklength * dtype.itemsize:]))
                 else:
-                    block = _decode_block(data, self._blocklength, self._minid, self._idcode, self._wcode,
+                    block = blocks.decode_block(data, self._blocklength, self._minid, self._idcode, self._wcode,
                                           self._vcode, self._fixedsize, values=values, weights=not values)
             elif packed:  # a block the matcher has already decoded, read from its middle
                 rest = block[2][start:]
@@ -538,61 +382,3 @@ class GdxLeafMatcher(whoosh3.W3LeafMatcher):
         if values:
             return all_ids, tuple(v for block in other for v in block)
         return all_ids, np.concatenate(other).astype(np.float32, copy=False)
-
-
-def _values_offset(count: int, idcode: int, wcode: int) -> int:
-    """Where a block's values start, after its document-number gaps and weights."""
-    at = (count - 1) * _SIZES[idcode] if count > 1 else 0
-    if wcode == W_SAME:
-        return at + 4
-    if wcode == W_ONES:
-        return at
-    return at + count * _WEIGHT_DTYPES[wcode].itemsize
-
-
-def _decode_block(data: bytes, count: int, minid: int, idcode: int, wcode: int, vcode: int, fixed: int | None,
-                  values: bool = True, weights: bool = True) -> tuple[np.ndarray, np.ndarray, Any]:
-    """(document numbers as uint32, weights as float32, values as a tuple of bytes) of one block."""
-    at = 0
-    if count > 1:
-        width = _SIZES[idcode]
-        gaps = np.frombuffer(data, dtype=_DTYPES[idcode], count=count - 1, offset=0)
-        ids = np.empty(count, dtype=np.uint32)
-        ids[0] = minid
-        np.cumsum(gaps, out=ids[1:])
-        ids[1:] += minid
-        at = (count - 1) * width
-    else:
-        ids = np.array([minid], dtype=np.uint32)
-    if wcode == W_ONES:
-        w = np.ones(count, dtype=np.float32) if weights else None
-    elif wcode == W_SAME:
-        w = np.full(count, np.frombuffer(data, dtype=_F4, count=1, offset=at)[0], dtype=np.float32) if weights else None
-        at += 4
-    else:
-        dtype = _WEIGHT_DTYPES[wcode]
-        w = np.frombuffer(data, dtype=dtype, count=count, offset=at).astype(np.float32) if weights else None
-        at += count * dtype.itemsize
-    vals: Any = None
-    if values:
-        vals = _decode_values(data, at, count, vcode, fixed)
-    return ids, w, vals  # type: ignore[return-value]
-
-
-def _decode_values(data: bytes, at: int, count: int, vcode: int, fixed: int | None) -> tuple[Any, ...]:
-    if vcode == V_NONE:
-        return (None,) * count if fixed == 0 else ()
-    if vcode in (V_U1, V_U2):
-        dtype = np.dtype("u1") if vcode == V_U1 else np.dtype("<u2")
-        blob = np.frombuffer(data, dtype=dtype, count=count, offset=at).astype(_BE4).tobytes()
-        return tuple(blob[i : i + 4] for i in range(0, 4 * count, 4))
-    if vcode in (V_U4BE, V_FIXED):
-        size = 4 if vcode == V_U4BE else (fixed or 1)
-        blob = data[at : at + size * count]
-        return tuple(blob[i : i + size] for i in range(0, size * count, size))
-    dtype = _VAR_DTYPES[vcode]
-    lengths = np.frombuffer(data, dtype=dtype, count=count, offset=at)
-    start = at + count * dtype.itemsize
-    ends = (np.cumsum(lengths, dtype=np.int64) + start).tolist()
-    starts = [start, *ends[:-1]]
-    return tuple(data[a:b] for a, b in zip(starts, ends, strict=True))
