@@ -111,3 +111,36 @@ def test_a_known_word_no_neighbour_could_outnumber_is_not_looked_around(seeds_in
     assert Counting.walks == 0
     assert spelling.correct(lexicon, "hydorgen guangdong", total=1) == "hydrogen guangdong"
     assert Counting.walks == 1  # the unknown word only
+
+
+def test_each_word_is_looked_around_once_per_state_of_the_index(seeds_index):
+    """Typing goes on after a misspelt word: each keystroke's search asks about it again. The
+    answer is kept with the searcher (one state of the index), and the next state asks again."""
+    import gc
+    import weakref
+
+    from gdexplorer.search.engine import spelling
+
+    walks: list[str] = []
+
+    class Counting(spelling._WhooshLexicon):
+        def words_sharing_first_letter(self, word, maxdist):
+            walks.append(word)
+            return super().words_sharing_first_letter(word, maxdist)
+
+    searcher = seeds_index._index.searcher()
+    spelling._lexicons[searcher] = Counting(searcher)
+    try:
+        for typed in ("hydorgen f", "hydorgen fu", "hydorgen fuel", "Hydorgen fuel cells"):
+            fix = spelling.did_you_mean(searcher, typed, total=0, prefix_last=True)
+            assert fix is not None and fix.lower().startswith("hydrogen ")
+        assert walks.count("hydorgen") == 1
+        other = type(searcher)(searcher.reader())  # another state of the index: asked again
+        assert spelling.did_you_mean(other, "hydorgen fuel", total=0) == "hydrogen fuel"
+        kept = weakref.ref(spelling._lexicons[other])
+        assert kept() is not spelling._lexicons[searcher]
+        del other
+        gc.collect()
+        assert kept() is None, "a searcher's answers go with it"
+    finally:
+        spelling._lexicons.pop(searcher, None)

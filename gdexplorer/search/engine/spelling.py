@@ -18,6 +18,7 @@ Whoosh's word lists (:func:`did_you_mean`), the shared index on a server from it
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -41,6 +42,7 @@ MIN_LETTERS = 4  # shorter words have too many neighbours one letter away to gue
 RARER = 20  # a known word is corrected only when its neighbour is this many times more frequent
 _EXACT = ("body_exact", "title_exact")
 MAX_CJK_CANDIDATES = 200  # corrected runs counted, each a phrase search
+MEMO_SIZE = 10_000  # words' answers kept per searcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,19 +83,34 @@ def did_you_mean(searcher: Searcher, text: str, total: int, prefix_last: bool = 
     a known English word only when it found fewer than ``FEW``.
     ``prefix_last``: the last word is being typed and matches as a prefix (search as you type).
     """
-    return correct(_WhooshLexicon(searcher), text, total, prefix_last)
+    lexicon = _lexicons.get(searcher)
+    if lexicon is None:
+        lexicon = _lexicons[searcher] = _WhooshLexicon(searcher)
+    return correct(lexicon, text, total, prefix_last)
 
 
 def correct(lexicon: Lexicon, text: str, total: int, prefix_last: bool = False) -> str | None:
-    """As :func:`did_you_mean`, from any index's words."""
+    """As :func:`did_you_mean`, from any index's words. A lexicon with a ``memo`` dict keeps each
+    word's answer there: typing goes on after a misspelt word, and each keystroke's search asks
+    about it again (walking the words that share its first letter: 60 ms on the BBC corpus)."""
+    memo: dict[tuple[str, bool, bool], str | None] | None = getattr(lexicon, "memo", None)
     out: list[str] = []
     last = 0
     changed = False
     for word in _query_words(text, prefix_last):
-        if is_cjk(word.text[0]):
-            fix = _cjk_fix(lexicon, word.text) if total == 0 else None
+        cjk = is_cjk(word.text[0])
+        key = (word.text if cjk else word.text.lower(), word.prefix, total == 0 if cjk else total < FEW)
+        if memo is not None and key in memo:
+            fix = memo[key]
         else:
-            fix = _english_fix(lexicon, word, check_known=total < FEW)
+            if cjk:
+                fix = _cjk_fix(lexicon, word.text) if total == 0 else None
+            else:
+                fix = _english_fix(lexicon, word, check_known=total < FEW)
+            if memo is not None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[key] = fix
         if fix is None:
             continue
         out.append(text[last : word.start])
@@ -187,11 +204,14 @@ def _cjk_fix(lexicon: Lexicon, run: str) -> str | None:
 
 
 class _WhooshLexicon:
-    """The embedded index's answers, from its segments' word lists and posting lists."""
+    """The embedded index's answers, from its segments' word lists and posting lists; one per
+    searcher, which sees one state of the index (its answers hold as long as it lives)."""
 
     def __init__(self, searcher: Searcher) -> None:
-        self.searcher = searcher
+        # Weakly: the lexicon is kept in a WeakKeyDictionary keyed by this searcher.
+        self._searcher = weakref.ref(searcher)
         self.reader = searcher.reader()
+        self.memo: dict[tuple[str, bool, bool], str | None] = {}
 
     def frequency(self, word: str) -> int:
         key = word.encode("utf-8")
@@ -224,7 +244,13 @@ class _WhooshLexicon:
     def holds(self, run: str) -> int:
         chars = list(run)
         query = wq.Or([wq.Phrase(f, chars) if len(chars) > 1 else wq.Term(f, run) for f in _EXACT])
-        return sum(int(np.count_nonzero(docs)) for docs, _ in segment_doc_sets(self.searcher, query))
+        searcher = self._searcher()
+        if searcher is None:  # closed and dropped since: nothing to count in
+            return 0
+        return sum(int(np.count_nonzero(docs)) for docs, _ in segment_doc_sets(searcher, query))
+
+
+_lexicons: weakref.WeakKeyDictionary[Searcher, _WhooshLexicon] = weakref.WeakKeyDictionary()
 
 
 def _same_case(typed: str, word: str) -> str:
