@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 # 1001 up: older versions of gdexplorer wrote the embedded number (up to 11) here, and must never
 # take a newer index for theirs.
 # 1001: near keys (one sentence apart) and the near-copy groups; word frequencies ("Did you mean").
-SERVER_SCHEMA_VERSION = 1001
+# 1002: the prefix field's tsvector without positions (only its words are ever matched).
+SERVER_SCHEMA_VERSION = 1002
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -185,8 +185,8 @@ class ServerSearching(ServerBase):
         """The facet counts over every match, in one statement: the matches are found once."""
         started = time.perf_counter()
         columns = ("category", "month", "format", "site")
-        parts = [sql.SQL("SELECT {n}, {c}, count(*) FROM m WHERE {c} IS NOT NULL GROUP BY {c}").format(
-            n=sql.Literal(column), c=sql.Identifier(column)) for column in columns]
+        each = sql.SQL("SELECT {n}, {c}, count(*) FROM m WHERE {c} IS NOT NULL GROUP BY {c}")
+        parts: list[sql.Composable] = [each.format(n=sql.Literal(c), c=sql.Identifier(c)) for c in columns]
         parts.append(sql.SQL("SELECT 'entity', e, count(*) FROM m, unnest(entity) AS e GROUP BY e"))
         statement = sql.SQL(
             "WITH m AS MATERIALIZED (SELECT category, month, format, site, entity FROM gdx_document"
