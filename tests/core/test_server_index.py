@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import threading
 from pathlib import Path
 
@@ -135,6 +136,38 @@ def test_a_document_too_large_for_the_server_is_left_out_with_a_problem_and_the_
     server = ServerIndex(pg_url, seeds.name)
     assert server.count("hydrogen") == 2
     assert server.article_count() == stats.added - 1
+
+
+def test_a_copied_folder_sends_nothing_and_a_changed_file_is_still_seen(seeds, pg_url, tmp_path):
+    """A copy of the folder elsewhere (new mtimes, ctimes and inodes; the same bytes) is the same
+    corpus by its name: no document is read or sent again, only the new stats are kept; a file
+    changed in the copy, even to the same size, is sent."""
+    import psycopg
+
+    first = Explorer(seeds).update_server(pg_url, "team")
+    copy = tmp_path / "elsewhere" / seeds.name
+    shutil.copytree(seeds, copy, copy_function=shutil.copyfile)  # the bytes only: new times
+    article = sorted((copy / "articles").glob("*.txt"))[0]
+    original = seeds / "articles" / article.name
+    assert article.stat().st_mtime_ns != original.stat().st_mtime_ns
+    seen: list[Progress] = []
+    stats = Explorer(copy).update_server(pg_url, "team", progress=seen.append)
+    assert (stats.added, stats.updated, stats.deleted, stats.unchanged) == (0, 0, 0, first.added)
+    assert [p.total for p in seen if p.stage == "Indexing"] == [0]
+    st = article.stat()
+    with psycopg.connect(pg_url) as conn:
+        sig = conn.execute("SELECT sig FROM gdx_document WHERE path = %s", [f"articles/{article.name}"]).fetchone()[0]
+    assert sig.startswith(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ctime_ns}:{st.st_ino}|")  # not hashed again
+
+    text = article.read_text(encoding="utf-8")
+    word = next(w for w in reversed(text.split()) if w.isalpha() and len(w) >= 6)  # in the body
+    new = ("zeppelin" * 4)[:len(word)]
+    at = text.rindex(word)
+    article.write_text(text[:at] + new + text[at + len(word):], encoding="utf-8")
+    assert article.stat().st_size == original.stat().st_size
+    stats = Explorer(copy).update_server(pg_url, "team")
+    assert (stats.added, stats.updated, stats.unchanged) == (0, 1, first.added - 1)
+    assert ServerIndex(pg_url, "team").count(new) == 1
 
 
 def test_corpora_live_side_by_side(seeds, pg_url, tmp_path):
@@ -525,7 +558,7 @@ def test_did_you_mean_in_chinese_equals_the_embedded_index(chinese_on_server, ch
 
 # The tokens the server holds for a sample of each language, and its near keys. When they change,
 # every shared index must be filled again: bump SERVER_SCHEMA_VERSION, then this digest.
-TOKENS = (1002, "f9ea7fb7ee64b16b")
+TOKENS = (1003, "f9ea7fb7ee64b16b")
 SAMPLE = {"en": "Harbour lights: the O'Brien's e-mail, 3.5% of £1,200 — Ménard wrote \u201cdon\u2019t\u201d in 2024.\n\n"
                 + STORY,
           "zh": "中国经济发展进入新常态。北京和上海的GDP增长了6.5%\uff0c社会主义现代化建设。"}

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 # take a newer index for theirs.
 # 1001: near keys (one sentence apart) and the near-copy groups; word frequencies ("Did you mean").
 # 1002: the prefix field's tsvector without positions (only its words are ever matched).
-SERVER_SCHEMA_VERSION = 1002
+# 1003: a hash of each article file's bytes (content): a copied folder is not sent again.
+SERVER_SCHEMA_VERSION = 1003
 
 P = ParamSpec("P")
 T = TypeVar("T")

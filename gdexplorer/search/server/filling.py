@@ -25,6 +25,7 @@ from whoosh.analysis.analyzers import Analyzer
 
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
+from gdexplorer.corpus.scanning import FileStat
 from gdexplorer.errors import IndexBusyError, Problem, Severity
 from gdexplorer.model import IndexStats, Progress
 from gdexplorer.search.copies import NEAR_FIELD, near_groups
@@ -79,6 +80,8 @@ CREATE TABLE IF NOT EXISTS gdx_document (
 );
 -- Added by 1001: the keys two near copies share one of (gdexplorer.search.copies.near_keys).
 ALTER TABLE gdx_document ADD COLUMN IF NOT EXISTS near bigint[] NOT NULL DEFAULT '{}';
+-- Added by 1003: a hash of the article file's bytes, for a file whose stat changed but not its bytes.
+ALTER TABLE gdx_document ADD COLUMN IF NOT EXISTS content bytea;
 CREATE INDEX IF NOT EXISTS gdx_document_title_t ON gdx_document USING gin (title_t);
 CREATE INDEX IF NOT EXISTS gdx_document_body_t ON gdx_document USING gin (body_t);
 CREATE INDEX IF NOT EXISTS gdx_document_title_x ON gdx_document USING gin (title_x);
@@ -109,16 +112,16 @@ CREATE TABLE IF NOT EXISTS gdx_near (
 """
 # A document's row, in the order ``ServerFilling._row`` gives its values.
 _COLUMNS = ("corpus, path, sig, title, info, category, date, month, format, site, entity, digest, near,"
-            " title_t, body_t, title_x, body_x, prefix_t")
+            " title_t, body_t, title_x, body_x, prefix_t, content")
 _UPSERT = (
     f"INSERT INTO gdx_document ({_COLUMNS})"
     " VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s,"
-    " %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector)"
+    " %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector, %s)"
     " ON CONFLICT (corpus, path) DO UPDATE SET sig = EXCLUDED.sig, title = EXCLUDED.title,"
     " info = EXCLUDED.info, category = EXCLUDED.category, date = EXCLUDED.date, month = EXCLUDED.month,"
     " format = EXCLUDED.format, site = EXCLUDED.site, entity = EXCLUDED.entity, digest = EXCLUDED.digest,"
     " near = EXCLUDED.near, title_t = EXCLUDED.title_t, body_t = EXCLUDED.body_t, title_x = EXCLUDED.title_x,"
-    " body_x = EXCLUDED.body_x, prefix_t = EXCLUDED.prefix_t")
+    " body_x = EXCLUDED.body_x, prefix_t = EXCLUDED.prefix_t, content = EXCLUDED.content")
 GIN_INDEXES = ("gdx_document_title_t", "gdx_document_body_t", "gdx_document_title_x", "gdx_document_body_x",
                "gdx_document_prefix_t", "gdx_document_entity")
 # The fields whose words are kept with their frequencies: fuzzy terms expand over the ranked ones,
@@ -162,6 +165,15 @@ def tsvector(analyzer: Analyzer, value: str, words: set[str] | None = None, posi
     return " ".join(parts)
 
 
+def file_hash(file: str) -> bytes | None:
+    """A hash of the file's bytes (None when it cannot be read: the reading says why)."""
+    try:
+        with open(file, "rb") as f:
+            return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).digest()
+    except OSError:
+        return None
+
+
 class ServerFilling(ServerBase):
     """Bringing the corpus on the server up to date (``ServerIndex`` is this and the searching)."""
 
@@ -182,10 +194,20 @@ class ServerFilling(ServerBase):
                 if not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", [self._lock_key()]).fetchone()[0]:
                     raise IndexBusyError(f"the index of {self.name} on {self.where} is already being updated")
                 corpus_id, rebuilt, reason = self._corpus_row(conn, corpus, files)
-                known = dict(conn.execute("SELECT path, sig FROM gdx_document WHERE corpus = %s",
-                                          [corpus_id]).fetchall())
+                known: dict[str, str] = {}
+                contents: dict[str, bytes] = {}
+                for path, sig, content in conn.execute("SELECT path, sig, content FROM gdx_document"
+                                                       " WHERE corpus = %s", [corpus_id]):
+                    known[path] = sig
+                    if content is not None:
+                        contents[path] = bytes(content)
                 expected = doc_signatures(files, matcher.signature[:12], dict(corpus.manifest_digests()), facts)
-                todo = [files[i] for i in files if known.get(i) != expected[i]]
+                hashes: dict[str, bytes | None] = {}
+                todo, resigned = self._changed(files, known, contents, expected, hashes)
+                if resigned:
+                    conn.execute("UPDATE gdx_document AS d SET sig = u.sig FROM unnest(%s::text[], %s::text[])"
+                                 " AS u(path, sig) WHERE d.corpus = %s AND d.path = u.path",
+                                 [resigned, [expected[i] for i in resigned], corpus_id])
                 deleted = sorted(known.keys() - files.keys())
                 problems: list[Problem] = []
                 counts = {"added": 0, "updated": 0, "dropped": 0}
@@ -202,6 +224,8 @@ class ServerFilling(ServerBase):
                     for done, stat in enumerate(todo, start=1):
                         if cancel is not None and cancel.is_set():
                             raise _Cancelled
+                        # Hashed before it is read: a file written in between is sent again next time.
+                        content = hashes[stat.id] if stat.id in hashes else file_hash(stat.file)
                         doc = document_fields(corpus, stat, matcher, facts, expected[stat.id], problems)
                         if doc is None:
                             if stat.id in known:
@@ -209,7 +233,7 @@ class ServerFilling(ServerBase):
                                 counts["dropped"] += 1
                             continue
                         counts["updated" if stat.id in known else "added"] += 1
-                        rows.append(self._row(corpus_id, doc, analyzers))
+                        rows.append(self._row(corpus_id, doc, analyzers, content))
                         if len(rows) >= BATCH:
                             writer.submit(functools.partial(self._write, conn, corpus_id, rows, known, problems,
                                                             added))
@@ -245,6 +269,30 @@ class ServerFilling(ServerBase):
         conn.execute("DELETE FROM gdx_document WHERE corpus = %s AND path = %s", [corpus_id, path])
 
     @staticmethod
+    def _changed(files: dict[str, FileStat], known: dict[str, str], contents: dict[str, bytes],
+                 expected: dict[str, str], hashes: dict[str, bytes | None]) -> tuple[list[FileStat], list[str]]:
+        """The articles to send, and those whose file's stat changed but not its bytes (a copied
+        or restored folder): only their new signature is written. The stat says "the same" at no
+        cost; only where it says "maybe changed" is the file read and hashed (into ``hashes``)."""
+        todo: list[FileStat] = []
+        resigned: list[str] = []
+        for article_id, stat in files.items():
+            old = known.get(article_id)
+            new = expected[article_id]
+            if old == new:
+                continue
+            stored = contents.get(article_id)
+            # Only the stat may differ: the rest (entity names, manifest line, citing facts) is
+            # what the document was built from besides the file.
+            if old is not None and stored is not None and old.partition("|")[2] == new.partition("|")[2]:
+                hashes[article_id] = found = file_hash(stat.file)
+                if found == stored:
+                    resigned.append(article_id)
+                    continue
+            todo.append(stat)
+        return todo, resigned
+
+    @staticmethod
     def _tidy(conn: Any) -> None:
         """Statistics for the planner and the GIN indexes' pending entries merged, committed with
         the update: without them the searches right after a fill scan every row of the corpus
@@ -274,8 +322,10 @@ class ServerFilling(ServerBase):
         # in a transaction of its own so that it does not wait for another corpus's update.
         # Only when missing: CREATE INDEX IF NOT EXISTS still locks the table against the rows
         # another corpus's update is writing, and would wait for that update to end.
-        if conn.execute("SELECT to_regclass('gdx_near') IS NOT NULL").fetchone()[0]:
-            return  # the newest table: what an older version made is brought up to date below
+        if conn.execute("SELECT to_regclass('gdx_near') IS NOT NULL AND EXISTS (SELECT FROM pg_attribute"
+                        " WHERE attrelid = to_regclass('gdx_document') AND attname = 'content' AND NOT attisdropped)"
+                        ).fetchone()[0]:
+            return  # the newest column: what an older version made is brought up to date below
         conn.execute("SELECT pg_advisory_xact_lock(726178)")
         conn.execute(_TABLES)
 
@@ -296,8 +346,8 @@ class ServerFilling(ServerBase):
         return str(conn.execute("SELECT language FROM gdx_corpus WHERE id = %s", [corpus_id]).fetchone()[0])
 
     @staticmethod
-    def _row(corpus_id: int, doc: dict[str, object],
-             analyzers: dict[str, Analyzer]) -> tuple[list[object], dict[str, set[str]]]:
+    def _row(corpus_id: int, doc: dict[str, object], analyzers: dict[str, Analyzer],
+             content: bytes | None) -> tuple[list[object], dict[str, set[str]]]:
         """A document's row, and the distinct words of its fields whose frequencies are kept."""
         entity = str(doc.get("entity") or "")
         packed = doc.get(NEAR_FIELD)
@@ -307,7 +357,7 @@ class ServerFilling(ServerBase):
                doc.get("date"), doc.get("month"), doc.get("format"), doc.get("site"),
                [e.strip().lower() for e in entity.split(",") if e.strip()], doc.get("digest"), near,
                *(tsvector(analyzers[name], str(doc.get(name) or ""), words.get(name), name in POSITIONS)
-                 for name in TEXT_COLUMNS)]
+                 for name in TEXT_COLUMNS), content]
         return row, words
 
     @staticmethod
