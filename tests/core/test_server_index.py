@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import threading
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from gdexplorer.model import Progress, SearchResult
 from gdexplorer.search.copies import near_keys
 from gdexplorer.search.index import make_schema
 from gdexplorer.search.server.connection import ServerError, connect, redact
+from gdexplorer.search.server.filling import POSITIONS
 from gdexplorer.search.server.store import SERVER_SCHEMA_VERSION, ServerIndex, tsvector
 from gdexplorer.search.server.translate import TEXT_COLUMNS
 from tests.core.test_near_copies import STORY
@@ -121,6 +123,51 @@ def test_an_update_sends_only_what_changed(seeds, pg_url):
     explorer.update_index()
     assert explorer.update_server(pg_url).deleted == 1
     assert_same_totals(explorer, server, ["zeppelin", "hydrogen"])
+
+
+def test_a_document_too_large_for_the_server_is_left_out_with_a_problem_and_the_rest_is_written(seeds, pg_url):
+    # Over 1 MB of distinct words: more than a tsvector holds. New documents are copied in (COPY)
+    # by batches: the batch with this one is written again one by one.
+    words = " ".join(f"w{i:06d}abcdefghijklmn" for i in range(50_000))
+    (seeds / "articles" / "huge.txt").write_text(f"Huge\n\n{words}\n", encoding="utf-8")
+    explorer = Explorer(seeds)
+    stats = explorer.update_server(pg_url)
+    assert [p.path for p in stats.problems if "too large" in p.message] == ["articles/huge.txt"]
+    server = ServerIndex(pg_url, seeds.name)
+    assert server.count("hydrogen") == 2
+    assert server.article_count() == stats.added - 1
+
+
+def test_a_copied_folder_sends_nothing_and_a_changed_file_is_still_seen(seeds, pg_url, tmp_path):
+    """A copy of the folder elsewhere (new mtimes, ctimes and inodes; the same bytes) is the same
+    corpus by its name: no document is read or sent again, only the new stats are kept; a file
+    changed in the copy, even to the same size, is sent."""
+    import psycopg
+
+    first = Explorer(seeds).update_server(pg_url, "team")
+    copy = tmp_path / "elsewhere" / seeds.name
+    shutil.copytree(seeds, copy, copy_function=shutil.copyfile)  # the bytes only: new times
+    article = sorted((copy / "articles").glob("*.txt"))[0]
+    original = seeds / "articles" / article.name
+    assert article.stat().st_mtime_ns != original.stat().st_mtime_ns
+    seen: list[Progress] = []
+    stats = Explorer(copy).update_server(pg_url, "team", progress=seen.append)
+    assert (stats.added, stats.updated, stats.deleted, stats.unchanged) == (0, 0, 0, first.added)
+    assert [p.total for p in seen if p.stage == "Indexing"] == [0]
+    st = article.stat()
+    with psycopg.connect(pg_url) as conn:
+        sig = conn.execute("SELECT sig FROM gdx_document WHERE path = %s", [f"articles/{article.name}"]).fetchone()[0]
+    assert sig.startswith(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ctime_ns}:{st.st_ino}|")  # not hashed again
+
+    text = article.read_text(encoding="utf-8")
+    word = next(w for w in reversed(text.split()) if w.isalpha() and len(w) >= 6)  # in the body
+    new = ("zeppelin" * 4)[:len(word)]
+    at = text.rindex(word)
+    article.write_text(text[:at] + new + text[at + len(word):], encoding="utf-8")
+    assert article.stat().st_size == original.stat().st_size
+    stats = Explorer(copy).update_server(pg_url, "team")
+    assert (stats.added, stats.updated, stats.unchanged) == (0, 1, first.added - 1)
+    assert ServerIndex(pg_url, "team").count(new) == 1
 
 
 def test_corpora_live_side_by_side(seeds, pg_url, tmp_path):
@@ -511,7 +558,7 @@ def test_did_you_mean_in_chinese_equals_the_embedded_index(chinese_on_server, ch
 
 # The tokens the server holds for a sample of each language, and its near keys. When they change,
 # every shared index must be filled again: bump SERVER_SCHEMA_VERSION, then this digest.
-TOKENS = (1001, "5297ea687b337eb8")
+TOKENS = (1003, "f9ea7fb7ee64b16b")
 SAMPLE = {"en": "Harbour lights: the O'Brien's e-mail, 3.5% of £1,200 — Ménard wrote \u201cdon\u2019t\u201d in 2024.\n\n"
                 + STORY,
           "zh": "中国经济发展进入新常态。北京和上海的GDP增长了6.5%\uff0c社会主义现代化建设。"}
@@ -523,7 +570,8 @@ def test_the_server_version_changes_with_its_tokens():
         schema = make_schema(language)
         for name in TEXT_COLUMNS:
             # Sorted: the prefix analyzer gives its words in a set's order (the tsvector is the same).
-            found.update(" ".join(sorted(tsvector(schema[name].analyzer, text).split(" "))).encode())
+            stored = tsvector(schema[name].analyzer, text, positions=name in POSITIONS)
+            found.update(" ".join(sorted(stored.split(" "))).encode())
         found.update(repr(near_keys(text)).encode())
     assert (SERVER_SCHEMA_VERSION, found.hexdigest()[:16]) == TOKENS, (
         "the server's tokens changed: bump SERVER_SCHEMA_VERSION (search/server/base.py) and this digest")
@@ -544,7 +592,7 @@ def test_a_server_filled_before_near_copies_is_brought_up_to_date(seeds, pg_url)
         conn.execute("ALTER TABLE gdx_document DROP COLUMN near")
         conn.execute("ALTER TABLE gdx_word DROP COLUMN df")
         conn.execute("UPDATE gdx_corpus SET schema_version = 11")
-    with pytest.raises(IndexMissingError, match=r"another version of gdexplorer \(schema 11; this one reads 1001\)"):
+    with pytest.raises(IndexMissingError, match=r"another version of gdexplorer \(schema 11; this one reads 10\d\d\)"):
         explorer.search("harbour")
     assert explorer.update_index().rebuilt
     result = explorer.search("harbour lamps")

@@ -115,18 +115,23 @@ class ServerSearching(ServerBase):
         group = sql.SQL("coalesce(grp, digest)::text" if collapse else "path")
         source = sql.SQL("gdx_document LEFT JOIN gdx_near USING (corpus, digest)" if collapse else "gdx_document")
         order = {"newest": "date DESC NULLS LAST, score DESC, path", "oldest": "date ASC NULLS LAST, score DESC, path"}
+        # The matches carry only what picks and orders the hits (no title, info or entities: those
+        # are read for the page of hits only); a group's paths are gathered for those hits' groups.
         statement = sql.SQL(
-            "WITH m AS (SELECT path, title, info, entity, date, digest, coalesce({group}, 'p:' || path) AS grp,"
+            "WITH m AS MATERIALIZED (SELECT path, date, digest, coalesce({group}, 'p:' || path) AS grp,"
             "  {score} AS score FROM {source} WHERE corpus = %s AND ({where})),"
-            " g AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY score DESC, path) AS r,"
-            "  array_agg(path) OVER (PARTITION BY grp) AS paths, array_agg(digest) OVER (PARTITION BY grp) AS digests"
-            "  FROM m)"
-            " SELECT path, title, info, entity, score, digest, paths, digests, count(*) OVER (),"
-            "  (SELECT count(*) FROM m)"
-            " FROM g WHERE r = 1 ORDER BY {order} LIMIT %s OFFSET %s").format(
+            " best AS (SELECT DISTINCT ON (grp) path, date, digest, grp, score FROM m ORDER BY grp, score DESC, path),"
+            " top AS (SELECT *, row_number() OVER (ORDER BY {order}) AS place FROM best ORDER BY {order}"
+            "  LIMIT %s OFFSET %s),"
+            " copies AS (SELECT grp, array_agg(path) AS paths, array_agg(digest) AS digests FROM m"
+            "  WHERE grp IN (SELECT grp FROM top) GROUP BY grp)"
+            " SELECT top.path, d.title, d.info, d.entity, top.score, top.digest, copies.paths, copies.digests,"
+            "  (SELECT count(*) FROM best), (SELECT count(*) FROM m)"
+            " FROM top JOIN copies USING (grp) JOIN gdx_document AS d ON d.corpus = %s AND d.path = top.path"
+            " ORDER BY top.place").format(
                 group=group, source=source, score=score, where=where.text,
                 order=sql.SQL(order.get(sort, "score DESC, path")))
-        rows = self._run(conn, statement, [*score_params, *params, max(limit, 1), offset]).fetchall()
+        rows = self._run(conn, statement, [*score_params, *params, max(limit, 1), offset, corpus_id]).fetchall()
         total = int(rows[0][8]) if rows else self._total(conn, group, source, where, params)
         matched = int(rows[0][9]) if rows else total
         hits = []
@@ -177,23 +182,25 @@ class ServerSearching(ServerBase):
         return int(self._run(conn, statement, params).fetchone()[0])
 
     def _facets(self, conn: Any, where: Any, params: list[object]) -> Facets:
+        """The facet counts over every match, in one statement: the matches are found once."""
         started = time.perf_counter()
-        base = sql.SQL("FROM gdx_document WHERE corpus = %s AND ({})").format(where.text)
-
-        def counts(column: str, by_value: bool = False) -> tuple[tuple[str, int], ...]:
-            statement = sql.SQL("SELECT {c}, count(*) {base} AND {c} IS NOT NULL GROUP BY {c}").format(
-                c=sql.Identifier(column), base=base)
-            rows = [(str(v), int(n)) for v, n in self._run(conn, statement, params).fetchall()]
-            return tuple(sorted(rows, key=(lambda r: r[0]) if by_value else (lambda r: (-r[1], r[0]))))
-
+        columns = ("category", "month", "format", "site")
+        each = sql.SQL("SELECT {n}, {c}, count(*) FROM m WHERE {c} IS NOT NULL GROUP BY {c}")
+        parts: list[sql.Composable] = [each.format(n=sql.Literal(c), c=sql.Identifier(c)) for c in columns]
+        parts.append(sql.SQL("SELECT 'entity', e, count(*) FROM m, unnest(entity) AS e GROUP BY e"))
         statement = sql.SQL(
-            "SELECT e, count(*) FROM gdx_document, unnest(entity) AS e WHERE corpus = %s AND ({}) GROUP BY e"
-        ).format(where.text)
-        entities = sorted(((str(e), int(n)) for e, n in self._run(conn, statement, params).fetchall()),
-                          key=lambda r: (-r[1], r[0]))
-        return Facets(categories=counts("category"), months=counts("month", by_value=True),
-                      entities=tuple(entities), seconds=time.perf_counter() - started,
-                      formats=counts("format"), sites=counts("site"))
+            "WITH m AS MATERIALIZED (SELECT category, month, format, site, entity FROM gdx_document"
+            " WHERE corpus = %s AND ({})) {}").format(where.text, sql.SQL(" UNION ALL ").join(parts))
+        found: dict[str, list[tuple[str, int]]] = {name: [] for name in (*columns, "entity")}
+        for name, value, n in self._run(conn, statement, params).fetchall():
+            found[name].append((str(value), int(n)))
+
+        def ordered(name: str, by_value: bool = False) -> tuple[tuple[str, int], ...]:
+            return tuple(sorted(found[name], key=(lambda r: r[0]) if by_value else (lambda r: (-r[1], r[0]))))
+
+        return Facets(categories=ordered("category"), months=ordered("month", by_value=True),
+                      entities=ordered("entity"), seconds=time.perf_counter() - started,
+                      formats=ordered("format"), sites=ordered("site"))
 
     @reconnecting
     def article_count(self) -> int:
