@@ -17,11 +17,11 @@ from gdexplorer.search.server.filling import (
     BATCH,
     MAX_POSITION,
     MAX_POSITIONS_PER_WORD,
-    WORD_FIELDS,
     ServerFilling,
     tsvector,
 )
 from gdexplorer.search.server.searching import ServerHit, ServerSearching
+from gdexplorer.search.server.tables import WORD_FIELDS
 
 __all__ = ["BATCH", "MAX_POSITION", "MAX_POSITIONS_PER_WORD", "SERVER_SCHEMA_VERSION", "WORD_FIELDS", "ServerHit",
            "ServerIndex", "tsvector"]
