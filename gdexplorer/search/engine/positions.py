@@ -244,13 +244,7 @@ class FastPositions(formats.Positions):
         if plan is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        boost = self.field_boost
-        single = _SINGLE
-        for word, positions in _positions(value, plan).items():
-            if len(positions) == 1 and positions[0] < 0x100:
-                yield (word, 1, boost, single[positions[0]])  # the usual case, without a call
-            else:
-                yield (word, len(positions), len(positions) * boost, pack_positions(positions))
+        yield from _position_values(value, plan, self.field_boost)
 
     def items(self, value: str, analyzer: Any) -> list[Item] | None:
         """:meth:`word_values` with the words as UTF-8, as a list; None where the analyzer is not
@@ -258,12 +252,17 @@ class FastPositions(formats.Positions):
         plan = _plan(analyzer)
         if plan is None:
             return None
-        boost = self.field_boost
-        single = _SINGLE
-        return [(word.encode("utf-8"), 1, boost, single[positions[0]])
-                if len(positions) == 1 and positions[0] < 0x100
-                else (word.encode("utf-8"), len(positions), len(positions) * boost, pack_positions(positions))
-                for word, positions in _positions(value, plan).items()]
+        return [(word.encode("utf-8"), n, weight, packed)
+                for word, n, weight, packed in _position_values(value, plan, self.field_boost)]
+
+
+def _position_values(value: str, plan: Plan, boost: float) -> Iterator[tuple[str, int, float, bytes]]:
+    single = _SINGLE
+    for word, positions in _positions(value, plan).items():
+        if len(positions) == 1 and positions[0] < 0x100:
+            yield (word, 1, boost, single[positions[0]])  # the usual case, without a call
+        else:
+            yield (word, len(positions), len(positions) * boost, pack_positions(positions))
 
 
 class FastFrequency(formats.Frequency):
@@ -275,13 +274,9 @@ class FastFrequency(formats.Frequency):
         if plan is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        if plan == EXACT:
-            counts = {w: len(p) for w, p in _exact_positions(value).items()}
-        else:
-            counts = _stemmed_counts(value, plan)  # type: ignore[arg-type]
         boost = self.field_boost
         heads = _HEADS
-        for word, n in counts.items():
+        for word, n in _counts(value, plan).items():
             yield (word, n, n * boost, heads[n] if n < 256 else pack_uint(n))
 
     def items(self, value: str, analyzer: Any) -> list[Item] | None:
@@ -290,14 +285,16 @@ class FastFrequency(formats.Frequency):
         plan = _plan(analyzer)
         if plan is None:
             return None
-        if plan == EXACT:
-            counts = {w: len(p) for w, p in _exact_positions(value).items()}
-        else:
-            counts = _stemmed_counts(value, plan)  # type: ignore[arg-type]
         boost = self.field_boost
         heads = _HEADS
         return [(word.encode("utf-8"), n, n * boost, heads[n] if n < 256 else pack_uint(n))
-                for word, n in counts.items()]
+                for word, n in _counts(value, plan).items()]
+
+
+def _counts(value: str, plan: Plan) -> dict[str, int]:
+    if plan == EXACT:
+        return {w: len(p) for w, p in _exact_positions(value).items()}
+    return _stemmed_counts(value, plan)  # type: ignore[arg-type]
 
 
 def doc_ids_only() -> formats.Format:
