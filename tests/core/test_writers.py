@@ -180,3 +180,19 @@ def test_the_parallel_writer_is_multisegment_only(tmp_path: Path):
     ix = index.create_in(str(tmp_path), PLAIN)
     with pytest.raises(ValueError, match="multisegment"):
         GdxMpWriter(ix, procs=2)
+
+
+def test_odd_text_is_written_as_whoosh_writes_it(tmp_path: Path):
+    """A 5 MB word, CJK, emoji and combining marks, an empty body, a word only in one document's
+    title, a lone surrogate: the same segment bytes as Whoosh's writer."""
+    docs = [our_doc("a/1.txt", "Zebra", "x" * 5_000_000),
+            our_doc("a/2.txt", "经济 发展 🦓", "e\u0301te\u0301 naïve Ελλάδα 经济发展 🦓🦓"),
+            our_doc("a/3.txt", "", ""),
+            our_doc("a/4.txt", "Only here", "zebra " * 300),
+            our_doc("a/5.txt", "lone \ud800 surrogate", "not a word: \udcff")]  # never cut into a word
+    schema = make_schema("en")
+    options = {"compound": False, "codec": GdxCodec(blocklimit=2)}
+    mine = build(tmp_path / "ours", schema, docs, lambda ix: GdxSegmentWriter(ix, **options))
+    theirs = build(tmp_path / "theirs", schema, docs, lambda ix: SegmentWriter(ix, **options))
+    assert segment_files(mine) == segment_files(theirs)
+    assert postings(mine) == postings(theirs)
