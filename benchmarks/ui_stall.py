@@ -9,7 +9,9 @@ being built and after.
     python benchmarks/ui_stall.py /path/to/corpus [--annotations DIR] [--quick]
 
 --quick types one round of queries and closes the window without waiting for the index (which
-also measures how long closing takes while indexing runs). --warm-jieba: jieba's dictionary is
+also measures how long closing takes while indexing runs). --cache DIR opens the corpus with the index
+already in DIR (as on every start after the first; bench.py leaves one in --work as gdx-cache-N): with
+--quick, that is the window's memory and stalls at a size too large to build for each run. --warm-jieba: jieba's dictionary is
 loaded from our cache, as on every run after the first (by default it is built from dict.txt).
 """
 
@@ -146,12 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, metavar="MS",
                         help="print every Qt event whose delivery takes over MS ms (slots, paints, timers), which "
                              "--trace cannot see inside")
+    parser.add_argument("--cache", type=Path, metavar="DIR",
+                        help="the index cache to use (one built before, e.g. by bench.py) instead of a fresh one")
     args = parser.parse_args(argv)
     if args.events:
         timed_application(args.events)
 
-    cache = tempfile.mkdtemp(prefix="gdx-stall-cache-")
-    os.environ["GDEXPLORER_CACHE_DIR"] = cache  # a fresh cache: the index is built from scratch
+    # By default a fresh cache: the index is built from scratch.
+    cache = str(args.cache.resolve()) if args.cache else tempfile.mkdtemp(prefix="gdx-stall-cache-")
+    os.environ["GDEXPLORER_CACHE_DIR"] = cache
     if args.warm_jieba:
         import subprocess
 
@@ -161,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     from gdexplorer.gui.mainwindow import MainWindow
 
     app = make_application([sys.argv[0]])
-    settings = QSettings(str(Path(cache) / "settings.ini"), QSettings.Format.IniFormat)
+    settings = QSettings(str(Path(tempfile.mkdtemp(prefix="gdx-stall-settings-")) / "settings.ini"),
+                         QSettings.Format.IniFormat)
     beat = Heartbeat(args.interval) if args.from_construction else None
     _timing["armed"] = args.from_construction
     started = time.perf_counter()
@@ -217,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick or ("indexed" in marks and rounds >= 2):
             break
     during_index = "indexed" not in marks
+    open_rss = _status_mb("VmRSS")
     closing = time.perf_counter()
     window.close()
     closed = time.perf_counter() - closing
@@ -245,9 +252,17 @@ def main(argv: list[str] | None = None) -> int:
     # Peak resident memory: the window's process, and the largest of its children (the index build).
     import resource
 
+    print(f"RSS at the end    {open_rss:.0f} MB (window open, after the searches)")
     print(f"peak RSS          window {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
           f"build child {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
     return 0
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 if __name__ == "__main__":
