@@ -205,7 +205,7 @@ def test_a_manifest_that_is_no_regular_file_or_too_big_is_refused(plain: Path, t
     else:
         with open(manifest, "wb") as fh:  # sparse: no disk space, and never read
             fh.truncate(MAX_MANIFEST_BYTES + 1)
-        expected = "manifest.jsonl: error: larger than 256 MB; the manifest is ignored"
+        expected = f"manifest.jsonl: error: larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is ignored"
     done = run_cli("check", "--corpus", str(plain), cache=tmp_path / "cache", timeout=30)
     assert done.returncode == 1
     assert done.stdout.decode().splitlines()[:-1] == [expected]
