@@ -11,8 +11,9 @@ being built and after.
 --quick types one round of queries and closes the window without waiting for the index (which
 also measures how long closing takes while indexing runs). --cache DIR opens the corpus with the index
 already in DIR (as on every start after the first; bench.py leaves one in --work as gdx-cache-N): with
---quick, that is the window's memory and stalls at a size too large to build for each run. --warm-jieba: jieba's dictionary is
-loaded from our cache, as on every run after the first (by default it is built from dict.txt).
+--quick, that is the window's memory and stalls at a size too large to build for each run.
+--warm-jieba: jieba's dictionary is loaded from our cache, as on every run after the first (by default
+it is built from dict.txt).
 """
 
 from __future__ import annotations
