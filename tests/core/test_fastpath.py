@@ -12,7 +12,6 @@ from gdexplorer.explorer import Explorer
 from gdexplorer.search.engine import docsets, ranking
 from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.query import MAX_EXPANSIONS, count_facets, run_search
-from tests.conftest import corpus_path
 
 QUERIES = [
     "government", "blair", "oil prices", "china economy growth", "football OR rugby", "music OR film",
@@ -30,11 +29,9 @@ RANKED = ["government", "blair", "oil prices", "football OR rugby", "bank AND pr
 
 
 @pytest.fixture(scope="module")
-def bbc(tmp_path_factory: pytest.TempPathFactory) -> Explorer:
-    root = corpus_path("en-bbc-news-2004-2005")
-    ex = Explorer(root, cache_dir=tmp_path_factory.mktemp("bbc-cache"))
-    ex.update_index()
-    return ex
+def bbc(bbc: tuple[Explorer, dict[str, tuple[str, str]]]) -> Explorer:
+    """The session's BBC index (tests/core/conftest.py), read only here."""
+    return bbc[0]
 
 
 def whoosh_docs(ex: Explorer, text: str) -> tuple[wq.Query, set[int]]:

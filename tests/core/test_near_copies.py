@@ -19,7 +19,6 @@ from gdexplorer.corpus.reading import Corpus
 from gdexplorer.explorer import Explorer
 from gdexplorer.search.copies import NEAR_MIN_CHARS, NEAR_SHARE, near_keys, text_digest, text_units
 from gdexplorer.search.engine.nearcopies import load_pairs
-from tests.conftest import corpus_path
 
 STORY = (
     "Harbour lights return to the old port\n\n"
@@ -172,10 +171,9 @@ def brute_force_near_pairs(texts: dict[str, str]) -> set[tuple[str, str]]:
 
 @pytest.mark.slow
 @pytest.mark.corpora
-def test_bbc_near_copies_found_by_the_index_are_exactly_those_compared_directly(tmp_path):
-    root = corpus_path("en-bbc-news-2004-2005")
-    ex = Explorer(root, cache_dir=tmp_path / "cache")
-    ex.update_index()
+def test_bbc_near_copies_found_by_the_index_are_exactly_those_compared_directly(bbc):
+    ex = bbc[0]  # the session's index of the BBC corpus (tests/core/conftest.py)
+    root = ex.corpus_root
     corpus = Corpus(root)
     texts = {i: corpus.read(i).text for i in corpus.scan()}
     expected = brute_force_near_pairs(texts)

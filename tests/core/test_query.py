@@ -7,7 +7,6 @@ import pytest
 
 from gdexplorer.errors import QueryError
 from gdexplorer.explorer import Explorer
-from tests.conftest import corpus_path
 
 ARTICLES = {
     "business/0001.txt": ("Telecoms giant posts profit", "The telecom firm made a profit on mobile phones.",
@@ -113,10 +112,9 @@ def test_bad_queries_give_one_clear_sentence(explorer, query, message):
 
 
 @pytest.fixture(scope="module")
-def bbc(tmp_path_factory: pytest.TempPathFactory) -> Explorer:
-    explorer = Explorer(corpus_path("en-bbc-news-2004-2005"), cache_dir=tmp_path_factory.mktemp("bbc-cache"))
-    explorer.update_index()
-    return explorer
+def bbc(bbc: tuple[Explorer, dict[str, tuple[str, str]]]) -> Explorer:
+    """The session's BBC index (tests/core/conftest.py), read only here."""
+    return bbc[0]
 
 
 @pytest.mark.corpora

@@ -304,15 +304,14 @@ def test_a_query_matching_only_some_copies_names_only_those(copies, seeds):
     assert kept.near_copies == ("articles/spaced.txt",)
 
 
-def test_bbc_duplicates_collapse_to_the_distinct_texts_among_the_matches(tmp_path_factory):
-    root = corpus_path("en-bbc-news-2004-2005")
+def test_bbc_duplicates_collapse_to_the_distinct_texts_among_the_matches(bbc):
+    ex = bbc[0]  # the session's index of the BBC corpus (tests/core/conftest.py)
+    root = ex.corpus_root
     files = sorted((root / "articles").rglob("*.txt"))
     raw = {f"articles/{f.relative_to(root / 'articles').as_posix()}": f.read_bytes() for f in files}
     by_bytes = {i: hashlib.sha256(data).hexdigest() for i, data in raw.items()}
     by_text = {i: " ".join(data.decode("utf-8").split()) for i, data in raw.items()}
     assert len(raw) - len(set(by_bytes.values())) == 98  # what the issue counted: byte-identical copies
-    ex = Explorer(root)
-    ex.update_index()
     for query in ["*", "economy", "blair OR brown", "chelsea"]:
         matched = [h.path for h in ex.search(query, limit=3000, snippets=False, collapse=False).hits]
         result = ex.search(query, limit=3000, snippets=False)

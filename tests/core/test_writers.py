@@ -21,7 +21,7 @@ from gdexplorer.search.engine.writers import GdxMpWriter, GdxSegmentWriter, Term
 from gdexplorer.search.schema import make_schema
 from tests.corpora import article_texts, slice_of
 
-ARTICLES = 160
+ARTICLES = 80
 PLAIN = fields.Schema(path=fields.ID(stored=True, unique=True), title=fields.TEXT(),
                       body=fields.TEXT(phrase=True), words=fields.KEYWORD(lowercase=True))
 
@@ -108,7 +108,7 @@ def test_a_segment_is_byte_for_byte_whooshs_with_spilled_runs(articles, kind: st
     assert max(spilled) > 2, "the 1 MB pool should have spilled to several runs"
     assert segment_files(mine) == segment_files(theirs)
     words = postings(mine)
-    assert sum(len(p) for p in words.values()) > 40_000
+    assert sum(len(p) for p in words.values()) > 20_000
     assert words == postings(theirs)
 
 
