@@ -2,28 +2,32 @@
 
 Bad lines become problems and are skipped; records naming files that are not there are dropped
 with a warning. Parsed in chunks with the garbage collector paused: 100,000 records load without
-freezing the window.
+freezing the window. Kept as the file's bytes with a span per article, each record parsed again
+when asked for: at a million articles that is 0.9 GB at the peak of reading, where the parsed
+records took 2.7 GB and kept it.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
-import io
+import itertools
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
 from gdexplorer.corpus.containers import split_member
-from gdexplorer.corpus.scanning import decode, gc_paused, read_regular, walk_txt
+from gdexplorer.corpus.scanning import gc_paused, read_regular, walk_txt
 from gdexplorer.errors import CorpusError, Problem, Severity
 
 MANIFEST = "manifest.jsonl"
 MANIFEST_CHUNK = 2000  # manifest lines per json.loads call
 # A manifest of 100,000 articles is about 30 MB, of 1,000,000 about 320 MB (the 1M benchmark's, whose
 # dates were all dropped under the former 256 MB cap); past 1 GiB it is something else (a link to
-# /dev/zero, a dump) and reading it would take the memory of the machine.
+# /dev/zero, a dump) and reading it would take the memory of the machine. Spans pack two offsets
+# below 2**32 in one integer.
 MAX_MANIFEST_BYTES = 1024 * 1024 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # A JSON escape of half a surrogate pair without its other half.
@@ -32,98 +36,213 @@ _LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0
 _UNPARSED = object()
 
 
-def read_manifest(root: Path, digests: dict[str, str] | None = None) -> tuple[dict[str, dict[str, object]],
-                                                                             list[Problem]]:
-    """Parse ``manifest.jsonl``; bad lines become problems and are skipped.
+class Manifest(Mapping[str, dict[str, object]]):
+    """The manifest's records by article id, each parsed again from its line when asked for.
 
-    ``digests``, if given, receives a short hash of each record's line, by article id.
+    Held as the file's bytes and a span per article rather than as parsed records: at a million
+    articles, the records took 2.9 GB (a dict and its strings each); the bytes and spans a fifth of
+    that. An article's record is wanted once per read; only an index update wants them all.
     """
+
+    _serials = itertools.count(1)
+
+    def __init__(self, data: bytes = b"", spans: dict[str, int] | None = None,
+                 undated: frozenset[str] = frozenset(), surrogates: frozenset[str] = frozenset()) -> None:
+        self._data = data
+        self._spans = spans or {}  # article id -> start << 32 | end, in bytes
+        self._undated = undated  # dates that are none: read as null
+        self._surrogates = surrogates  # half surrogate pairs: read as U+FFFD
+        # Which reading of the manifest this is: a signature input that compares in O(1), where
+        # comparing the records (or their digests) would parse a million lines on every update.
+        self.serial = next(Manifest._serials)
+
+    def _line(self, article_id: str) -> str:
+        span = self._spans[article_id]
+        return self._data[span >> 32 : span & 0xFFFFFFFF].decode("utf-8", "replace")
+
+    def __getitem__(self, article_id: str) -> dict[str, object]:
+        line = self._line(article_id)
+        if article_id in self._surrogates:
+            line = _LONE_SURROGATE.sub(r"\\ufffd", line)
+        record = json.loads(line)
+        if article_id in self._undated:
+            record["date"] = None
+        return record  # an object: checked when read
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def digest(self, article_id: str) -> str:
+        """A short hash of the article's line ("" without one): part of its index signature."""
+        if article_id not in self._spans:
+            return ""
+        return hashlib.sha1(self._line(article_id).strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+    @property
+    def digests(self) -> ManifestDigests:
+        return ManifestDigests(self)
+
+
+class ManifestDigests(Mapping[str, str]):
+    """``Manifest.digest`` of every article with a line, computed when asked for."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self._manifest = manifest
+
+    def __getitem__(self, article_id: str) -> str:
+        if article_id not in self._manifest:
+            raise KeyError(article_id)
+        return self._manifest.digest(article_id)
+
+    def get(self, article_id: str, default: str = "") -> str:  # type: ignore[override]  # the one call per article
+        return self._manifest.digest(article_id) if article_id in self._manifest else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._manifest)
+
+    def __len__(self) -> int:
+        return len(self._manifest)
+
+
+def read_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
+    """Parse ``manifest.jsonl``; bad lines become problems and are skipped."""
     # 100,000 records are a million new objects; the collections they would set off walk every
     # object of the process, up to 100 ms each holding the GIL (the window froze). None is cyclic.
     with gc_paused():
-        return _read_manifest(root, digests)
+        return _read_manifest(root)
 
 
-def _read_manifest(root: Path, digests: dict[str, str] | None) -> tuple[dict[str, dict[str, object]],
-                                                                       list[Problem]]:
+def _read_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
     path = root / MANIFEST
-    records: dict[str, dict[str, object]] = {}
-    lines: dict[str, int] = {}
     problems: list[Problem] = []
     try:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
-            return records, [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is "
-                                                     "ignored")]
+            return Manifest(), [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest "
+                                                        "is ignored")]
         data = read_regular(path, MAX_MANIFEST_BYTES + 1)  # bounded again: the file may grow meanwhile
     except FileNotFoundError:
-        return records, problems
+        return Manifest(), problems
     except OSError as e:
-        return records, [Problem(MANIFEST, 0, 0, f"cannot read: {e.strerror or e}; the manifest is ignored")]
+        return Manifest(), [Problem(MANIFEST, 0, 0, f"cannot read: {e.strerror or e}; the manifest is ignored")]
     if len(data) > MAX_MANIFEST_BYTES:
-        return records, [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is "
-                                                 "ignored")]
-    text, bad = decode(data)
-    if bad is not None:
-        problems.append(Problem(MANIFEST, bad[0], bad[1], "not valid UTF-8", Severity.WARNING))
-    # Line by line rather than str.splitlines(): that one call on a 30 MB manifest holds the GIL for
-    # ~40 ms, which the window's UI thread waits out; JSON Lines also ends lines only at "\n".
-    numbered = [(n, line.rstrip("\n")) for n, line in enumerate(io.StringIO(text, newline=None), start=1)
-                if line.strip()]
-    parsed: list[object] = []
-    for start in range(0, len(numbered), MANIFEST_CHUNK):
+        return Manifest(), [Problem(MANIFEST, 0, 0, f"larger than {MAX_MANIFEST_BYTES >> 20} MB; the manifest is "
+                                                    "ignored")]
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    spans: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    undated: set[str] = set()
+    surrogates: set[str] = set()
+    bad_bytes: tuple[int, int] | None = None
+    number = 0
+    offset = 0
+    size = len(data)
+    while offset < size:
         # A few thousand lines parsed as one JSON array is several times faster than one call per
         # line, and short enough not to hold the GIL for long (the window's UI thread waits for it).
-        # A bad line makes its chunk fail; then each of its lines is parsed alone to say which.
-        chunk = numbered[start : start + MANIFEST_CHUNK]
+        # Only a chunk's lines exist as objects at once, never the whole file's.
+        end = offset
+        for _ in range(MANIFEST_CHUNK):
+            end = data.find(b"\n", end) + 1 or size
+            if end == size:
+                break
+        numbered: list[tuple[int, int, int, str]] = []  # line number, start, end, text
+        piece = data[offset:end]
+        raws = piece.split(b"\n")  # for the byte offsets
         try:
-            values = json.loads("[" + ",".join(line for _, line in chunk) + "]")
+            # One decoding a chunk, not one a line; "\n" is one byte in UTF-8, so the lines pair up.
+            texts: list[str] | None = piece.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            texts = None
+        if piece.endswith(b"\n"):
+            raws.pop()  # what follows the chunk's last newline is the next chunk's
+        for k, raw in enumerate(raws):
+            number += 1
+            start, offset = offset, offset + len(raw) + 1
+            if texts is not None:
+                line = texts[k]
+            else:
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    if bad_bytes is None:
+                        bad_bytes = (number, e.start + 1)
+                    line = raw.decode("utf-8", "replace")
+            if line.strip():
+                numbered.append((number, start, start + len(raw), line))
+        offset = end
+        try:
+            values = json.loads("[" + ",".join(n[3] for n in numbered) + "]")
         except (json.JSONDecodeError, RecursionError):
             values = None
-        if values is None or len(values) != len(chunk):  # "1, 2" on a line: not one record each
-            values = [_UNPARSED] * len(chunk)
-        parsed.extend(values)
-    for index, (number, line) in enumerate(numbered):
-        try:
-            record = parsed[index] if parsed[index] is not _UNPARSED else json.loads(line)
-        except json.JSONDecodeError as e:
-            problems.append(Problem(MANIFEST, number, e.colno, f"not JSON: {e.msg}"))
-            continue
-        lone = _LONE_SURROGATE.search(line) if "\\u" in line else None
-        if lone is not None:
-            # json.loads takes "\\ud800" alone, but no UTF-8 output or index can take the result.
-            problems.append(Problem(MANIFEST, number, lone.start() + 1,
-                                    f"{lone.group()} is half of a UTF-16 surrogate pair, not a character; "
-                                    "replaced with \ufffd", Severity.WARNING))
-            record = json.loads(_LONE_SURROGATE.sub(r"\\ufffd", line))
-        if not isinstance(record, dict) or not isinstance(record.get("file"), str):
-            problems.append(Problem(MANIFEST, number, 1, 'each line must be an object with a "file" key'))
-            continue
-        file = _manifest_file(record["file"])
-        if file is None:
-            problems.append(Problem(MANIFEST, number, 1, f"names a file outside the corpus folder: {record['file']}"))
-            continue
-        date = record.get("date")
-        if date is not None and date != "" and parse_date(str(date)) is None:
-            problems.append(Problem(MANIFEST, number, 1, f"not a date (years 1 to 9999): {date}; the article is "
-                                                         "undated", Severity.WARNING))
-            record["date"] = None
-        records[file] = record
-        lines[file] = number
-        if digests is not None:
-            digests[file] = hashlib.sha1(line.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        if values is None or len(values) != len(numbered):  # "1, 2" on a line: not one record each
+            values = [_UNPARSED] * len(numbered)
+        for (number_, start, stop, line), record in zip(numbered, values, strict=True):
+            file = _checked(record, number_, line, problems, undated, surrogates)
+            if file is not None:
+                spans[file] = start << 32 | stop
+                lines[file] = number_
+    if bad_bytes is not None:
+        problems.append(Problem(MANIFEST, bad_bytes[0], bad_bytes[1], "not valid UTF-8", Severity.WARNING))
     # Records naming missing files: found with one walk of the folders, not a stat per line.
     try:
-        present: Collection[str] = walk_txt(root, set(), [], root, stat=False, documents=True) if records else {}
+        present: Collection[str] = walk_txt(root, set(), [], root, stat=False, documents=True) if spans else {}
     except CorpusError:  # the folder went away meanwhile: that is for the scan to say
-        present = records.keys()
-    for file in [f for f in records if f not in present and (split_member(f) or ("",))[0] not in present]:
-        problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {records[file]['file']}",
+        present = spans.keys()
+    for file in [f for f in spans if f not in present and (split_member(f) or ("",))[0] not in present]:
+        problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {_file_text(data, spans[file])}",
                                 Severity.WARNING))
-        del records[file]
-        if digests is not None:
-            digests.pop(file, None)
+        del spans[file]
     problems.sort(key=lambda p: p.line)
-    return records, problems
+    return Manifest(data, spans, frozenset(undated & spans.keys()), frozenset(surrogates & spans.keys())), problems
+
+
+def _checked(record: object, number: int, line: str, problems: list[Problem], undated: set[str],
+             surrogates: set[str]) -> str | None:
+    """The article id of one parsed line; None, with a problem, when the line is no usable record."""
+    try:
+        if record is _UNPARSED:
+            record = json.loads(line)
+    except json.JSONDecodeError as e:
+        problems.append(Problem(MANIFEST, number, e.colno, f"not JSON: {e.msg}"))
+        return None
+    lone = _LONE_SURROGATE.search(line) if "\\u" in line else None
+    if lone is not None:
+        # json.loads takes "\\ud800" alone, but no UTF-8 output or index can take the result.
+        problems.append(Problem(MANIFEST, number, lone.start() + 1,
+                                f"{lone.group()} is half of a UTF-16 surrogate pair, not a character; "
+                                "replaced with \ufffd", Severity.WARNING))
+        record = json.loads(_LONE_SURROGATE.sub(r"\\ufffd", line))
+    if not isinstance(record, dict) or not isinstance(record.get("file"), str):
+        problems.append(Problem(MANIFEST, number, 1, 'each line must be an object with a "file" key'))
+        return None
+    file = _manifest_file(record["file"])
+    if file is None:
+        problems.append(Problem(MANIFEST, number, 1, f"names a file outside the corpus folder: {record['file']}"))
+        return None
+    if lone is not None:
+        surrogates.add(file)
+    else:
+        surrogates.discard(file)  # a later line for the same file wins, as a later record did
+    date = record.get("date")
+    if date is not None and date != "" and parse_date(str(date)) is None:
+        problems.append(Problem(MANIFEST, number, 1, f"not a date (years 1 to 9999): {date}; the article is "
+                                                     "undated", Severity.WARNING))
+        undated.add(file)
+    else:
+        undated.discard(file)
+    return file
+
+
+def _file_text(data: bytes, span: int) -> str:
+    """The ``file`` of a line kept (so it parses)."""
+    return str(json.loads(data[span >> 32 : span & 0xFFFFFFFF].decode("utf-8", "replace"))["file"])
 
 
 def _manifest_file(text: str) -> str | None:

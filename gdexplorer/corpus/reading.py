@@ -28,7 +28,7 @@ from gdexplorer.corpus.documents import (
     extract,
     format_of,
 )
-from gdexplorer.corpus.manifest import MANIFEST, parse_date, read_manifest
+from gdexplorer.corpus.manifest import MANIFEST, Manifest, ManifestDigests, parse_date, read_manifest
 from gdexplorer.corpus.manifest import MAX_MANIFEST_BYTES as MAX_MANIFEST_BYTES  # re-exported: tests import it here
 from gdexplorer.corpus.scanning import FileStat, decode, gc_paused, read_regular, shown_path, walk_txt
 from gdexplorer.errors import CorpusError, Problem, Severity
@@ -59,9 +59,8 @@ class Corpus:
         # Installed, the bundled seeds live in the package as _seeds: users know them as "seeds".
         # Otherwise the folder's name, printable (for titles and messages).
         self.name = "seeds" if self.root == seeds_dir().resolve() else shown_path(self.root.name)
-        self._manifest: dict[str, dict[str, object]] | None = None
+        self._manifest: Manifest | None = None
         self._manifest_problems: list[Problem] = []
-        self._manifest_digests: dict[str, str] = {}
         self._manifest_signature: tuple[int, int] | None = None
         self.scan_problems: list[Problem] = []  # folders and files the last scan could not read
         self.scanned_folders: list[str] = []  # the folders the last scan listed (their stat tells of new files)
@@ -311,22 +310,19 @@ class Corpus:
 
     # -- the manifest ------------------------------------------------------------------------
 
-    def manifest(self) -> dict[str, dict[str, object]]:
-        """Manifest records by article id ({} when there is no manifest)."""
+    def manifest(self) -> Manifest:
+        """Manifest records by article id (none when there is no manifest)."""
         if self._manifest is None:
-            self._manifest_digests = {}
-            self._manifest, self._manifest_problems = read_manifest(self.root, self._manifest_digests)
+            self._manifest, self._manifest_problems = read_manifest(self.root)
         return self._manifest
 
-    def manifest_digests(self) -> dict[str, str]:
-        """``manifest_digest`` for every article with a manifest line (do not modify)."""
-        self.manifest()
-        return self._manifest_digests
+    def manifest_digests(self) -> ManifestDigests:
+        """``manifest_digest`` for every article with a manifest line."""
+        return self.manifest().digests
 
     def manifest_digest(self, article_id: str) -> str:
         """A short hash of the article's manifest line ("" without one): part of its index signature."""
-        self.manifest()
-        return self._manifest_digests.get(article_id, "")
+        return self.manifest().digest(article_id)
 
     def refresh_manifest(self) -> bool:
         """Forget the parsed manifest if the file changed on disk; True if it did."""

@@ -296,7 +296,9 @@ class SearchIndex:
         # A document's signature covers its file, the entity names it was matched against and
         # the facts citing it, so a changed alias or an interrupted re-matching resumes per document.
         # Copies: the memo must not change with a dict the caller or the corpus changes later.
-        key = (str(corpus.root), matcher.signature[:12], dict(corpus.manifest_digests()), dict(fact_articles))
+        # The manifest by its reading's serial: comparing a million digests would cost what the memo saves.
+        manifest = corpus.manifest()
+        key = (str(corpus.root), matcher.signature[:12], manifest.serial, dict(fact_articles))
         compared = files
         # No rebuild reason means both were read and found sound; a rebuild has just made both.
         assert meta is not None and ix is not None
@@ -315,7 +317,7 @@ class SearchIndex:
                     known = saved.signatures if saved is not None else self.stored_signatures()
                 except INDEX_DAMAGE as e:
                     return self._rebuild_damaged(corpus, matcher, fact_articles, progress, cancel, e)
-        expected = doc_signatures(compared, key[1], key[2], fact_articles)
+        expected = doc_signatures(compared, key[1], manifest.digests, fact_articles)
         if compared is files:
             todo = [f for i, f in files.items() if known.get(i) != expected[i]]
         else:  # a few ids, not a pass over 100,000: by id rather than in scan order

@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,13 +51,13 @@ class UpdateMemo:
 
     generation: int
     sizes: dict[str, int]
-    key: tuple[str, str, dict[str, str], dict[str, tuple[str, ...]]]  # root, mentions, digests, facts
+    key: tuple[str, str, int, dict[str, tuple[str, ...]]]  # root, mentions, manifest serial, facts
     files: dict[str, FileStat]  # the scan the index was brought up to date with
     signatures: dict[str, str]  # what the index holds, by article id
     saved: SavedSignatures | None  # the files on disk holding ``signatures``, if written
 
 
-def doc_signatures(files: dict[str, FileStat], mentions: str, digests: dict[str, str],
+def doc_signatures(files: dict[str, FileStat], mentions: str, digests: Mapping[str, str],
                    fact_articles: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """Each article's signature: "mtime_ns:size:ctime_ns:inode|mentions|manifest line digest|citing facts"."""
     # One f-string per article, inline: this runs over the whole corpus on every update.

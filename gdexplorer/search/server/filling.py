@@ -123,7 +123,7 @@ class ServerFilling(ServerBase):
                     known[path] = sig
                     if content is not None:
                         contents[path] = bytes(content)
-                expected = doc_signatures(files, matcher.signature[:12], dict(corpus.manifest_digests()), facts)
+                expected = doc_signatures(files, matcher.signature[:12], corpus.manifest_digests(), facts)
                 hashes: dict[str, bytes | None] = {}
                 todo, resigned = self._changed(files, known, contents, expected, hashes)
                 if resigned:
