@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from gdexplorer.corpus.containers import is_container, list_members, read_member_document, split_member
@@ -80,8 +81,10 @@ class Corpus:
 
     # -- the files ---------------------------------------------------------------------------
 
-    def scan(self) -> dict[str, FileStat]:
-        """Every article file, by id, in a fixed order. Symlinked folders are not followed (no loops)."""
+    def scan(self, previous: Mapping[str, FileStat] | None = None) -> dict[str, FileStat]:
+        """Every article file, by id, in a fixed order. Symlinked folders are not followed (no loops).
+
+        An unchanged file's entry is the very object it has in ``previous`` (an earlier scan)."""
         self.scan_problems = []
         self.scanned_folders = []
         self.check_available()
@@ -89,7 +92,8 @@ class Corpus:
             # The articles/ layout is the corpus's own format, read as it always was; a bare folder
             # is a folder of documents as a user saved them, read in every format.
             found = walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root,
-                              documents=self.articles_dir == self.root, folders=self.scanned_folders)
+                              documents=self.articles_dir == self.root, folders=self.scanned_folders,
+                              previous=previous)
         if any(not k.endswith(".txt") for k in found):
             found = self._expand_containers(found)
         return found

@@ -12,7 +12,7 @@ import errno
 import gc
 import os
 import stat as stat_mode
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
@@ -52,11 +52,14 @@ class FileStat(NamedTuple):
 
 
 def walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
-              stat: bool = True, documents: bool = False, folders: list[str] | None = None) -> dict[str, FileStat]:
+              stat: bool = True, documents: bool = False, folders: list[str] | None = None,
+              previous: Mapping[str, FileStat] | None = None) -> dict[str, FileStat]:
     """Every .txt file under ``top`` by id (relative to ``root``, with "/"): each folder's files by
     name, then its subfolders by name, depth first. Without ``stat``, the stat fields are 0. With
     ``documents``, the files of the other formats gdexplorer reads too (gdexplorer.corpus.documents).
-    ``folders``, if given, receives each folder listed.
+    ``folders``, if given, receives each folder listed. A file whose stat equals its entry in
+    ``previous`` keeps that entry's object: the caller tells the changed files by identity, and a
+    million unchanged files make no new objects for the garbage collector to walk (1.4 s at 1M).
 
     One plain loop, strings rather than Paths, and no generator: this runs on every update, and at
     100,000 articles each per-file step (a Path, a generator step, a Python-level constructor call)
@@ -66,6 +69,7 @@ def walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
     prefix = len(str(root).rstrip(os.sep)) + 1
     slashes = os.sep != "/"
     found: dict[str, FileStat] = {}
+    held = (previous or {}).get
     stack = [str(top)]
     while stack:
         folder = stack.pop()
@@ -99,8 +103,9 @@ def walk_txt(top: Path, skip: set[Path], problems: list[Problem], root: Path,
                     relative = path[prefix:].replace(os.sep, "/") if slashes else path[prefix:]
                     if stat:
                         st = entry.stat()
-                        found[relative] = _file_stat((relative, path, st.st_mtime_ns, st.st_size, st.st_ctime_ns,
-                                                      st.st_ino))
+                        fields = (relative, path, st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
+                        before = held(relative)
+                        found[relative] = before if before == fields else _file_stat(fields)
                     else:
                         found[relative] = _file_stat((relative, path, 0, 0, 0, 0))
                 elif documents and _is_document(name) and not entry.is_dir():

@@ -279,7 +279,7 @@ class SearchIndex:
             with contextlib.suppress(OSError):
                 stale.unlink()
         report(Progress(0, 0, "Scanning articles"))
-        files = corpus.scan()
+        files = corpus.scan(memo.files if memo is not None else None)
         meta = self.meta()
         ix = self._open()
         reason = self._rebuild_reason(meta, ix)
@@ -306,11 +306,13 @@ class SearchIndex:
             if memo is not None and (memo.generation, memo.sizes, memo.key) == (
                     ix.latest_generation(), self._signatures.file_sizes(), key):
                 known, saved = memo.signatures, memo.saved
-                # Only the files whose stat changed since, and those the index lacks (unreadable
-                # last time: tried and reported again), can differ from what the index holds.
-                maybe = {i for i, _ in files.items() ^ memo.files.items()}
+                # Only the files whose stat changed since (the scan kept the memo's own entry for
+                # the others), and those the index lacks (unreadable last time: tried and reported
+                # again), can differ from what the index holds. A deleted one is in known, not files.
+                before = memo.files.get
+                maybe = {i for i, f in files.items() if before(i) is not f}
                 maybe.update(files.keys() - known.keys())
-                compared = {i: files[i] for i in maybe if i in files}
+                compared = {i: files[i] for i in maybe}
             else:
                 saved = self._signatures.load(ix.latest_generation)
                 try:

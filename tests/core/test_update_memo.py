@@ -85,3 +85,20 @@ def test_a_manifest_or_alias_change_reaches_the_articles_it_concerns(seeds):
     assert report.annotations_changed
     assert report.index.updated == 2  # every article is matched against the new names
     assert ex._index._memo.signatures == ex._index.stored_signatures()
+
+
+def test_a_scan_keeps_the_earlier_scans_entry_of_each_unchanged_file(seeds):
+    from gdexplorer.corpus.reading import Corpus
+
+    corpus = Corpus(seeds)
+    first = corpus.scan()
+    edited = "articles/0001.txt"
+    edit(seeds / edited, "\nMore.\n", 7)
+    (seeds / "articles" / "0009.txt").write_text("New\n\nA new one.\n", encoding="utf-8")
+    second = corpus.scan(first)
+    assert second.keys() == first.keys() | {"articles/0009.txt"}
+    # The update tells the changed files by identity: every other entry is the earlier object.
+    changed = {i for i, stat in second.items() if first.get(i) is not stat}
+    assert changed == {edited, "articles/0009.txt"}
+    assert second[edited].mtime_ns == 7 * 10**9 and second[edited] != first[edited]
+    assert all(second[i] == first[i] for i in first.keys() - changed)
