@@ -225,3 +225,28 @@ def test_each_segments_sorted_keys_are_kept_and_a_damaged_or_stale_file_is_not_t
     retitled.write_text(retitled.read_text(encoding="utf-8").replace("next valley", "next county"), encoding="utf-8")
     ex.update_index()
     assert load_pairs(folder) == {("articles/harbour-copy.txt", "articles/harbour.txt")}
+
+
+def test_the_ids_of_paired_documents_are_kept_by_segment_and_give_what_the_stored_fields_give(harbour):
+    from gdexplorer.search.engine import nearcopies
+
+    seeds, ex = harbour
+    folder = ex.index_folder
+    _write(seeds, "harbour-longer.txt", STORY + " The mayor thanked everyone who came.")
+    ex.update_index()  # a second segment: the pairs join documents of both
+    kept = json.loads((folder / nearcopies.DOCS_FILE).read_text(encoding="utf-8"))["docs"]
+    reader = ex._index.searcher().reader()
+    segments = {leaf.segment().segment_id(): (leaf, offset) for leaf, offset in reader.leaf_readers()}
+    assert len(kept) == 2 and kept.keys() <= segments.keys()
+    paired = {path for a, b in load_pairs(folder) for path in (a, b)}
+    assert {path for rows in kept.values() for _, path, _ in rows} == paired
+    for segment, rows in kept.items():
+        _, offset = segments[segment]
+        for doc, path, _ in rows:
+            assert reader.stored_fields(offset + doc)["path"] == path
+    # With the kept ids, without them (read again), and from a garbled file: the same pairs.
+    with_kept = nearcopies.update_pairs(folder, reader)
+    (folder / nearcopies.DOCS_FILE).unlink()
+    assert nearcopies.update_pairs(folder, reader) == with_kept
+    (folder / nearcopies.DOCS_FILE).write_text('{"format": 1, "docs": {"x": [[0, 1]]}}', encoding="utf-8")
+    assert nearcopies.update_pairs(folder, reader) == with_kept == nearcopies.load_records(folder)
