@@ -12,7 +12,7 @@ rest: ``OverviewController`` (the corpus's counts, problems, entity list, welcom
 
 The window is built in two passes, so that it appears sooner. The constructor builds what its first
 paint shows and wires it (``_connect_signals``). After that paint, the steps of ``_second_pass``
-build the session, the controllers and the hidden widgets, a step per event-loop pass in the order
+(``gdexplorer.gui.secondpass``) build the session, the controllers and the hidden widgets, a step per event-loop pass in the order
 of the list, so that the window never freezes for long: each builds its part from those before it,
 puts it in its place and connects it. Opening a corpus finishes the second pass at once, and what a
 user can do sooner (type, press Enter, open a menu) runs it through the part it needs.
@@ -20,7 +20,6 @@ user can do sooner (type, press Enter, open a menu) runs it through the part it 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +32,7 @@ from gdexplorer.gui.history import ArticleLocation, EntityLocation, Location, Se
 from gdexplorer.gui.icons import app_icon
 from gdexplorer.gui.links import ArticleLink
 from gdexplorer.gui.navigationcontroller import NavigationController
+from gdexplorer.gui.secondpass import SecondPass
 from gdexplorer.gui.staged import FirstPaint, Stages, preload
 from gdexplorer.gui.widgets.articlepane import MIN_READER_WIDTH, ArticlePane
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
@@ -69,9 +69,7 @@ if TYPE_CHECKING:
     from gdexplorer.gui.widgets.network import NetworkView
     from gdexplorer.gui.widgets.timeline import Timeline
 
-log = logging.getLogger(__name__)
 
-CLOSE_WAIT_MS = 1000
 FACETS_WIDTH = 215
 # Narrower than this, the Refine panel steps aside (until the window is wide again) so that the reader is
 # not crushed: at 1024 px, results, reader and entities with it left the reader ~230 px.
@@ -80,7 +78,7 @@ RESULTS_MIN_WIDTH = 160
 SIDE_MIN_WIDTH = 160
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SecondPass, QMainWindow):
     """One corpus at a time; ``open_corpus`` switches."""
 
     # The second pass's parts, in the order _second_pass builds them: absent until their step has run.
@@ -242,84 +240,6 @@ class MainWindow(QMainWindow):
             self.menus.set_open_icon,
         ]
 
-    def _build_session(self) -> None:
-        from gdexplorer.gui.session import ExplorerSession
-
-        session = self.session = ExplorerSession(self)
-        self.menus.reindex_action.triggered.connect(session.start_indexing)
-        self.index_status.cancel_requested.connect(session.cancel_indexing)
-        session.corpus_opened.connect(self._on_session_corpus_opened)
-        session.index_started.connect(self.index_status.show_started)
-        session.index_progressed.connect(self.index_status.show_progress)
-        session.index_finished.connect(self.index_status.show_finished)
-        session.index_failed.connect(self.index_status.show_failed)
-        session.index_failed.connect(self.status.show_message)
-        session.index_lost.connect(self.status.show_message)
-        session.article_loaded.connect(self.article.suggestions.show_article)
-        session.article_loaded.connect(self.article.show_origin)
-        session.article_loaded.connect(self._clear_hover)
-        session.entity_loaded.connect(self._clear_hover)
-        session.search_finished.connect(self._on_session_search_finished)
-        # What Back/Forward would pass over depends on what is shown, which arrives after the visit.
-        for shown in (session.article_loaded, session.entity_loaded, session.search_finished):
-            shown.connect(self.navigation.update_actions, Qt.ConnectionType.QueuedConnection)
-
-    def _build_overview(self) -> None:
-        from gdexplorer.gui.overviewcontroller import OverviewController
-
-        self.overview = OverviewController(self.session, self.menus.recent_menu, self.corpus_status,
-                                           self.problems_dock, self.entities, self.detail, self.article.view, self)
-        self.overview.message.connect(self.status.show_message)
-        self.overview.title_changed.connect(self.setWindowTitle)
-        self.overview.article_requested.connect(self.open_article)
-        for browser in (self.article.view, self.detail):
-            browser.link_hovered.connect(self._on_link_hovered)
-
-    def _build_curation(self) -> None:
-        from gdexplorer.gui.curationcontroller import CurationController
-
-        curation = self.curation = CurationController(self.article.view, self.detail, self)
-        self.menus.add_curation_actions(curation.undo_action, curation.add_fact_action, curation.annotate_action,
-                                        curation.copy_citation_action)
-        curation.message.connect(self.status.show_message)
-        self.article.suggestions.annotate_requested.connect(curation.annotate)
-        self.detail.fact_action_requested.connect(curation.act)
-
-    def _build_exports(self) -> None:
-        from gdexplorer.gui.exportcontroller import ExportController
-        from gdexplorer.gui.exportworker import Exporter
-
-        self.exporter = Exporter(self.settings, self)
-        exports = self.exports = ExportController(self.exporter, self.results, self.detail, self)
-        self.menus.add_export_actions(exports.csv_action, exports.json_action, exports.dossier_action)
-        self.menus.export_menu.aboutToShow.connect(exports.update_actions)
-        exports.message.connect(self.status.show_message)
-
-    def _build_watcher(self) -> None:
-        from gdexplorer.gui.watcher import CorpusWatcher
-
-        self.watcher = CorpusWatcher(self)
-
-    def _build_timeline(self) -> None:
-        from gdexplorer.gui.widgets.timeline import Timeline
-
-        self.timeline = Timeline(self)
-        self.results_column.add_timeline(self.timeline)
-
-    def _build_chips(self) -> None:
-        from gdexplorer.gui.widgets.filterchips import FilterChips
-
-        self.chips = FilterChips(self)
-        self.chips_action = self.toolbar.add_chips(self.chips)
-
-    def _build_network(self) -> None:
-        from gdexplorer.gui.widgets.network import NetworkView
-
-        self.network = NetworkView(self)
-        self.detail_tabs.set_network(self.network)
-        self.network.entity_requested.connect(self.open_entity)
-        self.detail_tabs.currentChanged.connect(self._on_detail_tabs_current_changed)
-
     @Slot(int)
     def _on_detail_tabs_current_changed(self, _index: int) -> None:
         """The Network tab opens wide (its labels were cut in a 310 px column); Details gives the room back."""
@@ -338,75 +258,6 @@ class MainWindow(QMainWindow):
             self._narrow_sizes = None
             self.main_splitter.setSizes(main)
             self.side_splitter.setSizes(side)
-
-    def _build_explore(self) -> None:
-        from gdexplorer.gui.explorecontroller import ExploreController
-
-        explore = self.explore = ExploreController(self.session, self.search, self.facets, self.chips,
-                                                    self.chips_action, self.timeline, self.network, self)
-        self.menus.add_view_action(explore.timeline_action)
-        explore.article_requested.connect(self.open_article)
-        explore.search_requested.connect(self.search_for)
-        explore.filters_changed.connect(self._on_explore_filters_changed)
-
-    def _build_searching(self) -> None:
-        from gdexplorer.gui.searchcontroller import SearchController
-
-        searching = self.searching = SearchController(self.session, self.search, self.results, self.explore,
-                                                       self.navigation, self)
-        searching.article_requested.connect(self.open_article)
-        self.session.index_finished.connect(searching.index_finished)
-
-    def _build_changes(self) -> None:
-        from gdexplorer.gui.changescontroller import ChangesController
-
-        changes = self.changes = ChangesController(self.session, self.watcher, self.curation, self.explore,
-                                                    self.article.view, self.detail, self.index_status, self)
-        self.session.article_loaded.connect(changes.show_article)
-        self.session.entity_loaded.connect(changes.show_entity)
-        changes.entities_changed.connect(self.overview.set_entities)
-        changes.entities_changed.connect(self.explore.set_entities)
-        changes.entities_changed.connect(self.curation.set_entities)
-        changes.problems_changed.connect(self.problems_dock.set_problems)
-        changes.entity_requested.connect(self.open_entity)
-        changes.results_stale.connect(self.searching.refresh)
-
-    def _build_reader_actions(self) -> None:
-        from gdexplorer.gui.readeractions import ReaderActions
-
-        reader = self.reader_actions = ReaderActions(self.article.view, self.settings, self)
-        self.menus.add_reader_actions(reader.zoom_in_action, reader.zoom_out_action, reader.zoom_reset_action,
-                                      reader.print_action, reader.pdf_action)
-        reader.message.connect(self.status.show_message)
-        self.session.article_loaded.connect(reader.update_actions)
-        self.menus.file_menu.aboutToShow.connect(reader.update_actions)
-
-    def _build_workbench(self) -> None:
-        from gdexplorer.gui.widgets.workbenchbar import WorkbenchBar
-        from gdexplorer.gui.workbenchcontroller import WorkbenchController
-
-        self.workbench_bar = WorkbenchBar(self.article)
-        self.article.add_workbench_bar(self.workbench_bar)
-        workbench = self.workbench = WorkbenchController(self.workbench_bar, self.curation, self.searching, self)
-        self.menus.add_saved_searches(workbench.saved_menu, workbench.save_search_action)
-        workbench.message.connect(self.status.show_message)
-        self.session.article_loaded.connect(workbench.show_article)
-        self.session.corpus_refreshed.connect(workbench.refreshed)
-        self.session.index_finished.connect(workbench.refreshed)
-
-    def _build_suggested(self) -> None:
-        from gdexplorer.gui.suggestedcontroller import SuggestedController
-
-        suggested = self.suggested = SuggestedController(self.session, self.entities, self.detail_tabs,
-                                                         self.curation, self)
-        suggested.message.connect(self.status.show_message)
-        suggested.article_requested.connect(
-            lambda article_id, start, end: self.open_article(ArticleLocation(article_id, focus=(start, end))))
-        self.changes.entities_changed.connect(suggested.set_entities)
-        # Suggested entities in the facets, the network and "in this article" open like the sidebar's.
-        self.facets.suggested_requested.connect(suggested.show)
-        self.network.suggested_requested.connect(suggested.show)
-        self.article.view.suggested_requested.connect(suggested.show_named)
 
     # -- opening and showing -----------------------------------------------------------------
 
@@ -648,18 +499,3 @@ class MainWindow(QMainWindow):
             self.hide()  # the user sees the window go at once, even if a worker takes a moment
             self._shut_down_workers(built)
         event.accept()
-
-    def _shut_down_workers(self, built: dict[str, object]) -> None:
-        if "suggested" in built:
-            self.suggested.stop()  # a kill: its cache resumes where it stopped
-        if "watcher" in built:
-            self.watcher.shutdown(0)
-        if "curation" in built and not self.curation.shutdown(CLOSE_WAIT_MS):
-            self.curation.wait()  # a save is one atomic write: let it land
-        if "exporter" in built and not self.exporter.shutdown(CLOSE_WAIT_MS):
-            log.info("waiting for an export to finish before exiting")
-            self.exporter.wait()
-        if "session" in built and not self.session.shutdown(CLOSE_WAIT_MS):
-            # A Whoosh commit cannot be interrupted; leaving it running would kill it mid-write.
-            log.warning("waiting for the index to finish saving before exiting")
-            self.session.wait()
