@@ -12,10 +12,11 @@ rest: ``OverviewController`` (the corpus's counts, problems, entity list, welcom
 
 The window is built in two passes, so that it appears sooner. The constructor builds what its first
 paint shows and wires it (``_connect_signals``). After that paint, the steps of ``_second_pass``
-(``gdexplorer.gui.secondpass``) build the session, the controllers and the hidden widgets, a step per event-loop pass in the order
-of the list, so that the window never freezes for long: each builds its part from those before it,
-puts it in its place and connects it. Opening a corpus finishes the second pass at once, and what a
-user can do sooner (type, press Enter, open a menu) runs it through the part it needs.
+(in ``gdexplorer.gui.secondpass``) build the session, the controllers and the hidden widgets, a step
+per event-loop pass in the order of the list, so that the window never freezes for long: each builds
+its part from those before it, puts it in its place and connects it. Opening a corpus finishes the
+second pass at once, and what a user can do sooner (type, press Enter, open a menu) runs it through
+the part it needs.
 """
 
 from __future__ import annotations
