@@ -298,10 +298,19 @@ class Explorer(WorkbenchMethods, SuggestedEntityMethods, CurationMethods):
 
         return MentionMatcher(self._annotations.entities.values())
 
-    def problems(self) -> list[Problem]:
-        """Everything wrong that a user should see: manifest, annotations, unreadable articles."""
-        return [*self._corpus.manifest_problems(), *self._annotations.problems, *self._workbench.problems,
-                *self._index_problems]
+    def problems(self, wait_for_manifest: bool = True) -> list[Problem]:
+        """Everything wrong that a user should see: manifest, annotations, unreadable articles.
+
+        ``wait_for_manifest=False`` leaves out the problems of a large manifest not read yet (see
+        ``problems_complete``): they come with the next call once an update has read it.
+        """
+        manifest = [] if not wait_for_manifest and self._corpus.manifest_is_pending() else \
+            self._corpus.manifest_problems()
+        return [*manifest, *self._annotations.problems, *self._workbench.problems, *self._index_problems]
+
+    def problems_complete(self) -> bool:
+        """Whether ``problems(wait_for_manifest=False)`` would list every problem now."""
+        return not self._corpus.manifest_is_pending()
 
     def check_articles(self) -> list[Problem]:
         """Read every article and keep what is odd about them (bad bytes, no body, unreadable)."""

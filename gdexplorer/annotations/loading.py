@@ -136,7 +136,7 @@ def load_annotations(folder: Path, articles: Corpus, display_base: Path | None =
 
     def read_text(article_id: str) -> str | None:
         try:
-            return articles.read(article_id).text
+            return articles.read_text(article_id)
         except CorpusError:
             return None
 

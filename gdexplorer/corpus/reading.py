@@ -38,6 +38,9 @@ from gdexplorer.model import Article, ArticleInfo
 from gdexplorer.paths import cache_dir, seeds_dir
 
 log = logging.getLogger(__name__)
+# Past this size (about 100,000 articles) a manifest is read for its problems only once an update
+# reads it anyway: opening a corpus in the window does not wait for it.
+LARGE_MANIFEST_BYTES = 32 * 1024 * 1024
 
 _PAGES_KEPT = 50_000  # documents' page starts remembered (a few hundred bytes each at most)
 ARTICLES = "articles"
@@ -187,10 +190,24 @@ class Corpus:
         article, _ = self.read_checked(article_id)
         return article
 
+    def read_text(self, article_id: str) -> str:
+        """``read(article_id).text``; for a .txt article without parsing the manifest, whose lines
+        give a .txt article's metadata but never its text (only a document's headline)."""
+        if is_document_id(article_id):
+            return self.read(article_id).text
+        return self._txt_text(article_id)[0]
+
     def read_checked(self, article_id: str) -> tuple[Article, list[Problem]]:
         """Read one article and report what was odd about it (bad bytes, no body...)."""
         if is_document_id(article_id):
             return self._read_document(article_id)
+        text, problems = self._txt_text(article_id)
+        article = make_article(article_id, text, self.manifest().get(article_id, {}))
+        if not article.body.strip():
+            problems.append(Problem(article_id, 0, 0, "the article has no body", Severity.WARNING))
+        return article, problems
+
+    def _txt_text(self, article_id: str) -> tuple[str, list[Problem]]:
         path = self.path_of(article_id)
         try:
             data = read_regular(path, MAX_ARTICLE_BYTES + 1)
@@ -212,11 +229,7 @@ class Corpus:
                 Problem(article_id, line, col, "not valid UTF-8; undecodable bytes were replaced with \ufffd",
                         Severity.WARNING)
             )
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        article = make_article(article_id, text, self.manifest().get(article_id, {}))
-        if not article.body.strip():
-            problems.append(Problem(article_id, 0, 0, "the article has no body", Severity.WARNING))
-        return article, problems
+        return text.replace("\r\n", "\n").replace("\r", "\n"), problems
 
     # -- documents of other formats ---------------------------------------------------------
 
@@ -352,6 +365,16 @@ class Corpus:
     def manifest_problems(self) -> list[Problem]:
         self.manifest()
         return list(self._manifest_problems)
+
+    def manifest_is_pending(self) -> bool:
+        """Whether the manifest is large and not read yet: its problems would cost a long parse
+        (9-10 s for the 316 MB of a million articles)."""
+        if self._manifest is not None:
+            return False
+        try:
+            return (self.root / MANIFEST).stat().st_size > LARGE_MANIFEST_BYTES
+        except OSError:
+            return False
 
     def info(self, article_id: str, title: str) -> ArticleInfo:
         """Metadata for an article whose headline is already known."""

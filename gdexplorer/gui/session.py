@@ -259,7 +259,7 @@ class ExplorerSession(QObject):
         # Indexing starts first so the window, told of the corpus, already sees it running.
         self.start_indexing()
         self.corpus_opened.emit(opened)
-        if opened.index_ready:
+        if opened.index_ready or not opened.problems_complete:
             self.refresh_stats()
 
     @Slot(object, object)

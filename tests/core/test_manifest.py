@@ -94,3 +94,21 @@ def test_a_later_line_for_the_same_file_wins_and_a_missing_file_is_dropped(tmp_p
     assert corpus.read(file).info.title == "second"
     assert [p.line for p in corpus.manifest_problems()] == [1, 2]
     assert dict(corpus.manifest_digests()) == {file: corpus.manifest_digest(file)}
+
+
+def test_a_large_manifest_not_read_yet_leaves_its_problems_for_later(seeds, monkeypatch):
+    from gdexplorer.corpus import reading
+    from gdexplorer.explorer import Explorer
+
+    (seeds / "manifest.jsonl").write_text((seeds / "manifest.jsonl").read_text(encoding="utf-8") + "not json\n",
+                                          encoding="utf-8")
+    ex = Explorer(seeds)
+    assert ex.problems_complete()  # small: its problems are read at once
+    monkeypatch.setattr(reading, "LARGE_MANIFEST_BYTES", 0)
+    ex = Explorer(seeds)
+    assert not ex.problems_complete()
+    assert not any(p.path == "manifest.jsonl" for p in ex.problems(wait_for_manifest=False))
+    ex.update_index()  # reads the manifest anyway
+    assert ex.problems_complete()
+    assert any(p.path == "manifest.jsonl" for p in ex.problems(wait_for_manifest=False))
+    assert [str(p) for p in ex.problems()] == [str(p) for p in ex.problems(wait_for_manifest=False)]
