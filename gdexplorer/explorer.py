@@ -304,8 +304,8 @@ class Explorer(WorkbenchMethods, SuggestedEntityMethods, CurationMethods):
         ``wait_for_manifest=False`` leaves out the problems of a large manifest not read yet (see
         ``problems_complete``): they come with the next call once an update has read it.
         """
-        manifest = [] if not wait_for_manifest and self._corpus.manifest_is_pending() else \
-            self._corpus.manifest_problems()
+        later = not wait_for_manifest and self._corpus.manifest_is_pending()
+        manifest = [] if later else self._corpus.manifest_problems()
         return [*manifest, *self._annotations.problems, *self._workbench.problems, *self._index_problems]
 
     def problems_complete(self) -> bool:

@@ -57,8 +57,7 @@ class Manifest(Mapping[str, dict[str, object]]):
         self.serial = next(Manifest._serials)
 
     def _line(self, article_id: str) -> str:
-        span = self._spans[article_id]
-        return self._data[span >> 32 : span & 0xFFFFFFFF].decode("utf-8", "replace")
+        return _line_at(self._data, self._spans[article_id])
 
     def __getitem__(self, article_id: str) -> dict[str, object]:
         line = self._line(article_id)
@@ -101,7 +100,7 @@ class ManifestDigests(Mapping[str, str]):
         return self._manifest.digest(article_id)
 
     def get(self, article_id: str, default: str = "") -> str:  # type: ignore[override]  # the one call per article
-        return self._manifest.digest(article_id) if article_id in self._manifest else default
+        return self._manifest.digest(article_id) or default  # a line's digest is never ""
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._manifest)
@@ -240,9 +239,14 @@ def _checked(record: object, number: int, line: str, problems: list[Problem], un
     return file
 
 
+def _line_at(data: bytes, span: int) -> str:
+    """The line a span (``start << 32 | end``, in bytes) marks in the manifest's bytes."""
+    return data[span >> 32 : span & 0xFFFFFFFF].decode("utf-8", "replace")
+
+
 def _file_text(data: bytes, span: int) -> str:
     """The ``file`` of a line kept (so it parses)."""
-    return str(json.loads(data[span >> 32 : span & 0xFFFFFFFF].decode("utf-8", "replace"))["file"])
+    return str(json.loads(_line_at(data, span))["file"])
 
 
 def _manifest_file(text: str) -> str | None:

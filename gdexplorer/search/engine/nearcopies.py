@@ -113,7 +113,8 @@ def _all_pairs(reader: IndexReader, folder: Path | None = None, docs: _Documents
     same = key[1:] == key[:-1]
     starts = np.flatnonzero(np.concatenate(([True], ~same)))
     lengths = np.diff(np.append(starts, len(key)))
-    docs = docs or _Documents(reader, {})
+    if docs is None:
+        docs = _Documents(reader, {})
     pairs: set[Record] = set()
     for start, length in zip(starts[lengths >= 2].tolist(), lengths[lengths >= 2].tolist(), strict=True):
         if length > MAX_SHARING:
