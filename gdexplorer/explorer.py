@@ -22,7 +22,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from gdexplorer import export as _export
 from gdexplorer.annotations.loading import (
     AnnotationSet,
     annotation_files,
@@ -33,9 +32,9 @@ from gdexplorer.corpus.manifest import MANIFEST
 from gdexplorer.corpus.reading import ARTICLES, Corpus
 from gdexplorer.errors import CorpusError, IndexMissingError, Problem, QueryError, Severity
 from gdexplorer.explorer_curation import CurationMethods
+from gdexplorer.explorer_export import ExportMethods
 from gdexplorer.explorer_suggested import SuggestedEntityMethods
 from gdexplorer.explorer_workbench import WorkbenchMethods
-from gdexplorer.files import write_output
 from gdexplorer.model import (
     AnnotationCounts,
     Article,
@@ -113,7 +112,7 @@ class EntityRef:
     entity_id: str
 
 
-class Explorer(WorkbenchMethods, SuggestedEntityMethods, CurationMethods):
+class Explorer(WorkbenchMethods, SuggestedEntityMethods, CurationMethods, ExportMethods):
     """A corpus with its annotations and index; what the CLI and the window talk to.
 
     The workbench's methods (stars, tags, notes, saved searches) and the suggested entities' are
@@ -714,38 +713,6 @@ class Explorer(WorkbenchMethods, SuggestedEntityMethods, CurationMethods):
         if not self._index.is_usable():
             return 0
         return self._index.searcher().doc_count()
-
-    # -- export ------------------------------------------------------------------------------
-
-    def results_csv(self, result: SearchResult) -> str:
-        """The hits as CSV, with the workbench's star, tags and note of each."""
-        return _export.results_csv(result, self._workbench.marks)
-
-    def results_json(self, result: SearchResult) -> str:
-        return _export.results_json(result, self._workbench.marks)
-
-    def dossier(self, entity: Entity) -> str:
-        """Everything known about an entity in Markdown, with every fact quoted and sourced."""
-        return _export.dossier_markdown(self, entity)
-
-    @staticmethod
-    def citation(info: ArticleInfo, quote: str | None = None) -> str:
-        return _export.citation(info, quote)
-
-    @staticmethod
-    def article_citation(article: Article, start: int, end: int) -> str:
-        """Citation for a passage of an article selected by character range."""
-        return _export.article_citation(article, start, end)
-
-    @staticmethod
-    def save_text(path: Path, text: str) -> None:
-        """Write an export atomically (never a half-written file), a device or FIFO in place; raises ``OSError``."""
-        write_output(path, text.encode("utf-8"))
-
-    @staticmethod
-    def save_bytes(path: Path, data: bytes) -> None:
-        """As ``save_text``, for a file already encoded (a PDF of an article)."""
-        write_output(path, data)
 
 
 class _IndexViews:
