@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -30,63 +28,44 @@ from gdexplorer.annotations.loading import (
 from gdexplorer.annotations.workbench import Workbench
 from gdexplorer.corpus.manifest import MANIFEST
 from gdexplorer.corpus.reading import ARTICLES, Corpus
-from gdexplorer.errors import CorpusError, IndexMissingError, Problem, QueryError, Severity
+from gdexplorer.errors import CorpusError, Problem, QueryError, Severity
 from gdexplorer.explorer_curation import CurationMethods
 from gdexplorer.explorer_export import ExportMethods
+from gdexplorer.explorer_index import IndexMethods
+from gdexplorer.explorer_search import SearchMethods
 from gdexplorer.explorer_suggested import SuggestedEntityMethods
 from gdexplorer.explorer_workbench import WorkbenchMethods
 from gdexplorer.model import (
     AnnotationCounts,
     Article,
     ArticleInfo,
-    BuildFailure,
     Entity,
     EntityKind,
     Fact,
     IndexStats,
     Network,
     NetworkEdge,
-    Progress,
+    ProgressCallback,
     Relation,
-    SearchResult,
-    Snippet,
     Suggestion,
     WatchList,
 )
 from gdexplorer.paths import index_dir_for
-from gdexplorer.search import buildprotocol
-from gdexplorer.search.engine.spelling import did_you_mean
-from gdexplorer.search.freshness import FreshnessRecord, folders_under, take
-from gdexplorer.search.index import INDEX_DAMAGE, SearchIndex
+from gdexplorer.search.freshness import FreshnessRecord
+from gdexplorer.search.index import SearchIndex
 from gdexplorer.search.query import (
-    KEYSTROKE_MIN_PREFIX,
-    MAX_QUERY_CHARS,
-    QueryParser,
-    all_of,
     articles_mentioning,
-    clean_query,
     co_mentions,
-    every_article,
-    keystroke_text,
     mention_counts,
-    run_search,
     shared_articles,
     stored_entity_ids,
 )
-from gdexplorer.search.schema import analyzer_for, make_schema
-from gdexplorer.search.snippets import highlight_spans, make_snippet
-from gdexplorer.search.syntax import unfinished
 
 # Articles in the corpus's own format: the only files whose changes the watch list follows one by one.
 _ARTICLE_SUFFIX = ".txt"
 
-ProgressCallback = Callable[[Progress], None]
-
 log = logging.getLogger(__name__)
 
-_ENTITY_FILTER = re.compile(r'\bentity:("([^"]*)"|(\S+))')
-# What may follow a term in the query language without being part of it: a group's end, a boost.
-_QUERY_SUFFIX = re.compile(r"(?:\)|\^\d*(?:\.\d*)?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +91,14 @@ class EntityRef:
     entity_id: str
 
 
-class Explorer(WorkbenchMethods, SuggestedEntityMethods, CurationMethods, ExportMethods):
+class Explorer(IndexMethods, SearchMethods, WorkbenchMethods, SuggestedEntityMethods, CurationMethods, ExportMethods):
     """A corpus with its annotations and index; what the CLI and the window talk to.
 
-    The workbench's methods (stars, tags, notes, saved searches) and the suggested entities' are
-    written in ``gdexplorer.explorer_workbench`` and ``gdexplorer.explorer_suggested``.
+    Its methods are written in one module per concern: ``gdexplorer.explorer_index`` (building and
+    updating the index), ``explorer_search`` (searches, snippets), ``explorer_workbench`` (stars,
+    tags, notes, saved searches), ``explorer_suggested`` (suggested entities), ``explorer_curation``
+    (edits to the annotations) and ``explorer_export``; this one holds what is open, the
+    annotations, the articles and the mentions.
     """
 
     def __init__(self, corpus_root: Path | str, annotations_dir: Path | str | None = None,
@@ -368,251 +350,6 @@ class Explorer(WorkbenchMethods, SuggestedEntityMethods, CurationMethods, Export
             for item in sourced:
                 cited.setdefault(item.article, {})[entity.id] = None
         return {article: tuple(ids) for article, ids in cited.items()}
-
-    # -- index -------------------------------------------------------------------------------
-
-    def update_index(self, progress: ProgressCallback | None = None,
-                     cancel: threading.Event | None = None) -> IndexStats:
-        """Build or update the index; see ``SearchIndex.update``.
-
-        A complete update also saves the cheap signals that ``index_changes`` compares.
-        """
-        if self._server is not None:
-            return self._server.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
-        started = time.time_ns()
-        stats = self._index.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
-        self._index_problems = stats.problems
-        if not stats.cancelled:
-            self._save_freshness(started)
-        return stats
-
-    def update_server(self, url: str, name: str | None = None, progress: ProgressCallback | None = None,
-                      cancel: threading.Event | None = None) -> IndexStats:
-        """Fill the shared index on the PostgreSQL server at ``url`` with this corpus (see
-        ``gdexplorer.search.server``): what changed since its last update, in one transaction.
-        ``name`` names the corpus there (its folder's name by default), so copies of one folder at
-        different places share it."""
-        from gdexplorer.search.server.store import ServerIndex
-
-        server = ServerIndex(url, name or self._corpus.root.name)
-        return server.update(self._corpus, self._matcher, self._fact_articles(), progress, cancel)
-
-    def index_changes(self) -> str:
-        """Why the index may no longer describe the corpus, from cheap signals only; "" if none says so.
-
-        Compares the stat of the folders, the manifest and the annotation files with those saved by
-        the last complete update (milliseconds, where ``update_index`` stats every article). Not seen:
-        an article edited in place, which changes no folder (see ``gdexplorer.search.freshness``);
-        ``update_index`` sees it. "" means trust the index as it is; anything else, update it.
-        """
-        if self._server is not None:
-            # The shared index is filled by `gdexplorer index --server`, not by each analyst's search.
-            return "" if self._server.is_ready() else "the corpus is not on the server yet"
-        generation = self._index.generation()
-        if generation is None or not self._index.is_complete():
-            return "the index is not built or not complete"
-        return self._freshness.changed(generation)
-
-    def _save_freshness(self, started_ns: int) -> None:
-        corpus = self._corpus
-        annotations = self._annotations_dir
-        generation = self._index.generation()
-        # What the update used may be older than the files: a manifest or annotations changed since
-        # this object read them (the window rereads them on refresh). Then vouch for nothing.
-        if (generation is None or not corpus.manifest_unchanged()
-                or self._annotation_signature() != self._annotation_signature_seen):
-            self._freshness.forget()
-            return
-        paths = [str(corpus.root), *corpus.scanned_folders, str(corpus.root / MANIFEST)]
-        if annotations.is_dir():
-            paths += folders_under(annotations)
-            paths += [str(p) for p in annotation_files(annotations)]
-        else:
-            paths.append(str(annotations))  # its creation changes this
-        self._freshness.save(generation, take(dict.fromkeys(paths), started_ns))
-
-    def index_ready(self) -> bool:
-        if self._server is not None:
-            return bool(self._server.is_ready())
-        return self._index.is_usable()
-
-    def drop_index(self) -> None:
-        """Delete the index, so that the next update builds it from scratch."""
-        if self._server is not None:
-            self._server.drop()
-            return
-        self._index.drop()
-
-    @property
-    def serves_shared_index(self) -> bool:
-        """Whether this searches the shared index on a server rather than the embedded one."""
-        return self._server is not None
-
-    @property
-    def shared_index_location(self) -> str | None:
-        """The server searched (host, port, database; never a user or password), or None."""
-        return str(self._server.where) if self._server is not None else None
-
-    def build_command(self) -> list[str]:
-        """The arguments after the Python executable that build this index in a child process
-        (``gdexplorer.buildproc``); read its output with ``parse_build_line``, then hand the
-        stats to ``index_built``."""
-        return buildprotocol.command(self._corpus.root, self._annotations_dir, self._index.folder)
-
-    def suggest_command(self) -> list[str]:
-        """As ``build_command``, for finding suggested entities in a child process (after a build)."""
-        return [*self.build_command(), "--suggest"]
-
-    @staticmethod
-    def parse_build_line(line: str) -> Progress | IndexStats | BuildFailure | None:
-        return buildprotocol.parse_line(line)
-
-    def index_built(self, stats: IndexStats) -> None:
-        """An update made elsewhere (a child process) finished: take its problems as this index's."""
-        self._index_problems = stats.problems
-
-    # -- search ------------------------------------------------------------------------------
-
-    @cached_property
-    def _parser(self) -> QueryParser:
-        if self._server is not None:
-            return QueryParser(make_schema(self._language))
-        return QueryParser(self._index.schema())
-
-    @property
-    def _language(self) -> str:
-        return str(self._server.language()) if self._server is not None else self._index.language
-
-    @property
-    def _analyzer(self) -> Any:
-        # One per language, kept: the stemmer's cache lives in the analyzer, and a new one per
-        # search (every keystroke) started snippet highlighting with a cold cache each time.
-        language = self._language
-        cached = self._analyzers.get(language)
-        if cached is None:
-            cached = self._analyzers[language] = analyzer_for(language)
-        return cached
-
-    def search(self, text: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
-               snippets: bool = True, keystroke: bool = False, filters: tuple[str, ...] = (),
-               facets: bool = False, time_limited: bool = True, collapse: bool = True) -> SearchResult:
-        """Run a query; raises ``QueryError`` (one sentence) for a bad one.
-
-        ``keystroke=True`` is for search as you type: the last word also matches words it begins,
-        and the search is cut short to answer fast (``result.partial``); follow it with the same
-        search and ``time_limited=False``, which keeps the prefix meaning but collects everything.
-        ``filters`` are query clauses every hit must match without changing the ranking
-        (``category:world``, ``date:[2010 TO 2012]``, ``entity:ehang``): facet choices. An empty
-        ``text`` with filters or facets means every article. ``collapse``: articles with the same
-        text are one hit naming the others (``Hit.copies``), and the total counts texts.
-        """
-        if self._server is None and not self._index.is_usable():
-            raise IndexMissingError("the index is not built yet")
-        typed = clean_query(text)
-        if len(typed) > MAX_QUERY_CHARS:
-            raise QueryError(f"the query is too long ({len(typed):,} characters; the limit is {MAX_QUERY_CHARS:,})")
-        deferred = False
-        if typed:
-            # A trailing space (before cleaning) means the last word is finished: no prefix.
-            parsed_text = typed
-            if keystroke and not text[-1:].isspace():
-                parsed_text = keystroke_text(typed, KEYSTROKE_MIN_PREFIX if time_limited else 1)
-                # The last word too short to be a prefix yet is left out of the fast answer.
-                deferred = parsed_text != keystroke_text(typed)
-            # An open phrase or group while typing is not a mistake yet: the answer after the pause
-            # (not time-limited) says what is wrong if it is still open then.
-            deferred = deferred or (keystroke and time_limited and unfinished(typed))
-            try:
-                query = self._parser.parse(self._resolve_entity_names(parsed_text), check_length=False,
-                                           resolve=self._resolve_set)
-            except QueryError:
-                if not deferred:
-                    raise
-                # "t" alone is no word yet; the full search that follows expands it (or says what is wrong).
-                return SearchResult(text, 0, 0.0, partial=True, filters=tuple(filters))
-        elif filters or facets:
-            query = every_article()
-        else:
-            query = self._parser.parse(text)  # raises the "type something" sentence
-        filter_query = None
-        if filters:
-            filter_query = all_of(self._parser.parse(self._resolve_entity_names(f), resolve=self._resolve_set)
-                                  for f in filters)
-        if self._server is not None:
-            if missing := self._server.missing_reason():
-                raise IndexMissingError(f"{missing}: fill it with `gdexplorer index --server URL`")
-            result = self._server.run(query, text, self._body, self._analyzer, limit=limit, offset=offset,
-                                      with_snippets=snippets, sort=sort, filter_query=filter_query, facets=facets,
-                                      collapse=collapse, read_pages=self._pages)
-            if typed and not (keystroke and time_limited):  # as below: the answer after the pause offers it
-                fix = self._server.did_you_mean(typed, result.total, prefix_last=keystroke and not text[-1:].isspace())
-                if fix is not None and fix != typed:
-                    result = replace(result, did_you_mean=fix)
-            return replace(result, filters=tuple(filters)) if filters else result
-        try:
-            searcher = self._index.searcher()
-            result = run_search(searcher, query, text, self._body, self._analyzer, limit=limit, offset=offset,
-                                with_snippets=snippets, sort=sort, keystroke=keystroke,
-                                filter_query=filter_query, facets=facets, time_limited=time_limited,
-                                collapse=collapse, read_pages=self._pages)
-            if typed and not (keystroke and time_limited):
-                # Not in the fast answer to a keystroke: the one after the pause offers it.
-                fix = did_you_mean(searcher, typed, result.total, prefix_last=keystroke and not text[-1:].isspace())
-                if fix is not None and fix != typed:
-                    result = replace(result, did_you_mean=fix)
-        except INDEX_DAMAGE as e:
-            # Whoosh reading a truncated or corrupted segment fails in these ways; the index is
-            # not trustworthy, so the next update rebuilds it. Other exceptions are bugs: raised.
-            self._index.mark_damaged(f"{type(e).__name__}: {e}")
-            raise IndexMissingError("the index is damaged and will be rebuilt; search again in a moment") from e
-        if deferred:
-            result = replace(result, partial=True)  # the prefix is left to the full search that follows
-        return replace(result, filters=tuple(filters)) if filters else result
-
-    def _resolve_entity_names(self, text: str) -> str:
-        """Let ``entity:EHang`` or ``entity:"GAC Group"`` stand for the entity's id."""
-
-        def swap(m: re.Match[str]) -> str:
-            quoted = m.group(2) is not None
-            key = m.group(2) if quoted else m.group(3)
-            entity = self.entity(key)
-            closing = ""
-            while entity is None and not quoted and (tail := _QUERY_SUFFIX.search(key)) and tail.start() > 0:
-                # "(entity:a OR entity:b)" or "entity:a^2": the group's ")" or the boost is not part
-                # of the id (one at a time, from the end: an id may end in one).
-                key, closing = key[: tail.start()], tail.group() + closing
-                entity = self.entity(key)
-            if entity is None:
-                key = m.group(2) if quoted else m.group(3)
-                raise QueryError(f"no entity called '{key}'; entity: takes an entity's id, name or alias")
-            # Single quotes make the id one literal term: ids may hold * ? ~ ^ ( which the parser
-            # would read as a wildcard, a fuzzy term, a boost or a group (ids never hold a quote).
-            # In a group of its own: Whoosh ends a quoted term only before a space or a bracket, so
-            # a boost right after it ('ehang'^2) would run on to the next quote.
-            return f"(entity:'{entity.id}'){closing}"
-
-        return _ENTITY_FILTER.sub(swap, text)
-
-    def _body(self, article_id: str) -> str | None:
-        try:
-            return self._corpus.read_body(article_id)
-        except CorpusError:
-            return None
-
-    def _pages(self, article_id: str) -> tuple[int, ...]:
-        try:
-            return self._corpus.pages(article_id)
-        except CorpusError:
-            return ()
-
-    def snippet(self, article_id: str, terms: tuple[str, ...]) -> Snippet:
-        """The best passage of an article for ``terms`` (from a ``SearchResult``), for lazy rendering."""
-        body = self._body(article_id) or ""
-        return make_snippet(body, terms, self._analyzer)
-
-    def highlight(self, text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
-        """Where ``terms`` (from a ``SearchResult``) occur in an article's text."""
-        return highlight_spans(text, terms, self._analyzer)
 
     # -- articles and mentions ---------------------------------------------------------------
 

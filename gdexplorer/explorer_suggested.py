@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gdexplorer.model import Change, EntityKind, NewEntity, NewFact, Progress, SearchResult
+from gdexplorer.model import Change, EntityKind, NewEntity, NewFact, ProgressCallback, SearchResult
 from gdexplorer.search.query import clean_query
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from gdexplorer.model import ArticleInfo, NewRelation, SuggestedEntity, SuggestionStatus
     from gdexplorer.search.index import SearchIndex
 
-ProgressCallback = Callable[[Progress], None]
 
 
 def _file_stamp(path: Path) -> tuple[int, int] | None:

@@ -6,6 +6,7 @@ Nothing here knows about files, Whoosh or Qt; the other layers build and consume
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,6 +207,10 @@ class Progress:
     done: int
     total: int
     stage: str = ""
+
+
+# What a long task calls with each report.
+ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass(frozen=True, slots=True)

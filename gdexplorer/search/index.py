@@ -19,7 +19,6 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.errors import IndexBusyError, IndexMissingError, Problem, SearchIndexError
 from gdexplorer.files import atomic_write, leftover_temporaries
-from gdexplorer.model import IndexStats, Progress
+from gdexplorer.model import IndexStats, Progress, ProgressCallback
 from gdexplorer.search.engine import collapsing, nearcopies
 from gdexplorer.search.engine.codec import GdxCodec
 from gdexplorer.search.engine.merging import merge_small_only
@@ -51,7 +50,6 @@ FIRST_COMMIT = 250
 # one segment per process). Below it, forking costs more than it saves.
 PARALLEL_MIN = 400
 
-ProgressCallback = Callable[[Progress], None]
 
 # How Whoosh fails on a truncated or corrupted index file. Other exceptions are bugs, not damage.
 INDEX_DAMAGE = (struct.error, EOFError, OSError, zlib.error, pickle.UnpicklingError, UnicodeDecodeError,

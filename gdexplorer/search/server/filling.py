@@ -27,7 +27,7 @@ from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.corpus.scanning import FileStat
 from gdexplorer.errors import IndexBusyError, Problem, Severity
-from gdexplorer.model import IndexStats, Progress
+from gdexplorer.model import IndexStats, Progress, ProgressCallback
 from gdexplorer.search.copies import NEAR_FIELD, near_groups
 from gdexplorer.search.engine.nearcopies import MAX_SHARING
 from gdexplorer.search.index import detect_language, document_fields, make_schema
@@ -50,7 +50,6 @@ POSITIONS = frozenset({"title", "body", "title_exact", "body_exact"})
 QUOTED_WORDS = 500_000  # words kept quoted for tsvector literals (a few tens of MB at most)
 _QUOTED: dict[str, str] = {}
 
-ProgressCallback = Callable[[Progress], None]
 
 
 def tsvector(analyzer: Analyzer, value: str, words: set[str] | None = None, positions: bool = True) -> str:
