@@ -135,7 +135,19 @@ def test_an_unreadable_folder_is_reported_and_the_rest_scanned(tmp_path):
         locked.chmod(0o755)
 
 
-def test_a_scan_leaves_garbage_collection_as_it_found_it(tmp_path):
+@pytest.fixture
+def collecting():
+    """Automatic garbage collection on, whatever the tests run before in this process left (the
+    window's tests collect on the UI thread, with it off), and as it was afterwards."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.enable()
+    yield
+    (gc.enable if was_enabled else gc.disable)()
+
+
+def test_a_scan_leaves_garbage_collection_as_it_found_it(tmp_path, collecting):
     import gc
 
     write(tmp_path / "articles" / "a.txt", "A\n\nbody\n")
@@ -151,7 +163,7 @@ def test_a_scan_leaves_garbage_collection_as_it_found_it(tmp_path):
         gc.enable()
 
 
-def test_reading_a_big_manifest_sets_off_no_garbage_collection(tmp_path):
+def test_reading_a_big_manifest_sets_off_no_garbage_collection(tmp_path, collecting):
     import gc
     import json as _json
 
