@@ -16,7 +16,7 @@ from gdexplorer.model import Progress, SearchResult
 from gdexplorer.search.copies import near_keys
 from gdexplorer.search.index import make_schema
 from gdexplorer.search.server.connection import ServerError, connect, redact
-from gdexplorer.search.server.filling import POSITIONS
+from gdexplorer.search.server.rows import POSITIONS
 from gdexplorer.search.server.store import SERVER_SCHEMA_VERSION, ServerIndex, tsvector
 from gdexplorer.search.server.translate import TEXT_COLUMNS
 from tests.core.test_near_copies import STORY

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 import queue
-import struct
 import threading
 import time
 from collections import Counter, defaultdict
@@ -21,69 +19,25 @@ from typing import Any
 
 from psycopg import errors as pg_errors
 from psycopg import sql
-from whoosh.analysis.analyzers import Analyzer
 
 from gdexplorer.annotations.mentions import MentionMatcher
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.corpus.scanning import FileStat
 from gdexplorer.errors import IndexBusyError, Problem, Severity
 from gdexplorer.model import IndexStats, Progress, ProgressCallback
-from gdexplorer.search.copies import NEAR_FIELD, near_groups
+from gdexplorer.search.copies import near_groups
 from gdexplorer.search.engine.nearcopies import MAX_SHARING
-from gdexplorer.search.index import detect_language, document_fields, make_schema
+from gdexplorer.search.index import detect_language, document_fields
 from gdexplorer.search.server.base import SERVER_SCHEMA_VERSION, ServerBase
 from gdexplorer.search.server.connection import ServerError, connect
+from gdexplorer.search.server.rows import Analysis, Document, Row, processes_for
 from gdexplorer.search.server.tables import COLUMNS, GIN_INDEXES, TABLES, UPSERT, WORD_FIELDS
-from gdexplorer.search.server.translate import TEXT_COLUMNS, lexeme
 from gdexplorer.search.signatures import doc_signatures
 
 log = logging.getLogger(__name__)
 
-# PostgreSQL keeps positions 1..16383 and at most 256 of them per lexeme in a tsvector.
-MAX_POSITION = 16383
-MAX_POSITIONS_PER_WORD = 256
 BATCH = 200
 ADDED_WORDS = 200_000  # word frequencies counted here before they are sent (a few tens of MB)
-# The fields whose positions are kept: phrases are searched there. The prefix field only ever
-# matches a word (as the embedded index keeps only its documents): its tsvector is a third the size.
-POSITIONS = frozenset({"title", "body", "title_exact", "body_exact"})
-QUOTED_WORDS = 500_000  # words kept quoted for tsvector literals (a few tens of MB at most)
-_QUOTED: dict[str, str] = {}
-
-
-
-def tsvector(analyzer: Analyzer, value: str, words: set[str] | None = None, positions: bool = True) -> str:
-    """The tokens ``analyzer`` makes of ``value`` as a tsvector literal, with 1-based positions
-    (none without ``positions``: what only matches a word, never a phrase); ``words`` gets the
-    distinct tokens."""
-    found: dict[str, list[int]] = {}
-    for token in analyzer(value, positions=True):
-        at = token.pos + 1 if token.pos < MAX_POSITION else MAX_POSITION
-        seen = found.get(token.text)
-        if seen is None:
-            found[token.text] = [at]
-        elif len(seen) < MAX_POSITIONS_PER_WORD and seen[-1] != at:  # the last positions are all 16383
-            seen.append(at)
-    if words is not None:
-        words.update(found)
-    # Most words of a text occur once, and the same words come back in every text: this loop was
-    # a quarter of a fill's time in Python before the quoted words were kept and one position
-    # was written without a join.
-    quoted = _QUOTED
-    parts = []
-    for word, at in found.items():
-        literal = quoted.get(word)
-        if literal is None:
-            literal = lexeme(word)
-            if len(quoted) < QUOTED_WORDS:
-                quoted[word] = literal
-        if not positions:
-            parts.append(literal)
-        elif len(at) == 1:
-            parts.append(f"{literal}:{at[0]}")
-        else:
-            parts.append(f"{literal}:{','.join(map(str, at))}")
-    return " ".join(parts)
 
 
 def file_hash(file: str) -> bytes | None:
@@ -99,8 +53,12 @@ class ServerFilling(ServerBase):
     """Bringing the corpus on the server up to date (``ServerIndex`` is this and the searching)."""
 
     def update(self, corpus: Corpus, matcher: MentionMatcher, fact_articles: dict[str, tuple[str, ...]] | None = None,
-               progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> IndexStats:
-        """Bring the server's copy up to date with ``corpus``: only what changed is sent, in one transaction."""
+               progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+               processes: int | None = None) -> IndexStats:
+        """Bring the server's copy up to date with ``corpus``: only what changed is sent, in one transaction.
+
+        ``processes``: how many processes analyse the documents (by default one per core, up to
+        four, for a large fill; see ``gdexplorer.search.server.rows``)."""
         started = time.perf_counter()
         report = progress or (lambda p: None)
         facts = fact_articles or {}
@@ -132,38 +90,45 @@ class ServerFilling(ServerBase):
                 deleted = sorted(known.keys() - files.keys())
                 problems: list[Problem] = []
                 counts = {"added": 0, "updated": 0, "dropped": 0}
-                schema = make_schema(self._language(conn, corpus_id))
-                analyzers = {name: schema[name].analyzer for name in TEXT_COLUMNS}
                 if deleted:
                     self._count_words(conn, corpus_id, deleted, -1)
                     conn.execute("DELETE FROM gdx_document WHERE corpus = %s AND path = ANY(%s)", [corpus_id, deleted])
                 report(Progress(0, len(todo), "Indexing"))
-                rows: list[tuple[list[object], dict[str, set[str]]]] = []
+                batch: list[Document] = []
                 added: dict[str, Counter[str]] = {name: Counter() for name in WORD_FIELDS}
-                writer = _Writer()
-                try:
-                    for done, stat in enumerate(todo, start=1):
-                        if cancel is not None and cancel.is_set():
-                            raise _Cancelled
-                        # Hashed before it is read: a file written in between is sent again next time.
-                        content = hashes[stat.id] if stat.id in hashes else file_hash(stat.file)
-                        doc = document_fields(corpus, stat, matcher, facts, expected[stat.id], problems)
-                        if doc is None:
-                            if stat.id in known:
-                                writer.submit(functools.partial(self._drop, conn, corpus_id, stat.id))
-                                counts["dropped"] += 1
-                            continue
-                        counts["updated" if stat.id in known else "added"] += 1
-                        rows.append(self._row(corpus_id, doc, analyzers, content))
-                        if len(rows) >= BATCH:
-                            writer.submit(functools.partial(self._write, conn, corpus_id, rows, known, problems,
-                                                            added))
-                            rows = []
-                        if done % 50 == 0 or done == len(todo):
-                            report(Progress(done, len(todo), "Indexing"))
+
+                def write(rows: list[Row]) -> None:
                     writer.submit(functools.partial(self._write, conn, corpus_id, rows, known, problems, added))
-                finally:
-                    writer.finish()  # every write done (or the first error raised) before the connection is used
+
+                # Three things at once: this thread reads the articles, the analysis makes rows of
+                # them (in worker processes for a large fill), the writer's thread sends them.
+                with Analysis(self._language(conn, corpus_id), corpus_id,
+                              processes or processes_for(len(todo))) as analysis:
+                    writer = _Writer()
+                    try:
+                        for done, stat in enumerate(todo, start=1):
+                            if cancel is not None and cancel.is_set():
+                                raise _Cancelled
+                            # Hashed before it is read: a file written in between is sent again next time.
+                            content = hashes[stat.id] if stat.id in hashes else file_hash(stat.file)
+                            doc = document_fields(corpus, stat, matcher, facts, expected[stat.id], problems)
+                            if doc is None:
+                                if stat.id in known:
+                                    writer.submit(functools.partial(self._drop, conn, corpus_id, stat.id))
+                                    counts["dropped"] += 1
+                                continue
+                            counts["updated" if stat.id in known else "added"] += 1
+                            batch.append((doc, content))
+                            if len(batch) >= BATCH:
+                                for rows in analysis.add(batch):
+                                    write(rows)
+                                batch = []
+                            if done % 50 == 0 or done == len(todo):
+                                report(Progress(done, len(todo), "Indexing"))
+                        for rows in [*(analysis.add(batch) if batch else ()), *analysis.finish()]:
+                            write(rows)
+                    finally:
+                        writer.finish()  # every write done (or the first error raised) before the connection is used
                 self._add_words(conn, corpus_id, added, at_most=0)
                 if todo or deleted or rebuilt:
                     self._write_near_groups(conn, corpus_id)
@@ -265,21 +230,6 @@ class ServerFilling(ServerBase):
     @staticmethod
     def _language(conn: Any, corpus_id: int) -> str:
         return str(conn.execute("SELECT language FROM gdx_corpus WHERE id = %s", [corpus_id]).fetchone()[0])
-
-    @staticmethod
-    def _row(corpus_id: int, doc: dict[str, object], analyzers: dict[str, Analyzer],
-             content: bytes | None) -> tuple[list[object], dict[str, set[str]]]:
-        """A document's row, and the distinct words of its fields whose frequencies are kept."""
-        entity = str(doc.get("entity") or "")
-        packed = doc.get(NEAR_FIELD)
-        near = list(struct.unpack(f"<{len(packed) // 8}q", packed)) if isinstance(packed, bytes) else []
-        words: dict[str, set[str]] = {name: set() for name in WORD_FIELDS}
-        row = [corpus_id, doc["path"], doc["sig"], doc["title"], json.dumps(doc["info"]), doc.get("category"),
-               doc.get("date"), doc.get("month"), doc.get("format"), doc.get("site"),
-               [e.strip().lower() for e in entity.split(",") if e.strip()], doc.get("digest"), near,
-               *(tsvector(analyzers[name], str(doc.get(name) or ""), words.get(name), name in POSITIONS)
-                 for name in TEXT_COLUMNS), content]
-        return row, words
 
     @staticmethod
     def _add_words(conn: Any, corpus_id: int, added: dict[str, Counter[str]], at_most: int = ADDED_WORDS) -> None:

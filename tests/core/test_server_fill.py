@@ -1,0 +1,100 @@
+"""A large fill of the server analyses its documents in worker processes: the server must receive
+exactly what one process sends, and a cancelled fill must leave no worker behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from pathlib import Path
+
+import pytest
+
+from gdexplorer.explorer import Explorer
+from gdexplorer.model import IndexStats, Progress
+from gdexplorer.search.server.store import ServerIndex
+from tests.corpora import slice_of
+from tests.pgserver import Server
+
+# Everything a fill writes, as text where a type has no order of its own.
+TABLES = {
+    "gdx_document": "SELECT path, sig, title, info::text, category, date, month, format, site, entity, digest, near,"
+                    " title_t::text, body_t::text, title_x::text, body_x::text, prefix_t::text, content"
+                    " FROM gdx_document ORDER BY path",
+    "gdx_word": "SELECT field, word, df FROM gdx_word ORDER BY field, word",
+    "gdx_near": "SELECT digest, grp FROM gdx_near ORDER BY digest",
+}
+
+
+def new_database(server: Server, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.url(name)
+
+
+def held(url: str) -> dict[str, list[tuple[object, ...]]]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {table: conn.execute(query).fetchall() for table, query in TABLES.items()}
+
+
+def fill(explorer: Explorer, url: str, processes: int, cancel: threading.Event | None = None,
+         progress=None) -> IndexStats:
+    # The update the one door runs for `gdexplorer index --server`, with the number of processes set.
+    server = ServerIndex(url, explorer.corpus_root.name)
+    return server.update(explorer._corpus, explorer._matcher, explorer._fact_articles(), progress, cancel,
+                         processes=processes)
+
+
+@pytest.fixture(scope="module", params=[("en-bbc-news-2004-2005", 600), ("zh-sogouca-sample-2012", 202)],
+                ids=["bbc", "sogouca"])
+def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    name, count = request.param
+    return slice_of(name, count, tmp_path_factory.mktemp(name))
+
+
+def workers_seen(seen: list[int]):
+    """A progress callback that notes how many child processes are running at each report."""
+    return lambda p: seen.append(len(multiprocessing.active_children()))
+
+
+def test_worker_processes_send_exactly_what_one_process_sends(corpus: Path, pg_server: Server):
+    explorer = Explorer(corpus)
+    alone = new_database(pg_server, f"gdx_alone_{corpus.name}")
+    shared = new_database(pg_server, f"gdx_shared_{corpus.name}")
+    seen_alone: list[int] = []
+    seen_shared: list[int] = []
+    stats_alone = fill(explorer, alone, processes=1, progress=workers_seen(seen_alone))
+    stats_shared = fill(explorer, shared, processes=2, progress=workers_seen(seen_shared))
+    assert max(seen_alone) == 0 and max(seen_shared) == 2  # the rows were made here, then by two workers
+    assert not multiprocessing.active_children()
+    assert stats_alone.added == stats_shared.added == len(list((corpus / "articles").rglob("*.txt")))
+    assert stats_alone.problems == stats_shared.problems
+    one, two = held(alone), held(shared)
+    assert len(one["gdx_document"]) == stats_alone.added
+    assert one["gdx_word"]  # the words' frequencies were written, by both
+    for table in TABLES:
+        assert one[table] == two[table], table
+
+
+def test_a_cancelled_fill_stops_its_workers_and_leaves_the_index_as_it_was(pg_server: Server, tmp_path: Path):
+    corpus = slice_of("en-bbc-news-2004-2005", 600, tmp_path / "bbc")
+    explorer = Explorer(corpus)
+    url = new_database(pg_server, "gdx_cancelled")
+    cancel = threading.Event()
+
+    def progress(p: Progress) -> None:
+        if p.done >= 450:  # two batches of 200 with the workers by then
+            assert len(multiprocessing.active_children()) == 2
+            cancel.set()
+
+    assert fill(explorer, url, processes=2, cancel=cancel, progress=progress).cancelled
+    assert not multiprocessing.active_children()  # the workers were stopped and reaped
+    assert held(url)["gdx_document"] == []  # the fill's transaction rolled back
+    server = ServerIndex(url, corpus.name)
+    assert not server.is_ready()
+    assert fill(explorer, url, processes=2).added == 600
+    assert server.is_ready()
