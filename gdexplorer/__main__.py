@@ -4,4 +4,6 @@ import sys
 
 from gdexplorer.cli import main
 
-sys.exit(main())
+# Guarded, as a main module must be where processes are started with "spawn" (the server fill's workers).
+if __name__ == "__main__":
+    sys.exit(main())

@@ -98,3 +98,30 @@ def test_a_cancelled_fill_stops_its_workers_and_leaves_the_index_as_it_was(pg_se
     assert not server.is_ready()
     assert fill(explorer, url, processes=2).added == 600
     assert server.is_ready()
+
+
+def test_a_script_without_a_main_guard_fills_with_workers_once(pg_server: Server, tmp_path: Path):
+    # Workers started with "spawn" run the main module again: this script would fill (and here
+    # count its runs) once per worker as well. Forked workers do not.
+    import subprocess
+    import sys
+
+    corpus = slice_of("en-bbc-news-2004-2005", 300, tmp_path / "bbc")
+    url = new_database(pg_server, "gdx_unguarded")
+    runs = tmp_path / "runs"
+    script = tmp_path / "fill.py"
+    script.write_text(
+        "import multiprocessing\n"
+        "from gdexplorer.explorer import Explorer\n"
+        "from gdexplorer.search.server.store import ServerIndex\n"
+        f"with open({str(runs)!r}, 'a') as f:\n"
+        "    f.write('run\\n')\n"
+        f"explorer = Explorer({str(corpus)!r})\n"
+        f"stats = ServerIndex({url!r}, 'bbc').update(explorer._corpus, explorer._matcher, processes=2,\n"
+        "    progress=lambda p: print('workers', len(multiprocessing.active_children())))\n"
+        "print('added', stats.added)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "added 300" in done.stdout
+    assert "workers 2" in done.stdout
+    assert runs.read_text(encoding="utf-8") == "run\n"

@@ -9,12 +9,14 @@ that the server receives exactly what one process would have sent, in the same o
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
 import struct
+import sys
 from collections import deque
-from multiprocessing.pool import AsyncResult, Pool
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from whoosh.analysis.analyzers import Analyzer
@@ -108,19 +110,26 @@ class Analysis:
     With ``processes`` 1 each batch is analysed when it is added. Otherwise worker processes
     analyse them while this process reads the next documents, and a batch's rows come back from
     a later ``add`` (at most two batches per worker are on their way: memory stays bounded when
-    the writing falls behind) or from ``finish``. Started with "spawn": a fill may run in a
-    process with threads, which "fork" would copy half-way through what they were doing.
+    the writing falls behind) or from ``finish``.
+
+    The workers are forked where the system allows it (Linux): "spawn" and "forkserver" run the
+    caller's main module again in each worker, which re-runs a script that fills the server
+    without an ``if __name__ == "__main__"`` guard. They are made before the update's writer
+    thread starts. A worker that dies breaks the pool (``BrokenProcessPool`` from ``add``)
+    rather than being replaced again and again.
     """
 
     def __init__(self, language: str, corpus_id: int, processes: int) -> None:
         self._corpus_id = corpus_id
         self._language = language
         self._analyzers: dict[str, Analyzer] | None = None
-        self._pool: Pool | None = None
-        self._pending: deque[AsyncResult[list[Row]]] = deque()
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[Future[list[Row]]] = deque()
         self._window = 2 * processes
         if processes > 1:
-            self._pool = multiprocessing.get_context("spawn").Pool(processes, _start_worker, (language,))
+            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            self._pool = ProcessPoolExecutor(processes, multiprocessing.get_context(method), _start_worker,
+                                             (language,))
 
     def add(self, batch: list[Document]) -> list[list[Row]]:
         """Hand a batch over; the batches whose rows are ready to be written now, in order."""
@@ -128,24 +137,25 @@ class Analysis:
             if self._analyzers is None:
                 self._analyzers = analyzers_for(self._language)
             return [[document_row(self._corpus_id, doc, self._analyzers, content) for doc, content in batch]]
-        self._pending.append(self._pool.apply_async(_rows, (self._corpus_id, batch)))
+        self._pending.append(self._pool.submit(_rows, self._corpus_id, batch))
         ready = []
-        while self._pending and (len(self._pending) > self._window or self._pending[0].ready()):
-            ready.append(self._pending.popleft().get())  # a worker's error is raised here
+        while self._pending and (len(self._pending) > self._window or self._pending[0].done()):
+            ready.append(self._pending.popleft().result())  # a worker's error is raised here
         return ready
 
     def finish(self) -> list[list[Row]]:
         """The rows of every batch still on its way, in order."""
-        ready = [pending.get() for pending in self._pending]
+        ready = [pending.result() for pending in self._pending]
         self._pending.clear()
         return ready
 
     def close(self) -> None:
-        """Stop the workers (at once: after an error or a cancel, their work is not wanted)."""
+        """Stop the workers: the batches not started are dropped (after an error or a cancel,
+        their rows are not wanted); those started are waited for, then the workers exit."""
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            self._pending.clear()
 
     def __enter__(self) -> Analysis:
         return self
@@ -158,6 +168,9 @@ _worker_analyzers: dict[str, Any] = {}
 
 
 def _start_worker(language: str) -> None:
+    # What the worker was forked with is never collected here: a collection would touch every
+    # object it inherited, and copy the parent's memory page by page.
+    gc.freeze()
     _worker_analyzers.update(analyzers_for(language))
 
 
