@@ -53,7 +53,7 @@ from gdexplorer.model import (
 from gdexplorer.paths import index_dir_for
 from gdexplorer.search.freshness import FreshnessRecord
 from gdexplorer.search.index import SearchIndex
-from gdexplorer.search.query import (
+from gdexplorer.search.mentionindex import (
     articles_mentioning,
     co_mentions,
     mention_counts,
@@ -65,7 +65,6 @@ from gdexplorer.search.query import (
 _ARTICLE_SUFFIX = ".txt"
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,12 @@ from gdexplorer.errors import CorpusError, IndexMissingError, QueryError
 from gdexplorer.model import SearchResult, Snippet
 from gdexplorer.search.engine.spelling import did_you_mean
 from gdexplorer.search.index import INDEX_DAMAGE
+from gdexplorer.search.mentionindex import all_of, every_article
 from gdexplorer.search.query import (
     KEYSTROKE_MIN_PREFIX,
     MAX_QUERY_CHARS,
     QueryParser,
-    all_of,
     clean_query,
-    every_article,
     keystroke_text,
     run_search,
 )

@@ -2,7 +2,8 @@
 
 The language is Whoosh's: words are ANDed, ``OR``/``NOT``, "phrases", ``prefix*``, ``fuzzy~``, and
 field filters (``title:``, ``category:``, ``date:[2010 TO 2012]``, ``entity:ehang``). Anything
-Whoosh-owned (searchers, results, matchers) stays inside this module.
+Whoosh-owned (searchers, results, matchers) stays inside this module and its neighbours (``facets``,
+``mentionindex``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import bisect
 import itertools
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -23,14 +23,15 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.searching import Searcher, TimeLimit
 
 from gdexplorer.errors import QueryError
-from gdexplorer.model import ArticleInfo, Facets, Hit, SearchResult, Snippet
+from gdexplorer.model import ArticleInfo, Hit, SearchResult, Snippet
 from gdexplorer.search.analysis import EXACT_FIELDS, has_cjk
 from gdexplorer.search.copies import DIGEST_FIELD
 from gdexplorer.search.engine.collapsing import collapse as collapse_hits
 from gdexplorer.search.engine.collapsing import copies_among, text_digests, text_keys
-from gdexplorer.search.engine.docsets import DocSet, count_matches, posting_arrays, segment_doc_sets, segment_docs
+from gdexplorer.search.engine.docsets import segment_doc_sets
 from gdexplorer.search.engine.expansion import bound_expansions
 from gdexplorer.search.engine.ranking import column_order, rank
+from gdexplorer.search.facets import count_facets
 from gdexplorer.search.index import info_from_stored
 from gdexplorer.search.parsing import TextParser
 from gdexplorer.search.snippets import make_snippet, phrase_term, snippet_offset
@@ -408,140 +409,3 @@ def _whoosh_ranking(searcher: Searcher, query: wq.Query, page_end: int, sortedby
 def _whoosh_order(searcher: Searcher, sortedby: str | None, reverse: bool) -> sorting.FacetType | None:
     """The sort for Whoosh's own searcher: as ``rank`` sorts, undated articles last either way."""
     return column_order(searcher, sortedby, reverse) if sortedby else None
-
-
-def count_facets(searcher: Searcher, query: wq.Query, filter_query: wq.Query | None,
-                 matches: list[DocSet] | None = None) -> Facets:
-    """Category, month and entity counts for every document the query matches.
-
-    Each value of the three fields is a term; its count is the size of its posting list's
-    intersection with the matching documents, a set operation per value rather than Whoosh's
-    grouping, which reads a column value per matching document in Python (0.4 s for a common
-    word at 20,000 articles). ``matches``: the query's documents per leaf searcher, when a ranking
-    has just computed them.
-    """
-    started = time.perf_counter()
-    if filter_query is not None:
-        query = wq.And([query, filter_query])
-    totals: dict[str, Counter[str]] = {name: Counter() for name in ("category", "month", "entity", "format", "site")}
-    labels: dict[str, str] = {}
-    site_labels: dict[str, str] = {}
-    subs = searcher.leaf_searchers()
-    if matches is not None and len(matches) != len(subs):
-        matches = None
-    for position, (sub, _) in enumerate(subs):
-        match = matches[position] if matches is not None else segment_docs(sub, query)
-        if not match.any():
-            continue
-        reader = sub.reader()
-        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
-        for name, counts in totals.items():
-            if name not in searcher.schema:
-                continue
-            for term in reader.lexicon(name):
-                ids = posting_arrays(reader, name, term)[0]
-                n = int(np.count_nonzero(match[np.frombuffer(ids, dtype=np.intc)])) if len(ids) else 0
-                if n:
-                    key = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-                    counts[key] += n
-                    if name == "category" and key not in labels:
-                        labels[key] = _category_label(reader, ids, deleted) or key
-                    elif name == "site" and key not in site_labels:
-                        site_labels[key] = _site_label(reader, ids, deleted) or key
-
-    def counted(name: str) -> list[tuple[str, int]]:
-        shown = labels if name == "category" else site_labels if name == "site" else {}
-        return [(shown.get(k, k), n) for k, n in totals[name].items() if k]
-
-    categories = sorted(counted("category"), key=lambda kv: (-kv[1], kv[0]))
-    months = sorted(counted("month"))
-    entities = sorted(counted("entity"), key=lambda kv: (-kv[1], kv[0]))
-    formats = sorted(counted("format"), key=lambda kv: (-kv[1], kv[0]))
-    sites = sorted(counted("site"), key=lambda kv: (-kv[1], kv[0]))
-    return Facets(tuple(categories), tuple(months), tuple(entities), time.perf_counter() - started,
-                  tuple(formats), tuple(sites))
-
-
-def _site_label(reader: object, ids: Iterable[int], deleted: frozenset[int] | set[int]) -> str | None:
-    """The site as the document wrote it (the term is lowercased)."""
-    for d in ids:
-        if d not in deleted:
-            info = reader.stored_fields(d).get("info") or {}  # type: ignore[attr-defined]
-            return str(info.get("site")) if isinstance(info, dict) and info.get("site") else None
-    return None
-
-
-def _category_label(reader: object, ids: Iterable[int], deleted: frozenset[int] | set[int]) -> str | None:
-    """The category as written in the corpus (the term is lowercased), from a stored document."""
-    for d in ids:
-        if d not in deleted:
-            value = reader.stored_fields(d).get("category")  # type: ignore[attr-defined]
-            return str(value) if value else None
-    return None
-
-
-# -- the index as a table of mentions: what the explorer asks besides full-text search --------------
-
-
-def every_article() -> wq.Query:
-    return wq.Every()
-
-
-def all_of(queries: Iterable[wq.Query]) -> wq.Query:
-    return wq.And(list(queries))
-
-
-def _mentions(entity_id: str) -> wq.Query:
-    return wq.Term("entity", entity_id.lower())
-
-
-def stored_entity_ids(searcher: Searcher, article_id: str) -> list[str]:
-    """The entities the index found in an article when it indexed it (empty if not indexed)."""
-    docnum = searcher.document_number(path=article_id)
-    if docnum is None:
-        return []
-    stored = searcher.stored_fields(docnum)
-    return [i for i in str(stored.get("entity") or "").split(",") if i]
-
-
-def articles_mentioning(searcher: Searcher, entity_id: str) -> list[ArticleInfo]:
-    """Every article that mentions the entity, in path order."""
-    results = searcher.search(_mentions(entity_id), limit=None, sortedby="path")
-    return [info_from_stored(hit.fields()) for hit in results]
-
-
-def mention_count(searcher: Searcher, entity_id: str) -> int:
-    """How many live articles mention the entity."""
-    # Not reader.doc_frequency(): it still counts documents deleted by an update until a merge.
-    return count_matches(searcher, _mentions(entity_id))
-
-
-def mention_counts(searcher: Searcher) -> dict[str, int]:
-    """How many live articles mention each entity that any article mentions, by id as indexed.
-
-    One pass over the entity terms of each segment, where ``mention_count`` per entity cost a
-    look-up per segment for each of 100,000 entities (46 s).
-    """
-    counts: Counter[str] = Counter()
-    for sub, _ in searcher.leaf_searchers():
-        live = segment_docs(sub, every_article())
-        reader = sub.reader()
-        if "entity" not in searcher.schema or not live.any():
-            continue
-        for term in reader.lexicon("entity"):
-            ids = posting_arrays(reader, "entity", term)[0]
-            n = int(np.count_nonzero(live[np.frombuffer(ids, dtype=np.intc)])) if len(ids) else 0
-            if n:
-                counts[term.decode("utf-8") if isinstance(term, bytes) else str(term)] += n
-    return dict(counts)
-
-
-def co_mentions(searcher: Searcher, entity_id: str) -> list[tuple[str, int]]:
-    """Entities mentioned in the same articles, most shared articles first: (id, count)."""
-    return [(i, n) for i, n in count_facets(searcher, _mentions(entity_id), None).entities if i != entity_id]
-
-
-def shared_articles(searcher: Searcher, entity_id: str, other_id: str, limit: int) -> tuple[str, ...]:
-    """The first ``limit`` articles (by path) that mention both entities."""
-    both = wq.And([_mentions(entity_id), _mentions(other_id)])
-    return tuple(str(hit["path"]) for hit in searcher.search(both, limit=limit, sortedby="path"))

@@ -11,7 +11,8 @@ from whoosh import sorting
 from gdexplorer.explorer import Explorer
 from gdexplorer.search.engine import docsets, ranking
 from gdexplorer.search.engine.expansion import bound_expansions
-from gdexplorer.search.query import MAX_EXPANSIONS, count_facets, run_search
+from gdexplorer.search.facets import count_facets
+from gdexplorer.search.query import MAX_EXPANSIONS, run_search
 
 QUERIES = [
     "government", "blair", "oil prices", "china economy growth", "football OR rugby", "music OR film",

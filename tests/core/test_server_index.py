@@ -373,7 +373,7 @@ def test_a_rebuild_from_scratch_keeps_answering_with_the_old_documents(seeds, pg
 
 
 def test_entity_mentions_and_co_mentions_equal_the_embedded_index(seeds, pg_url):
-    from gdexplorer.search.query import articles_mentioning, co_mentions, mention_counts, shared_articles
+    from gdexplorer.search.mentionindex import articles_mentioning, co_mentions, mention_counts, shared_articles
 
     explorer = Explorer(seeds)
     server = fill(explorer, pg_url)

@@ -27,7 +27,7 @@ from gdexplorer.annotations.loading import (
 from gdexplorer.corpus.reading import Corpus
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import NewFact
-from gdexplorer.search.query import mention_count
+from gdexplorer.search.mentionindex import mention_count
 from tests.conftest import SEEDS
 from tests.faults.test_annotation_faults import CASES, bomb
 
