@@ -292,7 +292,7 @@ def set_entry(text: str, display: str, section: str, key: str, item: Mapping[str
     Given ``was`` (the entry as read from ``text``), only its fields that differ are rewritten.
     """
     # Here: the curation module is loaded at the first edit, not when a corpus opens.
-    from gdexplorer.annotations.curation import content_end
+    from gdexplorer.annotations.yamledit import content_end
 
     newline = "\r\n" if "\r\n" in text else "\n"
     if not text.strip():
@@ -340,7 +340,7 @@ def set_entry(text: str, display: str, section: str, key: str, item: Mapping[str
 def _edit_fields(lines: list[str], entry: yaml.MappingNode, item: Mapping[str, object],
                  was: Mapping[str, object], newline: str) -> str:
     """The entry's changed fields rewritten, gone ones removed, new ones added after the last."""
-    from gdexplorer.annotations.curation import content_end
+    from gdexplorer.annotations.yamledit import content_end
 
     indent = entry.value[0][0].start_mark.column if entry.value else 0
     spans = {str(k.value): (k.start_mark.line, content_end(lines, v)) for k, v in entry.value
