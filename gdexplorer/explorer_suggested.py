@@ -66,7 +66,8 @@ class SuggestedEntityMethods:
     def update_suggested(self, progress: ProgressCallback | None = None,
                          cancel: threading.Event | None = None) -> SuggestionStatus:
         """Run the recognizer on new and changed articles (cached per user; resumable after a kill)."""
-        from gdexplorer.annotations.suggested import Recognizer, SuggestionCache, update_cache
+        from gdexplorer.annotations.recognizers import Recognizer
+        from gdexplorer.annotations.suggested import SuggestionCache, update_cache
 
         recognizer = Recognizer()
         cache = SuggestionCache(self.suggested_cache_file, recognizer.version())
@@ -76,7 +77,8 @@ class SuggestedEntityMethods:
         return status
 
     def _suggested_records(self) -> dict[str, Any]:
-        from gdexplorer.annotations.suggested import Recognizer, SuggestionCache
+        from gdexplorer.annotations.recognizers import Recognizer
+        from gdexplorer.annotations.suggested import SuggestionCache
 
         path = self.suggested_cache_file
         stamp = _file_stamp(path)

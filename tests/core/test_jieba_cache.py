@@ -13,7 +13,7 @@ from typing import Any
 import jieba
 import pytest
 
-from gdexplorer.annotations.suggested import SPACY_MODEL, SPACY_MODEL_VERSION
+from gdexplorer.annotations.recognizers import SPACY_MODEL, SPACY_MODEL_VERSION
 from gdexplorer.search.chinese import (
     PREFIX_DICT_MAGIC,
     dictionary_key,
@@ -184,7 +184,7 @@ def test_an_unchanged_cache_is_not_rewritten(saved: Path, tmp_path: Path) -> Non
 
 
 def test_the_recognizers_version_names_jieba_without_importing_it() -> None:
-    code = ("import sys; from gdexplorer.annotations.suggested import Recognizer; "
+    code = ("import sys; from gdexplorer.annotations.recognizers import Recognizer; "
             "print(Recognizer.version()); print('jieba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2]).stdout.splitlines()

@@ -14,13 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from gdexplorer.annotations.recognizers import SPACY_MODEL, Recognizer, spacy_available
 from gdexplorer.annotations.suggested import (
-    SPACY_MODEL,
-    Recognizer,
     SuggestionCache,
     group,
     normalise,
-    spacy_available,
     update_cache,
 )
 from gdexplorer.cli import Exit, main

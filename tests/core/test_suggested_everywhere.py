@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gdexplorer.annotations.suggested import spacy_available
+from gdexplorer.annotations.recognizers import spacy_available
 from gdexplorer.explorer import Explorer
 
 pytestmark = pytest.mark.skipif(not spacy_available(), reason="spaCy and its model are not installed "

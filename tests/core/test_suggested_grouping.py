@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 
 from gdexplorer.annotations.mentions import _has_cjk
+from gdexplorer.annotations.recognizers import Recognizer, spacy_available
 from gdexplorer.annotations.suggested import (
-    Recognizer,
     SuggestionCache,
     _initials,
     group,
     normalise,
     plausible,
-    spacy_available,
     update_cache,
 )
 from gdexplorer.corpus.reading import Corpus

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from gdexplorer.annotations.suggested import spacy_available
+from gdexplorer.annotations.recognizers import spacy_available
 from gdexplorer.gui.mainwindow import MainWindow
 from gdexplorer.model import EntityKind
 
