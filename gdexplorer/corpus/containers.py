@@ -15,18 +15,9 @@ import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 
-from gdexplorer.corpus.documents import (
-    MAX_DOCUMENT_BYTES,
-    Extracted,
-    ExtractionError,
-    attachments,
-    extract,
-    format_of,
-    message_document,
-    open_zip,
-    parse_message,
-    read_member,
-)
+from gdexplorer.corpus.documents import attachments, extract, format_of, message_document, parse_message
+from gdexplorer.corpus.extracted import MAX_DOCUMENT_BYTES, Extracted, ExtractionError
+from gdexplorer.corpus.zipdocs import open_zip, read_member
 
 CONTAINERS = (".zip", ".mbox")
 # Where a member id leaves its container's file name: "a.zip/x", "b.mbox#2", "c.eml#file.pdf".
@@ -143,7 +134,7 @@ def _open_zip_file(path: Path) -> zipfile.ZipFile:
     except zipfile.BadZipFile as e:
         raise ExtractionError(f"damaged zip archive: {e}") from e
     declared = sum(info.file_size for info in zf.infolist())
-    from gdexplorer.corpus.documents import MAX_EXPANDED_BYTES
+    from gdexplorer.corpus.extracted import MAX_EXPANDED_BYTES
 
     if declared > MAX_EXPANDED_BYTES * 16:
         zf.close()

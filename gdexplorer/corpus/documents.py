@@ -14,21 +14,30 @@ The libraries are imported where they are first needed: a corpus of ``.txt`` fil
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.policy
 import functools
 import io
-import json
 import logging
 import re
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from email.message import EmailMessage
-from email.utils import parseaddr, parsedate_to_datetime
-from pathlib import PurePosixPath
+from email.utils import parseaddr
 from typing import Any
-from xml.etree import ElementTree
+
+from gdexplorer.corpus.extracted import (
+    MAX_DOCUMENT_BYTES,
+    MAX_HTML_BYTES,
+    Extracted,
+    ExtractionError,
+    clean,
+    first_line,
+    iso_date,
+    reason,
+    tidy,
+)
+from gdexplorer.corpus.zipdocs import read_docx, read_epub, read_odt
 
 log = logging.getLogger(__name__)
 
@@ -39,58 +48,6 @@ FORMATS: dict[str, str] = {
     ".pdf": "pdf", ".docx": "docx", ".odt": "odt", ".epub": "epub", ".rtf": "rtf",
     ".md": "markdown", ".markdown": "markdown", ".text": "text", ".eml": "email",
 }
-# Past these, a file is refused rather than read: a 200 MB "page" is a dump, not an article, and
-# parsing it would take the memory of the machine.
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-MAX_HTML_BYTES = 16 * 1024 * 1024
-# A zip-based document (DOCX, ODT, EPUB) expands to at most this: refused by declared size and
-# again by what was actually read (a bomb can lie in its directory).
-MAX_EXPANDED_BYTES = 256 * 1024 * 1024
-_HEADLINE_MAX = 300
-
-
-class ExtractionError(Exception):
-    """A document that cannot be read; ``page``/``line`` say where when there is a where."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
-@dataclass(frozen=True, slots=True)
-class Extracted:
-    """What one document says: the text to index and show, and its own metadata."""
-
-    format: str
-    title: str
-    body: str
-    date: str | None = None  # ISO 8601
-    byline: str | None = None
-    site: str | None = None
-    url: str | None = None
-    language: str | None = None
-    # Where each page starts in ``body`` (PDF): a hit's offset tells its page.
-    pages: tuple[int, ...] = ()
-    warnings: tuple[tuple[int, str], ...] = field(default=())  # (page or line, message)
-
-    def page_of(self, offset: int) -> int:
-        """The 1-based page of a body offset (1 when the document has no pages)."""
-        page = 1
-        for number, start in enumerate(self.pages, start=1):
-            if start <= offset:
-                page = number
-        return page
-
-    def dump(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def load(cls, text: str) -> Extracted:
-        raw = json.loads(text)
-        raw["pages"] = tuple(raw.get("pages") or ())
-        raw["warnings"] = tuple((int(n), str(m)) for n, m in raw.get("warnings") or ())
-        return cls(**raw)
 
 
 def format_of(name: str) -> str | None:
@@ -162,17 +119,12 @@ def extract(name: str, data: bytes) -> Extracted:
         raise ExtractionError(f"too large or too deeply nested to read ({type(e).__name__})") from e
     except Exception as e:
         log.debug("cannot read %s", name, exc_info=True)
-        raise ExtractionError(f"cannot read this {kind.upper()} file: {_reason(e)}") from e
+        raise ExtractionError(f"cannot read this {kind.upper()} file: {reason(e)}") from e
     if warnings:
         found = _replace(found, warnings=tuple(warnings) + found.warnings)
     if not found.body.strip():
         raise ExtractionError(f"no text found in this {found.format.upper()} file")
     return found
-
-
-def _reason(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:200]
 
 
 def _replace(found: Extracted, **changes: Any) -> Extracted:
@@ -181,50 +133,6 @@ def _replace(found: Extracted, **changes: Any) -> Extracted:
     values["pages"] = tuple(values["pages"])
     values["warnings"] = tuple(tuple(w) for w in values["warnings"])
     return Extracted(**values)
-
-
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text or None
-
-
-def _first_line(body: str) -> str:
-    for line in body.splitlines():
-        if line.strip():
-            return line.strip()[:_HEADLINE_MAX]
-    return ""
-
-
-def _tidy(text: str) -> str:
-    """Lines stripped, runs of blank lines made one: paragraphs as the viewer shows them."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")]
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-    return out.strip("\n")
-
-
-def iso_date(text: str | None) -> str | None:
-    """A date found in a document, as ISO 8601; None when it is none."""
-    if not text:
-        return None
-    text = text.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return text
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
-    except ValueError:
-        pass
-    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
-    if match:
-        return match.group(0)
-    match = re.match(r"D:(\d{4})(\d{2})(\d{2})", text)  # PDF dates
-    if match:
-        return "-".join(match.groups())
-    try:
-        return parsedate_to_datetime(text).isoformat()
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 # -- plain text -----------------------------------------------------------------------------
@@ -248,8 +156,8 @@ def decode_any(data: bytes) -> str:
 def _text(name: str, data: bytes) -> Extracted:
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractionError("binary data, not text (it has NUL bytes)")
-    body = _tidy(decode_any(data))
-    return Extracted("text", _first_line(body), body)
+    body = tidy(decode_any(data))
+    return Extracted("text", first_line(body), body)
 
 
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -257,7 +165,7 @@ _MD_FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 
 
 def _markdown(name: str, data: bytes) -> Extracted:
-    text = _tidy(decode_any(data))
+    text = tidy(decode_any(data))
     meta: dict[str, str] = {}
     front = _MD_FRONT.match(text + "\n")
     if front:
@@ -267,7 +175,7 @@ def _markdown(name: str, data: bytes) -> Extracted:
                 meta[key.strip().lower()] = value.strip().strip("\"'")
         text = text[front.end():].lstrip("\n")
     heading = _MD_HEADING.search(text)
-    title = meta.get("title") or (heading.group(1) if heading else _first_line(text))
+    title = meta.get("title") or (heading.group(1) if heading else first_line(text))
     return Extracted("markdown", title, text, date=iso_date(meta.get("date")),
                      byline=meta.get("author"), url=meta.get("url"))
 
@@ -286,11 +194,11 @@ def _html_text(data: bytes | str, fmt: str) -> Extracted:
                           include_links=False, include_tables=True, config=_trafilatura_config())
     if doc is None:
         raise ExtractionError("no article text found in this page")
-    body = _tidy(getattr(doc, "text", None) or "")
-    title = _clean(getattr(doc, "title", None)) or _first_line(body)
+    body = tidy(getattr(doc, "text", None) or "")
+    title = clean(getattr(doc, "title", None)) or first_line(body)
     return Extracted(fmt, title, body, date=iso_date(getattr(doc, "date", None)),
-                     byline=_clean(getattr(doc, "author", None)), site=_clean(getattr(doc, "sitename", None)),
-                     url=_clean(getattr(doc, "url", None)), language=_clean(getattr(doc, "language", None)))
+                     byline=clean(getattr(doc, "author", None)), site=clean(getattr(doc, "sitename", None)),
+                     url=clean(getattr(doc, "url", None)), language=clean(getattr(doc, "language", None)))
 
 
 @functools.cache
@@ -310,8 +218,8 @@ def _mhtml(name: str, data: bytes) -> Extracted:
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
                 found = _html_text(payload, "mhtml")
-                url = found.url or _clean(str(message.get("Snapshot-Content-Location") or "")) \
-                    or _clean(str(part.get("Content-Location") or ""))
+                url = found.url or clean(str(message.get("Snapshot-Content-Location") or "")) \
+                    or clean(str(part.get("Content-Location") or ""))
                 return _replace(found, url=url)
     raise ExtractionError("no HTML page inside this MHTML file")
 
@@ -329,7 +237,7 @@ def _pdf(name: str, data: bytes) -> Extracted:
             try:
                 opened = reader.decrypt("")
             except Exception as e:
-                raise ExtractionError(f"encrypted PDF ({_reason(e)}); cannot be read without its password") from e
+                raise ExtractionError(f"encrypted PDF ({reason(e)}); cannot be read without its password") from e
             if not opened:
                 raise ExtractionError("encrypted PDF; cannot be read without its password")
         pages: list[int] = []
@@ -338,168 +246,23 @@ def _pdf(name: str, data: bytes) -> Extracted:
         offset = 0
         for number, page in enumerate(reader.pages, start=1):
             try:
-                text = _tidy(page.extract_text() or "")
+                text = tidy(page.extract_text() or "")
             except Exception as e:
-                warnings.append((number, f"page {number}: cannot read its text ({_reason(e)})"))
+                warnings.append((number, f"page {number}: cannot read its text ({reason(e)})"))
                 text = ""
             pages.append(offset)
             parts.append(text)
             offset += len(text) + 2
         meta: Any = reader.metadata or {}
     except PdfReadError as e:
-        raise ExtractionError(f"damaged PDF: {_reason(e)}") from e
+        raise ExtractionError(f"damaged PDF: {reason(e)}") from e
     body = "\n\n".join(parts)
     if not body.strip():
         raise ExtractionError(f"no text layer in this PDF ({len(pages)} page{'s' if len(pages) != 1 else ''}: "
                               "scanned or image-only); nothing to index")
-    title = _clean(str(meta.get("/Title") or "")) or _first_line(body)
+    title = clean(str(meta.get("/Title") or "")) or first_line(body)
     return Extracted("pdf", title, body, date=iso_date(str(meta.get("/CreationDate") or "")),
-                     byline=_clean(str(meta.get("/Author") or "")), pages=tuple(pages), warnings=tuple(warnings))
-
-
-# -- zip-based documents --------------------------------------------------------------------
-
-
-def open_zip(data: bytes) -> zipfile.ZipFile:
-    """A zip whose members declare at most MAX_EXPANDED_BYTES in all (a zip bomb is refused)."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as e:
-        raise ExtractionError(f"damaged zip container: {_reason(e)}") from e
-    declared = sum(info.file_size for info in zf.infolist())
-    if declared > MAX_EXPANDED_BYTES:
-        raise ExtractionError(f"expands to {declared >> 20} MB (more than {MAX_EXPANDED_BYTES >> 20} MB): "
-                              "refused as a possible zip bomb")
-    return zf
-
-
-def read_member(zf: zipfile.ZipFile, name: str, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
-    """One member, stopping at ``limit`` actual bytes whatever its header declares."""
-    with zf.open(name) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise ExtractionError(f"{name} expands past {limit >> 20} MB: refused as a possible zip bomb")
-    return data
-
-
-def _xml_text(element: ElementTree.Element, paragraph_tags: tuple[str, ...]) -> str:
-    """Text of an XML tree, one paragraph per element whose local name is in ``paragraph_tags``."""
-    out: list[str] = []
-
-    def walk(node: ElementTree.Element, buf: list[str]) -> None:
-        local = node.tag.rsplit("}", 1)[-1] if isinstance(node.tag, str) else ""
-        if local in ("script", "style", "head"):
-            return
-        if local in ("tab",):
-            buf.append("\t")
-        elif local in ("s",):
-            buf.append(" ")
-        elif local in ("line-break", "br"):
-            buf.append("\n")
-        if node.text:
-            buf.append(node.text)
-        for child in node:
-            child_local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-            if child_local in paragraph_tags:
-                if buf:
-                    out.append("".join(buf))
-                    buf.clear()
-                inner: list[str] = []
-                walk(child, inner)
-                out.append("".join(inner))
-            else:
-                walk(child, buf)
-            if child.tail:
-                buf.append(child.tail)
-
-    rest: list[str] = []
-    walk(element, rest)
-    if rest:
-        out.append("".join(rest))
-    return _tidy("\n\n".join(p.strip() for p in out if p.strip()))
-
-
-def _docx(name: str, data: bytes) -> Extracted:
-    import docx
-
-    open_zip(data).close()  # the bomb check before python-docx expands anything
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as e:
-        raise ExtractionError(f"damaged DOCX: {_reason(e)}") from e
-    paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
-    for table in document.tables:
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells if c.text.strip()]
-            if cells:
-                paragraphs.append(" | ".join(cells))
-    body = "\n\n".join(paragraphs)
-    props = document.core_properties
-    title = _clean(props.title) or _first_line(body)
-    when = props.created or props.modified
-    return Extracted("docx", title, body, date=when.isoformat() if when else None,
-                     byline=_clean(props.author), language=_clean(props.language))
-
-
-_ODF_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
-_DC = "{http://purl.org/dc/elements/1.1/}"
-
-
-def _odt(name: str, data: bytes) -> Extracted:
-    zf = open_zip(data)
-    try:
-        root = ElementTree.fromstring(read_member(zf, "content.xml"))
-    except KeyError as e:
-        raise ExtractionError("damaged ODT: no content.xml") from e
-    except ElementTree.ParseError as e:
-        raise ExtractionError(f"damaged ODT: content.xml is not XML ({e})", e.position[0]) from e
-    body = _xml_text(root, ("p", "h"))
-    title = byline = date = None
-    try:
-        meta = ElementTree.fromstring(read_member(zf, "meta.xml"))
-        title = _clean(meta.findtext(f".//{_DC}title"))
-        byline = _clean(meta.findtext(f".//{_DC}creator")) or _clean(meta.findtext(f".//{_ODF_META}initial-creator"))
-        date = iso_date(meta.findtext(f".//{_ODF_META}creation-date") or meta.findtext(f".//{_DC}date"))
-    except (KeyError, ElementTree.ParseError):
-        pass
-    return Extracted("odt", title or _first_line(body), body, date=date, byline=byline)
-
-
-_OPF = "{http://www.idpf.org/2007/opf}"
-_CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
-
-
-def _epub(name: str, data: bytes) -> Extracted:
-    zf = open_zip(data)
-    try:
-        container = ElementTree.fromstring(read_member(zf, "META-INF/container.xml"))
-        rootfile = container.find(f".//{_CONTAINER}rootfile")
-        if rootfile is None:
-            raise ExtractionError("damaged EPUB: META-INF/container.xml names no package")
-        opf_path = rootfile.get("full-path", "")
-        opf = ElementTree.fromstring(read_member(zf, opf_path))
-    except KeyError as e:
-        raise ExtractionError(f"damaged EPUB: missing {e}") from e
-    except ElementTree.ParseError as e:
-        raise ExtractionError(f"damaged EPUB: not XML ({e})") from e
-    base = PurePosixPath(opf_path).parent
-    items = {item.get("id"): item.get("href", "") for item in opf.iter(f"{_OPF}item")}
-    parts: list[str] = []
-    for ref in opf.iter(f"{_OPF}itemref"):
-        href = items.get(ref.get("idref"))
-        if not href:
-            continue
-        member = str(base / href) if str(base) != "." else href
-        try:
-            tree = ElementTree.fromstring(read_member(zf, member))
-        except (KeyError, ElementTree.ParseError):
-            continue
-        parts.append(_xml_text(tree, ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "div", "blockquote")))
-    body = "\n\n".join(p for p in parts if p)
-    title = _clean(opf.findtext(f".//{_DC}title"))
-    return Extracted("epub", title or _first_line(body), body, date=iso_date(opf.findtext(f".//{_DC}date")),
-                     byline=_clean(opf.findtext(f".//{_DC}creator")),
-                     language=_clean(opf.findtext(f".//{_DC}language")))
+                     byline=clean(str(meta.get("/Author") or "")), pages=tuple(pages), warnings=tuple(warnings))
 
 
 # -- RTF ------------------------------------------------------------------------------------
@@ -509,14 +272,14 @@ def _rtf(name: str, data: bytes) -> Extracted:
     from striprtf.striprtf import rtf_to_text
 
     text = data.decode("latin-1")  # RTF is 7-bit; \'xx escapes carry the rest
-    body = _tidy(rtf_to_text(text, errors="replace"))
+    body = tidy(rtf_to_text(text, errors="replace"))
     title = None
     match = re.search(r"\{\\info.*?\{\\title\s+([^}]*)\}", text, re.DOTALL)
     if match:
-        title = _clean(rtf_to_text(match.group(1)))
+        title = clean(rtf_to_text(match.group(1)))
     author = re.search(r"\{\\author\s+([^}]*)\}", text)
-    return Extracted("rtf", title or _first_line(body), body,
-                     byline=_clean(rtf_to_text(author.group(1))) if author else None)
+    return Extracted("rtf", title or first_line(body), body,
+                     byline=clean(rtf_to_text(author.group(1))) if author else None)
 
 
 # -- e-mail ---------------------------------------------------------------------------------
@@ -535,16 +298,16 @@ def message_text(message: EmailMessage) -> str:
     if part.get_content_type() == "text/html":
         from trafilatura import extract as html_to_text
 
-        return _tidy(html_to_text(content, include_comments=False) or "")
-    return _tidy(str(content))
+        return tidy(html_to_text(content, include_comments=False) or "")
+    return tidy(str(content))
 
 
 def message_document(message: EmailMessage) -> Extracted:
     body = message_text(message)
-    subject = _clean(str(message.get("Subject") or "")) or _first_line(body) or "(no subject)"
+    subject = clean(str(message.get("Subject") or "")) or first_line(body) or "(no subject)"
     sender = message.get("From")
     name, address = parseaddr(str(sender or ""))
-    byline = _clean(name) or _clean(address)
+    byline = clean(name) or clean(address)
     date = iso_date(str(message.get("Date") or ""))
     site = address.rpartition("@")[2] or None if address else None
     return Extracted("email", subject, body or subject, date=date, byline=byline, site=site)
@@ -574,6 +337,6 @@ def _eml(name: str, data: bytes) -> Extracted:
 
 
 _READERS = {
-    "text": _text, "markdown": _markdown, "html": _html, "mhtml": _mhtml, "pdf": _pdf, "docx": _docx,
-    "odt": _odt, "epub": _epub, "rtf": _rtf, "email": _eml,
+    "text": _text, "markdown": _markdown, "html": _html, "mhtml": _mhtml, "pdf": _pdf, "docx": read_docx,
+    "odt": read_odt, "epub": read_epub, "rtf": _rtf, "email": _eml,
 }

@@ -21,14 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gdexplorer.corpus.containers import is_container, list_members, read_member_document, split_member
-from gdexplorer.corpus.documents import (
-    MAX_DOCUMENT_BYTES,
-    MAX_HTML_BYTES,
-    Extracted,
-    ExtractionError,
-    extract,
-    format_of,
-)
+from gdexplorer.corpus.documents import extract, format_of
+from gdexplorer.corpus.extracted import MAX_DOCUMENT_BYTES, MAX_HTML_BYTES, Extracted, ExtractionError
 from gdexplorer.corpus.manifest import MANIFEST, Manifest, ManifestDigests, parse_date, read_manifest
 from gdexplorer.corpus.manifest import MAX_MANIFEST_BYTES as MAX_MANIFEST_BYTES  # re-exported: tests import it here
 from gdexplorer.corpus.scanning import FileStat, decode, gc_paused, read_regular, shown_path, walk_txt
