@@ -221,7 +221,7 @@ def load_facets_page(explorer: Explorer, text: str, filters: tuple[str, ...], ke
     from gdexplorer.model import Facets
 
     started = time.perf_counter()
-    # Counted as the results are: the last word is also a prefix (see ``session._search_page``).
+    # Counted as the results are: the last word is also a prefix (see ``sessionrequests.search_page``).
     # Not collapsed: the facets count articles, and so does the total shown beside them.
     result = explorer.search(text, limit=1, snippets=False, keystroke=True, time_limited=keystroke,
                              filters=filters, facets=True, collapse=False)

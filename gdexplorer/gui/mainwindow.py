@@ -64,7 +64,8 @@ if TYPE_CHECKING:
     from gdexplorer.gui.pages import OpenedCorpus
     from gdexplorer.gui.readeractions import ReaderActions
     from gdexplorer.gui.searchcontroller import SearchController
-    from gdexplorer.gui.session import ExplorerSession, SearchOutcome
+    from gdexplorer.gui.session import ExplorerSession
+    from gdexplorer.gui.sessionrequests import SearchOutcome
     from gdexplorer.gui.watcher import CorpusWatcher
     from gdexplorer.gui.widgets.filterchips import FilterChips
     from gdexplorer.gui.widgets.network import NetworkView

@@ -21,7 +21,8 @@ from gdexplorer.gui.explorepages import clauses
 from gdexplorer.gui.history import ArticleLocation, SearchLocation
 from gdexplorer.gui.navigationcontroller import NavigationController
 from gdexplorer.gui.pages import CorpusStats
-from gdexplorer.gui.session import ExplorerSession, SearchFailure, SearchOutcome
+from gdexplorer.gui.session import ExplorerSession
+from gdexplorer.gui.sessionrequests import SearchFailure, SearchOutcome
 from gdexplorer.gui.widgets.resultspane import ResultsPane
 from gdexplorer.gui.widgets.searchfield import SearchField
 from gdexplorer.model import Hit, SearchResult

@@ -9,7 +9,7 @@ asked for while another runs starts when it ends.
 Two numbers decide whether an answer reaches the widgets. Every task carries the corpus's
 generation (``open`` and ``shutdown`` move it on): an answer for a corpus closed since is dropped.
 And every query and page load (searches, facet counts, counts of the corpus, the newest articles,
-articles, entities, networks) is a request of its kind (``_Latest``): only the latest one of each
+articles, entities, networks) is a request of its kind (``Latest``): only the latest one of each
 kind is answered.
 """
 
@@ -20,11 +20,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from gdexplorer.errors import IndexMissingError, QueryError
 from gdexplorer.gui.explorepages import FacetsPage, load_facets_page, load_network_page
@@ -41,8 +41,9 @@ from gdexplorer.gui.pages import (
     open_explorer,
     refresh_corpus,
 )
+from gdexplorer.gui.sessionrequests import Latest, SearchFailure, search_page
 from gdexplorer.gui.workers import Task, TaskSignals, TaskSkipped, Ticket, WorkerPool
-from gdexplorer.model import BuildFailure, IndexStats, Progress, SearchResult
+from gdexplorer.model import BuildFailure, IndexStats, Progress
 
 if TYPE_CHECKING:
     # The core (and Whoosh) is imported after the window's first paint; these name types only.
@@ -50,72 +51,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 40
 FACETS_CACHED = 16
 # How long closing the window waits for the build's child process to stop by itself before killing it.
 BUILD_STOP_MS = 100
-
-
-@dataclass(frozen=True, slots=True)
-class SearchOutcome:
-    """A page of results for the latest search."""
-
-    number: int
-    result: SearchResult
-    sort: str
-    offset: int
-    while_indexing: bool  # the index was still being built: results may be incomplete
-    filters: tuple[str, ...] = ()  # the facet clauses the search was restricted by
-    keystroke: bool = False  # a search-as-you-type answer (the last word also matched as a prefix)
-
-
-@dataclass(frozen=True, slots=True)
-class SearchFailure:
-    """Why the latest search has no results; ``bad_query`` means the user should fix the query."""
-
-    number: int
-    query: str
-    message: str
-    bad_query: bool
-
-
-@dataclass(slots=True)
-class _Latest:
-    """Requests of one kind of which only the latest is answered: by ``answered``, or ``failed``.
-
-    Each new request takes the next ``number``. Its task is skipped if a newer request comes before
-    it starts, and its answer is dropped if one comes before the answer does; ``drop`` does the same
-    for every request on its way (its question is gone). ``failure`` makes what ``failed`` carries
-    from the request's number and the error; without a ``failed`` signal the failure is logged.
-    ``keep`` sees every answer for the open corpus, the latest or not (the facet counts' cache).
-    """
-
-    what: str  # for the log: "counting the facets"
-    answered: SignalInstance
-    failed: SignalInstance | None = None
-    failure: Callable[[int, Exception], object] | None = None
-    keep: Callable[[Any], None] | None = None
-    number: int = 0
-
-    def next(self) -> int:
-        self.number += 1
-        return self.number
-
-    def drop(self) -> None:
-        self.number += 1
-
-    def superseded(self, number: int) -> Callable[[], bool]:
-        return lambda: number != self.number
-
-
-def _search_page(explorer: Explorer, text: str, sort: str, offset: int, number: int,
-                 while_indexing: bool, filters: tuple[str, ...] = (), keystroke: bool = False) -> SearchOutcome:
-    # In the window an unfinished last word is always also a prefix (typed, settled after a pause, or
-    # entered): the answer after a pause must not shrink below the one shown while typing.
-    # ``keystroke`` only decides whether the answer may be cut short to come fast.
-    result = explorer.search(text, limit=PAGE_SIZE, offset=offset, sort=sort, keystroke=True,
-                             time_limited=keystroke, filters=filters)
-    return SearchOutcome(number, result, sort, offset, while_indexing, filters, keystroke)
 
 
 class ExplorerSession(QObject):
@@ -149,14 +87,14 @@ class ExplorerSession(QObject):
         # The PostgreSQL server whose shared index the corpora are searched in; None: embedded.
         self.server: str | None = None
         self._generation = 0
-        self._search = _Latest("searching", self.search_finished, self.search_failed, self._search_failure)
-        self._facets = _Latest("counting the facets", self.facets_finished, self.facets_failed,
+        self._search = Latest("searching", self.search_finished, self.search_failed, self._search_failure)
+        self._facets = Latest("counting the facets", self.facets_finished, self.facets_failed,
                                keep=self._keep_facets)
-        self._stats = _Latest("counting mentions", self.stats_changed)
-        self._newest = _Latest("listing the newest articles", self.newest_loaded)
-        self._article = _Latest("loading the article", self.article_loaded, self.article_failed)
-        self._entity = _Latest("loading the entity", self.entity_loaded, self.entity_failed)
-        self._network = _Latest("loading the network", self.network_loaded, self.network_failed)
+        self._stats = Latest("counting mentions", self.stats_changed)
+        self._newest = Latest("listing the newest articles", self.newest_loaded)
+        self._article = Latest("loading the article", self.article_loaded, self.article_failed)
+        self._entity = Latest("loading the entity", self.entity_loaded, self.entity_failed)
+        self._network = Latest("loading the network", self.network_loaded, self.network_failed)
         self._facets_cache: dict[tuple[str, tuple[str, ...], bool, str], FacetsPage] = {}
         self._indexing: Ticket | None = None
         # Build in a child process unless none can be started (a frozen app); tests try both ways.
@@ -167,7 +105,7 @@ class ExplorerSession(QObject):
         # (a build failing for good, then a stats count failing, would start one after the other).
         self._rebuilding_lost = False
         # Tasks not yet answered, each with the kind of latest-only load it is (if one).
-        self._pending: dict[TaskSignals, _Latest | None] = {}
+        self._pending: dict[TaskSignals, Latest | None] = {}
         self._pool = WorkerPool("queries", threads=2, parent=self)
         self._index_pool = WorkerPool("indexing", threads=1, parent=self)
         self._closed = False
@@ -189,7 +127,7 @@ class ExplorerSession(QObject):
         return self._pool.busy() or self._index_pool.busy() or (self._build is not None and self._build.running())
 
     def _submit(self, pool: WorkerPool, task: Task, finished: Callable[..., None],
-                failed: Callable[..., None], latest: _Latest | None = None) -> None:
+                failed: Callable[..., None], latest: Latest | None = None) -> None:
         if self._closed:
             return
         task.signals.finished.connect(finished)
@@ -198,13 +136,13 @@ class ExplorerSession(QObject):
         self._pending[task.signals] = latest
         pool.submit(task)
 
-    def _forget(self) -> _Latest | None:
+    def _forget(self) -> Latest | None:
         sender = self.sender()
         if isinstance(sender, TaskSignals):
             return self._pending.pop(sender, None)
         return None
 
-    def _ask(self, latest: _Latest, number: int, fn: Callable[..., object], *args: object) -> int:
+    def _ask(self, latest: Latest, number: int, fn: Callable[..., object], *args: object) -> int:
         """Run ``fn(*args)`` on the query pool as request ``number`` of its kind; returns the number."""
         task = Task(Ticket(self._generation, number), fn, *args, skip=latest.superseded(number))
         self._submit(self._pool, task, self._on_latest_task_finished, self._on_latest_task_failed, latest)
@@ -442,7 +380,7 @@ class ExplorerSession(QObject):
         if self.explorer is None:
             self.search_failed.emit(SearchFailure(number, text, "the corpus is still opening", bad_query=False))
             return number
-        return self._ask(self._search, number, _search_page, self.explorer, text, sort, offset, number,
+        return self._ask(self._search, number, search_page, self.explorer, text, sort, offset, number,
                          self._indexing is not None, tuple(filters), keystroke)
 
     def _search_failure(self, number: int, error: Exception) -> SearchFailure:
