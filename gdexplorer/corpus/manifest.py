@@ -109,15 +109,21 @@ class ManifestDigests(Mapping[str, str]):
         return len(self._manifest)
 
 
-def read_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
-    """Parse ``manifest.jsonl``; bad lines become problems and are skipped."""
+def read_manifest(root: Path, scanned: Collection[str] | None = None) -> tuple[Manifest, list[Problem]]:
+    """Parse ``manifest.jsonl``; bad lines become problems and are skipped.
+
+    ``scanned``: the files a scan of the corpus has just found (ids, containers rather than their
+    members). A record naming another file is then checked with a stat of its own, rather than
+    by walking every folder of the corpus again (2.2 s at a million articles, after a scan that
+    has just listed them).
+    """
     # 100,000 records are a million new objects; the collections they would set off walk every
     # object of the process, up to 100 ms each holding the GIL (the window froze). None is cyclic.
     with gc_paused():
-        return _read_manifest(root)
+        return _read_manifest(root, scanned)
 
 
-def _read_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
+def _read_manifest(root: Path, scanned: Collection[str] | None) -> tuple[Manifest, list[Problem]]:
     path = root / MANIFEST
     problems: list[Problem] = []
     try:
@@ -189,12 +195,21 @@ def _read_manifest(root: Path) -> tuple[Manifest, list[Problem]]:
                 lines[file] = number_
     if bad_bytes is not None:
         problems.append(Problem(MANIFEST, bad_bytes[0], bad_bytes[1], "not valid UTF-8", Severity.WARNING))
-    # Records naming missing files: found with one walk of the folders, not a stat per line.
+    # Records naming missing files: found with one walk of the folders, not a stat per line, or
+    # from the scan just made; a file the scan did not list (made since) is looked for itself.
     try:
-        present: Collection[str] = walk_txt(root, set(), [], root, stat=False, documents=True) if spans else {}
+        if not spans:
+            present: Collection[str] = {}
+        elif scanned is not None:
+            present = scanned
+        else:
+            present = walk_txt(root, set(), [], root, stat=False, documents=True)
     except CorpusError:  # the folder went away meanwhile: that is for the scan to say
         present = spans.keys()
-    for file in [f for f in spans if f not in present and (split_member(f) or ("",))[0] not in present]:
+    unlisted = [f for f in spans if f not in present and (split_member(f) or ("",))[0] not in present]
+    if scanned is not None:
+        unlisted = [f for f in unlisted if not _is_file(root / (split_member(f) or (f,))[0])]
+    for file in unlisted:
         problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {_file_text(data, spans[file])}",
                                 Severity.WARNING))
         del spans[file]
@@ -237,6 +252,13 @@ def _checked(record: object, number: int, line: str, problems: list[Problem], un
     else:
         undated.discard(file)
     return file
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name the system refuses is no file
+        return False
 
 
 def _line_at(data: bytes, span: int) -> str:

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from gdexplorer.corpus.containers import is_container, list_members, read_member_document, split_member
@@ -67,6 +67,9 @@ class Corpus:
         # Page starts of the documents read lately, so a search hit can say its page without
         # reading the document's cached text a second time (see ``pages``).
         self._pages: dict[str, tuple[int, ...]] = {}
+        # The files the last scan found (containers, not their members), while the manifest is to
+        # be read again: its check for missing files takes them rather than walking the folders.
+        self._scanned: Collection[str] | None = None
         self.refresh_manifest()
 
     def __repr__(self) -> str:
@@ -91,6 +94,8 @@ class Corpus:
             found = walk_txt(self.articles_dir, self._skipped_dirs(), self.scan_problems, self.root,
                               documents=self.articles_dir == self.root, folders=self.scanned_folders,
                               previous=previous)
+        if self._manifest is None:
+            self._scanned = found.keys()
         if any(not k.endswith(".txt") for k in found):
             found = self._expand_containers(found)
         return found
@@ -324,7 +329,8 @@ class Corpus:
     def manifest(self) -> Manifest:
         """Manifest records by article id (none when there is no manifest)."""
         if self._manifest is None:
-            self._manifest, self._manifest_problems = read_manifest(self.root)
+            self._manifest, self._manifest_problems = read_manifest(self.root, self._scanned)
+            self._scanned = None
         return self._manifest
 
     def manifest_digests(self) -> ManifestDigests:
@@ -346,6 +352,7 @@ class Corpus:
             return False
         self._manifest_signature = signature
         self._manifest = None
+        self._scanned = None  # a scan made before this one is not the one to check it against
         return True
 
     def manifest_unchanged(self) -> bool:

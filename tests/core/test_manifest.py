@@ -112,3 +112,42 @@ def test_a_large_manifest_not_read_yet_leaves_its_problems_for_later(seeds, monk
     assert ex.problems_complete()
     assert any(p.path == "manifest.jsonl" for p in ex.problems(wait_for_manifest=False))
     assert [str(p) for p in ex.problems()] == [str(p) for p in ex.problems(wait_for_manifest=False)]
+
+
+def test_after_a_scan_the_missing_files_are_those_the_walk_finds(tmp_path):
+    # The check for missing files takes a scan's list when one was just made, and looks for the
+    # files it does not list; it must say what the walk of every folder says.
+    import zipfile
+
+    files = write_articles(tmp_path, 6)
+    with zipfile.ZipFile(tmp_path / "articles" / "box.zip", "w") as zf:
+        zf.writestr("inner.txt", "Inner\n\nText\n")
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "aside.txt").write_text("Aside\n\nText\n", encoding="utf-8")
+    named = [*files, "articles/box.zip/inner.txt", "extra/aside.txt", "articles/later.txt", "articles/gone.txt"]
+    (tmp_path / "manifest.jsonl").write_text("".join(json.dumps({"file": f, "title": f}) + "\n" for f in named),
+                                             encoding="utf-8")
+    corpus = Corpus(tmp_path)
+    scanned = corpus.scan()
+    assert "articles/later.txt" not in scanned and "extra/aside.txt" not in scanned
+    # Made after the scan, before the manifest is read: the scan does not list it, yet it is there.
+    (tmp_path / "articles" / "later.txt").write_text("Later\n\nText\n", encoding="utf-8")
+    manifest = corpus.manifest()
+    walked, walked_problems = read_manifest(tmp_path)
+    assert [p.message for p in corpus.manifest_problems()] == ["names a missing file: articles/gone.txt"]
+    assert corpus.manifest_problems() == walked_problems
+    assert set(manifest) == set(walked) == set(named) - {"articles/gone.txt"}
+
+
+def test_a_scan_made_before_the_manifest_changed_is_not_used_to_check_it(tmp_path):
+    files = write_articles(tmp_path, 3)
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"file": files[0], "title": "A"}) + "\n", encoding="utf-8")
+    corpus = Corpus(tmp_path)
+    corpus.scan()
+    assert set(corpus.manifest()) == {files[0]}
+    (tmp_path / files[1]).unlink()  # gone since the scan
+    manifest.write_text("".join(json.dumps({"file": f, "title": "A"}) + "\n" for f in files), encoding="utf-8")
+    assert corpus.refresh_manifest()
+    assert set(corpus.manifest()) == {files[0], files[2]}
+    assert [p.message for p in corpus.manifest_problems()] == [f"names a missing file: {files[1]}"]
