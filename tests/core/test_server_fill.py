@@ -125,3 +125,30 @@ def test_a_script_without_a_main_guard_fills_with_workers_once(pg_server: Server
     assert "added 300" in done.stdout
     assert "workers 2" in done.stdout
     assert runs.read_text(encoding="utf-8") == "run\n"
+
+
+def test_a_worker_killed_mid_fill_is_one_clear_error_and_nothing_is_written(pg_server: Server, tmp_path: Path):
+    import os
+    import signal
+
+    from gdexplorer.search.server.connection import ServerError
+
+    corpus = slice_of("en-bbc-news-2004-2005", 600, tmp_path / "bbc")
+    explorer = Explorer(corpus)
+    url = new_database(pg_server, "gdx_killed")
+    killed: list[int] = []
+
+    def progress(p: Progress) -> None:
+        if p.done >= 250 and not killed:  # a batch is with the workers by then
+            victim = multiprocessing.active_children()[0]
+            killed.append(victim.pid)
+            os.kill(victim.pid, signal.SIGKILL)
+
+    with pytest.raises(ServerError) as raised:
+        fill(explorer, url, processes=2, progress=progress)
+    assert killed
+    assert str(raised.value) == (f"updating the index of bbc on {ServerIndex(url, 'bbc').where} failed: a process "
+                                 "analysing the articles stopped; nothing was written")
+    assert not multiprocessing.active_children()
+    assert held(url)["gdx_document"] == []
+    assert fill(explorer, url, processes=2).added == 600  # and the next fill is whole

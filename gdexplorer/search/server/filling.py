@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from psycopg import errors as pg_errors
@@ -142,6 +143,10 @@ class ServerFilling(ServerBase):
         except pg_errors.Error as e:
             why = e.diag.message_primary or e
             raise ServerError(f"updating the index of {self.name} on {self.where} failed: {why}") from None
+        except BrokenProcessPool:
+            # Killed (out of memory, by a user): its batch is lost, so the whole update is rolled back.
+            raise ServerError(f"updating the index of {self.name} on {self.where} failed: a process analysing the "
+                              "articles stopped; nothing was written") from None
         finally:
             conn.close()
         return IndexStats(added=counts["added"], updated=counts["updated"], deleted=len(deleted) + counts["dropped"],
