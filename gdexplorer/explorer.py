@@ -138,6 +138,13 @@ class Explorer(IndexMethods, SearchMethods, WorkbenchMethods, SuggestedEntityMet
     def __repr__(self) -> str:
         return f"Explorer({str(self._corpus.root)!r})"
 
+    def close(self) -> None:
+        """This corpus is being closed (the window quits or opens another): a long read under way
+        in another thread (a million-line manifest, 10 s) stops with a ``CorpusError`` rather than
+        keep the process alive, and later reads of it fail the same way."""
+        self._corpus.close()
+        self._annotation_corpus.close()
+
     # -- what is open ------------------------------------------------------------------------
 
     @property

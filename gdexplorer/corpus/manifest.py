@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 import re
+import threading
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
@@ -109,8 +110,12 @@ class ManifestDigests(Mapping[str, str]):
         return len(self._manifest)
 
 
-def read_manifest(root: Path, scanned: Collection[str] | None = None) -> tuple[Manifest, list[Problem]]:
+def read_manifest(root: Path, scanned: Collection[str] | None = None,
+                  closing: threading.Event | None = None) -> tuple[Manifest, list[Problem]]:
     """Parse ``manifest.jsonl``; bad lines become problems and are skipped.
+
+    ``closing``, once set, ends the parse at the next chunk with a ``CorpusError``: a window closed
+    while a million lines were being read (10 s) waited for them before its process could end.
 
     ``scanned``: the files a scan of the corpus has just found (ids, containers rather than their
     members). A record naming another file is then checked with a stat of its own, rather than
@@ -120,10 +125,11 @@ def read_manifest(root: Path, scanned: Collection[str] | None = None) -> tuple[M
     # 100,000 records are a million new objects; the collections they would set off walk every
     # object of the process, up to 100 ms each holding the GIL (the window froze). None is cyclic.
     with gc_paused():
-        return _read_manifest(root, scanned)
+        return _read_manifest(root, scanned, closing)
 
 
-def _read_manifest(root: Path, scanned: Collection[str] | None) -> tuple[Manifest, list[Problem]]:
+def _read_manifest(root: Path, scanned: Collection[str] | None,
+                   closing: threading.Event | None) -> tuple[Manifest, list[Problem]]:
     path = root / MANIFEST
     problems: list[Problem] = []
     try:
@@ -149,6 +155,8 @@ def _read_manifest(root: Path, scanned: Collection[str] | None) -> tuple[Manifes
     offset = 0
     size = len(data)
     while offset < size:
+        if closing is not None and closing.is_set():
+            raise CorpusError(MANIFEST, "not read: the corpus is being closed")
         # A few thousand lines parsed as one JSON array is several times faster than one call per
         # line, and short enough not to hold the GIL for long (the window's UI thread waits for it).
         # Only a chunk's lines exist as objects at once, never the whole file's.

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -70,6 +71,7 @@ class Corpus:
         # The files the last scan found (containers, not their members), while the manifest is to
         # be read again: its check for missing files takes them rather than walking the folders.
         self._scanned: Collection[str] | None = None
+        self._closing = threading.Event()
         self.refresh_manifest()
 
     def __repr__(self) -> str:
@@ -329,9 +331,14 @@ class Corpus:
     def manifest(self) -> Manifest:
         """Manifest records by article id (none when there is no manifest)."""
         if self._manifest is None:
-            self._manifest, self._manifest_problems = read_manifest(self.root, self._scanned)
+            self._manifest, self._manifest_problems = read_manifest(self.root, self._scanned, self._closing)
             self._scanned = None
         return self._manifest
+
+    def close(self) -> None:
+        """The corpus is being closed: a manifest parse under way in another thread stops (with a
+        ``CorpusError``) rather than run on for seconds, and so does any later one."""
+        self._closing.set()
 
     def manifest_digests(self) -> ManifestDigests:
         """``manifest_digest`` for every article with a manifest line."""

@@ -182,6 +182,8 @@ class ExplorerSession(QObject):
         """Load a corpus in the background; the old one's indexing is cancelled."""
         self._generation += 1
         self.cancel_indexing()
+        if self.explorer is not None:
+            self.explorer.close()  # its reads still running are of no use now
         self.explorer = None
         self._rebuilding_lost = False
         self.corpus_opening.emit(corpus)
@@ -466,6 +468,8 @@ class ExplorerSession(QObject):
         self._closed = True
         self._generation += 1
         self._refresh_cancel.set()
+        if self.explorer is not None:
+            self.explorer.close()
         if self._build is not None:
             # Killed if it does not stop in time; the next update completes what it left.
             self._build.stop(min(timeout_ms, BUILD_STOP_MS))

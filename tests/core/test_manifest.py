@@ -151,3 +151,17 @@ def test_a_scan_made_before_the_manifest_changed_is_not_used_to_check_it(tmp_pat
     assert corpus.refresh_manifest()
     assert set(corpus.manifest()) == {files[0], files[2]}
     assert [p.message for p in corpus.manifest_problems()] == [f"names a missing file: {files[1]}"]
+
+
+def test_a_closed_corpus_reads_no_manifest(tmp_path):
+    from gdexplorer.errors import CorpusError
+
+    files = write_articles(tmp_path, 2)
+    (tmp_path / "manifest.jsonl").write_text(json.dumps({"file": files[0], "title": "A"}) + "\n", encoding="utf-8")
+    corpus = Corpus(tmp_path)
+    corpus.close()
+    with pytest.raises(CorpusError) as raised:
+        corpus.manifest()
+    assert (raised.value.path, raised.value.message) == ("manifest.jsonl", "not read: the corpus is being closed")
+    # Nothing half-read is kept: an article still reads from its own file.
+    assert corpus.read_text(files[1]).startswith("Head")

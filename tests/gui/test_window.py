@@ -403,3 +403,22 @@ def test_a_large_manifests_problems_come_after_the_corpus_shows(qtbot, window, s
     qtbot.waitUntil(lambda: any(p.path == "manifest.jsonl" and "not JSON" in p.message
                                 for p in window.problems.model.problems()), timeout=INDEX_TIMEOUT)
     assert window.problems_dock.isVisible()
+
+
+def test_closing_while_a_large_manifest_is_read_does_not_wait_for_the_read(qtbot, window, seeds_corpus, monkeypatch):
+    """At 1M a window closed in its first seconds hid at once, but its process lived on 10-14 s,
+    parsing the manifest for the corpus's problems: the parse now stops when the corpus closes."""
+    import json
+
+    from gdexplorer.corpus import reading
+
+    monkeypatch.setattr(reading, "LARGE_MANIFEST_BYTES", 0)
+    manifest = seeds_corpus / "manifest.jsonl"
+    extra = "".join(json.dumps({"file": f"articles/gone/{i:06}.txt", "title": f"Gone {i}"}) + "\n"
+                    for i in range(300_000))  # several seconds of parsing
+    manifest.write_text(manifest.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    with qtbot.waitSignal(window.session.corpus_opened, timeout=INDEX_TIMEOUT):
+        window.open_corpus(seeds_corpus)
+    qtbot.waitUntil(window.session.busy, timeout=INDEX_TIMEOUT)  # counting the corpus: the parse
+    assert window.session.shutdown(500)  # every worker stopped within half a second
+    assert not window.session.busy()
