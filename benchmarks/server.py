@@ -67,6 +67,7 @@ def client(url: str, corpus: str, queries: list[str], stop_at: float, out: multi
 
     explorer = Explorer(corpus, server=url)
     times, errors, totals = [], 0, []
+    started = time.time()
     while time.time() < stop_at:
         for q in queries:
             t = time.perf_counter()
@@ -76,7 +77,7 @@ def client(url: str, corpus: str, queries: list[str], stop_at: float, out: multi
                 errors += 1
                 print(f"client error: {type(e).__name__}: {e}", file=sys.stderr)
             times.append((time.perf_counter() - t) * 1000)
-    out.put((times, errors))
+    out.put((times, errors, time.time() - started))
 
 
 def refill(url: str, corpus: str, until: float | None = None) -> None:
@@ -114,6 +115,11 @@ def main() -> int:
     parser.add_argument("--concurrent-seconds", type=float,
                         help="how long the clients search (default: the fill's time and 5 s)")
     args = parser.parse_args()
+    if args.reuse_server and args.concurrent_seconds is None:
+        parser.error("--reuse-server needs --concurrent-seconds (there is no fill to take the time of)")
+    if args.writer_corpus and args.writer_corpus.resolve().name == args.corpus.resolve().name:
+        # The server names a corpus by its folder: the writer would fill the measured one again.
+        parser.error("--writer-corpus must have another folder name than CORPUS")
     from gdexplorer.explorer import Explorer
     from tests.pgserver import running_server
 
@@ -178,9 +184,7 @@ def main() -> int:
         out: multiprocessing.Queue = ctx.Queue()
         seconds = args.concurrent_seconds
         if seconds is None:
-            if not isinstance(figures["server_build_s"], float):
-                parser.error("--reuse-server needs --concurrent-seconds")
-            seconds = figures["server_build_s"] + 5
+            seconds = float(figures["server_build_s"]) + 5
         t = time.time()
         if args.writer_corpus:
             writer = ctx.Process(target=refill, args=(url, str(args.writer_corpus), t + seconds))
@@ -196,7 +200,9 @@ def main() -> int:
             c.join()
         writer.join()
         times = [x for r in results for x in r[0]]
-        elapsed = time.time() - t
+        # Each client searches until its time is up (finishing the mix it is in); the writer may
+        # go on past it with its last fill, which is no client's time.
+        elapsed = max(r[2] for r in results)
         figures["concurrent"] = {
             "clients": args.clients, "searches": len(times), "per_s": round(len(times) / elapsed, 1),
             "p50": round(statistics.median(times), 1), "p95": round(pct(times, 0.95), 1),

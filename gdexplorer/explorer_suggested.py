@@ -1,8 +1,9 @@
 """The explorer's suggested entities: names a recognizer found in the articles, not yet curated.
 
 ``SuggestedEntityMethods`` is mixed into ``gdexplorer.explorer.Explorer``, whose public methods
-these stay (the CLI and the window call them on the explorer, never here); the recognizer, its
-cache and the grouping are in ``gdexplorer.annotations.suggested``. The explorer's state these
+these stay (the CLI and the window call them on the explorer, never here); the recognizers are
+in ``gdexplorer.annotations.recognizers``, their cache and the grouping in
+``gdexplorer.annotations.suggested``. The explorer's state these
 methods read and write is declared below for the type checker and set by ``Explorer.__init__``.
 """
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from gdexplorer.corpus.reading import Corpus
     from gdexplorer.model import ArticleInfo, NewRelation, SuggestedEntity, SuggestionStatus
     from gdexplorer.search.index import SearchIndex
-
 
 
 def _file_stamp(path: Path) -> tuple[int, int] | None:

@@ -209,7 +209,7 @@ class Progress:
     stage: str = ""
 
 
-# What a long task calls with each report.
+# What a long task calls with each report (on the task's thread: a window passes one that posts it on).
 ProgressCallback = Callable[[Progress], None]
 
 

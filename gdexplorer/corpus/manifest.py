@@ -203,20 +203,15 @@ def _read_manifest(root: Path, scanned: Collection[str] | None,
                 lines[file] = number_
     if bad_bytes is not None:
         problems.append(Problem(MANIFEST, bad_bytes[0], bad_bytes[1], "not valid UTF-8", Severity.WARNING))
-    # Records naming missing files: found with one walk of the folders, not a stat per line, or
-    # from the scan just made; a file the scan did not list (made since) is looked for itself.
-    try:
-        if not spans:
-            present: Collection[str] = {}
-        elif scanned is not None:
-            present = scanned
-        else:
-            present = walk_txt(root, set(), [], root, stat=False, documents=True)
-    except CorpusError:  # the folder went away meanwhile: that is for the scan to say
-        present = spans.keys()
-    unlisted = [f for f in spans if f not in present and (split_member(f) or ("",))[0] not in present]
-    if scanned is not None:
-        unlisted = [f for f in unlisted if not _is_file(root / (split_member(f) or (f,))[0])]
+    # Records naming missing files: found with one walk of the folders (not a stat per line), or
+    # from the scan just made when it lists every file named. Where it does not (a file made
+    # since, or one the scan does not read: another folder, another format), the walk decides.
+    unlisted = _unlisted(spans, scanned) if scanned is not None else None
+    if unlisted is None or unlisted:
+        try:
+            unlisted = _unlisted(spans, walk_txt(root, set(), [], root, stat=False, documents=True) if spans else {})
+        except CorpusError:  # the folder went away meanwhile: that is for the scan to say
+            unlisted = []
     for file in unlisted:
         problems.append(Problem(MANIFEST, lines[file], 1, f"names a missing file: {_file_text(data, spans[file])}",
                                 Severity.WARNING))
@@ -262,11 +257,9 @@ def _checked(record: object, number: int, line: str, problems: list[Problem], un
     return file
 
 
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except (OSError, ValueError):  # a name the system refuses is no file
-        return False
+def _unlisted(spans: Mapping[str, int], present: Collection[str]) -> list[str]:
+    """The files named in the manifest that are not in ``present`` (nor is their container)."""
+    return [f for f in spans if f not in present and (split_member(f) or ("",))[0] not in present]
 
 
 def _line_at(data: bytes, span: int) -> str:

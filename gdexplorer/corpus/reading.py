@@ -97,6 +97,7 @@ class Corpus:
                               documents=self.articles_dir == self.root, folders=self.scanned_folders,
                               previous=previous)
         if self._manifest is None:
+            # A view of what is handed back (no copy of a million ids): callers read a scan, never change it.
             self._scanned = found.keys()
         if any(not k.endswith(".txt") for k in found):
             found = self._expand_containers(found)

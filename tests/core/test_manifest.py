@@ -124,7 +124,11 @@ def test_after_a_scan_the_missing_files_are_those_the_walk_finds(tmp_path):
         zf.writestr("inner.txt", "Inner\n\nText\n")
     (tmp_path / "extra").mkdir()
     (tmp_path / "extra" / "aside.txt").write_text("Aside\n\nText\n", encoding="utf-8")
-    named = [*files, "articles/box.zip/inner.txt", "extra/aside.txt", "articles/later.txt", "articles/gone.txt"]
+    # Files that are there but that no walk lists: a hidden one, one through a linked folder.
+    (tmp_path / "articles" / ".hidden.txt").write_text("Hidden\n\nText\n", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(tmp_path / "extra", target_is_directory=True)
+    named = [*files, "articles/box.zip/inner.txt", "extra/aside.txt", "articles/later.txt", "articles/gone.txt",
+             "articles/.hidden.txt", "linked/aside.txt"]
     (tmp_path / "manifest.jsonl").write_text("".join(json.dumps({"file": f, "title": f}) + "\n" for f in named),
                                              encoding="utf-8")
     corpus = Corpus(tmp_path)
@@ -134,9 +138,10 @@ def test_after_a_scan_the_missing_files_are_those_the_walk_finds(tmp_path):
     (tmp_path / "articles" / "later.txt").write_text("Later\n\nText\n", encoding="utf-8")
     manifest = corpus.manifest()
     walked, walked_problems = read_manifest(tmp_path)
-    assert [p.message for p in corpus.manifest_problems()] == ["names a missing file: articles/gone.txt"]
+    missing = ["articles/gone.txt", "articles/.hidden.txt", "linked/aside.txt"]
+    assert [p.message for p in corpus.manifest_problems()] == [f"names a missing file: {f}" for f in missing]
     assert corpus.manifest_problems() == walked_problems
-    assert set(manifest) == set(walked) == set(named) - {"articles/gone.txt"}
+    assert set(manifest) == set(walked) == set(named) - set(missing)
 
 
 def test_a_scan_made_before_the_manifest_changed_is_not_used_to_check_it(tmp_path):

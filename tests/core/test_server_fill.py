@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from gdexplorer.errors import Problem
 from gdexplorer.explorer import Explorer
 from gdexplorer.model import IndexStats, Progress
 from gdexplorer.search.server.store import ServerIndex
@@ -42,7 +44,7 @@ def held(url: str) -> dict[str, list[tuple[object, ...]]]:
 
 
 def fill(explorer: Explorer, url: str, processes: int, cancel: threading.Event | None = None,
-         progress=None) -> IndexStats:
+         progress: Callable[[Progress], None] | None = None) -> IndexStats:
     # The update the one door runs for `gdexplorer index --server`, with the number of processes set.
     server = ServerIndex(url, explorer.corpus_root.name)
     return server.update(explorer._corpus, explorer._matcher, explorer._fact_articles(), progress, cancel,
@@ -56,7 +58,7 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return slice_of(name, count, tmp_path_factory.mktemp(name))
 
 
-def workers_seen(seen: list[int]):
+def workers_seen(seen: list[int]) -> Callable[[Progress], None]:
     """A progress callback that notes how many child processes are running at each report."""
     return lambda p: seen.append(len(multiprocessing.active_children()))
 
@@ -72,7 +74,11 @@ def test_worker_processes_send_exactly_what_one_process_sends(corpus: Path, pg_s
     assert max(seen_alone) == 0 and max(seen_shared) == 2  # the rows were made here, then by two workers
     assert not multiprocessing.active_children()
     assert stats_alone.added == stats_shared.added == len(list((corpus / "articles").rglob("*.txt")))
-    assert stats_alone.problems == stats_shared.problems
+    def by_place(p: Problem) -> tuple[str, int, str]:
+        return p.path, p.line, p.message
+
+    # The writer's thread adds its own problems, in its own time: their order may differ.
+    assert sorted(stats_alone.problems, key=by_place) == sorted(stats_shared.problems, key=by_place)
     one, two = held(alone), held(shared)
     assert len(one["gdx_document"]) == stats_alone.added
     assert one["gdx_word"]  # the words' frequencies were written, by both
@@ -152,3 +158,60 @@ def test_a_worker_killed_mid_fill_is_one_clear_error_and_nothing_is_written(pg_s
     assert not multiprocessing.active_children()
     assert held(url)["gdx_document"] == []
     assert fill(explorer, url, processes=2).added == 600  # and the next fill is whole
+
+
+def test_a_fill_killed_with_its_workers_alive_leaves_the_server_free(pg_server: Server, tmp_path: Path):
+    # A worker held a copy of the update's socket, and no worker sees its parent go: killed
+    # mid-fill, the transaction (and the corpus's lock) stayed open on the server for ever.
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from gdexplorer.errors import IndexBusyError
+
+    corpus = slice_of("en-bbc-news-2004-2005", 600, tmp_path / "bbc")
+    url = new_database(pg_server, "gdx_orphans")
+    script = tmp_path / "fill.py"
+    script.write_text(
+        "import multiprocessing, sys\n"
+        "from gdexplorer.explorer import Explorer\n"
+        "from gdexplorer.search.server.store import ServerIndex\n"
+        "def report(p):\n"
+        "    print(p.done, *[c.pid for c in multiprocessing.active_children()], flush=True)\n"
+        "    if p.done >= 300:\n"
+        "        sys.stdin.read()  # held here until killed\n"
+        "if __name__ == '__main__':\n"
+        f"    explorer = Explorer({str(corpus)!r})\n"
+        f"    ServerIndex({url!r}, 'bbc').update(explorer._corpus, explorer._matcher, progress=report, processes=2)\n",
+        encoding="utf-8")
+    child = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    for line in child.stdout:
+        done, *workers = map(int, line.split())
+        if done >= 300:
+            break
+    assert len(workers) == 2
+    child.kill()
+    child.wait()
+    deadline = time.monotonic() + 60
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    while any(alive(pid) for pid in workers):  # gone with their parent
+        assert time.monotonic() < deadline, "the workers outlived the fill they worked for"
+        time.sleep(0.05)
+    explorer = Explorer(corpus)
+    while True:  # the server sees the connection close a moment after the last copy of it goes
+        try:
+            stats = fill(explorer, url, processes=1)
+            break
+        except IndexBusyError:
+            assert time.monotonic() < deadline, "the killed fill's lock is still held on the server"
+            time.sleep(0.1)
+    assert stats.added == 600

@@ -101,10 +101,11 @@ class ServerFilling(ServerBase):
                 def write(rows: list[Row]) -> None:
                     writer.submit(functools.partial(self._write, conn, corpus_id, rows, known, problems, added))
 
-                # Three things at once: this thread reads the articles, the analysis makes rows of
-                # them (in worker processes for a large fill), the writer's thread sends them.
-                with Analysis(self._language(conn, corpus_id), corpus_id,
-                              processes or processes_for(len(todo))) as analysis:
+                # Reading, analysis and sending overlap: this thread reads the articles (files and
+                # mentions), the analysis makes rows of them (in worker processes for a large fill:
+                # most of the time is there), the writer's thread sends them while the next are made.
+                with Analysis(self._language(conn, corpus_id), corpus_id, processes or processes_for(len(todo)),
+                              private=(conn.fileno(),)) as analysis:
                     writer = _Writer()
                     try:
                         for done, stat in enumerate(todo, start=1):
@@ -288,7 +289,7 @@ class ServerFilling(ServerBase):
                          [corpus_id, [d for d, _ in members], [g for _, g in members]])
 
     @classmethod
-    def _write(cls, conn: Any, corpus_id: int, batch: list[tuple[list[object], dict[str, set[str]]]],
+    def _write(cls, conn: Any, corpus_id: int, batch: list[Row],
                known: dict[str, str], problems: list[Problem], added: dict[str, Counter[str]]) -> None:
         """Write a batch of documents, keeping the word frequencies: the replaced documents' words
         out, the new ones' into ``added`` (a document too large to write keeps its old version,

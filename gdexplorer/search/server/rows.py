@@ -9,15 +9,17 @@ that the server receives exactly what one process would have sent, in the same o
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import multiprocessing
 import os
+import signal
 import struct
 import sys
+import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
 
 from whoosh.analysis.analyzers import Analyzer
 
@@ -98,8 +100,14 @@ def analyzers_for(language: str) -> dict[str, Analyzer]:
 
 
 def processes_for(documents: int) -> int:
-    """How many worker processes analyse ``documents`` (1: none, the analysis stays here)."""
-    if documents < PARALLEL_AT:
+    """How many worker processes analyse ``documents`` (1: none, the analysis stays here).
+
+    Only a fill run on the process's main thread (the command line's) has workers: one run on
+    another thread (the window refreshing a shared index after an outside change) shares its
+    process with threads a fork would copy half-way through what they were doing (a lock held
+    in jieba, in Qt), and a worker would wait on it for ever.
+    """
+    if documents < PARALLEL_AT or threading.current_thread() is not threading.main_thread():
         return 1
     return min(os.cpu_count() or 1, MAX_PROCESSES)
 
@@ -114,12 +122,15 @@ class Analysis:
 
     The workers are forked where the system allows it (Linux): "spawn" and "forkserver" run the
     caller's main module again in each worker, which re-runs a script that fills the server
-    without an ``if __name__ == "__main__"`` guard. They are made before the update's writer
-    thread starts. A worker that dies breaks the pool (``BrokenProcessPool`` from ``add``)
-    rather than being replaced again and again.
+    without an ``if __name__ == "__main__"`` guard. They are started here, before the update's
+    writer thread exists. They close the descriptors named in ``private`` (the update's
+    connection to the server: a copy of its socket held by a worker would keep the update's
+    transaction, and its lock, open on the server after this process died) and die with this
+    process. A worker that dies breaks the pool (``BrokenProcessPool`` from ``add``) rather than
+    being replaced again and again.
     """
 
-    def __init__(self, language: str, corpus_id: int, processes: int) -> None:
+    def __init__(self, language: str, corpus_id: int, processes: int, private: tuple[int, ...] = ()) -> None:
         self._corpus_id = corpus_id
         self._language = language
         self._analyzers: dict[str, Analyzer] | None = None
@@ -129,7 +140,8 @@ class Analysis:
         if processes > 1:
             method = "fork" if sys.platform.startswith("linux") else "spawn"
             self._pool = ProcessPoolExecutor(processes, multiprocessing.get_context(method), _start_worker,
-                                             (language,))
+                                             (language, os.getpid(), private))
+            self._pool.submit(int).result()  # the workers exist from here on (a fork pool starts them all at once)
 
     def add(self, batch: list[Document]) -> list[list[Row]]:
         """Hand a batch over; the batches whose rows are ready to be written now, in order."""
@@ -164,10 +176,22 @@ class Analysis:
         self.close()
 
 
-_worker_analyzers: dict[str, Any] = {}
+_worker_analyzers: dict[str, Analyzer] = {}
 
 
-def _start_worker(language: str) -> None:
+def _start_worker(language: str, parent: int, private: tuple[int, ...]) -> None:
+    for fd in private:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    if sys.platform.startswith("linux"):
+        # A worker waits on its task pipe, whose other end it holds itself: it would never see
+        # the parent go. Asked to die with it instead, and gone at once if it went already.
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(1)
     # What the worker was forked with is never collected here: a collection would touch every
     # object it inherited, and copy the parent's memory page by page.
     gc.freeze()

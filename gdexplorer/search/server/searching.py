@@ -210,7 +210,7 @@ class ServerSearching(ServerBase):
             return 0
         return int(conn.execute("SELECT count(*) FROM gdx_document WHERE corpus = %s", [corpus_id]).fetchone()[0])
 
-    # -- entities (what the embedded index answers in gdexplorer.search.query) ------------------
+    # -- entities (what the embedded index answers in gdexplorer.search.mentionindex) ------------
     # Entity ids are stored lowercased, as the embedded index's entity terms are.
 
     def _entity_rows(self, statement: str, params: list[object]) -> list[tuple[Any, ...]]:

@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS gdx_near (
     PRIMARY KEY (corpus, digest)
 );
 """
-# A document's row, in the order ``ServerFilling._row`` gives its values.
+# A document's row, in the order ``rows.document_row`` gives its values.
 COLUMNS = ("corpus, path, sig, title, info, category, date, month, format, site, entity, digest, near,"
             " title_t, body_t, title_x, body_x, prefix_t, content")
 UPSERT = (
