@@ -175,8 +175,9 @@ class SecondPass:
         """Stop what the second pass started (only the parts that were built), waiting for saves."""
         if "suggested" in built:
             self.suggested.stop()  # a kill: its cache resumes where it stopped
-        if "watcher" in built:
-            self.watcher.shutdown(0)
+        if "watcher" in built and not self.watcher.shutdown(CLOSE_WAIT_MS):
+            # A walk of the corpus's folders for what to watch: only reads, so not waited for longer.
+            log.info("the watcher's walk of the folders was still running when the window closed")
         if "curation" in built and not self.curation.shutdown(CLOSE_WAIT_MS):
             self.curation.wait()  # a save is one atomic write: let it land
         if "exporter" in built and not self.exporter.shutdown(CLOSE_WAIT_MS):
