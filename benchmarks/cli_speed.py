@@ -96,7 +96,8 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
 
 def bench_size(size: int, work: Path, corpora: Path, runs: int, queries: tuple[str, ...]) -> dict[str, object]:
     corpus = bench.ensure_corpus(work, size, corpora, [])
-    env = {**os.environ, "GDEXPLORER_CACHE_DIR": str(work / "gdx-cache")}
+    # Bytecode written and kept, as an installed program has it (see bench.bytecode_env).
+    env = bench.bytecode_env(GDEXPLORER_CACHE_DIR=str(work / "gdx-cache"))
     gdx = [sys.executable, "-m", "gdexplorer", "search", "--corpus", str(corpus)]
     say(f"{size:,}: gdexplorer index")
     subprocess.run([sys.executable, "-m", "gdexplorer", "index", "--corpus", str(corpus)], env=env, check=True,

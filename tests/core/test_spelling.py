@@ -144,3 +144,47 @@ def test_each_word_is_looked_around_once_per_state_of_the_index(seeds_index):
         assert kept() is None, "a searcher's answers go with it"
     finally:
         spelling._lexicons.pop(searcher, None)
+
+
+def _corpus_of(root: Path, bodies: list[str]) -> Path:
+    for n, body in enumerate(bodies):
+        folder = root / "articles" / "energy"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{n:03}.txt").write_text(f"Report {n}\n\n{body}\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(("electric", "electricity", "offered"), [
+    (5, 2, "electricity"),  # one letter left out beats a commoner word two letters away
+    (60, 2, "electric"),  # unless that word is RARER times as frequent
+    (0, 2, "electricity"),
+    (5, 0, "electric"),
+])
+def test_the_nearest_word_is_offered_unless_a_further_one_is_far_commoner(tmp_path, electric, electricity, offered):
+    bodies = ["The electric grid was upgraded."] * electric + ["Electricity prices rose."] * electricity
+    ex = Explorer(_corpus_of(tmp_path / "corpus", [*bodies, "Nothing of the kind."]), cache_dir=tmp_path / "cache")
+    ex.update_index()
+    assert ex.search("electricty prices").did_you_mean == f"{offered} prices"
+
+
+def test_the_edit_distance_is_whooshs_own():
+    """Fuzzy words~ and "did you mean" measure with RapidFuzz's optimal string alignment, in C++,
+    where Whoosh measures in Python: the same words must be near, at every distance they ask about."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from whoosh.support.levenshtein import distance as whoosh_distance
+
+    from gdexplorer.search.engine.expansion import within_edits
+
+    letters = st.text(alphabet="abcdeé中", max_size=9)
+
+    @settings(max_examples=3000, deadline=None)
+    @given(letters, letters, st.integers(min_value=0, max_value=3))
+    def agree(a: str, b: str, maxdist: int) -> None:
+        assert within_edits(a, b, maxdist) == (whoosh_distance(a, b, limit=maxdist) <= maxdist)
+
+    agree()
+    # Real words, swaps among them (one edit for both measures, two for plain Levenshtein).
+    for a, b, maxdist in [("hydorgen", "hydrogen", 1), ("electricty", "electricity", 1), ("ab", "ba", 1),
+                          ("goverment", "government", 1), ("ca", "abc", 2), ("econmy", "economy", 1)]:
+        assert within_edits(a, b, maxdist) == (whoosh_distance(a, b, limit=maxdist) <= maxdist)

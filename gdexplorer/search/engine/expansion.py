@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+from rapidfuzz.distance import OSA
 from whoosh import fields, matching
 from whoosh import query as wq
 from whoosh.searching import Searcher
-from whoosh.support import levenshtein
 
 from gdexplorer.search.analysis import EXACT_FIELDS, PREFIX_CHARS, has_cjk
 from gdexplorer.search.engine import adapter
@@ -249,12 +249,12 @@ def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:
             seen.update(sub.expand_prefix(field, node.text[: node.prefixlength]))
     fieldobj = reader.schema[field]  # type: ignore[attr-defined]
     words = (fieldobj.from_bytes(b) for b in sorted(seen))
-    return [w for w in words if levenshtein.distance(w, node.text, limit=node.maxdist) <= node.maxdist]
+    return [w for w in words if within_edits(w, node.text, node.maxdist)]
 
 
 def within_edits(word: str, text: str, maxdist: int) -> bool:
     """Whether ``word`` is within ``maxdist`` edits of ``text``, by the distance Whoosh's fuzzy
-    terms use (``IndexReader.terms_within``): the server backend expands fuzzy words the same way."""
-    from whoosh.reading import distance
-
-    return bool(distance(word, text, limit=maxdist) <= maxdist)
+    terms use (``IndexReader.terms_within``: optimal string alignment, a swap of two letters one
+    edit), measured by RapidFuzz's C++ rather than Whoosh's Python. The server backend expands fuzzy
+    words the same way; ``tests/core/test_spelling.py`` checks the two measures agree."""
+    return OSA.distance(word, text, score_cutoff=maxdist) <= maxdist
