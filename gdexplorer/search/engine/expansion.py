@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
-from rapidfuzz.distance import OSA
 from whoosh import fields, matching
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -249,7 +248,9 @@ def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:
             seen.update(sub.expand_prefix(field, node.text[: node.prefixlength]))
     fieldobj = reader.schema[field]  # type: ignore[attr-defined]
     words = (fieldobj.from_bytes(b) for b in sorted(seen))
-    return [w for w in words if within_edits(w, node.text, node.maxdist)]
+    from rapidfuzz.distance import OSA  # here: 11 ms of a fresh `gdexplorer search` that asks no fuzzy word
+
+    return [w for w in words if OSA.distance(w, node.text, score_cutoff=node.maxdist) <= node.maxdist]
 
 
 def within_edits(word: str, text: str, maxdist: int) -> bool:
@@ -257,4 +258,6 @@ def within_edits(word: str, text: str, maxdist: int) -> bool:
     terms use (``IndexReader.terms_within``: optimal string alignment, a swap of two letters one
     edit), measured by RapidFuzz's C++ rather than Whoosh's Python. The server backend expands fuzzy
     words the same way; ``tests/core/test_spelling.py`` checks the two measures agree."""
-    return OSA.distance(word, text, score_cutoff=maxdist) <= maxdist
+    from rapidfuzz.distance import OSA
+
+    return bool(OSA.distance(word, text, score_cutoff=maxdist) <= maxdist)

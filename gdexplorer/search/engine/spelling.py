@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from rapidfuzz.distance import OSA
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -181,6 +180,8 @@ def _neighbours(lexicon: Lexicon, word: str, maxdist: int) -> dict[int, set[str]
     The distance is Whoosh's (``whoosh.support.levenshtein.distance``: optimal string alignment, a
     swap of two letters one edit), measured by RapidFuzz's C++: the walk over a letter's words of
     100,000 articles spent 190 ms in Whoosh's Python measure, most of a misspelt query's time."""
+    from rapidfuzz.distance import OSA  # here: 11 ms of a fresh `gdexplorer search` that corrects nothing
+
     found: dict[int, set[str]] = {}
     seen: set[str] = {word}
     for candidate in lexicon.words_sharing_first_letter(word, maxdist):
