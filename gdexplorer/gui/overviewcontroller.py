@@ -25,12 +25,13 @@ from gdexplorer.gui.pages import ArticlePage, CorpusStats, OpenedCorpus, example
 from gdexplorer.gui.session import ExplorerSession
 from gdexplorer.gui.staged import NEXT_PASS_MS
 from gdexplorer.gui.theme import marks_for
-from gdexplorer.gui.widgets.articleview import ArticleView, error_html, welcome_html
+from gdexplorer.gui.widgets.articleview import ArticleView
 from gdexplorer.gui.widgets.corpusstatus import CorpusStatus
 from gdexplorer.gui.widgets.detailpane import DETAIL_HINT, DetailPane
 from gdexplorer.gui.widgets.entitypanel import EntityPanel
 from gdexplorer.gui.widgets.problemsdock import ProblemsDock
 from gdexplorer.gui.widgets.recentmenu import RecentMenu
+from gdexplorer.gui.widgets.welcomepage import error_html, welcome_html
 from gdexplorer.model import Entity
 
 # Writing the settings file waits for the disk (fdatasync: 15 ms idle, 60+ ms while indexes are written):

@@ -221,7 +221,7 @@ def test_run_shows_the_window_and_returns_the_exit_code(qtbot, seeds_corpus: Pat
 def test_the_window_imports_no_engine_before_its_first_paint():
     """Whoosh, YAML and the core's explorer and curation come with a corpus, the fact dialog with its use."""
     later = ("whoosh", "yaml", "gdexplorer.explorer", "gdexplorer.search.index", "gdexplorer.search.query", "gdexplorer.annotations.curation",
-             "gdexplorer.annotations.loading", "gdexplorer.gui.widgets.factdialog")
+             "gdexplorer.annotations.loading", "gdexplorer.gui.widgets.factdialog", "gdexplorer.gui.widgets.formparts")
     code = (
         "import sys\n"
         "import gdexplorer.gui.app\n"

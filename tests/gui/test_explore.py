@@ -26,7 +26,7 @@ from gdexplorer.gui.explorepages import (
 from gdexplorer.gui.itemmodels import item_at
 from gdexplorer.gui.mainwindow import MainWindow
 from gdexplorer.gui.sessionrequests import SearchOutcome
-from gdexplorer.gui.widgets.facetspanel import FacetGroup, FacetValue, MoreRow
+from gdexplorer.gui.widgets.facetsmodel import FacetGroup, FacetValue, MoreRow
 from gdexplorer.gui.widgets.network import ego_layout
 from gdexplorer.gui.widgets.timeline import make_bins
 from gdexplorer.model import Facets

@@ -7,7 +7,6 @@ fact's quoted sentence are then placed exactly, and F3 can walk from hit to hit.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextEdit, QWidget
 
 from gdexplorer.gui.formatting import display_date, plural
-from gdexplorer.gui.links import entity_href, search_href, suggested_href
+from gdexplorer.gui.links import entity_href, suggested_href
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.linkbrowser import ICON_SIZE, LinkBrowser, kind_src
 
@@ -447,56 +446,3 @@ class ArticleView(LinkBrowser):
             self._current = current
             self._update_marks()
             self.verticalScrollBar().setValue(value)
-
-
-def welcome_html(name: str, articles: int, entities: int, examples: list[str], secondary: str,
-                 indexing: bool) -> str:
-    """The page shown before any article is opened."""
-    rows = "".join(
-        f"<tr><td style='padding:3px 14px 3px 0'><a href=\"{html.escape(search_href(q))}\">{html.escape(q)}</a></td>"
-        f"<td style='color:{secondary}'>{html.escape(_explain(q))}</td></tr>"
-        for q in examples
-    )
-    status = "Building the search index… you can already type." if indexing else ""
-    counts = f"{plural(articles, 'article')} · {plural(entities, 'entity', 'entities')}" if articles else \
-        plural(entities, "entity", "entities")
-    syntax = [
-        ("word other", "articles with both words"),
-        ("this OR that", "either word; NOT excludes"),
-        ('"exact phrase"', "words next to each other"),
-        ("hydro*", "words starting with hydro"),
-        ("goverment~", "words spelled about so"),
-        ("title:guangdong", "in the headline"),
-        ("date:[2010 TO 2012]", "published in that range"),
-        ('entity:"GAC Group"', "articles naming an entity"),
-    ]
-    syntax_rows = "".join(
-        f"<tr><td style='padding:2px 14px 2px 0'><code>{html.escape(q)}</code></td>"
-        f"<td style='color:{secondary}'>{html.escape(what)}</td></tr>"
-        for q, what in syntax
-    )
-    return (
-        f"<div style='margin:18px'>"
-        f"<p style='font-size:x-large; font-weight:600'>{html.escape(name)}</p>"
-        f"<p style='color:{secondary}'>{html.escape(counts)}"
-        f"{'<br>' + html.escape(status) if status else ''}</p>"
-        + (f"<p style='font-weight:600; margin-top:18px'>Try</p><table>{rows}</table>" if rows else "")
-        + f"<p style='font-weight:600; margin-top:18px'>Search syntax</p><table>{syntax_rows}</table>"
-        f"<p style='color:{secondary}; margin-top:18px'>Ctrl+L search · Enter open · F3 next match · "
-        f"Alt+← back · click a name to see what is known about it</p></div>"
-    )
-
-
-def _explain(query: str) -> str:
-    if query.startswith("entity:"):
-        return "articles that name this entity"
-    if query.startswith('"'):
-        return "this exact name"
-    if query.endswith("*"):
-        return "every word that starts so"
-    return "a word in headline or body"
-
-
-def error_html(title: str, message: str, color: str) -> str:
-    return (f"<div style='margin:18px'><p style='font-size:large; font-weight:600'>{html.escape(title)}</p>"
-            f"<p style='color:{color}'>{html.escape(message)}</p></div>")

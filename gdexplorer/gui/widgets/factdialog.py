@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFont, QKeyEvent, QTextCursor
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QCompleter,
     QDialog,
@@ -23,11 +22,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -45,51 +41,8 @@ from gdexplorer.gui.edits import (
 from gdexplorer.gui.icons import kind_icon
 from gdexplorer.gui.theme import marks_for
 from gdexplorer.gui.widgets.entitypicker import KIND_NAMES, EntityPicker
+from gdexplorer.gui.widgets.formparts import SentenceEdit, section_label, segmented, show_page
 from gdexplorer.model import Entity, EntityKind, NewEntity, NewFact, NewRelation
-
-
-class SentenceEdit(QPlainTextEdit):
-    """A few lines of plain text where Enter submits (a fact or a quote has no line breaks)."""
-
-    submitted = Signal()
-
-    def __init__(self, lines: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTabChangesFocus(True)
-        margins = self.contentsMargins()
-        height = self.fontMetrics().lineSpacing() * lines + 2 * self.document().documentMargin()
-        self.setFixedHeight(int(height) + margins.top() + margins.bottom() + 2 * self.frameWidth())
-
-    def text(self) -> str:
-        return self.toPlainText()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
-                not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            self.submitted.emit()
-            return
-        super().keyPressEvent(event)
-
-
-def _segmented(parent: QWidget, labels: Sequence[str], names: Sequence[str]) -> tuple[QButtonGroup, QWidget]:
-    """Two or three checkable buttons side by side: a choice that shows all its options."""
-    box = QWidget(parent)
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(0)
-    group = QButtonGroup(box)
-    for i, (label, name) in enumerate(zip(labels, names, strict=True)):
-        button = QToolButton(box)
-        button.setObjectName(name)
-        button.setText(label)
-        button.setCheckable(True)
-        button.setAutoRaise(True)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        group.addButton(button, i)
-        row.addWidget(button)
-    row.addStretch(1)
-    group.button(0).setChecked(True)
-    return group, box
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +96,8 @@ class FactDialog(QDialog):
         self.quote_status.setObjectName("quoteStatus")
 
         # -- the entity --
-        self.subject_group, subject_switch = _segmented(self, ("Existing entity", "New entity"),
-                                                        ("existingEntityButton", "newEntityButton"))
+        self.subject_group, subject_switch = segmented(self, ("Existing entity", "New entity"),
+                                                       ("existingEntityButton", "newEntityButton"))
         self.subject = EntityPicker(5, self)
         self.subject.setObjectName("subjectPicker")
         self.subject.search.setAccessibleName("Entity")
@@ -182,8 +135,8 @@ class FactDialog(QDialog):
         self.fixed_subject.setObjectName("fixedSubject")
 
         # -- what it says --
-        self.statement_group, statement_switch = _segmented(self, ("Fact", "Relation to another entity"),
-                                                            ("factButton", "relationButton"))
+        self.statement_group, statement_switch = segmented(self, ("Fact", "Relation to another entity"),
+                                                           ("factButton", "relationButton"))
         self.fact_text = SentenceEdit(2, self)
         self.fact_text.setObjectName("factEdit")
         self.fact_text.setPlaceholderText("What the quote tells about the entity, in a sentence of your own")
@@ -239,7 +192,7 @@ class FactDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 12)
         layout.setSpacing(6)
-        layout.addWidget(_section("Quote", self, secondary))
+        layout.addWidget(section_label("Quote", self, secondary))
         layout.addWidget(self.quote)
         source_row = QHBoxLayout()
         source_row.addWidget(self.source_label, 1)
@@ -247,7 +200,7 @@ class FactDialog(QDialog):
         layout.addLayout(source_row)
         layout.addSpacing(8)
         about_row = QHBoxLayout()
-        about_row.addWidget(_section("About", self, secondary))
+        about_row.addWidget(section_label("About", self, secondary))
         about_row.addSpacing(12)
         about_row.addWidget(subject_switch, 1)
         layout.addLayout(about_row)
@@ -255,7 +208,7 @@ class FactDialog(QDialog):
         layout.addWidget(self.subject_stack)
         layout.addSpacing(8)
         says_row = QHBoxLayout()
-        says_row.addWidget(_section("Says", self, secondary))
+        says_row.addWidget(section_label("Says", self, secondary))
         says_row.addSpacing(12)
         says_row.addWidget(statement_switch, 1)
         layout.addLayout(says_row)
@@ -304,8 +257,8 @@ class FactDialog(QDialog):
             sentence.submitted.connect(self._on_save_clicked)
         self.save_button.clicked.connect(self._on_save_clicked)
         self.buttons.rejected.connect(self.reject)
-        _show_page(self.subject_stack, self.EXISTING)
-        _show_page(self.statement_stack, self.FACT)
+        show_page(self.subject_stack, self.EXISTING)
+        show_page(self.statement_stack, self.FACT)
         self._update()
 
     # -- building ----------------------------------------------------------------------------
@@ -435,7 +388,7 @@ class FactDialog(QDialog):
     @Slot(int, bool)
     def _on_subject_group_id_toggled(self, button: int, checked: bool) -> None:
         if checked:
-            _show_page(self.subject_stack, button)
+            show_page(self.subject_stack, button)
             (self.name if button == self.NEW else self.subject).setFocus()
             self._update()
             self._fit()
@@ -443,7 +396,7 @@ class FactDialog(QDialog):
     @Slot(int, bool)
     def _on_statement_group_id_toggled(self, button: int, checked: bool) -> None:
         if checked:
-            _show_page(self.statement_stack, button)
+            show_page(self.statement_stack, button)
             (self.predicate if button == self.RELATION else self.fact_text).setFocus()
             self._update()
             self._fit()
@@ -498,25 +451,6 @@ class FactDialog(QDialog):
         self.quote_status.setStyleSheet(f"color:{color.name()}")
         self.quote_status.setToolTip("" if found else
                                      "A quote must be the article's exact words (spacing aside); saving will fail.")
-
-
-def _section(text: str, parent: QWidget, color: str) -> QLabel:
-    label = QLabel(text.upper(), parent)
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 0.85)
-    font.setWeight(QFont.Weight.DemiBold)
-    label.setFont(font)
-    label.setStyleSheet(f"color:{color}")
-    return label
-
-
-def _show_page(stack: QStackedWidget, index: int) -> None:
-    """Show one page of a stack, sized to that page alone (a stack otherwise takes its biggest)."""
-    for i in range(stack.count()):
-        policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-        stack.widget(i).setSizePolicy(policy, policy)
-    stack.setCurrentIndex(index)
-    stack.updateGeometry()
 
 
 def _one_line(text: str) -> str:

@@ -235,7 +235,9 @@ def _prefix_of_words(node: TextPrefix, reader: object, lazy: bool) -> wq.Query:
 
 
 def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:
-    """What Whoosh's own expansion of a fuzzy word lists, reading each segment's word list on its own.
+    """The words within the fuzzy word's distance that share its prefix, reading each segment's word
+    list on its own; the distance is Whoosh's ``damerau_levenshtein`` (optimal string alignment), as
+    its multi-segment reader measures (a single segment's automaton counts a swap as two edits).
 
     Whoosh's merged view looks every word up in every segment as it goes (a heap of cursors);
     walking each segment's sorted list and measuring each distinct word once is several times
@@ -254,9 +256,9 @@ def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:
 
 
 def within_edits(word: str, text: str, maxdist: int) -> bool:
-    """Whether ``word`` is within ``maxdist`` edits of ``text``, by the distance Whoosh's fuzzy
-    terms use (``IndexReader.terms_within``: optimal string alignment, a swap of two letters one
-    edit), measured by RapidFuzz's C++ rather than Whoosh's Python. The server backend expands fuzzy
+    """Whether ``word`` is within ``maxdist`` edits of ``text`` by Whoosh's ``damerau_levenshtein``
+    (optimal string alignment: a swap of two letters is one edit), measured by RapidFuzz's C++
+    rather than Whoosh's Python. The server backend expands fuzzy
     words the same way; ``tests/core/test_spelling.py`` checks the two measures agree."""
     from rapidfuzz.distance import OSA
 

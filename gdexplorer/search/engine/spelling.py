@@ -1,7 +1,8 @@
-""""Did you mean …?": a misspelt query word replaced by the index's own most frequent near word.
+""""Did you mean …?": a misspelt query word replaced by the index's own near word.
 
 English words are checked in the exact fields (words as written, lower-cased): a word no article
-holds is replaced by the most frequent word one or two letters away; so is a word twenty times
+holds is replaced by the most frequent of its nearest words (one edit away; two for words of eight
+letters or more), or by a word one more edit away ``FURTHER`` times as frequent; so is a word twenty times
 rarer than such a neighbour, when it is in at most ``RARE`` articles or the query found fewer than
 ``FEW`` (a corpus has its own typos; looking up neighbours costs too much to do for every word).
 A run of CJK characters that no article holds is corrected one character at a time: where a word of
@@ -39,6 +40,7 @@ FEW = 10  # with fewer hits than this, every known word is checked too
 RARE = 3  # a known word in at most this many articles is checked
 MIN_LETTERS = 4  # shorter words have too many neighbours one letter away to guess from
 RARER = 20  # a known word is corrected only when its neighbour is this many times more frequent
+FURTHER = 5  # a word one more edit away is offered when it is this many times as frequent as the nearer
 _EXACT = ("body_exact", "title_exact")
 MAX_CJK_CANDIDATES = 200  # corrected runs counted, each a phrase search
 MEMO_SIZE = 10_000  # words' answers kept per searcher
@@ -155,16 +157,18 @@ def _english_fix(lexicon: Lexicon, word: _Word, check_known: bool) -> str | None
             # letter (all the "c" words of 100,000 articles for "china", after a search with few
             # hits) would find nothing.
             return None
-    # The nearest word wins unless one a further edit away is RARER times more frequent: "electricty"
-    # is "electricity" (one letter left out), not the commoner "electric" two letters away; a rare
-    # typo one letter away does not hide the word meant two letters away.
+    # The nearest word wins unless one a further edit away is FURTHER times as frequent: "electricty"
+    # is "electricity" (one letter left out), not the commoner "electric" two letters away; and a
+    # corpus's own rare typo one letter away ("goverment" for "govermet") does not hide the word meant.
+    floor = max(1, known * RARER)
     best, best_df = None, 0
     for _, near in sorted(_neighbours(lexicon, lowered, 1 if len(lowered) < 8 else 2).items()):
-        fewer, candidate = min((-lexicon.frequency(c), c) for c in near)  # ties: the first alphabetically
-        if best is None or -fewer > best_df * RARER:
+        counted = [(-df, c) for c in near if (df := lexicon.frequency(c)) >= floor]
+        if not counted:
+            continue
+        fewer, candidate = min(counted)  # the most frequent; ties: the first alphabetically
+        if best is None or -fewer >= best_df * FURTHER:
             best, best_df = candidate, -fewer
-    if best is None or best_df < max(1, known * RARER):
-        return None
     return best
 
 

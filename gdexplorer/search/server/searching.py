@@ -268,7 +268,7 @@ class ServerSearching(ServerBase):
     def _similar_words(self, conn: Any, corpus_id: int, fieldname: str, text: str, maxdist: int,
                        prefix: int) -> list[str]:
         """The field's words within ``maxdist`` edits of ``text`` sharing its first ``prefix``
-        characters: what Whoosh's ``terms_within`` gives (the same distance function)."""
+        characters, by the distance the embedded index's fuzzy words use (``expansion.within_edits``)."""
         start = text[:prefix]
         rows = conn.execute("SELECT word FROM gdx_word WHERE corpus = %s AND field = %s AND word >= %s"
                             " AND word < %s ORDER BY word", [corpus_id, fieldname, start, start + "\U0010ffff"])

@@ -44,7 +44,7 @@ CREATE INDEX IF NOT EXISTS gdx_document_entity ON gdx_document USING gin (entity
 CREATE INDEX IF NOT EXISTS gdx_document_date ON gdx_document (corpus, date);
 -- The words of the text fields and how many documents hold each: for fuzzy words (word~), as
 -- Whoosh does, the words sharing the typed prefix are read in order ("C": byte order, so a prefix
--- is a range) and measured here; for "Did you mean", the most frequent word near a misspelt one.
+-- is a range) and measured here; for "Did you mean", the words near a misspelt one and their counts.
 -- A word whose documents are all gone stays with df 0: it only widens an OR by a word that matches nothing.
 CREATE TABLE IF NOT EXISTS gdx_word (
     corpus integer NOT NULL REFERENCES gdx_corpus (id) ON DELETE CASCADE,
