@@ -178,6 +178,9 @@ class SecondPass:
         if "watcher" in built and not self.watcher.shutdown(CLOSE_WAIT_MS):
             # A walk of the corpus's folders for what to watch: only reads, so not waited for longer.
             log.info("the watcher's walk of the folders was still running when the window closed")
+        if "workbench" in built and not self.workbench.shutdown(CLOSE_WAIT_MS):
+            # Counting the saved searches' new hits: only reads, so not waited for longer.
+            log.info("the saved searches were still being counted when the window closed")
         if "curation" in built and not self.curation.shutdown(CLOSE_WAIT_MS):
             self.curation.wait()  # a save is one atomic write: let it land
         if "exporter" in built and not self.exporter.shutdown(CLOSE_WAIT_MS):
