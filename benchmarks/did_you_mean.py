@@ -1,12 +1,13 @@
-"""What a misspelt query costs: "Did you mean" walks the index's words that share a letter with each
-misspelt word and measures each one's edit distance.
+"""What a misspelt query costs: "Did you mean" walks the index's words that share the first letter of
+each misspelt word and measures each one's edit distance.
 
-For each query, in one process with the index open: the first search (the words walked and measured)
-and the same search again (the answer kept for that state of the index), with the correction offered.
+For each query, in one process with the index open: the whole first search (its posting lists read,
+the words walked and measured) and the same search again (the answer kept for that state of the
+index), with the correction offered.
 
     python benchmarks/did_you_mean.py CORPUS --cache DIR [--repo TREE] [QUERY ...]
 
---cache: gdexplorer's index folder for CORPUS (bench.py leaves one in --work as gdx-cache-N).
+--cache: gdexplorer's cache folder holding CORPUS's index (bench.py leaves one in --work as gdx-cache-N).
 --repo: import gdexplorer from another checkout (an exported older commit), to compare.
 """
 
@@ -32,10 +33,14 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(args.repo.resolve() if args.repo else Path(__file__).resolve().parent.parent))
     os.environ["GDEXPLORER_CACHE_DIR"] = str(args.cache)
+    import gdexplorer
     from gdexplorer.explorer import Explorer
 
+    print(f"gdexplorer from {Path(gdexplorer.__file__).parent}")
     ex = Explorer(args.corpus)
-    ex.search("warm up the searcher")
+    # Opens the searcher with a word too common to be corrected: nothing is walked or imported here.
+    warm = ex.search("government")
+    assert warm.did_you_mean is None
     firsts = []
     for query in args.queries:
         started = time.perf_counter()
