@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -34,10 +35,13 @@ log = logging.getLogger(__name__)
 _WORKBENCH_FIELD = re.compile(r"\b(?:tag|starred|note):")
 
 
-def count_new(explorer: Explorer) -> tuple[tuple[SavedSearch, int], ...]:
-    """Every saved search with its number of new matches (runs each: off the UI thread)."""
+def count_new(explorer: Explorer, stop: threading.Event | None = None) -> tuple[tuple[SavedSearch, int], ...]:
+    """Every saved search with its number of new matches (runs each: off the UI thread). Once
+    ``stop`` is set, the searches not yet run are left out: the window is closing."""
     found = []
     for search in explorer.saved_searches():
+        if stop is not None and stop.is_set():
+            break
         try:
             found.append((search, len(explorer.new_matches(search.name))))
         except Exception:  # a saved query the index cannot answer now is listed without a count
@@ -70,6 +74,7 @@ class WorkbenchController(TaskRunner):
         self._explorer: Explorer | None = None
         self._article: str | None = None
         self.counts: tuple[tuple[SavedSearch, int], ...] = ()
+        self._stop = threading.Event()  # set on shutdown: a count in progress ends after its current search
         self.dialog: QInputDialog | None = None
         self.save_search_action = QAction("&Save Search…", self)
         self.save_search_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
@@ -111,12 +116,16 @@ class WorkbenchController(TaskRunner):
         self._show_marks()
         self.count_again()
 
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        self._stop.set()
+        return super().shutdown(timeout_ms)
+
     # -- saved searches ----------------------------------------------------------------------
 
     def count_again(self) -> None:
         if self._explorer is None or not self._explorer.index_ready():
             return
-        task = Task(Ticket(self._generation), count_new, self._explorer)
+        task = Task(Ticket(self._generation), count_new, self._explorer, self._stop)
         self._submit(task, self._on_count_task_finished, self._on_count_task_failed)
 
     @Slot(object, object)

@@ -134,3 +134,27 @@ def test_tags_and_stars_are_refine_facets(qtbot, opened: MainWindow) -> None:
     assert window.results.model.rowCount() == 1
     assert [c.filter.clause for c in window.chips.chips()] == ['tag:"ev"']
     qtbot.waitUntil(lambda: not window.workbench._pending and not window.session.busy(), timeout=SAVE_TIMEOUT)
+
+
+def test_a_count_of_the_saved_searches_stops_when_the_window_closes(tmp_path, seeds) -> None:
+    """The count runs every saved search off the UI thread; a window closing sets its stop, and the
+    searches not yet run are left out, so the close does not wait for all of them."""
+    import threading
+
+    from gdexplorer.gui.workbenchcontroller import count_new
+
+    ex = Explorer(seeds, cache_dir=tmp_path / "cache")
+    ex.update_index()
+    for name, query in (("fuel", "hydrogen"), ("cars", "vehicle"), ("sky", "evtol")):
+        ex.save_search(name, query)
+    stop = threading.Event()
+    assert sorted(search.name for search, _ in count_new(ex, stop)) == ["cars", "fuel", "sky"]
+    stop.set()
+    assert count_new(ex, stop) == ()
+
+
+def test_closing_the_window_sets_the_counts_stop(qtbot, window: MainWindow) -> None:
+    window.finish_building()
+    assert not window.workbench._stop.is_set()
+    window.close()
+    assert window.workbench._stop.is_set()
