@@ -258,8 +258,8 @@ def _fuzzy_words(node: wq.FuzzyTerm, reader: object) -> list[str]:
 def within_edits(word: str, text: str, maxdist: int) -> bool:
     """Whether ``word`` is within ``maxdist`` edits of ``text`` by Whoosh's ``damerau_levenshtein``
     (optimal string alignment: a swap of two letters is one edit), measured by RapidFuzz's C++
-    rather than Whoosh's Python. The server backend expands fuzzy
-    words the same way; ``tests/core/test_spelling.py`` checks the two measures agree."""
+    rather than Whoosh's Python. The server backend expands fuzzy words the same way;
+    ``tests/core/test_spelling.py`` checks the two measures agree."""
     from rapidfuzz.distance import OSA
 
     return bool(OSA.distance(word, text, score_cutoff=maxdist) <= maxdist)
